@@ -1,0 +1,27 @@
+#![doc = include_str!("../README.md")]
+#![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+extern crate alloc;
+#[cfg(test)]
+#[macro_use]
+extern crate std;
+
+pub mod error;
+pub mod fabric;
+pub mod headers;
+pub mod secret;
+pub mod standard;
+pub mod webhook;
+
+pub use error::{ErrorKind, WebhookError};
+pub use headers::HeaderSource;
+pub use secret::{generate_secret, Secret, SecretSet};
+pub use webhook::{
+    check_tolerance, Scheme, SignedHeaders, Verified, Webhook, DEFAULT_TOLERANCE_SECONDS,
+};
+
+/// The project README's Rust examples, run as doctests so the quick start cannot rot.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ProjectReadmeDoctests;

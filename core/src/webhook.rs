@@ -1,0 +1,435 @@
+//! [`Webhook`]: a secret set bound to a scheme, that signs and verifies requests.
+//!
+//! Keys are derived once, when the `Webhook` is built: each secret becomes an HMAC state with the key already
+//! absorbed, which every signature then clones. That keeps the per-request cost at one pass over the body per
+//! active secret tried, whatever the number of signatures in the header.
+
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+use crate::error::WebhookError;
+use crate::fabric::parse_fabric_header;
+use crate::headers::{
+    header_or_alias, HeaderSource, FABRIC_SIGNATURE, SVIX_ID, SVIX_SIGNATURE, SVIX_TIMESTAMP,
+    WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP,
+};
+use crate::secret::{check_fabric_key, decode_standard_key, SecretSet};
+use crate::standard::{check_message_id, parse_signature_header, parse_timestamp, Tag, VERSION_V1};
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The default timestamp tolerance, in seconds, both into the past and into the future.
+pub const DEFAULT_TOLERANCE_SECONDS: u64 = 300;
+
+/// How requests are signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Scheme {
+    /// Standard Webhooks v1: `webhook-id`, `webhook-timestamp`, `webhook-signature`; `whsec_` secrets.
+    #[default]
+    Standard,
+    /// fabric Dropship: `fabric-dropship-signature` over the body only; the secret string's bytes are the key.
+    Fabric,
+}
+
+impl Scheme {
+    /// The scheme's name as the bindings spell it: `"standard"` or `"fabric"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Standard => "standard",
+            Self::Fabric => "fabric",
+        }
+    }
+
+    /// Parses a scheme name (`"standard"` or `"fabric"`, any case).
+    pub fn from_name(name: &str) -> Result<Self, WebhookError> {
+        if name.eq_ignore_ascii_case("standard") {
+            Ok(Self::Standard)
+        } else if name.eq_ignore_ascii_case("fabric") {
+            Ok(Self::Fabric)
+        } else {
+            Err(WebhookError::InvalidOption {
+                name: "scheme",
+                problem: "it must be \"standard\" or \"fabric\"",
+            })
+        }
+    }
+}
+
+/// What a successful signature check tells: which message, when, and which secret matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// The message id (`webhook-id`); `None` for the fabric scheme, which signs no id.
+    pub id: Option<String>,
+    /// The message timestamp (unix seconds); `None` for the fabric scheme.
+    pub timestamp: Option<u64>,
+    /// Index in the secret set of the secret that matched.
+    pub secret_index: usize,
+    /// Label of the secret that matched, if it has one.
+    pub secret_label: Option<String>,
+}
+
+/// The headers to send with a signed request, in a fixed order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedHeaders {
+    headers: Vec<(&'static str, String)>,
+}
+
+impl SignedHeaders {
+    /// The header name/value pairs.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.headers
+            .iter()
+            .map(|(name, value)| (*name, value.as_str()))
+    }
+
+    /// The value of one header (lowercase name).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.headers.as_slice().header(name)
+    }
+
+    /// The pairs, by value.
+    pub fn into_vec(self) -> Vec<(&'static str, String)> {
+        self.headers
+    }
+}
+
+impl HeaderSource for SignedHeaders {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.get(name)
+    }
+}
+
+/// One secret ready for use: the keyed HMAC state plus what verification reports about it.
+#[derive(Clone)]
+struct Key {
+    keyed: HmacSha256,
+    index: usize,
+    expires_at: Option<u64>,
+    label: Option<String>,
+}
+
+impl Key {
+    fn is_active_at(&self, now: u64) -> bool {
+        self.expires_at.is_none_or(|expiry| now < expiry)
+    }
+
+    /// HMAC-SHA256 of the concatenated parts.
+    fn tag(&self, parts: &[&[u8]]) -> Tag {
+        let mut mac = self.keyed.clone();
+        for part in parts {
+            mac.update(part);
+        }
+        mac.finalize().into_bytes().into()
+    }
+}
+
+/// Verifies and signs webhooks with a set of secrets under one scheme.
+///
+/// ```
+/// use dropship_webhooks::{Secret, SecretSet, Webhook};
+///
+/// let secrets = SecretSet::new()
+///     .with(Secret::new("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").expires_at(1_700_000_100).label("old"))
+///     .with(Secret::new("whsec_dGhpcy1pcy1hLW5ldy1zZWNyZXQtZm9yLXRlc3Rz").label("new"));
+/// let webhook = Webhook::new(secrets)?.tolerance(300);
+///
+/// let body = br#"{"id":"evt_1","topic":"order.created"}"#;
+/// let headers = webhook.sign("msg_1", 1_700_000_000, body)?; // both secrets are active: two signatures
+/// let verified = webhook.verify_signature(&headers, body, 1_700_000_200)?; // "old" has expired by now
+/// assert_eq!(verified.secret_label.as_deref(), Some("new"));
+/// # Ok::<(), dropship_webhooks::WebhookError>(())
+/// ```
+#[derive(Clone)]
+pub struct Webhook {
+    scheme: Scheme,
+    tolerance_seconds: u64,
+    keys: Vec<Key>,
+}
+
+impl fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let secrets: Vec<(Option<u64>, Option<&str>)> = self
+            .keys
+            .iter()
+            .map(|key| (key.expires_at, key.label.as_deref()))
+            .collect();
+        f.debug_struct("Webhook")
+            .field("scheme", &self.scheme)
+            .field("tolerance_seconds", &self.tolerance_seconds)
+            .field("secrets (expiry, label)", &secrets)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Webhook {
+    /// A Standard Webhooks verifier/signer; every secret must be a `whsec_` secret of 24–64 key bytes.
+    pub fn new(secrets: impl Into<SecretSet>) -> Result<Self, WebhookError> {
+        Self::with_scheme(secrets, Scheme::Standard)
+    }
+
+    /// A verifier/signer for the given scheme; fails with `invalid_secret` if any secret cannot be a key.
+    pub fn with_scheme(
+        secrets: impl Into<SecretSet>,
+        scheme: Scheme,
+    ) -> Result<Self, WebhookError> {
+        let secrets = secrets.into();
+        if secrets.is_empty() {
+            return Err(WebhookError::InvalidSecret {
+                index: 0,
+                problem: "the secret set is empty",
+            });
+        }
+        let keys = secrets
+            .secrets()
+            .iter()
+            .enumerate()
+            .map(|(index, secret)| {
+                let invalid = |problem| WebhookError::InvalidSecret { index, problem };
+                let keyed = match scheme {
+                    Scheme::Standard => {
+                        let bytes = decode_standard_key(secret.value()).map_err(invalid)?;
+                        HmacSha256::new_from_slice(&bytes)
+                    }
+                    Scheme::Fabric => HmacSha256::new_from_slice(
+                        check_fabric_key(secret.value()).map_err(invalid)?,
+                    ),
+                }
+                .map_err(|_| invalid("it cannot be an HMAC key"))?;
+                Ok(Key {
+                    keyed,
+                    index,
+                    expires_at: secret.expiry(),
+                    label: secret.label_text().map(String::from),
+                })
+            })
+            .collect::<Result<Vec<Key>, WebhookError>>()?;
+        Ok(Self {
+            scheme,
+            tolerance_seconds: DEFAULT_TOLERANCE_SECONDS,
+            keys,
+        })
+    }
+
+    /// Sets how far (seconds) a message timestamp may lie from `now`, both ways; the default is 300.
+    #[must_use]
+    pub fn tolerance(mut self, seconds: u64) -> Self {
+        self.tolerance_seconds = seconds;
+        self
+    }
+
+    /// The scheme.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
+    /// The timestamp tolerance in seconds.
+    pub fn tolerance_seconds(&self) -> u64 {
+        self.tolerance_seconds
+    }
+
+    /// The secrets usable at `now`, or `no_active_secret`.
+    fn active_keys(&self, now: u64) -> Result<Vec<&Key>, WebhookError> {
+        let active: Vec<&Key> = self
+            .keys
+            .iter()
+            .filter(|key| key.is_active_at(now))
+            .collect();
+        if active.is_empty() {
+            return Err(WebhookError::NoActiveSecret {
+                count: self.keys.len(),
+            });
+        }
+        Ok(active)
+    }
+
+    /// Checks the request's signature headers against the raw `body`, at time `now` (unix seconds).
+    ///
+    /// Standard scheme, in order: the three headers are present and well formed (`missing_header`,
+    /// `invalid_header`); the timestamp is within the tolerance (`timestamp_too_old`, `timestamp_too_new`); a
+    /// secret is active (`no_active_secret`); a `v1` signature matches an active secret, compared in constant time
+    /// (`no_matching_signature`). The fabric scheme skips the id and timestamp steps.
+    pub fn verify_signature<H: HeaderSource + ?Sized>(
+        &self,
+        headers: &H,
+        body: &[u8],
+        now: u64,
+    ) -> Result<Verified, WebhookError> {
+        match self.scheme {
+            Scheme::Standard => self.verify_standard(headers, body, now),
+            Scheme::Fabric => self.verify_fabric(headers, body, now),
+        }
+    }
+
+    fn verify_standard<H: HeaderSource + ?Sized>(
+        &self,
+        headers: &H,
+        body: &[u8],
+        now: u64,
+    ) -> Result<Verified, WebhookError> {
+        let id = header_or_alias(headers, WEBHOOK_ID, SVIX_ID)
+            .ok_or(WebhookError::MissingHeader { name: WEBHOOK_ID })?;
+        let timestamp = header_or_alias(headers, WEBHOOK_TIMESTAMP, SVIX_TIMESTAMP).ok_or(
+            WebhookError::MissingHeader {
+                name: WEBHOOK_TIMESTAMP,
+            },
+        )?;
+        let signature = header_or_alias(headers, WEBHOOK_SIGNATURE, SVIX_SIGNATURE).ok_or(
+            WebhookError::MissingHeader {
+                name: WEBHOOK_SIGNATURE,
+            },
+        )?;
+
+        let id = check_message_id(id).map_err(|problem| WebhookError::InvalidHeader {
+            name: WEBHOOK_ID,
+            problem,
+        })?;
+        let (timestamp, timestamp_text) =
+            parse_timestamp(timestamp).map_err(|problem| WebhookError::InvalidHeader {
+                name: WEBHOOK_TIMESTAMP,
+                problem,
+            })?;
+        let candidates =
+            parse_signature_header(signature).map_err(|problem| WebhookError::InvalidHeader {
+                name: WEBHOOK_SIGNATURE,
+                problem,
+            })?;
+
+        check_tolerance(timestamp, now, self.tolerance_seconds)?;
+        let active = self.active_keys(now)?;
+        let content: [&[u8]; 5] = [id.as_bytes(), b".", timestamp_text.as_bytes(), b".", body];
+        let key = find_match(&active, &content, &candidates)?;
+        Ok(Verified {
+            id: Some(id.to_string()),
+            timestamp: Some(timestamp),
+            secret_index: key.index,
+            secret_label: key.label.clone(),
+        })
+    }
+
+    fn verify_fabric<H: HeaderSource + ?Sized>(
+        &self,
+        headers: &H,
+        body: &[u8],
+        now: u64,
+    ) -> Result<Verified, WebhookError> {
+        let signature = headers
+            .header(FABRIC_SIGNATURE)
+            .ok_or(WebhookError::MissingHeader {
+                name: FABRIC_SIGNATURE,
+            })?;
+        let candidates =
+            parse_fabric_header(signature).map_err(|problem| WebhookError::InvalidHeader {
+                name: FABRIC_SIGNATURE,
+                problem,
+            })?;
+        let active = self.active_keys(now)?;
+        let key = find_match(&active, &[body], &candidates)?;
+        Ok(Verified {
+            id: None,
+            timestamp: None,
+            secret_index: key.index,
+            secret_label: key.label.clone(),
+        })
+    }
+
+    /// Signs a message: the headers to send, with one signature per secret active at `timestamp`.
+    ///
+    /// Standard scheme: `webhook-id`, `webhook-timestamp` and `webhook-signature` (`v1,<base64>` entries). Fabric:
+    /// `fabric-dropship-signature` (lowercase hex entries); `id` and `timestamp` are not signed there, and the
+    /// timestamp only decides which secrets are active.
+    pub fn sign(
+        &self,
+        id: &str,
+        timestamp: u64,
+        body: &[u8],
+    ) -> Result<SignedHeaders, WebhookError> {
+        let active = self.active_keys(timestamp)?;
+        let headers = match self.scheme {
+            Scheme::Standard => {
+                let id = check_message_id(id).map_err(|problem| WebhookError::InvalidHeader {
+                    name: WEBHOOK_ID,
+                    problem,
+                })?;
+                let timestamp_text = timestamp.to_string();
+                let content: [&[u8]; 5] =
+                    [id.as_bytes(), b".", timestamp_text.as_bytes(), b".", body];
+                let mut signature = String::with_capacity(active.len() * 48);
+                for key in &active {
+                    if !signature.is_empty() {
+                        signature.push(' ');
+                    }
+                    signature.push_str(VERSION_V1);
+                    signature.push(',');
+                    STANDARD.encode_string(key.tag(&content), &mut signature);
+                }
+                alloc::vec![
+                    (WEBHOOK_ID, id.to_string()),
+                    (WEBHOOK_TIMESTAMP, timestamp_text),
+                    (WEBHOOK_SIGNATURE, signature),
+                ]
+            }
+            Scheme::Fabric => {
+                let signatures: Vec<String> = active
+                    .iter()
+                    .map(|key| hex::encode(key.tag(&[body])))
+                    .collect();
+                alloc::vec![(FABRIC_SIGNATURE, signatures.join(" "))]
+            }
+        };
+        Ok(SignedHeaders { headers })
+    }
+}
+
+/// Refuses timestamps further than `tolerance` seconds from `now`, either way (the edges are accepted).
+pub fn check_tolerance(timestamp: u64, now: u64, tolerance: u64) -> Result<(), WebhookError> {
+    if timestamp.saturating_add(tolerance) < now {
+        return Err(WebhookError::TimestampTooOld {
+            timestamp,
+            now,
+            tolerance,
+        });
+    }
+    if timestamp > now.saturating_add(tolerance) {
+        return Err(WebhookError::TimestampTooNew {
+            timestamp,
+            now,
+            tolerance,
+        });
+    }
+    Ok(())
+}
+
+/// The first active key whose tag over `content` equals one of `candidates` (compared in constant time).
+fn find_match<'k>(
+    active: &[&'k Key],
+    content: &[&[u8]],
+    candidates: &[Tag],
+) -> Result<&'k Key, WebhookError> {
+    let mismatch = WebhookError::NoMatchingSignature {
+        candidates: candidates.len(),
+        active_secrets: active.len(),
+    };
+    if candidates.is_empty() {
+        return Err(mismatch);
+    }
+    for key in active {
+        let expected = key.tag(content);
+        // Fold every comparison so the time taken does not depend on which candidate matched.
+        let matched = candidates
+            .iter()
+            .fold(subtle::Choice::from(0), |found, candidate| {
+                found | expected.ct_eq(candidate)
+            });
+        if bool::from(matched) {
+            return Ok(key);
+        }
+    }
+    Err(mismatch)
+}
