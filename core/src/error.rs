@@ -137,18 +137,14 @@ impl WebhookError {
             | Self::TimestampTooOld { .. }
             | Self::TimestampTooNew { .. }
             | Self::NoMatchingSignature { .. } => ErrorKind::Verification,
-            Self::PayloadNotRaw { .. } | Self::InvalidJson { .. } | Self::InvalidPayload { .. } => {
-                ErrorKind::Payload
-            }
+            Self::PayloadNotRaw { .. } | Self::InvalidJson { .. } | Self::InvalidPayload { .. } => ErrorKind::Payload,
             Self::InvalidOption { .. } => ErrorKind::Usage,
         }
     }
 
     /// The error a binding raises when it is handed an already-parsed body; `found` names what it got.
     pub fn payload_not_raw(found: impl Into<String>) -> Self {
-        Self::PayloadNotRaw {
-            found: found.into(),
-        }
+        Self::PayloadNotRaw { found: found.into() }
     }
 }
 
@@ -218,40 +214,16 @@ mod tests {
     fn one_of_each() -> Vec<WebhookError> {
         vec![
             WebhookError::MissingHeader { name: "webhook-id" },
-            WebhookError::InvalidHeader {
-                name: "webhook-id",
-                problem: "x",
-            },
-            WebhookError::InvalidSecret {
-                index: 0,
-                problem: "x",
-            },
+            WebhookError::InvalidHeader { name: "webhook-id", problem: "x" },
+            WebhookError::InvalidSecret { index: 0, problem: "x" },
             WebhookError::NoActiveSecret { count: 1 },
-            WebhookError::TimestampTooOld {
-                timestamp: 1,
-                now: 400,
-                tolerance: 300,
-            },
-            WebhookError::TimestampTooNew {
-                timestamp: 400,
-                now: 1,
-                tolerance: 300,
-            },
-            WebhookError::NoMatchingSignature {
-                candidates: 1,
-                active_secrets: 1,
-            },
+            WebhookError::TimestampTooOld { timestamp: 1, now: 400, tolerance: 300 },
+            WebhookError::TimestampTooNew { timestamp: 400, now: 1, tolerance: 300 },
+            WebhookError::NoMatchingSignature { candidates: 1, active_secrets: 1 },
             WebhookError::payload_not_raw("dict"),
-            WebhookError::InvalidJson {
-                message: "x".into(),
-            },
-            WebhookError::InvalidPayload {
-                message: "x".into(),
-            },
-            WebhookError::InvalidOption {
-                name: "scheme",
-                problem: "x",
-            },
+            WebhookError::InvalidJson { message: "x".into() },
+            WebhookError::InvalidPayload { message: "x".into() },
+            WebhookError::InvalidOption { name: "scheme", problem: "x" },
         ]
     }
 
@@ -265,20 +237,13 @@ mod tests {
     fn messages_are_not_empty_and_mention_no_code_twice() {
         for error in one_of_each() {
             let message = error.to_string();
-            assert!(
-                message.len() > 10,
-                "{error:?} has a terse message: {message}"
-            );
+            assert!(message.len() > 10, "{error:?} has a terse message: {message}");
         }
     }
 
     #[test]
     fn mismatch_message_hints_at_reserialized_bodies() {
-        let message = WebhookError::NoMatchingSignature {
-            candidates: 2,
-            active_secrets: 1,
-        }
-        .to_string();
+        let message = WebhookError::NoMatchingSignature { candidates: 2, active_secrets: 1 }.to_string();
         assert!(message.contains("raw request body"), "{message}");
     }
 }

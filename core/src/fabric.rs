@@ -8,7 +8,7 @@
 use alloc::vec::Vec;
 
 use crate::headers::trim_ows;
-use crate::standard::{decode_base64_tag, Tag, TAG_BYTES};
+use crate::standard::{decode_base64_tag, split_entries, Tag, TAG_BYTES};
 
 /// The longest fabric signature header accepted, in bytes.
 pub const MAX_FABRIC_HEADER_BYTES: usize = 4 * 1024;
@@ -25,11 +25,7 @@ pub(crate) fn parse_fabric_header(value: &str) -> Result<Vec<Tag>, &'static str>
         return Err("it is empty (expected the HMAC-SHA256 of the body as hex)");
     }
     let mut tags = Vec::new();
-    for (count, entry) in value
-        .split([' ', '\t', ','])
-        .filter(|entry| !entry.is_empty())
-        .enumerate()
-    {
+    for (count, entry) in split_entries(value, |byte| matches!(byte, b' ' | b'\t' | b',')).enumerate() {
         if count >= MAX_FABRIC_ENTRIES {
             return Err("it holds more than 64 signatures");
         }
@@ -63,11 +59,7 @@ mod tests {
         let upper = "AB".repeat(32);
         let base64 = "q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=";
         for text in [lower.as_str(), upper.as_str(), base64] {
-            assert_eq!(
-                parse_fabric_header(text),
-                Ok(alloc::vec![[0xab; 32]]),
-                "{text}"
-            );
+            assert_eq!(parse_fabric_header(text), Ok(alloc::vec![[0xab; 32]]), "{text}");
         }
         assert!(parse_fabric_header("zz").is_err());
     }

@@ -25,15 +25,8 @@ pub const SVIX_TIMESTAMP: &str = "svix-timestamp";
 pub const SVIX_SIGNATURE: &str = "svix-signature";
 
 /// Every header name the schemes read, canonical names first; bindings may use it to pick headers cheaply.
-pub const RELEVANT_HEADERS: &[&str] = &[
-    WEBHOOK_ID,
-    WEBHOOK_TIMESTAMP,
-    WEBHOOK_SIGNATURE,
-    FABRIC_SIGNATURE,
-    SVIX_ID,
-    SVIX_TIMESTAMP,
-    SVIX_SIGNATURE,
-];
+pub const RELEVANT_HEADERS: &[&str] =
+    &[WEBHOOK_ID, WEBHOOK_TIMESTAMP, WEBHOOK_SIGNATURE, FABRIC_SIGNATURE, SVIX_ID, SVIX_TIMESTAMP, SVIX_SIGNATURE];
 
 /// Anything that can answer "what is the value of header `name`?".
 ///
@@ -52,9 +45,7 @@ impl<T: HeaderSource + ?Sized> HeaderSource for &T {
 
 impl<K: AsRef<str>, V: AsRef<str>> HeaderSource for [(K, V)] {
     fn header(&self, name: &str) -> Option<&str> {
-        self.iter()
-            .find(|(key, _)| key.as_ref().eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_ref())
+        self.iter().find(|(key, _)| key.as_ref().eq_ignore_ascii_case(name)).map(|(_, value)| value.as_ref())
     }
 }
 
@@ -74,11 +65,7 @@ impl<V: AsRef<str>> HeaderSource for BTreeMap<String, V> {
     fn header(&self, name: &str) -> Option<&str> {
         // Exact (lowercase) key first: the common case for maps built from HTTP/2 or Node headers.
         self.get(name)
-            .or_else(|| {
-                self.iter()
-                    .find(|(key, _)| key.eq_ignore_ascii_case(name))
-                    .map(|(_, value)| value)
-            })
+            .or_else(|| self.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value))
             .map(AsRef::as_ref)
     }
 }
@@ -94,7 +81,7 @@ pub(crate) fn header_or_alias<'h, H: HeaderSource + ?Sized>(
 
 /// Header values may carry optional whitespace around them (RFC 9110 §5.5); it is never part of the value.
 pub(crate) fn trim_ows(value: &str) -> &str {
-    value.trim_matches([' ', '\t'])
+    value.trim_matches(|c: char| c == ' ' || c == '\t')
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 #![no_std]
+#![cfg_attr(test, allow(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 extern crate alloc;
@@ -7,6 +8,7 @@ extern crate alloc;
 #[macro_use]
 extern crate std;
 
+mod ct;
 pub mod error;
 pub mod fabric;
 pub mod headers;
@@ -17,9 +19,7 @@ pub mod webhook;
 pub use error::{ErrorKind, WebhookError};
 pub use headers::HeaderSource;
 pub use secret::{generate_secret, Secret, SecretSet};
-pub use webhook::{
-    check_tolerance, Scheme, SignedHeaders, Verified, Webhook, DEFAULT_TOLERANCE_SECONDS,
-};
+pub use webhook::{check_tolerance, Scheme, SignedHeaders, Verified, Webhook, DEFAULT_TOLERANCE_SECONDS};
 
 /// The project README's Rust examples, run as doctests so the quick start cannot rot.
 #[doc = include_str!("../../README.md")]

@@ -44,11 +44,7 @@ pub struct Secret {
 impl Secret {
     /// A secret that never expires and has no label.
     pub fn new(value: impl Into<String>) -> Self {
-        Self {
-            value: value.into(),
-            expires_at: None,
-            label: None,
-        }
+        Self { value: value.into(), expires_at: None, label: None }
     }
 
     /// Sets the expiry: the secret is usable while `now < expires_at` (unix seconds).
@@ -164,9 +160,7 @@ impl SecretSet {
 
 impl From<Secret> for SecretSet {
     fn from(secret: Secret) -> Self {
-        Self {
-            secrets: alloc::vec![secret],
-        }
+        Self { secrets: alloc::vec![secret] }
     }
 }
 
@@ -196,9 +190,7 @@ impl<S: Into<Secret>, const N: usize> From<[S; N]> for SecretSet {
 
 impl<S: Into<Secret>> FromIterator<S> for SecretSet {
     fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Self {
-        Self {
-            secrets: iter.into_iter().map(Into::into).collect(),
-        }
+        Self { secrets: iter.into_iter().map(Into::into).collect() }
     }
 }
 
@@ -214,9 +206,7 @@ pub(crate) fn decode_standard_key(value: &str) -> Result<Vec<u8>, &'static str> 
     if encoded.len() > 4 * MAX_KEY_BYTES.div_ceil(3) {
         return Err("it is longer than 64 key bytes");
     }
-    let key = LENIENT_BASE64
-        .decode(encoded)
-        .map_err(|_| "the part after `whsec_` is not standard base64")?;
+    let key = LENIENT_BASE64.decode(encoded).map_err(|_| "the part after `whsec_` is not standard base64")?;
     if key.len() < MIN_KEY_BYTES {
         return Err("it decodes to fewer than 24 key bytes");
     }
@@ -248,8 +238,7 @@ pub fn generate_secret(random_bytes: &[u8]) -> Result<String, WebhookError> {
             problem: "a secret needs 24 to 64 random bytes (32 is usual)",
         });
     }
-    let mut secret =
-        String::with_capacity(SECRET_PREFIX.len() + 4 * random_bytes.len().div_ceil(3));
+    let mut secret = String::with_capacity(SECRET_PREFIX.len() + 4 * random_bytes.len().div_ceil(3));
     secret.push_str(SECRET_PREFIX);
     STANDARD.encode_string(random_bytes, &mut secret);
     Ok(secret)

@@ -5,9 +5,10 @@
 
 use alloc::vec::Vec;
 
-use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use base64::Engine as _;
 
+use crate::ct::bytes_equal;
 use crate::headers::trim_ows;
 
 /// The longest message id accepted, in bytes.
@@ -36,10 +37,40 @@ pub(crate) fn check_message_id(id: &str) -> Result<&str, &'static str> {
     if id.len() > MAX_ID_BYTES {
         return Err("it is longer than 256 bytes");
     }
-    if !id.bytes().all(|byte| byte.is_ascii_graphic()) {
+    // A fold without early exit lets the compiler check many bytes per instruction.
+    if !id.bytes().fold(true, |visible, byte| visible & byte.is_ascii_graphic()) {
         return Err("it may only contain visible ASCII characters, without spaces");
     }
     Ok(id)
+}
+
+/// The longest signed prefix: id, dot, timestamp digits, dot.
+const MAX_PREFIX_BYTES: usize = MAX_ID_BYTES + 1 + MAX_TIMESTAMP_DIGITS + 1;
+
+/// The signed content before the body, `{id}.{timestamp}.`, assembled on the stack so the MAC sees two updates.
+pub(crate) struct SignedPrefix {
+    bytes: [u8; MAX_PREFIX_BYTES],
+    len: usize,
+}
+
+impl SignedPrefix {
+    /// Assembles the prefix from an id and timestamp digits already checked against their limits.
+    pub(crate) fn new(id: &str, timestamp_digits: &str) -> Self {
+        let mut prefix = Self { bytes: [0; MAX_PREFIX_BYTES], len: 0 };
+        for part in [id.as_bytes(), b".", timestamp_digits.as_bytes(), b"."] {
+            let end = prefix.len + part.len();
+            if let Some(slot) = prefix.bytes.get_mut(prefix.len..end) {
+                slot.copy_from_slice(part);
+                prefix.len = end;
+            }
+        }
+        prefix
+    }
+
+    /// The assembled bytes.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
+    }
 }
 
 /// Parses a timestamp header: unix seconds as plain decimal digits, nothing else (no sign, no fraction).
@@ -66,53 +97,128 @@ pub(crate) fn parse_timestamp(text: &str) -> Result<(u64, &str), &'static str> {
     Ok((value, digits))
 }
 
-/// Parses a signature header into the decoded `v1` tags it carries.
+/// Parses a signature header into its `v1` signature texts (still encoded; decoded lazily while matching).
 ///
 /// Entries of other versions are skipped (a future sender may add `v2` beside `v1`); a `v1` entry that is not a
-/// 32-byte base64 value is skipped too, so one damaged entry cannot hide a good one. A header that holds no entry
-/// of the `version,value` shape at all is refused.
-pub(crate) fn parse_signature_header(value: &str) -> Result<Vec<Tag>, &'static str> {
+/// 32-byte base64 value is skipped when matching, so one damaged entry cannot hide a good one. A header that holds
+/// no entry of the `version,value` shape at all is refused.
+pub(crate) fn parse_signature_header(value: &str) -> Result<Vec<&str>, &'static str> {
     if value.len() > MAX_SIGNATURE_HEADER_BYTES {
         return Err("it is longer than 8 KiB");
     }
-    let value = trim_ows(value);
-    if value.is_empty() {
-        return Err("it is empty (expected `v1,<base64>` entries separated by spaces)");
+    if let Some(signatures) = canonical_v1_signatures(value) {
+        return Ok(signatures);
     }
-    let mut tags = Vec::new();
+    let mut v1_signatures = Vec::new();
     let mut well_formed = 0usize;
-    for (count, entry) in value
-        .split([' ', '\t'])
-        .filter(|entry| !entry.is_empty())
-        .enumerate()
-    {
+    for (count, entry) in split_on_whitespace(value).enumerate() {
         if count >= MAX_SIGNATURE_ENTRIES {
             return Err("it holds more than 64 entries");
         }
-        let Some((version, signature)) = entry.split_once(',') else {
-            continue;
-        };
+        let Some((version, signature)) = entry.split_once(',') else { continue };
         if version.is_empty() || signature.is_empty() {
             continue;
         }
         well_formed += 1;
         if version == VERSION_V1 {
-            if let Some(tag) = decode_base64_tag(signature) {
-                tags.push(tag);
-            }
+            v1_signatures.push(signature);
         }
     }
     if well_formed == 0 {
-        return Err("it holds no `version,signature` entry (expected `v1,<base64>` entries separated by spaces)");
+        return Err(if trim_ows(value).is_empty() {
+            "it is empty (expected `v1,<base64>` entries separated by spaces)"
+        } else {
+            "it holds no `version,signature` entry (expected `v1,<base64>` entries separated by spaces)"
+        });
     }
-    Ok(tags)
+    Ok(v1_signatures)
+}
+
+/// The fast path for the form every sender uses: `v1,` + 44 base64 characters, entries joined by one space.
+///
+/// Checking that shape takes a few comparisons per entry instead of a scan of every byte; anything else (other
+/// versions, padding removed, extra whitespace) returns `None` and goes through the general parser, which yields
+/// the same signatures for such headers: a 47-byte slot cannot hide a second decodable entry.
+fn canonical_v1_signatures(value: &str) -> Option<Vec<&str>> {
+    const ENTRY: usize = 3 + 44;
+    let stride = ENTRY + 1;
+    let count = value.len().checked_add(1)? / stride;
+    if count == 0 || count > MAX_SIGNATURE_ENTRIES || count * stride != value.len() + 1 {
+        return None;
+    }
+    let bytes = value.as_bytes();
+    let mut signatures = Vec::with_capacity(count);
+    for (index, entry) in bytes.chunks(stride).enumerate() {
+        let separated = entry.len() == ENTRY || entry.get(ENTRY) == Some(&b' ');
+        if !separated || !entry.starts_with(b"v1,") {
+            return None;
+        }
+        let start = index * stride + 3;
+        signatures.push(value.get(start..start + 44)?);
+    }
+    Some(signatures)
+}
+
+/// Splits a header value on spaces and tabs, dropping empty pieces.
+pub(crate) fn split_on_whitespace(value: &str) -> Entries<'_, impl Fn(u8) -> bool> {
+    split_entries(value, |byte| byte == b' ' || byte == b'\t')
+}
+
+/// Splits `value` on the ASCII bytes `is_separator` accepts, dropping empty pieces.
+pub(crate) fn split_entries<F: Fn(u8) -> bool>(value: &str, is_separator: F) -> Entries<'_, F> {
+    Entries { rest: value, is_separator }
+}
+
+/// Iterator of [`split_entries`]. It scans bytes, which is safe for UTF-8 because the separators are ASCII and so
+/// never occur inside a multi-byte character: every cut is a character boundary.
+pub(crate) struct Entries<'v, F> {
+    rest: &'v str,
+    is_separator: F,
+}
+
+impl<'v, F: Fn(u8) -> bool> Iterator for Entries<'v, F> {
+    type Item = &'v str;
+
+    fn next(&mut self) -> Option<&'v str> {
+        let bytes = self.rest.as_bytes();
+        let start = bytes.iter().position(|&byte| !(self.is_separator)(byte))?;
+        let tail = bytes.get(start..)?;
+        let end = tail.iter().position(|&byte| (self.is_separator)(byte)).map_or(bytes.len(), |len| start + len);
+        let entry = self.rest.get(start..end)?;
+        self.rest = self.rest.get(end..)?;
+        Some(entry)
+    }
+}
+
+/// Length of a tag in padded base64.
+pub(crate) const TAG_BASE64_LEN: usize = 44;
+
+/// A tag as padded standard base64, the form `v1` signatures are sent in.
+pub(crate) fn encode_base64_tag(tag: &Tag) -> [u8; TAG_BASE64_LEN] {
+    let mut text = [0u8; TAG_BASE64_LEN];
+    // 32 bytes always encode to exactly 44 characters, so this cannot fail; a zeroed buffer would match nothing.
+    let _ = STANDARD.encode_slice(tag, &mut text);
+    text
+}
+
+/// Whether a received signature is `expected` in base64, with or without its `=` padding, in constant time.
+///
+/// Comparing text instead of decoding accepts exactly what a strict decoder would: base64 of 32 bytes has one
+/// canonical spelling, so any other text (other alphabet, stray bits, wrong length) fails to match.
+pub(crate) fn base64_tag_matches(expected: &[u8; TAG_BASE64_LEN], received: &&str) -> bool {
+    let received = received.as_bytes();
+    match received.len() {
+        TAG_BASE64_LEN => bytes_equal(expected, received),
+        43 => expected.get(..43).is_some_and(|unpadded| bytes_equal(unpadded, received)),
+        _ => false,
+    }
 }
 
 /// Decodes standard base64 (padded or not) of exactly 32 bytes.
 pub(crate) fn decode_base64_tag(text: &str) -> Option<Tag> {
     // 32 bytes are 43 characters unpadded, 44 with the single `=`.
     let unpadded = match text.len() {
-        44 => text.strip_suffix('=')?,
+        TAG_BASE64_LEN => text.strip_suffix('=')?,
         43 => text,
         _ => return None,
     };
@@ -129,36 +235,22 @@ mod tests {
 
     #[test]
     fn timestamps_are_plain_digits() {
-        assert_eq!(
-            parse_timestamp(" 1700000000\t"),
-            Ok((1_700_000_000, "1700000000"))
-        );
+        assert_eq!(parse_timestamp(" 1700000000\t"), Ok((1_700_000_000, "1700000000")));
         assert_eq!(parse_timestamp("0001"), Ok((1, "0001")));
-        for bad in [
-            "",
-            "-1",
-            "+1",
-            "1.5",
-            "1e9",
-            "0x10",
-            "１２",
-            "18446744073709551616",
-            "123456789012345678901",
-        ] {
+        for bad in ["", "-1", "+1", "1.5", "1e9", "0x10", "１２", "18446744073709551616", "123456789012345678901"] {
             assert!(parse_timestamp(bad).is_err(), "{bad:?} was accepted");
         }
-        assert_eq!(
-            parse_timestamp("18446744073709551615"),
-            Ok((u64::MAX, "18446744073709551615"))
-        );
+        assert_eq!(parse_timestamp("18446744073709551615"), Ok((u64::MAX, "18446744073709551615")));
     }
 
     #[test]
     fn unknown_versions_and_damaged_entries_are_skipped() {
         let good = "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
-        let tags =
-            parse_signature_header(&alloc::format!("v2,xyz v1,short {good}")).unwrap_or_default();
-        assert_eq!(tags, alloc::vec![[0u8; 32]]);
+        let entries = alloc::format!("v2,xyz v1,short {good}");
+        let signatures = parse_signature_header(&entries).unwrap_or_default();
+        assert_eq!(signatures, alloc::vec!["short", &good[3..]]);
+        assert!(base64_tag_matches(&encode_base64_tag(&[0u8; 32]), &signatures[1]));
+        assert!(!base64_tag_matches(&encode_base64_tag(&[0u8; 32]), &signatures[0]));
         assert_eq!(parse_signature_header("v1a,abc"), Ok(alloc::vec![]));
         assert!(parse_signature_header("garbage").is_err());
     }

@@ -12,16 +12,19 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
-use subtle::ConstantTimeEq;
 
+use crate::ct::bytes_equal;
 use crate::error::WebhookError;
 use crate::fabric::parse_fabric_header;
 use crate::headers::{
-    header_or_alias, HeaderSource, FABRIC_SIGNATURE, SVIX_ID, SVIX_SIGNATURE, SVIX_TIMESTAMP,
-    WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP,
+    header_or_alias, HeaderSource, FABRIC_SIGNATURE, SVIX_ID, SVIX_SIGNATURE, SVIX_TIMESTAMP, WEBHOOK_ID,
+    WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP,
 };
 use crate::secret::{check_fabric_key, decode_standard_key, SecretSet};
-use crate::standard::{check_message_id, parse_signature_header, parse_timestamp, Tag, VERSION_V1};
+use crate::standard::{
+    base64_tag_matches, check_message_id, encode_base64_tag, parse_signature_header, parse_timestamp, SignedPrefix,
+    Tag, VERSION_V1,
+};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -54,10 +57,7 @@ impl Scheme {
         } else if name.eq_ignore_ascii_case("fabric") {
             Ok(Self::Fabric)
         } else {
-            Err(WebhookError::InvalidOption {
-                name: "scheme",
-                problem: "it must be \"standard\" or \"fabric\"",
-            })
+            Err(WebhookError::InvalidOption { name: "scheme", problem: "it must be \"standard\" or \"fabric\"" })
         }
     }
 }
@@ -84,9 +84,7 @@ pub struct SignedHeaders {
 impl SignedHeaders {
     /// The header name/value pairs.
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        self.headers
-            .iter()
-            .map(|(name, value)| (*name, value.as_str()))
+        self.headers.iter().map(|(name, value)| (*name, value.as_str()))
     }
 
     /// The value of one header (lowercase name).
@@ -155,11 +153,8 @@ pub struct Webhook {
 
 impl fmt::Debug for Webhook {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let secrets: Vec<(Option<u64>, Option<&str>)> = self
-            .keys
-            .iter()
-            .map(|key| (key.expires_at, key.label.as_deref()))
-            .collect();
+        let secrets: Vec<(Option<u64>, Option<&str>)> =
+            self.keys.iter().map(|key| (key.expires_at, key.label.as_deref())).collect();
         f.debug_struct("Webhook")
             .field("scheme", &self.scheme)
             .field("tolerance_seconds", &self.tolerance_seconds)
@@ -175,16 +170,10 @@ impl Webhook {
     }
 
     /// A verifier/signer for the given scheme; fails with `invalid_secret` if any secret cannot be a key.
-    pub fn with_scheme(
-        secrets: impl Into<SecretSet>,
-        scheme: Scheme,
-    ) -> Result<Self, WebhookError> {
+    pub fn with_scheme(secrets: impl Into<SecretSet>, scheme: Scheme) -> Result<Self, WebhookError> {
         let secrets = secrets.into();
         if secrets.is_empty() {
-            return Err(WebhookError::InvalidSecret {
-                index: 0,
-                problem: "the secret set is empty",
-            });
+            return Err(WebhookError::InvalidSecret { index: 0, problem: "the secret set is empty" });
         }
         let keys = secrets
             .secrets()
@@ -197,24 +186,13 @@ impl Webhook {
                         let bytes = decode_standard_key(secret.value()).map_err(invalid)?;
                         HmacSha256::new_from_slice(&bytes)
                     }
-                    Scheme::Fabric => HmacSha256::new_from_slice(
-                        check_fabric_key(secret.value()).map_err(invalid)?,
-                    ),
+                    Scheme::Fabric => HmacSha256::new_from_slice(check_fabric_key(secret.value()).map_err(invalid)?),
                 }
                 .map_err(|_| invalid("it cannot be an HMAC key"))?;
-                Ok(Key {
-                    keyed,
-                    index,
-                    expires_at: secret.expiry(),
-                    label: secret.label_text().map(String::from),
-                })
+                Ok(Key { keyed, index, expires_at: secret.expiry(), label: secret.label_text().map(String::from) })
             })
             .collect::<Result<Vec<Key>, WebhookError>>()?;
-        Ok(Self {
-            scheme,
-            tolerance_seconds: DEFAULT_TOLERANCE_SECONDS,
-            keys,
-        })
+        Ok(Self { scheme, tolerance_seconds: DEFAULT_TOLERANCE_SECONDS, keys })
     }
 
     /// Sets how far (seconds) a message timestamp may lie from `now`, both ways; the default is 300.
@@ -236,17 +214,39 @@ impl Webhook {
 
     /// The secrets usable at `now`, or `no_active_secret`.
     fn active_keys(&self, now: u64) -> Result<Vec<&Key>, WebhookError> {
-        let active: Vec<&Key> = self
-            .keys
-            .iter()
-            .filter(|key| key.is_active_at(now))
-            .collect();
+        let active: Vec<&Key> = self.keys.iter().filter(|key| key.is_active_at(now)).collect();
         if active.is_empty() {
-            return Err(WebhookError::NoActiveSecret {
-                count: self.keys.len(),
-            });
+            return Err(WebhookError::NoActiveSecret { count: self.keys.len() });
         }
         Ok(active)
+    }
+
+    /// The first key active at `now` whose tag over `content` matches one of the `candidates`.
+    ///
+    /// `prepare` turns a computed tag into the form candidates are compared with (base64 text for the standard
+    /// scheme, so signatures need no decoding), once per key; `matches` compares in constant time.
+    fn find_match<C, E>(
+        &self,
+        now: u64,
+        content: &[&[u8]],
+        candidates: &[C],
+        prepare: impl Fn(&Tag) -> E,
+        matches: impl Fn(&E, &C) -> bool,
+    ) -> Result<&Key, WebhookError> {
+        let mut active = self.keys.iter().filter(|key| key.is_active_at(now)).peekable();
+        if active.peek().is_none() {
+            return Err(WebhookError::NoActiveSecret { count: self.keys.len() });
+        }
+        if !candidates.is_empty() {
+            for key in active {
+                let expected = prepare(&key.tag(content));
+                if candidates.iter().any(|candidate| matches(&expected, candidate)) {
+                    return Ok(key);
+                }
+            }
+        }
+        let active_secrets = self.keys.iter().filter(|key| key.is_active_at(now)).count();
+        Err(WebhookError::NoMatchingSignature { candidates: candidates.len(), active_secrets })
     }
 
     /// Checks the request's signature headers against the raw `body`, at time `now` (unix seconds).
@@ -273,38 +273,23 @@ impl Webhook {
         body: &[u8],
         now: u64,
     ) -> Result<Verified, WebhookError> {
-        let id = header_or_alias(headers, WEBHOOK_ID, SVIX_ID)
-            .ok_or(WebhookError::MissingHeader { name: WEBHOOK_ID })?;
-        let timestamp = header_or_alias(headers, WEBHOOK_TIMESTAMP, SVIX_TIMESTAMP).ok_or(
-            WebhookError::MissingHeader {
-                name: WEBHOOK_TIMESTAMP,
-            },
-        )?;
-        let signature = header_or_alias(headers, WEBHOOK_SIGNATURE, SVIX_SIGNATURE).ok_or(
-            WebhookError::MissingHeader {
-                name: WEBHOOK_SIGNATURE,
-            },
-        )?;
+        let id =
+            header_or_alias(headers, WEBHOOK_ID, SVIX_ID).ok_or(WebhookError::MissingHeader { name: WEBHOOK_ID })?;
+        let timestamp = header_or_alias(headers, WEBHOOK_TIMESTAMP, SVIX_TIMESTAMP)
+            .ok_or(WebhookError::MissingHeader { name: WEBHOOK_TIMESTAMP })?;
+        let signature = header_or_alias(headers, WEBHOOK_SIGNATURE, SVIX_SIGNATURE)
+            .ok_or(WebhookError::MissingHeader { name: WEBHOOK_SIGNATURE })?;
 
-        let id = check_message_id(id).map_err(|problem| WebhookError::InvalidHeader {
-            name: WEBHOOK_ID,
-            problem,
-        })?;
-        let (timestamp, timestamp_text) =
-            parse_timestamp(timestamp).map_err(|problem| WebhookError::InvalidHeader {
-                name: WEBHOOK_TIMESTAMP,
-                problem,
-            })?;
-        let candidates =
-            parse_signature_header(signature).map_err(|problem| WebhookError::InvalidHeader {
-                name: WEBHOOK_SIGNATURE,
-                problem,
-            })?;
+        let id = check_message_id(id).map_err(|problem| WebhookError::InvalidHeader { name: WEBHOOK_ID, problem })?;
+        let (timestamp, timestamp_text) = parse_timestamp(timestamp)
+            .map_err(|problem| WebhookError::InvalidHeader { name: WEBHOOK_TIMESTAMP, problem })?;
+        let signatures = parse_signature_header(signature)
+            .map_err(|problem| WebhookError::InvalidHeader { name: WEBHOOK_SIGNATURE, problem })?;
 
         check_tolerance(timestamp, now, self.tolerance_seconds)?;
-        let active = self.active_keys(now)?;
-        let content: [&[u8]; 5] = [id.as_bytes(), b".", timestamp_text.as_bytes(), b".", body];
-        let key = find_match(&active, &content, &candidates)?;
+        let prefix = SignedPrefix::new(id, timestamp_text);
+        let key =
+            self.find_match(now, &[prefix.as_bytes(), body], &signatures, encode_base64_tag, base64_tag_matches)?;
         Ok(Verified {
             id: Some(id.to_string()),
             timestamp: Some(timestamp),
@@ -319,24 +304,12 @@ impl Webhook {
         body: &[u8],
         now: u64,
     ) -> Result<Verified, WebhookError> {
-        let signature = headers
-            .header(FABRIC_SIGNATURE)
-            .ok_or(WebhookError::MissingHeader {
-                name: FABRIC_SIGNATURE,
-            })?;
-        let candidates =
-            parse_fabric_header(signature).map_err(|problem| WebhookError::InvalidHeader {
-                name: FABRIC_SIGNATURE,
-                problem,
-            })?;
-        let active = self.active_keys(now)?;
-        let key = find_match(&active, &[body], &candidates)?;
-        Ok(Verified {
-            id: None,
-            timestamp: None,
-            secret_index: key.index,
-            secret_label: key.label.clone(),
-        })
+        let signature =
+            headers.header(FABRIC_SIGNATURE).ok_or(WebhookError::MissingHeader { name: FABRIC_SIGNATURE })?;
+        let candidates = parse_fabric_header(signature)
+            .map_err(|problem| WebhookError::InvalidHeader { name: FABRIC_SIGNATURE, problem })?;
+        let key = self.find_match(now, &[body], &candidates, |tag| *tag, tags_equal)?;
+        Ok(Verified { id: None, timestamp: None, secret_index: key.index, secret_label: key.label.clone() })
     }
 
     /// Signs a message: the headers to send, with one signature per secret active at `timestamp`.
@@ -344,22 +317,15 @@ impl Webhook {
     /// Standard scheme: `webhook-id`, `webhook-timestamp` and `webhook-signature` (`v1,<base64>` entries). Fabric:
     /// `fabric-dropship-signature` (lowercase hex entries); `id` and `timestamp` are not signed there, and the
     /// timestamp only decides which secrets are active.
-    pub fn sign(
-        &self,
-        id: &str,
-        timestamp: u64,
-        body: &[u8],
-    ) -> Result<SignedHeaders, WebhookError> {
+    pub fn sign(&self, id: &str, timestamp: u64, body: &[u8]) -> Result<SignedHeaders, WebhookError> {
         let active = self.active_keys(timestamp)?;
         let headers = match self.scheme {
             Scheme::Standard => {
-                let id = check_message_id(id).map_err(|problem| WebhookError::InvalidHeader {
-                    name: WEBHOOK_ID,
-                    problem,
-                })?;
+                let id = check_message_id(id)
+                    .map_err(|problem| WebhookError::InvalidHeader { name: WEBHOOK_ID, problem })?;
                 let timestamp_text = timestamp.to_string();
-                let content: [&[u8]; 5] =
-                    [id.as_bytes(), b".", timestamp_text.as_bytes(), b".", body];
+                let prefix = SignedPrefix::new(id, &timestamp_text);
+                let content = [prefix.as_bytes(), body];
                 let mut signature = String::with_capacity(active.len() * 48);
                 for key in &active {
                     if !signature.is_empty() {
@@ -376,10 +342,7 @@ impl Webhook {
                 ]
             }
             Scheme::Fabric => {
-                let signatures: Vec<String> = active
-                    .iter()
-                    .map(|key| hex::encode(key.tag(&[body])))
-                    .collect();
+                let signatures: Vec<String> = active.iter().map(|key| hex::encode(key.tag(&[body]))).collect();
                 alloc::vec![(FABRIC_SIGNATURE, signatures.join(" "))]
             }
         };
@@ -390,46 +353,15 @@ impl Webhook {
 /// Refuses timestamps further than `tolerance` seconds from `now`, either way (the edges are accepted).
 pub fn check_tolerance(timestamp: u64, now: u64, tolerance: u64) -> Result<(), WebhookError> {
     if timestamp.saturating_add(tolerance) < now {
-        return Err(WebhookError::TimestampTooOld {
-            timestamp,
-            now,
-            tolerance,
-        });
+        return Err(WebhookError::TimestampTooOld { timestamp, now, tolerance });
     }
     if timestamp > now.saturating_add(tolerance) {
-        return Err(WebhookError::TimestampTooNew {
-            timestamp,
-            now,
-            tolerance,
-        });
+        return Err(WebhookError::TimestampTooNew { timestamp, now, tolerance });
     }
     Ok(())
 }
 
-/// The first active key whose tag over `content` equals one of `candidates` (compared in constant time).
-fn find_match<'k>(
-    active: &[&'k Key],
-    content: &[&[u8]],
-    candidates: &[Tag],
-) -> Result<&'k Key, WebhookError> {
-    let mismatch = WebhookError::NoMatchingSignature {
-        candidates: candidates.len(),
-        active_secrets: active.len(),
-    };
-    if candidates.is_empty() {
-        return Err(mismatch);
-    }
-    for key in active {
-        let expected = key.tag(content);
-        // Fold every comparison so the time taken does not depend on which candidate matched.
-        let matched = candidates
-            .iter()
-            .fold(subtle::Choice::from(0), |found, candidate| {
-                found | expected.ct_eq(candidate)
-            });
-        if bool::from(matched) {
-            return Ok(key);
-        }
-    }
-    Err(mismatch)
+/// Whether two tags are equal, in time independent of where they differ.
+fn tags_equal(expected: &Tag, candidate: &Tag) -> bool {
+    bytes_equal(expected, candidate)
 }

@@ -1,37 +1,17 @@
 //! Runs every shared vector in `tests/vectors/` against the core. A failure names the vector id.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    missing_docs
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs)]
 
-use dropship_webhooks::{
-    generate_secret, Scheme, Secret, SecretSet, Webhook, WebhookError, DEFAULT_TOLERANCE_SECONDS,
-};
+use dropship_webhooks::{generate_secret, Scheme, Secret, SecretSet, Webhook, WebhookError, DEFAULT_TOLERANCE_SECONDS};
 use serde_json::Value;
 
 const FILES: &[(&str, &str)] = &[
-    (
-        "signature_standard.json",
-        include_str!("../../tests/vectors/signature_standard.json"),
-    ),
-    (
-        "signature_fabric.json",
-        include_str!("../../tests/vectors/signature_fabric.json"),
-    ),
-    (
-        "secrets.json",
-        include_str!("../../tests/vectors/secrets.json"),
-    ),
+    ("signature_standard.json", include_str!("../../tests/vectors/signature_standard.json")),
+    ("signature_fabric.json", include_str!("../../tests/vectors/signature_fabric.json")),
+    ("secrets.json", include_str!("../../tests/vectors/secrets.json")),
 ];
 
 fn cases(file: &str) -> Vec<Value> {
-    let (_, text) = FILES
-        .iter()
-        .find(|(name, _)| *name == file)
-        .expect("known vector file");
+    let (_, text) = FILES.iter().find(|(name, _)| *name == file).expect("known vector file");
     let document: Value = serde_json::from_str(text).expect("vector file is JSON");
     document["cases"].as_array().expect("cases array").clone()
 }
@@ -44,10 +24,7 @@ fn body(case: &Value) -> Option<Vec<u8>> {
     } else if let Some(hex) = body["hex"].as_str() {
         Some(hex::decode(hex).expect("hex body"))
     } else if let Some(unit) = body["repeat"].as_str() {
-        Some(
-            unit.repeat(body["count"].as_u64().expect("repeat count") as usize)
-                .into_bytes(),
-        )
+        Some(unit.repeat(body["count"].as_u64().expect("repeat count") as usize).into_bytes())
     } else {
         assert!(body.get("parsed").is_some(), "unknown body form {body}");
         None
@@ -72,9 +49,7 @@ fn scheme(case: &Value) -> Result<Scheme, WebhookError> {
 }
 
 fn webhook(case: &Value) -> Result<Webhook, WebhookError> {
-    let tolerance = case["toleranceSeconds"]
-        .as_u64()
-        .unwrap_or(DEFAULT_TOLERANCE_SECONDS);
+    let tolerance = case["toleranceSeconds"].as_u64().unwrap_or(DEFAULT_TOLERANCE_SECONDS);
     Ok(Webhook::with_scheme(secret_set(case), scheme(case)?)?.tolerance(tolerance))
 }
 
@@ -83,12 +58,7 @@ fn headers(case: &Value) -> Vec<(String, String)> {
         .as_array()
         .expect("headers array")
         .iter()
-        .map(|pair| {
-            (
-                pair[0].as_str().unwrap().to_owned(),
-                pair[1].as_str().unwrap().to_owned(),
-            )
-        })
+        .map(|pair| (pair[0].as_str().unwrap().to_owned(), pair[1].as_str().unwrap().to_owned()))
         .collect()
 }
 
@@ -100,11 +70,7 @@ fn run(case: &Value) -> Result<Value, WebhookError> {
                 // Rust takes `&[u8]`, so an already-parsed body cannot reach the core; the bindings test these.
                 return Err(WebhookError::payload_not_raw("parsed JSON value"));
             };
-            let verified = webhook(case)?.verify_signature(
-                &headers(case),
-                &body,
-                case["now"].as_u64().unwrap(),
-            )?;
+            let verified = webhook(case)?.verify_signature(&headers(case), &body, case["now"].as_u64().unwrap())?;
             Ok(serde_json::json!({
                 "id": verified.id,
                 "timestamp": verified.timestamp,
@@ -118,10 +84,7 @@ fn run(case: &Value) -> Result<Value, WebhookError> {
                 case["timestamp"].as_u64().unwrap(),
                 &body(case).unwrap(),
             )?;
-            let pairs: Vec<Value> = signed
-                .iter()
-                .map(|(name, value)| serde_json::json!([name, value]))
-                .collect();
+            let pairs: Vec<Value> = signed.iter().map(|(name, value)| serde_json::json!([name, value])).collect();
             Ok(serde_json::json!({ "headers": pairs }))
         }
         "construct" => {
@@ -131,10 +94,7 @@ fn run(case: &Value) -> Result<Value, WebhookError> {
                 probe["timestamp"].as_u64().unwrap(),
                 &body(probe).unwrap(),
             )?;
-            let pairs: Vec<Value> = signed
-                .iter()
-                .map(|(name, value)| serde_json::json!([name, value]))
-                .collect();
+            let pairs: Vec<Value> = signed.iter().map(|(name, value)| serde_json::json!([name, value])).collect();
             Ok(serde_json::json!({ "headers": pairs }))
         }
         "generate" => {
@@ -156,22 +116,18 @@ fn run_file(file: &str) -> usize {
             (Some("valid"), Ok(actual)) => {
                 failures.push(format!("{id}: expected {} got {actual}", case["expected"]));
             }
-            (Some("valid"), Err(error)) => failures.push(format!(
-                "{id}: expected valid, got {}: {error}",
-                error.code()
-            )),
+            (Some("valid"), Err(error)) => {
+                failures.push(format!("{id}: expected valid, got {}: {error}", error.code()))
+            }
             (Some("invalid"), Err(error)) if Some(error.code()) == case["error"].as_str() => {
                 assert!(!error.to_string().is_empty(), "{id}: empty message");
             }
-            (Some("invalid"), Err(error)) => failures.push(format!(
-                "{id}: expected error {}, got {}: {error}",
-                case["error"],
-                error.code()
-            )),
-            (Some("invalid"), Ok(actual)) => failures.push(format!(
-                "{id}: expected error {}, got {actual}",
-                case["error"]
-            )),
+            (Some("invalid"), Err(error)) => {
+                failures.push(format!("{id}: expected error {}, got {}: {error}", case["error"], error.code()))
+            }
+            (Some("invalid"), Ok(actual)) => {
+                failures.push(format!("{id}: expected error {}, got {actual}", case["error"]))
+            }
             (other, _) => failures.push(format!("{id}: bad result field {other:?}")),
         }
     }
@@ -202,11 +158,8 @@ fn secrets_vectors() {
 
 #[test]
 fn vector_ids_are_unique_across_files() {
-    let mut ids: Vec<String> = FILES
-        .iter()
-        .flat_map(|(file, _)| cases(file))
-        .map(|case| case["id"].as_str().unwrap().to_owned())
-        .collect();
+    let mut ids: Vec<String> =
+        FILES.iter().flat_map(|(file, _)| cases(file)).map(|case| case["id"].as_str().unwrap().to_owned()).collect();
     let total = ids.len();
     ids.sort();
     ids.dedup();
@@ -222,16 +175,10 @@ fn every_signing_error_code_has_a_vector() {
         .filter_map(|case| case["error"].as_str().map(String::from))
         .collect();
     let event_codes = ["invalid_json", "invalid_payload"];
-    for code in WebhookError::CODES
-        .iter()
-        .filter(|code| !event_codes.contains(code))
-    {
+    for code in WebhookError::CODES.iter().filter(|code| !event_codes.contains(code)) {
         assert!(used.iter().any(|u| u == code), "no vector expects `{code}`");
     }
     for code in &used {
-        assert!(
-            WebhookError::CODES.contains(&code.as_str()),
-            "vector expects unknown code `{code}`"
-        );
+        assert!(WebhookError::CODES.contains(&code.as_str()), "vector expects unknown code `{code}`");
     }
 }

@@ -1,0 +1,120 @@
+//! Property tests: arbitrary input never panics any public function, and signing round-trips.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, missing_docs)]
+
+use dropship_webhooks::{check_tolerance, generate_secret, Scheme, Secret, SecretSet, Webhook};
+use proptest::collection::vec;
+use proptest::prelude::*;
+
+/// Header names: mostly the ones the schemes read (in any case), sometimes anything.
+fn header_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::sample::select(vec![
+            "webhook-id",
+            "WEBHOOK-TIMESTAMP",
+            "webhook-signature",
+            "svix-id",
+            "Svix-Timestamp",
+            "svix-signature",
+            "fabric-dropship-signature",
+        ])
+        .prop_map(String::from),
+        ".{0,24}",
+    ]
+}
+
+/// Header values: signature-like text, digits, or arbitrary (often non-ASCII) strings, up to 10 KB.
+fn header_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "(v[0-9a-z]{0,2},[A-Za-z0-9+/=]{0,50} ?){0,80}",
+        "[0-9 +\\-.]{0,25}",
+        "[0-9a-fA-F]{60,70}",
+        ".{0,64}",
+        (any::<char>(), 0usize..10_000).prop_map(|(c, n)| c.to_string().repeat(n)),
+    ]
+}
+
+fn secret() -> impl Strategy<Value = Secret> {
+    (
+        prop_oneof![
+            "whsec_[A-Za-z0-9+/]{0,90}={0,2}",
+            ".{0,40}",
+            Just("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_owned())
+        ],
+        proptest::option::of(any::<u64>()),
+        proptest::option::of(".{0,8}"),
+    )
+        .prop_map(|(value, expiry, label)| Secret::new(value).with_expiry(expiry).with_label(label))
+}
+
+fn scheme() -> impl Strategy<Value = Scheme> {
+    prop_oneof![Just(Scheme::Standard), Just(Scheme::Fabric)]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn verify_never_panics(
+        secrets in vec(secret(), 0..4),
+        scheme in scheme(),
+        headers in vec((header_name(), header_value()), 0..8),
+        body in vec(any::<u8>(), 0..2048),
+        now in any::<u64>(),
+        tolerance in any::<u64>(),
+    ) {
+        if let Ok(webhook) = Webhook::with_scheme(SecretSet::from(secrets), scheme) {
+            let webhook = webhook.tolerance(tolerance);
+            if let Err(error) = webhook.verify_signature(&headers, &body, now) {
+                prop_assert!(!error.to_string().is_empty());
+            }
+            let id = headers.first().map(|(_, value)| value.as_str()).unwrap_or("");
+            let _ = webhook.sign(id, now, &body);
+        }
+    }
+
+    #[test]
+    fn small_helpers_never_panic(random in vec(any::<u8>(), 0..100), name in ".{0,12}", a in any::<u64>(), b in any::<u64>(), t in any::<u64>()) {
+        let _ = generate_secret(&random);
+        let _ = Scheme::from_name(&name);
+        let _ = check_tolerance(a, b, t);
+    }
+
+    #[test]
+    fn sign_then_verify_round_trips(
+        key in vec(any::<u8>(), 24..=64),
+        fabric_secret in "[ -~]{1,64}",
+        scheme in scheme(),
+        id in "[!-~]{1,256}",
+        timestamp in 0u64..=u64::MAX / 2,
+        skew in 0u64..=300,
+        body in vec(any::<u8>(), 0..4096),
+    ) {
+        let value = match scheme {
+            Scheme::Standard => generate_secret(&key).unwrap(),
+            Scheme::Fabric => fabric_secret,
+        };
+        let webhook = Webhook::with_scheme(Secret::new(value).label("k"), scheme).unwrap();
+        let headers = webhook.sign(&id, timestamp, &body).unwrap();
+        let verified = webhook.verify_signature(&headers, &body, timestamp + skew).unwrap();
+        prop_assert_eq!(verified.secret_label.as_deref(), Some("k"));
+        if scheme == Scheme::Standard {
+            prop_assert_eq!(verified.id.as_deref(), Some(id.as_str()));
+            prop_assert_eq!(verified.timestamp, Some(timestamp));
+        }
+    }
+
+    #[test]
+    fn any_changed_body_byte_is_refused(
+        body in vec(any::<u8>(), 1..1024),
+        position in any::<prop::sample::Index>(),
+        flip in 1u8..=255,
+        scheme in scheme(),
+    ) {
+        let webhook = Webhook::with_scheme("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", scheme).unwrap();
+        let headers = webhook.sign("msg_1", 1_000, &body).unwrap();
+        let mut tampered = body.clone();
+        tampered[position.index(body.len())] ^= flip;
+        let error = webhook.verify_signature(&headers, &tampered, 1_000).unwrap_err();
+        prop_assert_eq!(error.code(), "no_matching_signature");
+    }
+}
