@@ -1,7 +1,7 @@
 //! Verification cost against one raw HMAC-SHA256 of the same signed content.
 //!
 //! `make bench-core` runs this and prints the ratio table (scripts/bench_table.py).
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::std_instead_of_core)]
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use dropship_webhooks::{generate_secret, SecretSet, Webhook};

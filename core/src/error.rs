@@ -234,7 +234,7 @@ mod tests {
     }
 
     #[test]
-    fn messages_are_not_empty_and_mention_no_code_twice() {
+    fn every_message_says_something() {
         for error in one_of_each() {
             let message = error.to_string();
             assert!(message.len() > 10, "{error:?} has a terse message: {message}");

@@ -1,6 +1,9 @@
 #![doc = include_str!("../README.md")]
 #![no_std]
-#![cfg_attr(test, allow(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used))]
+// The library itself must not reach for std, and must not index where a bad input could panic.
+#![warn(clippy::std_instead_of_core, clippy::std_instead_of_alloc, clippy::alloc_instead_of_core)]
+#![cfg_attr(not(test), warn(clippy::indexing_slicing))]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 extern crate alloc;

@@ -1,5 +1,5 @@
 //! Property tests: arbitrary input never panics any public function, and signing round-trips.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, missing_docs)]
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use dropship_webhooks::{check_tolerance, generate_secret, Scheme, Secret, SecretSet, Webhook};
 use proptest::collection::vec;

@@ -1,5 +1,5 @@
 //! Runs every shared vector in `tests/vectors/` against the core. A failure names the vector id.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing, missing_docs)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use dropship_webhooks::{generate_secret, Scheme, Secret, SecretSet, Webhook, WebhookError, DEFAULT_TOLERANCE_SECONDS};
 use serde_json::Value;

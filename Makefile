@@ -1,0 +1,58 @@
+# dropship-webhooks — one command per job. `make` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+CARGO ?= cargo
+# Debian's rustc-web toolchain, the only one here with sources to build core/alloc for wasm32 (TOOLCHAIN.md).
+DEBIAN_CARGO := RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc /usr/bin/cargo
+PYTHON ?= python3
+
+.PHONY: help setup demo test fmt fmt-check lint test-core vectors vectors-check nostd bench bench-core clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+setup: ## install whatever is missing (idempotent; seconds when everything is there)
+	@scripts/setup.sh all
+
+demo: ## walk through a secret rotation with the Rust core (the multi-runtime demo arrives with the bindings)
+	@scripts/setup.sh core
+	$(CARGO) run --quiet -p dropship-webhooks --example rotation
+
+test: setup fmt-check lint vectors-check test-core nostd ## every check and test, in every language
+	@echo "make test: all checks passed"
+
+fmt: ## format the Rust code
+	$(CARGO) fmt --all
+
+fmt-check: ## fail if the Rust code is not formatted
+	$(CARGO) fmt --all -- --check
+
+lint: ## clippy and rustdoc with warnings as errors
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc -p dropship-webhooks --no-deps --locked
+
+vectors: ## regenerate tests/vectors/*.json from tests/vectors/generate.py
+	$(PYTHON) tests/vectors/generate.py
+
+vectors-check: ## fail if the committed vectors differ from what the generator writes
+	$(PYTHON) tests/vectors/generate.py --check
+
+test-core: ## the core's unit, vector, property and doc tests
+	$(CARGO) test -p dropship-webhooks --locked
+
+nostd: ## prove the core is no_std: build it for wasm32 with only core and alloc
+	@scripts/setup.sh wasm
+	$(DEBIAN_CARGO) build --locked -p dropship-webhooks --release --target wasm32-unknown-unknown \
+		-Zbuild-std=core,alloc --target-dir target/nostd
+	@echo "nostd: dropship-webhooks builds for wasm32-unknown-unknown with core+alloc only"
+
+bench-core: ## criterion: verify cost against one raw HMAC; prints the ratio table
+	$(CARGO) bench -p dropship-webhooks --bench verify --locked
+	@$(PYTHON) scripts/bench_table.py
+
+bench: bench-core ## every benchmark
+
+clean: ## remove build output
+	$(CARGO) clean
