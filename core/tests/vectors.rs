@@ -62,6 +62,17 @@ fn headers(case: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Signs the message a case describes and returns the headers as `[name, value]` pairs.
+fn sign(webhook: &Webhook, message: &Value) -> Result<Value, WebhookError> {
+    let signed = webhook.sign(
+        message["msgId"].as_str().unwrap(),
+        message["timestamp"].as_u64().unwrap(),
+        &body(message).unwrap(),
+    )?;
+    let pairs: Vec<Value> = signed.iter().map(|(name, value)| serde_json::json!([name, value])).collect();
+    Ok(serde_json::json!({ "headers": pairs }))
+}
+
 /// Runs one case and returns its outcome as JSON, shaped like the vector's `expected`, or the error code.
 fn run(case: &Value) -> Result<Value, WebhookError> {
     match case["operation"].as_str().expect("operation") {
@@ -78,25 +89,9 @@ fn run(case: &Value) -> Result<Value, WebhookError> {
                 "secretLabel": verified.secret_label,
             }))
         }
-        "sign" => {
-            let signed = webhook(case)?.sign(
-                case["msgId"].as_str().unwrap(),
-                case["timestamp"].as_u64().unwrap(),
-                &body(case).unwrap(),
-            )?;
-            let pairs: Vec<Value> = signed.iter().map(|(name, value)| serde_json::json!([name, value])).collect();
-            Ok(serde_json::json!({ "headers": pairs }))
-        }
-        "construct" => {
-            let probe = &case["sign"];
-            let signed = webhook(case)?.sign(
-                probe["msgId"].as_str().unwrap(),
-                probe["timestamp"].as_u64().unwrap(),
-                &body(probe).unwrap(),
-            )?;
-            let pairs: Vec<Value> = signed.iter().map(|(name, value)| serde_json::json!([name, value])).collect();
-            Ok(serde_json::json!({ "headers": pairs }))
-        }
+        // `sign` cases carry the message fields themselves; `construct` cases sign a probe message to show the key.
+        "sign" => sign(&webhook(case)?, case),
+        "construct" => sign(&webhook(case)?, &case["sign"]),
         "generate" => {
             let random = hex::decode(case["randomHex"].as_str().unwrap()).unwrap();
             Ok(serde_json::json!({ "secret": generate_secret(&random)? }))
