@@ -13,15 +13,21 @@ extern crate std;
 
 mod ct;
 pub mod error;
+pub mod events;
 pub mod fabric;
 pub mod headers;
+mod lenient;
+pub mod payloads;
 pub mod secret;
 pub mod standard;
+pub mod topics;
 pub mod webhook;
 
 pub use error::{ErrorKind, WebhookError};
+pub use events::{parse_event, Event, EventData};
 pub use headers::HeaderSource;
 pub use secret::{generate_secret, Secret, SecretSet};
+pub use topics::{find_topic, TopicInfo, TOPICS};
 pub use webhook::{check_tolerance, Scheme, SignedHeaders, Verified, Webhook, DEFAULT_TOLERANCE_SECONDS};
 
 /// The project README's Rust examples, run as doctests so the quick start cannot rot.

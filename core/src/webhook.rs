@@ -15,6 +15,7 @@ use sha2::Sha256;
 
 use crate::ct::bytes_equal;
 use crate::error::WebhookError;
+use crate::events::{parse_event, Event};
 use crate::fabric::parse_fabric_header;
 use crate::headers::{
     header_or_alias, HeaderSource, FABRIC_SIGNATURE, SVIX_ID, SVIX_SIGNATURE, SVIX_TIMESTAMP, WEBHOOK_ID,
@@ -310,6 +311,12 @@ impl Webhook {
             .map_err(|problem| WebhookError::InvalidHeader { name: FABRIC_SIGNATURE, problem })?;
         let key = self.find_match(now, &[body], &candidates, |tag| *tag, tags_equal)?;
         Ok(Verified { id: None, timestamp: None, secret_index: key.index, secret_label: key.label.clone() })
+    }
+
+    /// Verifies the signature (as [`Webhook::verify_signature`]) and parses the body into a typed [`Event`].
+    pub fn verify<H: HeaderSource + ?Sized>(&self, headers: &H, body: &[u8], now: u64) -> Result<Event, WebhookError> {
+        self.verify_signature(headers, body, now)?;
+        parse_event(body)
     }
 
     /// Signs a message: the headers to send, with one signature per secret active at `timestamp`.
