@@ -18,6 +18,7 @@ pub mod fabric;
 pub mod headers;
 mod lenient;
 pub mod payloads;
+pub mod samples;
 pub mod secret;
 pub mod standard;
 pub mod topics;
