@@ -13,7 +13,7 @@ pub enum ErrorKind {
     Verification,
     /// The body: not raw bytes, not JSON, or not the shape of an event.
     Payload,
-    /// A caller-supplied option (scheme name, tolerance, random bytes) is out of range.
+    /// A caller-supplied option or configuration (scheme name, random bytes, endpoint settings) is out of range.
     Usage,
 }
 
@@ -85,6 +85,13 @@ pub enum WebhookError {
         /// What is missing or of the wrong type, with the field path.
         message: String,
     },
+    /// An endpoint configuration breaks a rule (URL not https or not public, unknown topic, bad method or limit).
+    InvalidEndpoint {
+        /// The configuration field at fault: `url`, `topics`, `method`, `rateLimit` or `burstLimit`.
+        field: &'static str,
+        /// What is wrong, in words.
+        problem: String,
+    },
     /// An option passed by the caller is out of range or unknown.
     InvalidOption {
         /// The option's name as the API spells it.
@@ -107,6 +114,7 @@ impl WebhookError {
         "payload_not_raw",
         "invalid_json",
         "invalid_payload",
+        "invalid_endpoint",
         "invalid_option",
     ];
 
@@ -123,6 +131,7 @@ impl WebhookError {
             Self::PayloadNotRaw { .. } => "payload_not_raw",
             Self::InvalidJson { .. } => "invalid_json",
             Self::InvalidPayload { .. } => "invalid_payload",
+            Self::InvalidEndpoint { .. } => "invalid_endpoint",
             Self::InvalidOption { .. } => "invalid_option",
         }
     }
@@ -138,7 +147,7 @@ impl WebhookError {
             | Self::TimestampTooNew { .. }
             | Self::NoMatchingSignature { .. } => ErrorKind::Verification,
             Self::PayloadNotRaw { .. } | Self::InvalidJson { .. } | Self::InvalidPayload { .. } => ErrorKind::Payload,
-            Self::InvalidOption { .. } => ErrorKind::Usage,
+            Self::InvalidEndpoint { .. } | Self::InvalidOption { .. } => ErrorKind::Usage,
         }
     }
 
@@ -198,6 +207,7 @@ impl fmt::Display for WebhookError {
             ),
             Self::InvalidJson { message } => write!(f, "the body is not valid JSON: {message}"),
             Self::InvalidPayload { message } => write!(f, "the body is not a valid event: {message}"),
+            Self::InvalidEndpoint { field, problem } => write!(f, "the endpoint's `{field}` is invalid: {problem}"),
             Self::InvalidOption { name, problem } => write!(f, "the option `{name}` is invalid: {problem}"),
         }
     }
@@ -223,6 +233,7 @@ mod tests {
             WebhookError::payload_not_raw("dict"),
             WebhookError::InvalidJson { message: "x".into() },
             WebhookError::InvalidPayload { message: "x".into() },
+            WebhookError::InvalidEndpoint { field: "url", problem: "x".into() },
             WebhookError::InvalidOption { name: "scheme", problem: "x" },
         ]
     }

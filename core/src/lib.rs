@@ -3,7 +3,7 @@
 // The library itself must not reach for std, and must not index where a bad input could panic.
 #![warn(clippy::std_instead_of_core, clippy::std_instead_of_alloc, clippy::alloc_instead_of_core)]
 #![cfg_attr(not(test), warn(clippy::indexing_slicing))]
-#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 extern crate alloc;
@@ -12,6 +12,8 @@ extern crate alloc;
 extern crate std;
 
 mod ct;
+pub mod delivery;
+pub mod endpoint;
 pub mod error;
 pub mod events;
 pub mod fabric;

@@ -25,6 +25,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from events_cases import events_cases  # noqa: E402
+from rules_cases import endpoint_cases, health_cases, limit_cases, retry_cases  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 NOW = 1795341600  # 2026-11-22T10:00:00Z
 MIB = 1024 * 1024
@@ -522,6 +526,11 @@ def secret_cases() -> list[Case]:
     return cases
 
 
+def all_topics() -> list[str]:
+    from events_cases import SAMPLES
+    return sorted(path.stem for path in SAMPLES.glob("*.json"))
+
+
 FILES = {
     "signature_standard.json": (
         "Standard Webhooks v1 verification and signing (DESIGN.md 3.1, 3.3). Cases without 'scheme' use 'standard'; "
@@ -531,6 +540,16 @@ FILES = {
     "signature_fabric.json": ("fabric-dropship-signature verification and signing (DESIGN.md 3.2).", fabric_cases),
     "secrets.json": ("Secret parsing per scheme, scheme names, and secret generation (DESIGN.md 3.1, 3.3).",
                      secret_cases),
+    "events.json": ("Event parsing: every topic's sample, tolerant spellings, malformed bodies (DESIGN.md 4). "
+                    "'expected.event' is the canonical JSON the parser returns.",
+                    lambda: events_cases(all_topics())),
+    "retry_schedule.json": ("Retry delays with jitter and Retry-After clamping (DESIGN.md 5). A null schedule is "
+                            "the default; expectedMs null means the message is given up (or the header unusable).",
+                            retry_cases),
+    "health.json": ("Endpoint health through sequences of outcomes, and rate/burst limits (DESIGN.md 5).",
+                    lambda: health_cases() + limit_cases()),
+    "endpoint_config.json": ("Endpoint configuration rules: URL, topics, method, limits, secrets (DESIGN.md 5).",
+                             endpoint_cases),
 }
 
 
