@@ -8,7 +8,8 @@ CARGO ?= cargo
 DEBIAN_CARGO := RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc /usr/bin/cargo
 PYTHON ?= python3
 
-.PHONY: help setup demo test fmt fmt-check lint test-core vectors vectors-check nostd bench bench-core clean
+.PHONY: help setup demo test fmt fmt-check lint test-core vectors vectors-check codegen codegen-check nostd fuzz \
+	bench bench-core clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -20,7 +21,7 @@ demo: ## walk through a secret rotation with the Rust core (the multi-runtime de
 	@scripts/setup.sh core
 	$(CARGO) run --quiet -p dropship-webhooks --example rotation
 
-test: setup fmt-check lint vectors-check test-core nostd ## every check and test, in every language
+test: setup fmt-check lint vectors-check codegen-check test-core nostd ## every check and test, in every language
 	@echo "make test: all checks passed"
 
 fmt: ## format the Rust code
@@ -33,11 +34,26 @@ lint: ## clippy and rustdoc with warnings as errors
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc -p dropship-webhooks --no-deps --locked
 
-vectors: ## regenerate tests/vectors/*.json from tests/vectors/generate.py
+vectors: ## regenerate the sample events and tests/vectors/*.json
+	$(PYTHON) core/samples/generate.py
 	$(PYTHON) tests/vectors/generate.py
 
-vectors-check: ## fail if the committed vectors differ from what the generator writes
+vectors-check: ## fail if the committed samples or vectors differ from what their generators write
+	$(PYTHON) core/samples/generate.py --check
 	$(PYTHON) tests/vectors/generate.py --check
+
+codegen: ## regenerate the JSON Schema, TypeScript declarations and Python TypedDicts from the Rust types
+	$(CARGO) run --quiet --locked -p dropship-webhooks-codegen
+	$(PYTHON) scripts/codegen.py
+
+codegen-check: ## fail if generated types are stale; type-check them with tsc and mypy --strict
+	@scripts/setup.sh types
+	$(CARGO) run --quiet --locked -p dropship-webhooks-codegen -- --check
+	$(PYTHON) scripts/codegen.py --check
+	tools/typecheck/node_modules/.bin/tsc --noEmit --strict --target es2020 --module nodenext \
+		--moduleResolution nodenext tests/types/narrowing.ts
+	MYPYPATH=bindings-python/python .venv/bin/mypy --strict tests/types/check_events.py
+	.venv/bin/python tests/types/check_events.py
 
 test-core: ## the core's unit, vector, property and doc tests
 	$(CARGO) test -p dropship-webhooks --locked

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the build and tests need, idempotently: a second run with everything present takes about a second.
 #
-#   scripts/setup.sh [core|wasm|all]     (default: all)
+#   scripts/setup.sh [core|types|wasm|all]     (default: all)
 #
 # core: the rustup toolchain's cargo, rustfmt and clippy, and python3 (vector generator).
+# types: the TypeScript compiler (npm, tools/typecheck) and a Python venv (.venv) with mypy and jsonschema, for the
+#        checks of the generated TypeScript and Python types.
 # wasm: Debian's rustc-web toolchain, which ships the standard library sources needed to build for
 #       wasm32-unknown-unknown with -Zbuild-std (rustup here has no wasm32 target and cannot download one).
 set -euo pipefail
@@ -40,13 +42,32 @@ setup_core() {
   command -v python3 >/dev/null || apt_install python3
 }
 
+setup_types() {
+  local root
+  root=$(cd "$(dirname "$0")/.." && pwd)
+  command -v npm >/dev/null || apt_install nodejs npm
+  if [ ! -x "$root/tools/typecheck/node_modules/.bin/tsc" ] \
+     || ! cmp -s "$root/tools/typecheck/package-lock.json" "$root/tools/typecheck/node_modules/.package-lock.json"; then
+    say "installing the TypeScript compiler (tools/typecheck)"
+    (cd "$root/tools/typecheck" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+  local stamp="$root/.venv/.requirements-dev.txt"
+  if [ ! -x "$root/.venv/bin/python" ] || ! cmp -s "$root/tools/requirements-dev.txt" "$stamp"; then
+    say "creating the Python tools venv (.venv)"
+    python3 -m venv "$root/.venv"
+    "$root/.venv/bin/pip" install --quiet --disable-pip-version-check -r "$root/tools/requirements-dev.txt"
+    cp "$root/tools/requirements-dev.txt" "$stamp"
+  fi
+}
+
 setup_wasm() {
   apt_install rustc-web cargo-web rust-web-src lld-22
 }
 
 case "$want" in
   core) setup_core ;;
+  types) setup_types ;;
   wasm) setup_wasm ;;
-  all) setup_core; setup_wasm ;;
-  *) say "unknown part '$want' (core, wasm or all)"; exit 2 ;;
+  all) setup_core; setup_types; setup_wasm ;;
+  *) say "unknown part '$want' (core, types, wasm or all)"; exit 2 ;;
 esac

@@ -1,0 +1,74 @@
+"""Static and runtime checks of the generated Python types (bindings-python/.../events.py).
+
+`mypy --strict` checks the narrowing below (a stale or wrong TypedDict makes it fail); running the file imports the
+module and validates every sample event and every canonical event in tests/vectors/events.json against the JSON
+Schema the types are generated from, so the types describe exactly what the parser returns.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import assert_type
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bindings-python" / "python"))
+
+from dropship_webhooks.events import (  # noqa: E402
+    Order,
+    RmaReturn,
+    ReturnShipment,
+    VariantRefs,
+    WebhookEvent,
+)
+
+
+def describe(event: WebhookEvent) -> str:
+    if event["topic"] == "order.created":
+        assert_type(event["data"], Order)
+        quantities: list[int] = [line["quantity"] for line in event["data"]["lines"]]
+        return f"{event['data']['id']} x{sum(quantities)}"
+    if event["topic"] == "variant.unavailable":
+        assert_type(event["data"], VariantRefs)
+        return ",".join(event["data"]["variantIds"])
+    if event["topic"] == "rma.returnReceived":
+        data = event["data"]
+        assert_type(data, RmaReturn)
+        shipment = data["return"]
+        assert_type(shipment, ReturnShipment | None)
+        if shipment is None:
+            return data["rma"]["id"]
+        status: str | None = shipment["status"]
+        return status or ""
+    identifier: str = event["id"]
+    return identifier
+
+
+def main() -> int:
+    import jsonschema  # only needed at run time, not by mypy
+
+    schema = json.loads((ROOT / "core" / "schema" / "events.schema.json").read_text(encoding="utf-8"))
+    kinds = {topic["name"]: topic["payload"] for topic in schema["x-topics"]}
+    events = [json.loads(path.read_text(encoding="utf-8")) for path in sorted((ROOT / "core" / "samples").glob("*.json"))]
+    vectors = json.loads((ROOT / "tests" / "vectors" / "events.json").read_text(encoding="utf-8"))["cases"]
+    events += [case["expected"]["event"] for case in vectors if case["result"] == "valid"]
+    passed = failed = 0
+    for event in events:
+        kind = kinds.get(event["topic"])
+        if kind is None:
+            continue  # unknown topics keep raw data
+        validator = jsonschema.Draft202012Validator({"$ref": f"#/$defs/{kind}", "$defs": schema["$defs"]})
+        problems = [error.message for error in validator.iter_errors(event["data"])]
+        if problems:
+            failed += 1
+            print(f"FAIL {event['id']} ({event['topic']}): {problems[:3]}")
+        else:
+            passed += 1
+        describe(event)
+    print(f"generated types: {passed} passed, {failed} failed")
+    return 1 if failed or not passed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+// Compile-time checks of the generated declarations (bindings-js/events.d.ts): `tsc --noEmit --strict` runs this in
+// `make codegen-check`. A failed narrowing, a wrong field type or a stale union makes it fail to compile.
+import type {
+  EventsByTopic,
+  Order,
+  OrderCreatedEvent,
+  Product,
+  RmaReturn,
+  Topic,
+  UnknownEvent,
+  VariantRefs,
+  WebhookEvent,
+} from "../../bindings-js/events";
+
+export function handle(event: WebhookEvent): string {
+  switch (event.topic) {
+    case "order.created": {
+      const order: Order = event.data; // narrowed: data is an Order
+      const quantity: number = order.lines[0].quantity;
+      const city: string | null = order.shipTo?.city ?? null;
+      // @ts-expect-error an order is not a product
+      const product: Product = event.data;
+      return `${order.id} ${quantity} ${city} ${String(product)}`;
+    }
+    case "variant.unavailable": {
+      const refs: VariantRefs = event.data;
+      return refs.variantIds.join(",");
+    }
+    case "rma.returnReceived": {
+      const data: RmaReturn = event.data;
+      return data.return?.trackingNumber ?? data.rma.id;
+    }
+    default: {
+      // Every other known topic, plus topics this version does not know.
+      const rest: Exclude<WebhookEvent, EventsByTopic["order.created"]> = event;
+      return rest.id;
+    }
+  }
+}
+
+export function unknownTopicsStayOpaque(event: UnknownEvent): unknown {
+  // @ts-expect-error an unknown event's data is not typed
+  const order: Order = event.data;
+  return order;
+}
+
+export const topic: Topic = "proposal.collaboratorAdded";
+// @ts-expect-error not a topic
+export const notATopic: Topic = "order.shipped";
+export const sample: OrderCreatedEvent["topic"] = "order.created";
