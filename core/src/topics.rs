@@ -36,25 +36,25 @@ pub enum Audience {
 /// The shape of a topic's `data`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum PayloadKind {
-    /// [`crate::events::Order`]
+    /// [`crate::payloads::Order`]
     Order,
-    /// [`crate::events::Product`]
+    /// [`crate::payloads::Product`]
     Product,
-    /// [`crate::events::ProductRef`]
+    /// [`crate::payloads::ProductRef`]
     ProductRef,
-    /// [`crate::events::VariantRefs`]
+    /// [`crate::payloads::VariantRefs`]
     VariantRefs,
-    /// [`crate::events::Connection`]
+    /// [`crate::payloads::Connection`]
     Connection,
-    /// [`crate::events::Proposal`]
+    /// [`crate::payloads::Proposal`]
     Proposal,
-    /// [`crate::events::ProposalProductChange`]
+    /// [`crate::payloads::ProposalProductChange`]
     ProposalProductChange,
-    /// [`crate::events::ProposalVariantChange`]
+    /// [`crate::payloads::ProposalVariantChange`]
     ProposalVariantChange,
-    /// [`crate::events::Rma`]
+    /// [`crate::payloads::Rma`]
     Rma,
-    /// [`crate::events::RmaReturn`]
+    /// [`crate::payloads::RmaReturn`]
     RmaReturn,
 }
 

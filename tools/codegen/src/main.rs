@@ -30,7 +30,8 @@ fn main() {
     generator.subschema_for::<RmaReturn>();
     let definitions = generator.take_definitions(true);
 
-    let topics: Vec<Value> = TOPICS.iter().map(|topic| serde_json::to_value(topic).expect("topic serializes")).collect();
+    let topics: Vec<Value> =
+        TOPICS.iter().map(|topic| serde_json::to_value(topic).expect("topic serializes")).collect();
     let document = json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://dropship-webhooks.invalid/events.schema.json",
@@ -39,7 +40,8 @@ fn main() {
         "x-topics": topics,
         "$defs": definitions,
     });
-    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "..", "..", "core", "schema", "events.schema.json"].iter().collect();
+    let path: PathBuf =
+        [env!("CARGO_MANIFEST_DIR"), "..", "..", "core", "schema", "events.schema.json"].iter().collect();
     let text = serde_json::to_string_pretty(&document).expect("schema serializes") + "\n";
     if std::env::args().any(|argument| argument == "--check") {
         if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
