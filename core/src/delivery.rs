@@ -46,7 +46,8 @@ impl Default for RetrySchedule {
 }
 
 impl RetrySchedule {
-    /// Checks the settings: a factor of at least 1, jitter of at most 100 %, a cap not below the base.
+    /// Checks the settings: a factor of at least 1, jitter of at most 100 %, a cap not below the base nor below the
+    /// shortest `Retry-After`.
     pub fn validate(&self) -> Result<Self, WebhookError> {
         let invalid = |name, problem| Err(WebhookError::InvalidOption { name, problem });
         if self.factor == 0 {
@@ -57,6 +58,9 @@ impl RetrySchedule {
         }
         if self.max_delay_ms < self.base_delay_ms {
             return invalid("maxDelayMs", "it must not be below baseDelayMs");
+        }
+        if self.min_retry_after_ms > self.max_delay_ms {
+            return invalid("minRetryAfterMs", "it must not be above maxDelayMs");
         }
         Ok(*self)
     }
@@ -89,7 +93,8 @@ impl RetrySchedule {
     /// Accepts delay-seconds (`120`) and HTTP dates (`Sun, 06 Nov 1994 08:49:37 GMT`, relative to `now`).
     pub fn retry_after_ms(&self, header: Option<&str>, now: u64) -> Option<u64> {
         let seconds = parse_retry_after(header?, now)?;
-        Some(seconds.saturating_mul(SECOND_MS).clamp(self.min_retry_after_ms, self.max_delay_ms))
+        // max-then-min rather than clamp: clamp panics when an unvalidated schedule has min above max.
+        Some(seconds.saturating_mul(SECOND_MS).max(self.min_retry_after_ms).min(self.max_delay_ms))
     }
 }
 

@@ -1,7 +1,10 @@
 //! Property tests: arbitrary input never panics any public function, and signing round-trips.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use dropship_webhooks::{check_tolerance, generate_secret, Scheme, Secret, SecretSet, Webhook};
+use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, RateLimit, RetrySchedule};
+use dropship_webhooks::endpoint::{EndpointRequest, EndpointRules};
+use dropship_webhooks::samples::sample_event_json;
+use dropship_webhooks::{check_tolerance, generate_secret, parse_event, Scheme, Secret, SecretSet, Webhook, TOPICS};
 use proptest::collection::vec;
 use proptest::prelude::*;
 
@@ -116,5 +119,67 @@ proptest! {
         tampered[position.index(body.len())] ^= flip;
         let error = webhook.verify_signature(&headers, &tampered, 1_000).unwrap_err();
         prop_assert_eq!(error.code(), "no_matching_signature");
+    }
+
+    #[test]
+    fn parse_event_never_panics_on_bytes(body in vec(any::<u8>(), 0..512)) {
+        let _ = parse_event(&body);
+    }
+
+    /// Mutated samples: realistic JSON with one span replaced, so the parser sees near-valid events.
+    #[test]
+    fn parse_event_never_panics_on_mutated_samples(
+        topic in prop::sample::select(TOPICS.iter().map(|t| t.name).collect::<Vec<_>>()),
+        start in any::<prop::sample::Index>(),
+        length in 0usize..16,
+        replacement in prop_oneof![Just(String::new()), Just("null".to_owned()), Just("[]".to_owned()),
+            Just("{}".to_owned()), Just("-1".to_owned()), Just("\"".to_owned()), "[ -~]{0,8}"],
+    ) {
+        let sample = sample_event_json(topic).unwrap();
+        let begin = start.index(sample.len());
+        let end = (begin + length).min(sample.len());
+        let mut body = sample.as_bytes()[..begin].to_vec();
+        body.extend_from_slice(replacement.as_bytes());
+        body.extend_from_slice(&sample.as_bytes()[end..]);
+        if let Err(error) = parse_event(&body) {
+            prop_assert!(["invalid_json", "invalid_payload"].contains(&error.code()), "{}", error.code());
+        }
+    }
+
+    #[test]
+    fn endpoint_rules_never_panic(
+        url in prop_oneof![".{0,80}", "(https?|ftp)://[a-z0-9.:\\[\\]%@_-]{0,40}(/[ -~]{0,20})?"],
+        topics in vec(".{0,30}", 0..4),
+        method in ".{0,8}",
+        rate in any::<i64>(),
+        burst in any::<i64>(),
+        loopback in any::<bool>(),
+    ) {
+        let topics: Vec<&str> = topics.iter().map(String::as_str).collect();
+        let secrets = SecretSet::from("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+        let request = EndpointRequest {
+            url: &url, topics: &topics, method: &method, rate_limit: rate, burst_limit: burst,
+            scheme: Scheme::Standard, secrets: &secrets,
+        };
+        let _ = EndpointRules { allow_insecure_loopback: loopback }.validate(&request);
+    }
+
+    #[test]
+    fn delivery_rules_never_panic(
+        base in any::<u64>(), factor in any::<u32>(), max in any::<u64>(), retries in any::<u32>(),
+        jitter in any::<u32>(), failures in any::<u32>(), random in any::<f64>(),
+        header in proptest::option::of(".{0,40}"), now in any::<u64>(), at in any::<u64>(), window in any::<u64>(),
+        tat in any::<u64>(), rate in any::<u32>(), burst in any::<u32>(), min_retry_after in any::<u64>(),
+    ) {
+        let schedule = RetrySchedule {
+            base_delay_ms: base, factor, max_delay_ms: max, max_retries: retries, jitter_percent: jitter,
+            min_retry_after_ms: min_retry_after,
+        };
+        let _ = schedule.validate();
+        let _ = schedule.next_delay_ms(failures, random);
+        let _ = schedule.retry_after_ms(header.as_deref(), now);
+        let _ = EndpointHealth::HEALTHY.record_failure(at, window).record_failure(now, window).record_success();
+        let _ = RateLimit(rate).check(tat, now);
+        let _ = BurstLimit(burst).allows(rate);
     }
 }

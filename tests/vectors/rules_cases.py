@@ -62,7 +62,9 @@ def retry_cases() -> list[Case]:
          "operation": "nextDelay", "schedule": huge, "failures": 999, "random": 0.5, "expectedMs": 7_200_000})
     for name, schedule, field in (("factor-zero", dict(DEFAULT_SCHEDULE, factor=0), "factor"),
                                   ("jitter-over-100", dict(DEFAULT_SCHEDULE, jitterPercent=101), "jitterPercent"),
-                                  ("cap-below-base", dict(DEFAULT_SCHEDULE, maxDelayMs=1_000), "maxDelayMs")):
+                                  ("cap-below-base", dict(DEFAULT_SCHEDULE, maxDelayMs=1_000), "maxDelayMs"),
+                                  ("retry-after-floor-above-cap", dict(DEFAULT_SCHEDULE, minRetryAfterMs=7_200_001),
+                                   "minRetryAfterMs")):
         add({"id": f"retry-invalid-{name}", "comment": f"{field} out of range", "operation": "nextDelay",
              "schedule": schedule, "failures": 1, "random": 0.5, "result": "invalid", "error": "invalid_option"})
 
