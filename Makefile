@@ -64,8 +64,20 @@ nostd: ## prove the core is no_std: build it for wasm32 with only core and alloc
 		-Zbuild-std=core,alloc --target-dir target/nostd
 	@echo "nostd: dropship-webhooks builds for wasm32-unknown-unknown with core+alloc only"
 
-bench-core: ## criterion: verify cost against one raw HMAC; prints the ratio table
-	$(CARGO) bench -p dropship-webhooks --bench verify --locked
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := signature_headers verify parse_event endpoint_url
+fuzz: ## run every cargo-fuzz target for FUZZ_SECONDS (default 60) each, on rustup's nightly toolchain
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	@mkdir -p fuzz/corpus/parse_event && cp core/samples/*.json fuzz/corpus/parse_event/
+	@for target in $(FUZZ_TARGETS); do \
+		echo "== fuzz $$target ($(FUZZ_SECONDS) s)"; \
+		(cd fuzz && $(CARGO) +nightly fuzz run $$target -- -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			2>&1 | grep -E 'stat::number_of_executed_units|stat::peak_rss_mb|Done [0-9]+ runs|SUMMARY|panicked') \
+			|| exit 1; \
+	done
+
+bench-core: ## criterion: verify cost against one raw HMAC, event parsing; prints the tables
+	$(CARGO) bench -p dropship-webhooks --bench verify --bench parse --locked
 	@$(PYTHON) scripts/bench_table.py
 
 bench: bench-core ## every benchmark

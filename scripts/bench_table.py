@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Print criterion's verify results as a Markdown table with ratios to one raw HMAC.
+"""Print criterion's results for the core as Markdown tables.
 
-Reads target/criterion/verify/<case>/<size>/new/estimates.json (median, ns) written by `cargo bench --bench verify`.
+Reads target/criterion/<group>/<case>/<size>/new/estimates.json (median, ns) written by `cargo bench`:
+the verify group as ratios to one raw HMAC, the parse group as time and throughput.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ import json
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent / "target" / "criterion" / "verify"
+CRITERION = Path(__file__).resolve().parent.parent / "target" / "criterion"
+ROOT = CRITERION / "verify"
 CASES = [("1sig", "verify, 1 signature"), ("3sig", "verify, 3 signatures"),
          ("3secrets_last_matches", "3 secrets, last matches (3 HMACs)")]
 
 
-def median_ns(case: str, size: int) -> float:
-    data = json.loads((ROOT / case / str(size) / "new" / "estimates.json").read_text())
+def median_ns(case: str, size: int, group: Path = ROOT) -> float:
+    data = json.loads((group / case / str(size) / "new" / "estimates.json").read_text())
     return float(data["median"]["point_estimate"])
 
 
@@ -36,6 +38,17 @@ def main() -> int:
         cells = [f"{show(median_ns(case, size))} ({median_ns(case, size) / raw:.2f}×)" for case, _ in CASES]
         label = f"{size // 1024} KiB" if size >= 1024 else f"{size} B"
         print(f"| {label} | {show(raw)} | " + " | ".join(cells) + " |")
+    parse = CRITERION / "parse"
+    if parse.exists():
+        print()
+        print("| event | serde_json::Value (generic) | parse_event | verify + parse |")
+        print("|---:|---:|---:|---:|")
+        for size in sorted(int(p.name) for p in (parse / "parse_event").iterdir() if p.name.isdigit()):
+            cells = []
+            for case in ("serde_json_value", "parse_event", "verify_and_parse"):
+                ns = median_ns(case, size, parse)
+                cells.append(f"{show(ns)} ({size / ns * 1e9 / 2**20:.0f} MiB/s)")
+            print(f"| {size // 1024} KiB | " + " | ".join(cells) + " |")
     return 0
 
 
