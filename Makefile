@@ -69,11 +69,14 @@ FUZZ_TARGETS := signature_headers verify parse_event endpoint_url
 fuzz: ## run every cargo-fuzz target for FUZZ_SECONDS (default 60) each, on rustup's nightly toolchain
 	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
 	@mkdir -p fuzz/corpus/parse_event && cp core/samples/*.json fuzz/corpus/parse_event/
-	@for target in $(FUZZ_TARGETS); do \
+	@set -o pipefail; for target in $(FUZZ_TARGETS); do \
 		echo "== fuzz $$target ($(FUZZ_SECONDS) s)"; \
+		mkdir -p fuzz/corpus/$$target; \
+		if [ -d fuzz/regressions/$$target ]; then cp fuzz/regressions/$$target/* fuzz/corpus/$$target/; fi; \
 		(cd fuzz && $(CARGO) +nightly fuzz run $$target -- -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-			2>&1 | grep -E 'stat::number_of_executed_units|stat::peak_rss_mb|Done [0-9]+ runs|SUMMARY|panicked') \
-			|| exit 1; \
+			> ../target/fuzz-$$target.log 2>&1) \
+			|| { tail -40 target/fuzz-$$target.log; echo "fuzz: $$target found a crash (fuzz/artifacts/$$target)"; exit 1; }; \
+		grep -E 'Done [0-9]+ runs|stat::number_of_executed_units|stat::peak_rss_mb' target/fuzz-$$target.log; \
 	done
 
 bench-core: ## criterion: verify cost against one raw HMAC, event parsing; prints the tables

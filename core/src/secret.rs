@@ -21,6 +21,9 @@ pub const MIN_KEY_BYTES: usize = 24;
 pub const MAX_KEY_BYTES: usize = 64;
 /// How many key bytes [`generate_secret`] is usually given.
 pub const DEFAULT_KEY_BYTES: usize = 32;
+/// The most secrets a set may hold: a rotation needs two or three, and every active secret adds a signature to
+/// each request, whose header the receiver must accept (64 entries at most).
+pub const MAX_SECRETS: usize = 32;
 /// The longest fabric (plain string) secret accepted, in bytes.
 pub const MAX_FABRIC_SECRET_BYTES: usize = 1024;
 

@@ -21,7 +21,7 @@ use crate::headers::{
     header_or_alias, HeaderSource, FABRIC_SIGNATURE, SVIX_ID, SVIX_SIGNATURE, SVIX_TIMESTAMP, WEBHOOK_ID,
     WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP,
 };
-use crate::secret::{check_fabric_key, decode_standard_key, SecretSet};
+use crate::secret::{check_fabric_key, decode_standard_key, SecretSet, MAX_SECRETS};
 use crate::standard::{
     base64_tag_matches, check_message_id, encode_base64_tag, parse_signature_header, parse_timestamp, SignedPrefix,
     Tag, VERSION_V1,
@@ -175,6 +175,12 @@ impl Webhook {
         let secrets = secrets.into();
         if secrets.is_empty() {
             return Err(WebhookError::InvalidSecret { index: 0, problem: "the secret set is empty" });
+        }
+        if secrets.len() > MAX_SECRETS {
+            return Err(WebhookError::InvalidSecret {
+                index: MAX_SECRETS,
+                problem: "a set holds at most 32 secrets (expire and remove old ones)",
+            });
         }
         let keys = secrets
             .secrets()

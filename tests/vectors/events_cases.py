@@ -121,6 +121,14 @@ def events_cases(topics: list[str]) -> list[Case]:
     add(valid("event-pretty-printed", "whitespace and key order do not matter",
               {"utf8": json.dumps(dict(reversed(list(order.items()))), indent=4)}, order))
 
+    product = sample("product.selected")
+    precise = copy.deepcopy(product)
+    digits = "1" * 127 + ".42"
+    body = json.dumps(product, separators=(",", ":")).replace('"weight":0.42', '"weight":' + digits, 1)
+    precise["data"]["variants"][0]["weight"] = float(digits)  # the nearest double, as Python rounds it
+    add(valid("event-number-nearest-double", "long decimals parse to the nearest double, exactly",
+              {"utf8": body}, precise))
+
     cancelled = sample("order.cancelled")
     add(valid("event-topic-alias-canceled", "order.canceled (US spelling) is order.cancelled",
               text(dict(cancelled, topic="order.canceled")), cancelled))

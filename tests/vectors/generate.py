@@ -397,6 +397,9 @@ def fabric_cases() -> list[Case]:
                headers=[["fabric-dropship-signature", f"{lower} {fabric_hex(FABRIC_B, UTF8)}"]], valid=hit(0, "b")))
     add(fabric("fabric-comma-separated", "several signatures separated by a comma and space",
                headers=[["fabric-dropship-signature", f"{fabric_hex(FABRIC_B, UTF8)}, {lower}"]], valid=hit(0)))
+    add(fabric("fabric-32-secrets", "32 secrets, the most a set holds; the last one matches",
+               secrets=[secret(f"old-secret-{i}") for i in range(31)] + [secret(FABRIC_A, label="current")],
+               valid=hit(31, "current")))
     add(fabric("fabric-expired-secret", "the only secret has expired", secrets=[secret(FABRIC_A, NOW)],
                error="no_active_secret"))
     add(fabric("fabric-expired-secret-does-not-verify", "the matching secret expired; another is active",
@@ -499,6 +502,8 @@ def secret_cases() -> list[Case]:
     add(construct("secret-second-invalid", "one bad secret among good ones fails construction", "standard",
                   [SECRET_A, "whsec_???"], error="invalid_secret"))
     add(construct("secret-set-empty", "no secrets at all", "standard", [], error="invalid_secret"))
+    add(construct("secret-set-33", "33 secrets: every one would sign each request", "standard", [SECRET_A] * 33,
+                  error="invalid_secret"))
     add(construct("secret-fabric-string", "fabric keys are the string's UTF-8 bytes", "fabric", [FABRIC_A],
                   FABRIC_A.encode()))
     add(construct("secret-fabric-unicode", "non-ASCII fabric secrets are UTF-8 encoded", "Fabric", [FABRIC_B],
