@@ -219,10 +219,10 @@ impl Webhook {
         self.tolerance_seconds
     }
 
-    /// The secrets usable at `now`, or `no_active_secret`.
-    fn active_keys(&self, now: u64) -> Result<Vec<&Key>, WebhookError> {
-        let active: Vec<&Key> = self.keys.iter().filter(|key| key.is_active_at(now)).collect();
-        if active.is_empty() {
+    /// The secrets usable at `now`, in set order, or `no_active_secret` when there is none.
+    fn active_keys(&self, now: u64) -> Result<impl Iterator<Item = &Key> + Clone, WebhookError> {
+        let active = self.keys.iter().filter(move |key| key.is_active_at(now));
+        if active.clone().next().is_none() {
             return Err(WebhookError::NoActiveSecret { count: self.keys.len() });
         }
         Ok(active)
@@ -240,20 +240,16 @@ impl Webhook {
         prepare: impl Fn(&Tag) -> E,
         matches: impl Fn(&E, &C) -> bool,
     ) -> Result<&Key, WebhookError> {
-        let mut active = self.keys.iter().filter(|key| key.is_active_at(now)).peekable();
-        if active.peek().is_none() {
-            return Err(WebhookError::NoActiveSecret { count: self.keys.len() });
-        }
+        let active = self.active_keys(now)?;
         if !candidates.is_empty() {
-            for key in active {
+            for key in active.clone() {
                 let expected = prepare(&key.tag(content));
                 if candidates.iter().any(|candidate| matches(&expected, candidate)) {
                     return Ok(key);
                 }
             }
         }
-        let active_secrets = self.keys.iter().filter(|key| key.is_active_at(now)).count();
-        Err(WebhookError::NoMatchingSignature { candidates: candidates.len(), active_secrets })
+        Err(WebhookError::NoMatchingSignature { candidates: candidates.len(), active_secrets: active.count() })
     }
 
     /// Checks the request's signature headers against the raw `body`, at time `now` (unix seconds).
@@ -339,8 +335,8 @@ impl Webhook {
                 let timestamp_text = timestamp.to_string();
                 let prefix = SignedPrefix::new(id, &timestamp_text);
                 let content = [prefix.as_bytes(), body];
-                let mut signature = String::with_capacity(active.len() * 48);
-                for key in &active {
+                let mut signature = String::with_capacity(active.clone().count() * 48);
+                for key in active {
                     if !signature.is_empty() {
                         signature.push(' ');
                     }
@@ -355,7 +351,7 @@ impl Webhook {
                 ]
             }
             Scheme::Fabric => {
-                let signatures: Vec<String> = active.iter().map(|key| hex::encode(key.tag(&[body]))).collect();
+                let signatures: Vec<String> = active.map(|key| hex::encode(key.tag(&[body]))).collect();
                 alloc::vec![(FABRIC_SIGNATURE, signatures.join(" "))]
             }
         };
