@@ -8,7 +8,7 @@ CARGO ?= cargo
 DEBIAN_CARGO := RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc /usr/bin/cargo
 PYTHON ?= python3
 
-.PHONY: help setup demo test fmt fmt-check lint test-core vectors vectors-check codegen codegen-check nostd fuzz \
+.PHONY: help setup demo test fmt fmt-check lint lint-python test-core vectors vectors-check codegen codegen-check nostd fuzz \
 	bench bench-core clean
 
 help: ## list the targets
@@ -21,7 +21,7 @@ demo: ## walk through a secret rotation with the Rust core (the multi-runtime de
 	@scripts/setup.sh core
 	$(CARGO) run --quiet -p dropship-webhooks --example rotation
 
-test: setup fmt-check lint vectors-check codegen-check test-core nostd ## every check and test, in every language
+test: setup fmt-check lint lint-python vectors-check codegen-check test-core nostd ## every check and test, in every language
 	@echo "make test: all checks passed"
 
 fmt: ## format the Rust code
@@ -33,6 +33,13 @@ fmt-check: ## fail if the Rust code is not formatted
 lint: ## clippy and rustdoc with warnings as errors
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc -p dropship-webhooks --no-deps --locked
+
+lint-python: ## mypy --strict on every Python file of the repo (generators, scripts, type checks)
+	@scripts/setup.sh types
+	MYPYPATH=scripts .venv/bin/mypy --strict scripts tests/vectors/generate.py tests/vectors/events_cases.py \
+		tests/vectors/rules_cases.py
+	MYPYPATH=scripts .venv/bin/mypy --strict core/samples/generate.py
+	MYPYPATH=bindings-python/python .venv/bin/mypy --strict tests/types/check_events.py
 
 vectors: ## regenerate the sample events and tests/vectors/*.json
 	$(PYTHON) core/samples/generate.py
@@ -46,13 +53,12 @@ codegen: ## regenerate the JSON Schema, TypeScript declarations and Python Typed
 	$(CARGO) run --quiet --locked -p dropship-webhooks-codegen
 	$(PYTHON) scripts/codegen.py
 
-codegen-check: ## fail if generated types are stale; type-check them with tsc and mypy --strict
+codegen-check: ## fail if generated types are stale; type-check them with tsc (mypy: lint-python)
 	@scripts/setup.sh types
 	$(CARGO) run --quiet --locked -p dropship-webhooks-codegen -- --check
 	$(PYTHON) scripts/codegen.py --check
 	tools/typecheck/node_modules/.bin/tsc --noEmit --strict --target es2020 --module nodenext \
 		--moduleResolution nodenext tests/types/narrowing.ts
-	MYPYPATH=bindings-python/python .venv/bin/mypy --strict tests/types/check_events.py
 	.venv/bin/python tests/types/check_events.py
 
 test-core: ## the core's unit, vector, property and doc tests

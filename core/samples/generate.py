@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent / "scripts"))
+from generated_files import write_or_check  # noqa: E402
 CREATED = "2026-11-22T10:00:00Z"
 
 BUYER = {"id": "cmp_retail_4f2a", "name": "Northwind Home", "code": "NWH"}
@@ -180,20 +182,8 @@ def render(index: int, topic: str) -> str:
 
 
 def main() -> int:
-    check = "--check" in sys.argv[1:]
-    stale = []
-    for index, topic in enumerate(TOPICS):
-        path = HERE / f"{topic}.json"
-        text = render(index, topic)
-        if check:
-            if not path.exists() or path.read_text(encoding="utf-8") != text:
-                stale.append(path.name)
-        else:
-            path.write_text(text, encoding="utf-8")
-    if stale:
-        print(f"stale samples (run python3 core/samples/generate.py): {', '.join(stale)}", file=sys.stderr)
-        return 1
-    return 0
+    outputs = {HERE / f"{topic}.json": render(index, topic) for index, topic in enumerate(TOPICS)}
+    return write_or_check(outputs, "make vectors")
 
 
 if __name__ == "__main__":

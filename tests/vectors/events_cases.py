@@ -99,9 +99,9 @@ def events_cases(topics: list[str]) -> list[Case]:
 
     sparse = {"id": "ord_2", "lines": None, "fulfillments": None, "attributes": None, "shipTo": None,
               "status": None}
-    sparse_expected = {key: ([] if isinstance(value, list) else {} if key == "attributes" else None)
-                       for key, value in data.items()}
-    sparse_expected.update(id="ord_2")
+    sparse_expected: dict[str, Any] = {key: ([] if isinstance(value, list) else {} if key == "attributes" else None)
+                                       for key, value in data.items()}
+    sparse_expected["id"] = "ord_2"
     add(valid("event-order-nulls-and-missing", "null lists become empty; missing optional fields become null",
               text({"id": "evt_sparse", "topic": "order.created", "createdAt": None, "data": sparse}),
               {"id": "evt_sparse", "topic": "order.created", "createdAt": None, "data": sparse_expected}))
@@ -152,25 +152,27 @@ def events_cases(topics: list[str]) -> list[Case]:
     add(valid("event-product-unavailable-integer", "an integer product id",
               text(dict(unavailable, data={"id": 77})), dict(unavailable, data={"id": "77"})))
     variants = sample("variant.unavailable")
-    for name, payload, ids, product in (
+    variant_forms: list[tuple[str, dict[str, Any], list[str], str | None]] = [
             ("single-id", {"id": "var_1"}, ["var_1"], None),
             ("underscore-id", {"_id": "var_1"}, ["var_1"], None),
             ("variant-id", {"variantId": "var_1", "productId": "prd_1"}, ["var_1"], "prd_1"),
             ("ids", {"ids": ["var_1", "var_2"]}, ["var_1", "var_2"], None),
             ("integers", {"variantIds": [11, 12], "productId": 5}, ["11", "12"], "5"),
-            ("id-and-list", {"id": "var_0", "variantIds": ["var_1"]}, ["var_0", "var_1"], None)):
+            ("id-and-list", {"id": "var_0", "variantIds": ["var_1"]}, ["var_0", "var_1"], None)]
+    for name, payload, ids, product_id in variant_forms:
         add(valid(f"event-variant-unavailable-{name}", f"variant.unavailable as {payload}",
-                  text(dict(variants, data=payload)), dict(variants, data={"variantIds": ids, "productId": product})))
+                  text(dict(variants, data=payload)), dict(variants, data={"variantIds": ids, "productId": product_id})))
     add(invalid("event-variant-unavailable-empty", "no variant id at all",
                 text(dict(variants, data={"productId": "prd_1"})), "invalid_payload"))
 
     # Not JSON.
-    for name, body in (("empty", {"utf8": ""}), ("truncated", {"utf8": json.dumps(order)[:-3]}),
+    not_json: list[tuple[str, dict[str, str]]] = [("empty", {"utf8": ""}), ("truncated", {"utf8": json.dumps(order)[:-3]}),
                        ("trailing-garbage", {"utf8": json.dumps(order) + " x"}), ("not-utf8", {"hex": "7b22ff227d"}),
                        ("nan", {"utf8": '{"id":"e","topic":"order.created","data":NaN}'}),
                        ("single-quotes", {"utf8": "{'id': 'e'}"}),
-                       ("deeply-nested", {"utf8": '{"id":"e","topic":"x.y","data":' + "[" * 300 + "]" * 300 + "}"})):
-        add(invalid(f"event-not-json-{name}", f"the body is not JSON: {name}", body, "invalid_json"))
+                       ("deeply-nested", {"utf8": '{"id":"e","topic":"x.y","data":' + "[" * 300 + "]" * 300 + "}"})]
+    for name, raw in not_json:
+        add(invalid(f"event-not-json-{name}", f"the body is not JSON: {name}", raw, "invalid_json"))
 
     # JSON, but not an event of the right shape.
     def broken(name: str, comment: str, event: Any, topic: str = "order.created") -> None:

@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+from generated_files import write_or_check  # noqa: E402
 from events_cases import events_cases  # noqa: E402
 from rules_cases import endpoint_cases, health_cases, limit_cases, retry_cases  # noqa: E402
 
@@ -571,20 +573,8 @@ def render(description: str, cases: list[Case]) -> str:
 
 
 def main() -> int:
-    check = "--check" in sys.argv[1:]
-    stale = []
-    for name, (description, build) in FILES.items():
-        text = render(description, build())
-        path = HERE / name
-        if check:
-            if not path.exists() or path.read_text(encoding="utf-8") != text:
-                stale.append(name)
-        else:
-            path.write_text(text, encoding="utf-8")
-    if stale:
-        print(f"stale vectors (run python3 tests/vectors/generate.py): {', '.join(stale)}", file=sys.stderr)
-        return 1
-    return 0
+    outputs = {HERE / name: render(description, build()) for name, (description, build) in FILES.items()}
+    return write_or_check(outputs, "make vectors")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,8 @@ WINDOW = 3 * DAY
 def nominal(schedule: dict[str, int], failures: int) -> int | None:
     if failures == 0 or failures > schedule["maxRetries"]:
         return None
-    return min(schedule["baseDelayMs"] * schedule["factor"] ** (failures - 1), schedule["maxDelayMs"])
+    growth: int = schedule["factor"] ** (failures - 1)
+    return min(schedule["baseDelayMs"] * growth, schedule["maxDelayMs"])
 
 
 def jittered(schedule: dict[str, int], failures: int, random: float) -> int | None:
