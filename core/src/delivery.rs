@@ -164,6 +164,27 @@ pub enum HealthStatus {
     Failed,
 }
 
+impl HealthStatus {
+    /// `"HEALTHY"` or `"FAILED"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Healthy => "HEALTHY",
+            Self::Failed => "FAILED",
+        }
+    }
+
+    /// Parses `"HEALTHY"` or `"FAILED"` (any case).
+    pub fn from_name(name: &str) -> Result<Self, WebhookError> {
+        if name.eq_ignore_ascii_case("HEALTHY") {
+            Ok(Self::Healthy)
+        } else if name.eq_ignore_ascii_case("FAILED") {
+            Ok(Self::Failed)
+        } else {
+            Err(WebhookError::InvalidOption { name: "status", problem: "it must be \"HEALTHY\" or \"FAILED\"" })
+        }
+    }
+}
+
 /// An endpoint's health: its status and, while it is failing, since when (unix seconds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -151,6 +151,17 @@ impl WebhookError {
         }
     }
 
+    /// The family of an error code, for bindings that rebuild errors from their code; `None` for an unknown code.
+    pub fn kind_of_code(code: &str) -> Option<ErrorKind> {
+        Some(match code {
+            "missing_header" | "invalid_header" | "invalid_secret" | "no_active_secret" | "timestamp_too_old"
+            | "timestamp_too_new" | "no_matching_signature" => ErrorKind::Verification,
+            "payload_not_raw" | "invalid_json" | "invalid_payload" => ErrorKind::Payload,
+            "invalid_endpoint" | "invalid_option" => ErrorKind::Usage,
+            _ => return None,
+        })
+    }
+
     /// The error a binding raises when it is handed an already-parsed body; `found` names what it got.
     pub fn payload_not_raw(found: impl Into<String>) -> Self {
         Self::PayloadNotRaw { found: found.into() }
@@ -242,6 +253,14 @@ mod tests {
     fn codes_are_listed_in_order_and_unique() {
         let codes: Vec<&str> = one_of_each().iter().map(WebhookError::code).collect();
         assert_eq!(codes, WebhookError::CODES);
+    }
+
+    #[test]
+    fn kind_of_code_agrees_with_kind() {
+        for error in one_of_each() {
+            assert_eq!(WebhookError::kind_of_code(error.code()), Some(error.kind()), "{}", error.code());
+        }
+        assert_eq!(WebhookError::kind_of_code("nope"), None);
     }
 
     #[test]
