@@ -8,7 +8,7 @@ CARGO ?= cargo
 DEBIAN_CARGO := RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc /usr/bin/cargo
 PYTHON ?= python3
 
-.PHONY: help setup demo test fmt fmt-check lint lint-python test-core vectors vectors-check codegen codegen-check nostd fuzz \
+.PHONY: help setup demo test fmt fmt-check lint lint-python test-core build-node test-node vectors vectors-check codegen codegen-check nostd fuzz \
 	bench bench-core clean
 
 help: ## list the targets
@@ -21,7 +21,7 @@ demo: ## walk through a secret rotation with the Rust core (the multi-runtime de
 	@scripts/setup.sh core
 	$(CARGO) run --quiet -p dropship-webhooks --example rotation
 
-test: setup fmt-check lint lint-python vectors-check codegen-check test-core nostd ## every check and test, in every language
+test: setup fmt-check lint lint-python vectors-check codegen-check test-core nostd test-node ## every check and test, in every language
 	@echo "make test: all checks passed"
 
 fmt: ## format the Rust code
@@ -63,6 +63,14 @@ codegen-check: ## fail if generated types are stale; type-check them with tsc (m
 
 test-core: ## the core's unit, vector, property and doc tests
 	$(CARGO) test -p dropship-webhooks --locked
+
+build-node: ## build the Node addon (bindings-js, release)
+	@scripts/setup.sh node
+	cd bindings-js && npx napi build --platform --release --js native.cjs --dts native.d.ts
+
+test-node: build-node ## the Node package: every shared vector, the framework helpers, the packed tarball
+	@scripts/setup.sh types
+	cd bindings-js && node --test test/
 
 nostd: ## prove the core is no_std: build it for wasm32 with only core and alloc
 	@scripts/setup.sh wasm

@@ -220,6 +220,9 @@ class Webhook {
   fastify(handler, options = {}) {
     const webhook = this
     return async function dropshipWebhooks(instance) {
+      // Inside this plugin only: every content type arrives as the raw Buffer (the built-in JSON parser would win
+      // over a '*' parser, so the defaults are removed first).
+      instance.removeAllContentTypeParsers()
       instance.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
       instance.route({
         method: ['POST', 'PUT', 'PATCH'],

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the build and tests need, idempotently: a second run with everything present takes about a second.
 #
-#   scripts/setup.sh [core|types|wasm|all]     (default: all)
+#   scripts/setup.sh [core|node|types|wasm|all]     (default: all)
 #
 # core: the rustup toolchain's cargo, rustfmt and clippy, and python3 (vector generator).
+# node: the Node package's npm dependencies (napi-rs CLI, frameworks for the helper tests, peer libraries).
 # types: the TypeScript compiler (npm, tools/typecheck) and a Python venv (.venv) with mypy and jsonschema, for the
 #        checks of the generated TypeScript and Python types.
 # wasm: Debian's rustc-web toolchain, which ships the standard library sources needed to build for
@@ -42,15 +43,27 @@ setup_core() {
   command -v python3 >/dev/null || apt_install python3
 }
 
-setup_types() {
-  local root
-  root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/.." && pwd)
+
+# Installs a folder's npm packages as its package-lock.json pins them, unless they were installed from this very lock
+# (a copy of it is kept as a stamp in node_modules). `npm install`, not `npm ci`: npm 11 refuses `ci` on locks whose
+# optional platform packages it did not record (@napi-rs/cli's).
+npm_ci() {
+  local dir="$root/$1"
   command -v npm >/dev/null || apt_install nodejs npm
-  if [ ! -x "$root/tools/typecheck/node_modules/.bin/tsc" ] \
-     || ! cmp -s "$root/tools/typecheck/package-lock.json" "$root/tools/typecheck/node_modules/.package-lock.json"; then
-    say "installing the TypeScript compiler (tools/typecheck)"
-    (cd "$root/tools/typecheck" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.installed-from-lock.json"; then
+    say "installing npm packages in $1"
+    (cd "$dir" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+    cp "$dir/package-lock.json" "$dir/node_modules/.installed-from-lock.json"
   fi
+}
+
+setup_node() {
+  npm_ci bindings-js
+}
+
+setup_types() {
+  npm_ci tools/typecheck
   local stamp="$root/.venv/.requirements-dev.txt"
   if [ ! -x "$root/.venv/bin/python" ] || ! cmp -s "$root/tools/requirements-dev.txt" "$stamp"; then
     say "creating the Python tools venv (.venv)"
@@ -66,8 +79,9 @@ setup_wasm() {
 
 case "$want" in
   core) setup_core ;;
+  node) setup_node ;;
   types) setup_types ;;
   wasm) setup_wasm ;;
-  all) setup_core; setup_types; setup_wasm ;;
-  *) say "unknown part '$want' (core, types, wasm or all)"; exit 2 ;;
+  all) setup_core; setup_types; setup_node; setup_wasm ;;
+  *) say "unknown part '$want' (core, node, types, wasm or all)"; exit 2 ;;
 esac

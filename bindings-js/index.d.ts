@@ -1,0 +1,197 @@
+// Type declarations of the dropship-webhooks Node.js package. Event and payload types are generated from the Rust
+// types into ./events.d.ts (`make codegen`).
+
+import type { TopicInfo, WebhookEvent } from './events'
+
+export * from './events'
+
+/** Unix seconds, or a Date. */
+export type Timestamp = number | Date
+
+/** One secret: a `whsec_…` string (Standard Webhooks) or any string (fabric), with an optional expiry and label. */
+export interface SecretInput {
+  secret: string
+  /** The secret stops signing and verifying at this time (unix seconds or Date). */
+  expiresAt?: Timestamp | null
+  /** Reported as `secretLabel` when this secret matched. */
+  label?: string | null
+}
+
+/** One secret string, or several secrets (strings and/or objects) during a rotation. */
+export type Secrets = string | ReadonlyArray<string | SecretInput>
+
+/** The raw request body, exactly as received. */
+export type RawBody = Buffer | Uint8Array | ArrayBuffer | ArrayBufferView | string
+
+/** Request headers: Node's `req.headers`, a Fetch `Headers`, a `Map`, or `[name, value]` pairs. Any case. */
+export type HeadersInput =
+  | Record<string, string | ReadonlyArray<string> | number | undefined>
+  | Headers
+  | Map<string, string | ReadonlyArray<string>>
+  | ReadonlyArray<readonly [string, string]>
+
+export interface WebhookOptions {
+  /** `"standard"` (Standard Webhooks, default) or `"fabric"` (`fabric-dropship-signature`). */
+  scheme?: 'standard' | 'fabric'
+  /** How far the message timestamp may be from now, both ways, in seconds. Default 300. */
+  toleranceSeconds?: number
+}
+
+export interface VerifyOptions {
+  /** The time to check against (unix seconds or Date); default: the current time. */
+  now?: Timestamp
+}
+
+/** What a signature check reports. */
+export interface VerifiedSignature {
+  /** The message id (`webhook-id`); null for the fabric scheme. */
+  id: string | null
+  /** The message timestamp (unix seconds); null for the fabric scheme. */
+  timestamp: number | null
+  /** Index of the matching secret in the list given to the constructor. */
+  secretIndex: number
+  /** Label of the matching secret, if it has one. */
+  secretLabel: string | null
+}
+
+/** The headers to send with a signed body. */
+export type SignedHeaders = Record<string, string>
+
+/** Every error code; identical in the Node, Python and WebAssembly packages. */
+export type WebhookErrorCode =
+  | 'missing_header'
+  | 'invalid_header'
+  | 'invalid_secret'
+  | 'no_active_secret'
+  | 'timestamp_too_old'
+  | 'timestamp_too_new'
+  | 'no_matching_signature'
+  | 'payload_not_raw'
+  | 'invalid_json'
+  | 'invalid_payload'
+  | 'invalid_endpoint'
+  | 'invalid_option'
+
+/** Base class of every error this package throws. */
+export class WebhookError extends Error {
+  readonly code: WebhookErrorCode
+  constructor(message: string, code: WebhookErrorCode)
+}
+/** Headers, secrets, timestamp or signature: the request cannot be trusted. */
+export class WebhookVerificationError extends WebhookError {}
+/** The body: not raw bytes, not JSON, or not an event of the expected shape. */
+export class WebhookPayloadError extends WebhookError {}
+
+export interface ExpressOptions extends VerifyOptions {
+  /** Called instead of the default 401/400/500 JSON answer. */
+  onError?: (error: WebhookError, req: any, res: any, next: (error?: unknown) => void) => void
+}
+
+export interface FastifyOptions extends VerifyOptions {
+  /** The route inside the plugin's prefix; default `/`. */
+  url?: string
+}
+
+/** Verifies (and signs) webhooks with one or more active secrets. */
+export class Webhook {
+  constructor(secrets: Secrets, options?: WebhookOptions)
+  readonly scheme: 'standard' | 'fabric'
+  readonly toleranceSeconds: number
+  /** Checks the signature and parses the body: `switch (event.topic)` narrows `event.data`. */
+  verify(body: RawBody, headers: HeadersInput, options?: VerifyOptions): WebhookEvent
+  /** Checks the signature without parsing the body (for any Standard Webhooks sender). */
+  verifySignature(body: RawBody, headers: HeadersInput, options?: VerifyOptions): VerifiedSignature
+  /** The headers to send: one signature per secret active at `timestamp`. */
+  sign(id: string, timestamp: Timestamp, body: RawBody): SignedHeaders
+  /** Verifies a Fetch `Request` (Next.js route handlers, Hono, Workers, Deno, Bun); reads its body. */
+  verifyRequest(request: Request, options?: VerifyOptions): Promise<WebhookEvent>
+  /** Express middleware: sets `req.webhook` to the event, or answers 401 / 400 / 500 with `{ error, message }`. */
+  express(options?: ExpressOptions): (req: any, res: any, next: (error?: unknown) => void) => void
+  /** A Fastify plugin (own raw-body parser) routing POST/PUT/PATCH on its prefix to `handler`. */
+  fastify(
+    handler: (event: WebhookEvent, request: any, reply: any) => unknown,
+    options?: FastifyOptions,
+  ): (instance: any) => Promise<void>
+}
+
+/** A new `whsec_` secret from 32 CSPRNG bytes, or from the 24–64 random bytes given. */
+export function generateSecret(random?: Uint8Array): string
+
+/** Parses a body into a typed event without checking any signature (tests, replays). */
+export function parseEvent(body: RawBody): WebhookEvent
+
+/** The topic catalog. */
+export const topics: ReadonlyArray<TopicInfo>
+
+/** How senders retry; every field in milliseconds except the counts. */
+export interface RetrySchedule {
+  baseDelayMs: number
+  factor: number
+  maxDelayMs: number
+  maxRetries: number
+  jitterPercent: number
+  minRetryAfterMs: number
+}
+
+/** The default schedule: 30 s doubling to a 2 h cap, ten retries, ±20 % jitter. */
+export const retrySchedule: Readonly<RetrySchedule>
+
+/** Milliseconds to wait after `failures` failed attempts (with jitter from `random` in [0, 1)), or null to give up. */
+export function nextRetryDelay(failures: number, random?: number, schedule?: Partial<RetrySchedule>): number | null
+
+/** Milliseconds a `Retry-After` header asks for, clamped to the schedule; null if absent or unreadable. */
+export function retryAfterDelay(
+  header: string | null | undefined,
+  now?: Timestamp,
+  schedule?: Partial<RetrySchedule>,
+): number | null
+
+/** An endpoint's health. */
+export interface EndpointHealth {
+  status: 'HEALTHY' | 'FAILED'
+  /** The first failure of the current streak (unix seconds), while failing. */
+  failingSince: number | null
+}
+
+export const health: {
+  readonly HEALTHY: Readonly<EndpointHealth>
+  /** After a failed delivery at `at`; FAILED once failing for `windowSeconds` (default 3 days). */
+  recordFailure(state: EndpointHealth | null, at: Timestamp, windowSeconds?: number): EndpointHealth
+  /** After a delivery the endpoint accepted. */
+  recordSuccess(state: EndpointHealth | null): EndpointHealth
+  /** The owner re-activated the endpoint: HEALTHY with a fresh streak. */
+  reactivate(state: EndpointHealth | null): EndpointHealth
+}
+
+/** One step of the rate limiter (GCRA); rate 0 = unlimited. */
+export function rateLimitCheck(rate: number, tatUs: number, nowUs: number): { nextTatUs: number } | { waitUs: number }
+
+/** Whether one more request may start while `inFlight` run; burst 0 = unlimited. */
+export function burstAllows(burst: number, inFlight: number): boolean
+
+/** An endpoint configuration as a user submits it. */
+export interface EndpointInput {
+  url: string
+  topics: ReadonlyArray<string>
+  method?: 'POST' | 'PUT' | 'PATCH' | string
+  rateLimit?: number
+  burstLimit?: number
+  scheme?: 'standard' | 'fabric'
+  secrets: ReadonlyArray<string | SecretInput>
+}
+
+/** A valid endpoint configuration, normalized. */
+export interface EndpointConfig {
+  url: string
+  host: string
+  topics: string[]
+  method: 'POST' | 'PUT' | 'PATCH'
+  rateLimit: number
+  burstLimit: number
+}
+
+/** Checks an endpoint configuration (https, publicly routable, known topics, method, limits, secrets). */
+export function validateEndpoint(config: EndpointInput, options?: { allowInsecureLoopback?: boolean }): EndpointConfig
+
+export const DEFAULT_TOLERANCE_SECONDS: 300
+export const DEFAULT_FAILURE_WINDOW_SECONDS: 259200

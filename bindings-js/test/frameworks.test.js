@@ -1,0 +1,148 @@
+'use strict'
+// The framework helpers against the real frameworks from npm, on loopback or through their own request injection.
+const { describe, it, before, after } = require('node:test')
+const assert = require('node:assert/strict')
+const express = require('express')
+const Fastify = require('fastify')
+const { Hono } = require('hono')
+const { Webhook, generateSecret, WebhookPayloadError } = require('..')
+
+const secret = generateSecret()
+const webhook = new Webhook(secret)
+const sample = JSON.stringify({ id: 'evt_fw_1', topic: 'order.created', data: { id: 'ord_9', lines: [] } })
+
+function signed(body = sample) {
+  const headers = webhook.sign('msg_fw_1', Math.floor(Date.now() / 1000), body)
+  return { headers: { ...headers, 'content-type': 'application/json' }, body }
+}
+
+function tampered() {
+  const request = signed()
+  return { ...request, body: request.body.replace('ord_9', 'ord_0') }
+}
+
+async function listen(app) {
+  return new Promise((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () => resolve(server))
+  })
+}
+
+describe('express', () => {
+  let server
+  let base
+  before(async () => {
+    const app = express()
+    app.post('/raw-stream', webhook.express(), (req, res) => res.json({ topic: req.webhook.topic }))
+    app.put('/raw-stream', webhook.express(), (req, res) => res.json({ topic: req.webhook.topic }))
+    app.post('/raw-parser', express.raw({ type: '*/*' }), webhook.express(), (req, res) =>
+      res.json({ topic: req.webhook.topic, id: req.webhook.data.id }),
+    )
+    app.post('/json-parser', express.json(), webhook.express(), (req, res) => res.json({ unreachable: true }))
+    server = await listen(app)
+    base = `http://127.0.0.1:${server.address().port}`
+  })
+  after(() => server.close())
+
+  it('verifies a signed request read from the stream (POST and PUT)', async () => {
+    for (const method of ['POST', 'PUT']) {
+      const response = await fetch(`${base}/raw-stream`, { method, ...signed() })
+      assert.equal(response.status, 200, method)
+      assert.deepEqual(await response.json(), { topic: 'order.created' })
+    }
+  })
+
+  it('verifies a body left by express.raw({ type: "*/*" })', async () => {
+    const response = await fetch(`${base}/raw-parser`, { method: 'POST', ...signed() })
+    assert.deepEqual(await response.json(), { topic: 'order.created', id: 'ord_9' })
+  })
+
+  it('answers 401 with the code for a tampered body', async () => {
+    const response = await fetch(`${base}/raw-parser`, { method: 'POST', ...tampered() })
+    assert.equal(response.status, 401)
+    assert.equal((await response.json()).error, 'no_matching_signature')
+  })
+
+  it('explains a body already parsed by express.json()', async () => {
+    const response = await fetch(`${base}/json-parser`, { method: 'POST', ...signed() })
+    assert.equal(response.status, 500)
+    const answer = await response.json()
+    assert.equal(answer.error, 'payload_not_raw')
+    assert.match(answer.message, /express\.raw\(\) instead of express\.json\(\)/)
+  })
+})
+
+describe('fastify', () => {
+  let app
+  before(async () => {
+    app = Fastify()
+    app.post('/api/json', async (request) => ({ echoed: request.body.hello })) // the app's JSON parser still works
+    app.register(webhook.fastify(async (event) => ({ topic: event.topic, id: event.data.id })), { prefix: '/hooks' })
+    await app.ready()
+  })
+  after(() => app.close())
+
+  it('verifies through its own raw-body parser (POST and PATCH)', async () => {
+    for (const method of ['POST', 'PATCH']) {
+      const { headers, body } = signed()
+      const response = await app.inject({ method, url: '/hooks', headers, payload: body })
+      assert.equal(response.statusCode, 200, method)
+      assert.deepEqual(response.json(), { topic: 'order.created', id: 'ord_9' })
+    }
+  })
+
+  it('answers 401 with the code for a tampered body', async () => {
+    const { headers, body } = tampered()
+    const response = await app.inject({ method: 'POST', url: '/hooks', headers, payload: body })
+    assert.equal(response.statusCode, 401)
+    assert.equal(response.json().error, 'no_matching_signature')
+  })
+
+  it('leaves JSON parsing outside the plugin untouched', async () => {
+    const response = await app.inject({ method: 'POST', url: '/api/json', payload: { hello: 'world' } })
+    assert.deepEqual(response.json(), { echoed: 'world' })
+  })
+})
+
+describe('fetch Request (Hono, Next.js route handlers)', () => {
+  const app = new Hono()
+  app.post('/webhooks', async (c) => {
+    try {
+      const event = await webhook.verifyRequest(c.req.raw)
+      return c.json({ topic: event.topic })
+    } catch (error) {
+      return c.json({ error: error.code }, error instanceof WebhookPayloadError ? 400 : 401)
+    }
+  })
+
+  // A Next.js App Router route handler is a function of a standard Request.
+  async function POST(request) {
+    const event = await webhook.verifyRequest(request)
+    return Response.json({ id: event.id })
+  }
+
+  it('verifies in a Hono app', async () => {
+    const { headers, body } = signed()
+    const response = await app.request('/webhooks', { method: 'POST', headers, body })
+    assert.deepEqual(await response.json(), { topic: 'order.created' })
+  })
+
+  it('refuses a tampered body in a Hono app', async () => {
+    const { headers, body } = tampered()
+    const response = await app.request('/webhooks', { method: 'POST', headers, body })
+    assert.equal(response.status, 401)
+    assert.deepEqual(await response.json(), { error: 'no_matching_signature' })
+  })
+
+  it('verifies in a route handler', async () => {
+    const { headers, body } = signed()
+    const response = await POST(new Request('http://127.0.0.1/api/webhooks', { method: 'POST', headers, body }))
+    assert.deepEqual(await response.json(), { id: 'evt_fw_1' })
+  })
+
+  it('refuses a Request whose body was already read', async () => {
+    const { headers, body } = signed()
+    const request = new Request('http://127.0.0.1/api/webhooks', { method: 'POST', headers, body })
+    await request.json()
+    await assert.rejects(webhook.verifyRequest(request), (error) => error.code === 'payload_not_raw')
+  })
+})

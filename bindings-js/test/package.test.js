@@ -1,0 +1,94 @@
+'use strict'
+// Packs the package as npm would publish it, installs the tarball into a fresh app, and uses it from CommonJS, from
+// an ES module and from TypeScript (strict, with the published declarations).
+const { describe, it, before, after } = require('node:test')
+const assert = require('node:assert/strict')
+const { execFileSync } = require('node:child_process')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+
+const PACKAGE = path.join(__dirname, '..')
+const TSC = path.join(PACKAGE, '..', 'tools', 'typecheck', 'node_modules', '.bin', 'tsc')
+const TYPE_ROOTS = path.join(PACKAGE, '..', 'tools', 'typecheck', 'node_modules', '@types')
+
+function run(command, args, cwd) {
+  return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+}
+
+describe('the packed tarball in a fresh app', () => {
+  let app
+  before(() => {
+    app = fs.mkdtempSync(path.join(os.tmpdir(), 'dropship-webhooks-app-'))
+    const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', app], PACKAGE))
+    const files = packed[0].files.map((file) => file.path)
+    for (const expected of ['index.js', 'index.mjs', 'index.d.ts', 'events.d.ts', 'native.cjs']) {
+      assert.ok(files.includes(expected), `${expected} missing from the tarball: ${files}`)
+    }
+    assert.ok(files.some((file) => file.endsWith('.node')), 'no native addon in the tarball')
+    fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'fresh-app', private: true }))
+    run('npm', ['install', '--no-audit', '--no-fund', '--offline', path.join(app, packed[0].filename)], app)
+  })
+  after(() => fs.rmSync(app, { recursive: true, force: true }))
+
+  const script = (load) => `${load}
+const secret = generateSecret()
+const webhook = new Webhook([{ secret, label: 'current' }])
+const body = JSON.stringify({ id: 'evt_pack', topic: 'order.canceled', data: { id: 7 } })
+const headers = webhook.sign('msg_pack', Math.floor(Date.now() / 1000), body)
+const event = webhook.verify(body, headers)
+let refused = ''
+try { webhook.verify(body + ' ', headers) } catch (error) { refused = error instanceof WebhookVerificationError ? error.code : 'wrong class' }
+console.log(JSON.stringify({ topic: event.topic, id: event.data.id, refused }))
+`
+  const expected = { topic: 'order.cancelled', id: '7', refused: 'no_matching_signature' }
+
+  it('works with require()', () => {
+    fs.writeFileSync(
+      path.join(app, 'cjs.js'),
+      script("const { Webhook, generateSecret, WebhookVerificationError } = require('dropship-webhooks')"),
+    )
+    assert.deepEqual(JSON.parse(run('node', ['cjs.js'], app)), expected)
+  })
+
+  it('works with import', () => {
+    fs.writeFileSync(
+      path.join(app, 'esm.mjs'),
+      script("import { Webhook, generateSecret, WebhookVerificationError } from 'dropship-webhooks'"),
+    )
+    assert.deepEqual(JSON.parse(run('node', ['esm.mjs'], app)), expected)
+  })
+
+  it('type-checks a strict TypeScript receiver against the published declarations', () => {
+    fs.writeFileSync(
+      path.join(app, 'receiver.ts'),
+      `import { Webhook, WebhookVerificationError, type Order, type WebhookEvent } from 'dropship-webhooks'
+const webhook = new Webhook(['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', { secret: 'whsec_dGhpcy1pcy1hLW5ldy1zZWNyZXQtZm9yLXRlc3Rz', expiresAt: new Date() }], { toleranceSeconds: 600 })
+export function handle(body: Buffer, headers: Record<string, string>): string {
+  try {
+    const event: WebhookEvent = webhook.verify(body, headers)
+    switch (event.topic) {
+      case 'order.created': {
+        const order: Order = event.data
+        return order.lines.map((line) => line.sku ?? line.id).join(',')
+      }
+      case 'variant.unavailable':
+        return event.data.variantIds.join(',')
+      default:
+        return event.id
+    }
+  } catch (error) {
+    if (error instanceof WebhookVerificationError) return error.code
+    throw error
+  }
+}
+`,
+    )
+    run(
+      TSC,
+      ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022',
+        '--typeRoots', TYPE_ROOTS, '--types', 'node', 'receiver.ts'],
+      app,
+    )
+  })
+})
