@@ -108,8 +108,10 @@ impl NativeWebhook {
         headers: Vec<String>,
         now: f64,
     ) -> Result<VerifiedSignature> {
-        let verified =
-            self.inner.verify_signature(pairs(&headers).as_slice(), bytes(&body), whole(now, "now")?).map_err(thrown)?;
+        let verified = self
+            .inner
+            .verify_signature(pairs(&headers).as_slice(), bytes(&body), whole(now, "now")?)
+            .map_err(thrown)?;
         Ok(VerifiedSignature {
             id: verified.id,
             timestamp: verified.timestamp.map(|t| t as f64),

@@ -154,8 +154,13 @@ impl WebhookError {
     /// The family of an error code, for bindings that rebuild errors from their code; `None` for an unknown code.
     pub fn kind_of_code(code: &str) -> Option<ErrorKind> {
         Some(match code {
-            "missing_header" | "invalid_header" | "invalid_secret" | "no_active_secret" | "timestamp_too_old"
-            | "timestamp_too_new" | "no_matching_signature" => ErrorKind::Verification,
+            "missing_header"
+            | "invalid_header"
+            | "invalid_secret"
+            | "no_active_secret"
+            | "timestamp_too_old"
+            | "timestamp_too_new"
+            | "no_matching_signature" => ErrorKind::Verification,
             "payload_not_raw" | "invalid_json" | "invalid_payload" => ErrorKind::Payload,
             "invalid_endpoint" | "invalid_option" => ErrorKind::Usage,
             _ => return None,
