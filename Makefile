@@ -8,7 +8,7 @@ CARGO ?= cargo
 DEBIAN_CARGO := RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc /usr/bin/cargo
 PYTHON ?= python3
 
-.PHONY: help setup demo test fmt fmt-check lint lint-python test-core build-node test-node vectors vectors-check codegen codegen-check nostd fuzz \
+.PHONY: help setup demo test fmt fmt-check lint lint-python test-core build-node test-node bench-node vectors vectors-check codegen codegen-check nostd fuzz \
 	bench bench-core clean
 
 help: ## list the targets
@@ -97,7 +97,10 @@ bench-core: ## criterion: verify cost against one raw HMAC, event parsing; print
 	$(CARGO) bench -p dropship-webhooks --bench verify --bench parse --locked
 	@$(PYTHON) scripts/bench_table.py
 
-bench: bench-core ## every benchmark
+bench-node: build-node ## verify+parse/s in Node against node:crypto by hand, standardwebhooks and svix
+	cd bindings-js && node bench/verify.bench.js
+
+bench: bench-core bench-node ## every benchmark
 
 clean: ## remove build output
 	$(CARGO) clean
