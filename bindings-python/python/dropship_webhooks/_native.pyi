@@ -1,0 +1,74 @@
+"""Type stubs of the native extension (Rust, pyo3). Import from ``dropship_webhooks`` instead."""
+
+from datetime import datetime
+from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Union
+
+from .events import WebhookEvent
+
+Body = Union[bytes, bytearray, memoryview, str]
+Seconds = Union[int, float, datetime]
+Headers = Union[Mapping[str, Any], Iterable[Tuple[str, str]], None]
+SecretLike = Union[str, Mapping[str, Any], Any]
+
+class WebhookError(ValueError):
+    """Base class of every error this package raises; ``code`` is stable across languages."""
+
+    code: str
+
+class WebhookVerificationError(WebhookError):
+    """Headers, secrets, timestamp or signature: the request cannot be trusted."""
+
+class WebhookPayloadError(WebhookError):
+    """The body: not raw bytes, not JSON, or not an event of the expected shape."""
+
+class VerifiedSignature:
+    """What a signature check reports."""
+
+    @property
+    def id(self) -> Optional[str]: ...
+    @property
+    def timestamp(self) -> Optional[int]: ...
+    @property
+    def secret_index(self) -> int: ...
+    @property
+    def secret_label(self) -> Optional[str]: ...
+
+class Webhook:
+    """Verifies and signs webhooks with one or more active secrets."""
+
+    def __init__(
+        self,
+        secrets: Union[SecretLike, Sequence[SecretLike]],
+        *,
+        scheme: str = "standard",
+        tolerance_seconds: int = 300,
+    ) -> None: ...
+    @property
+    def scheme(self) -> str: ...
+    @property
+    def tolerance_seconds(self) -> int: ...
+    def verify(self, body: Body, headers: Headers, *, now: Optional[Seconds] = None) -> WebhookEvent:
+        """Checks the signature and parses the body into a typed event."""
+    def verify_signature(
+        self, body: Body, headers: Headers, *, now: Optional[Seconds] = None
+    ) -> VerifiedSignature:
+        """Checks the signature only."""
+    def sign(self, id: str, timestamp: Seconds, body: Body) -> Dict[str, str]:
+        """The headers to send: one signature per secret active at ``timestamp``."""
+
+def parse_event_json(body: Body) -> str: ...
+def generate_secret_from(random: Body) -> str: ...
+def topics_json() -> str: ...
+def retry_schedule_json(schedule_spec: Optional[Mapping[str, int]] = None) -> str: ...
+def next_retry_delay(
+    failures: int, random: float, schedule_spec: Optional[Mapping[str, int]] = None
+) -> Optional[int]: ...
+def retry_after_delay(
+    header: Optional[str], now: Seconds, schedule_spec: Optional[Mapping[str, int]] = None
+) -> Optional[int]: ...
+def health_record_failure(state: Optional[Mapping[str, Any]], at: Seconds, window_seconds: int) -> Dict[str, Any]: ...
+def health_record_success(state: Optional[Mapping[str, Any]]) -> Dict[str, Any]: ...
+def health_reactivate(state: Optional[Mapping[str, Any]]) -> Dict[str, Any]: ...
+def rate_limit_check(rate: int, tat_us: int, now_us: int) -> Dict[str, int]: ...
+def burst_allows(burst: int, in_flight: int) -> bool: ...
+def validate_endpoint_json(config: Mapping[str, Any], allow_insecure_loopback: bool = False) -> str: ...

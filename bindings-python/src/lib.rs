@@ -1,0 +1,503 @@
+//! The Python extension of dropship-webhooks (`dropship_webhooks._native`): converts Python values to core types,
+//! calls the core, and raises the core's errors as `WebhookError` subclasses carrying `.code`. No webhook logic
+//! lives here (CONVENTIONS.md §1); `dropship_webhooks/__init__.py` re-exports it with the framework helpers.
+
+// The Python API is documented in the package's stubs and docstrings; these are the extension's entry points.
+#![allow(missing_docs)]
+
+use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, HealthStatus, RateLimit, RetrySchedule};
+use dropship_webhooks::endpoint::{EndpointRequest, EndpointRules};
+use dropship_webhooks::headers::RELEVANT_HEADERS;
+use dropship_webhooks::{
+    generate_secret, parse_event, ErrorKind, Scheme, Secret, SecretSet, Webhook, WebhookError as CoreError, TOPICS,
+};
+use pyo3::create_exception;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMapping, PyString};
+
+// The Rust names are the Python names (create_exception! uses them), hence the core's error is imported as CoreError.
+create_exception!(dropship_webhooks, WebhookError, PyValueError, "Base class of every error; `.code` is stable.");
+create_exception!(dropship_webhooks, WebhookVerificationError, WebhookError, "The request cannot be trusted.");
+create_exception!(dropship_webhooks, WebhookPayloadError, WebhookError, "The body is not a raw, valid event.");
+
+/// The core error as the exception class of its family, with `.code` set.
+fn raise(py: Python<'_>, error: CoreError) -> PyErr {
+    let message = error.to_string();
+    let exception = match error.kind() {
+        ErrorKind::Verification => WebhookVerificationError::new_err(message),
+        ErrorKind::Payload => WebhookPayloadError::new_err(message),
+        ErrorKind::Usage => WebhookError::new_err(message),
+    };
+    if let Err(failure) = exception.value(py).setattr("code", error.code()) {
+        return failure;
+    }
+    exception
+}
+
+fn option(py: Python<'_>, name: &'static str, problem: &'static str) -> PyErr {
+    raise(py, CoreError::InvalidOption { name, problem })
+}
+
+/// A Python number of seconds (int, float or datetime) as `u64`.
+fn seconds(value: &Bound<'_, PyAny>, name: &'static str) -> PyResult<u64> {
+    let py = value.py();
+    if value.hasattr("timestamp")? && !value.is_instance_of::<pyo3::types::PyFloat>() {
+        return seconds(&value.call_method0("timestamp")?, name);
+    }
+    if let Ok(whole) = value.extract::<u64>() {
+        return Ok(whole);
+    }
+    match value.extract::<f64>() {
+        Ok(float) if float.is_finite() && (0.0..=1.8e19).contains(&float) => Ok(float as u64),
+        _ => Err(option(py, name, "it must be a whole number of 0 or more (or a datetime)")),
+    }
+}
+
+/// The raw body: bytes, bytearray, memoryview (or any buffer) or str; a parsed value is `payload_not_raw`.
+enum Body<'py> {
+    Borrowed(Bound<'py, PyBytes>),
+    Owned(Vec<u8>),
+}
+
+impl Body<'_> {
+    fn bytes(&self) -> PyResult<&[u8]> {
+        match self {
+            Self::Borrowed(bytes) => Ok(bytes.as_bytes()),
+            Self::Owned(bytes) => Ok(bytes),
+        }
+    }
+}
+
+fn body<'py>(value: &Bound<'py, PyAny>) -> PyResult<Body<'py>> {
+    if let Ok(bytes) = value.cast::<PyBytes>() {
+        return Ok(Body::Borrowed(bytes.clone()));
+    }
+    if let Ok(text) = value.cast::<PyString>() {
+        return Ok(Body::Borrowed(text.encode_utf8()?));
+    }
+    if let Ok(array) = value.cast::<PyByteArray>() {
+        return Ok(Body::Owned(array.to_vec()));
+    }
+    // memoryview (and array.array, numpy arrays): the buffer protocol is outside the abi3-py39 API, tobytes is not.
+    if value.get_type().name()? == "memoryview" || value.hasattr("tobytes")? {
+        if let Ok(bytes) = value.call_method0("tobytes") {
+            if let Ok(bytes) = bytes.cast::<PyBytes>() {
+                return Ok(Body::Borrowed(bytes.clone()));
+            }
+        }
+    }
+    let found = value.get_type().name()?.to_string();
+    Err(raise(value.py(), CoreError::payload_not_raw(found)))
+}
+
+/// The headers the schemes read, from any mapping (dict, Werkzeug, Starlette, Django) or list of pairs, any case.
+fn headers(value: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
+    let mut pairs = Vec::new();
+    if value.is_none() {
+        return Ok(pairs);
+    }
+    let items = if let Ok(dict) = value.cast::<PyDict>() {
+        dict.items().into_any()
+    } else if value.cast::<PyMapping>().is_ok() || value.hasattr("items")? {
+        value.call_method0("items")?
+    } else {
+        value.clone()
+    };
+    for item in items.try_iter()? {
+        let (name, header_value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
+        let Ok(name) = name.extract::<String>() else { continue };
+        if !RELEVANT_HEADERS.iter().any(|relevant| relevant.eq_ignore_ascii_case(&name)) {
+            continue;
+        }
+        if let Ok(text) = header_value.extract::<String>() {
+            pairs.push((name, text));
+        } else if let Ok(bytes) = header_value.extract::<Vec<u8>>() {
+            pairs.push((name, String::from_utf8_lossy(&bytes).into_owned()));
+        } else if let Ok(many) = header_value.extract::<Vec<String>>() {
+            pairs.extend(many.into_iter().map(|text| (name.clone(), text)));
+        }
+    }
+    Ok(pairs)
+}
+
+/// One secret: a string, a mapping with `secret` (and `expires_at`/`label`), or an object with those attributes.
+fn secret(item: &Bound<'_, PyAny>) -> PyResult<Secret> {
+    let py = item.py();
+    if let Ok(text) = item.extract::<String>() {
+        return Ok(Secret::new(text));
+    }
+    let field = |name: &str| -> PyResult<Option<Bound<'_, PyAny>>> {
+        let found = if let Ok(dict) = item.cast::<PyDict>() {
+            dict.get_item(name)?
+        } else if item.hasattr(name)? {
+            Some(item.getattr(name)?)
+        } else {
+            None
+        };
+        Ok(found.filter(|value| !value.is_none()))
+    };
+    let Some(value) = field("secret")? else {
+        return Err(raise(
+            py,
+            CoreError::InvalidSecret {
+                index: 0,
+                problem: "each secret must be a str, a Secret or a dict with 'secret'",
+            },
+        ));
+    };
+    let expiry = field("expires_at")?.map(|at| seconds(&at, "expires_at")).transpose()?;
+    let label = field("label")?.map(|label| label.extract::<String>()).transpose()?;
+    Ok(Secret::new(value.extract::<String>()?).with_expiry(expiry).with_label(label))
+}
+
+fn secret_set(value: &Bound<'_, PyAny>) -> PyResult<SecretSet> {
+    if value.is_instance_of::<PyString>() || value.cast::<PyDict>().is_ok() || value.hasattr("secret")? {
+        return Ok(SecretSet::from(secret(value)?));
+    }
+    value.try_iter()?.map(|item| secret(&item?)).collect()
+}
+
+fn json_loads<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
+    static LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let loads = LOADS.get_or_try_init(py, || Ok::<_, PyErr>(py.import("json")?.getattr("loads")?.unbind()))?;
+    loads.bind(py).call1((text,))
+}
+
+/// What a signature check reports.
+#[pyclass(name = "VerifiedSignature", module = "dropship_webhooks", frozen, get_all)]
+pub struct PyVerifiedSignature {
+    id: Option<String>,
+    timestamp: Option<u64>,
+    secret_index: usize,
+    secret_label: Option<String>,
+}
+
+#[pymethods]
+impl PyVerifiedSignature {
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let repr = |value: Option<&str>| -> PyResult<String> {
+            value.map_or(Ok("None".to_owned()), |text| PyString::new(py, text).repr().map(|r| r.to_string()))
+        };
+        let timestamp = self.timestamp.map_or("None".to_owned(), |t| t.to_string());
+        Ok(format!(
+            "VerifiedSignature(id={}, timestamp={timestamp}, secret_index={}, secret_label={})",
+            repr(self.id.as_deref())?,
+            self.secret_index,
+            repr(self.secret_label.as_deref())?
+        ))
+    }
+}
+
+/// Verifies and signs webhooks with one or more secrets (the core's `Webhook`).
+#[pyclass(name = "Webhook", module = "dropship_webhooks", frozen)]
+pub struct PyWebhook {
+    inner: Webhook,
+    scheme: Scheme,
+}
+
+fn now_or_clock(py: Python<'_>, now: Option<&Bound<'_, PyAny>>) -> PyResult<u64> {
+    match now {
+        Some(now) if !now.is_none() => seconds(now, "now"),
+        // The core never reads a clock; the binding does, when the caller gives no time.
+        _ => seconds(&py.import("time")?.call_method0("time")?, "now"),
+    }
+}
+
+#[pymethods]
+impl PyWebhook {
+    #[new]
+    #[pyo3(signature = (secrets, *, scheme = "standard", tolerance_seconds = None))]
+    fn new(
+        py: Python<'_>,
+        secrets: &Bound<'_, PyAny>,
+        scheme: &str,
+        tolerance_seconds: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let scheme = Scheme::from_name(scheme).map_err(|error| raise(py, error))?;
+        let tolerance = match tolerance_seconds {
+            Some(value) if !value.is_none() => seconds(value, "tolerance_seconds")?,
+            _ => dropship_webhooks::DEFAULT_TOLERANCE_SECONDS,
+        };
+        let inner = Webhook::with_scheme(secret_set(secrets)?, scheme).map_err(|error| raise(py, error))?;
+        Ok(Self { inner: inner.tolerance(tolerance), scheme })
+    }
+
+    #[getter]
+    fn scheme(&self) -> &'static str {
+        self.scheme.name()
+    }
+
+    #[getter]
+    fn tolerance_seconds(&self) -> u64 {
+        self.inner.tolerance_seconds()
+    }
+
+    /// Checks the signature and parses the body into an event (a dict described by `dropship_webhooks.events`).
+    #[pyo3(signature = (body, headers, *, now = None))]
+    fn verify<'py>(
+        &self,
+        py: Python<'py>,
+        body: &Bound<'py, PyAny>,
+        headers: &Bound<'py, PyAny>,
+        now: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let body = self::body(body)?;
+        let pairs = self::headers(headers)?;
+        let now = now_or_clock(py, now)?;
+        let event = self.inner.verify(pairs.as_slice(), body.bytes()?, now).map_err(|error| raise(py, error))?;
+        json_loads(py, &event.to_json())
+    }
+
+    /// Checks the signature only.
+    #[pyo3(signature = (body, headers, *, now = None))]
+    fn verify_signature(
+        &self,
+        py: Python<'_>,
+        body: &Bound<'_, PyAny>,
+        headers: &Bound<'_, PyAny>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyVerifiedSignature> {
+        let body = self::body(body)?;
+        let pairs = self::headers(headers)?;
+        let now = now_or_clock(py, now)?;
+        let verified =
+            self.inner.verify_signature(pairs.as_slice(), body.bytes()?, now).map_err(|error| raise(py, error))?;
+        Ok(PyVerifiedSignature {
+            id: verified.id,
+            timestamp: verified.timestamp,
+            secret_index: verified.secret_index,
+            secret_label: verified.secret_label,
+        })
+    }
+
+    /// The headers to send with `body`: one signature per secret active at `timestamp`.
+    fn sign<'py>(
+        &self,
+        py: Python<'py>,
+        id: &str,
+        timestamp: &Bound<'py, PyAny>,
+        body: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let body = self::body(body)?;
+        let signed =
+            self.inner.sign(id, seconds(timestamp, "timestamp")?, body.bytes()?).map_err(|error| raise(py, error))?;
+        let headers = PyDict::new(py);
+        for (name, value) in signed.iter() {
+            headers.set_item(name, value)?;
+        }
+        Ok(headers)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Webhook(scheme={:?}, tolerance_seconds={}, secrets=<redacted>)",
+            self.scheme.name(),
+            self.inner.tolerance_seconds()
+        )
+    }
+}
+
+#[pyfunction]
+fn parse_event_json(py: Python<'_>, body: &Bound<'_, PyAny>) -> PyResult<String> {
+    let body = self::body(body)?;
+    parse_event(body.bytes()?).map(|event| event.to_json()).map_err(|error| raise(py, error))
+}
+
+#[pyfunction]
+fn generate_secret_from(py: Python<'_>, random: &Bound<'_, PyAny>) -> PyResult<String> {
+    let random = self::body(random)?;
+    generate_secret(random.bytes()?).map_err(|error| raise(py, error))
+}
+
+#[pyfunction]
+fn topics_json() -> String {
+    serde_json::to_string(&TOPICS).unwrap_or_default()
+}
+
+/// A retry schedule from a mapping with snake_case keys; absent keys take the defaults.
+fn schedule(py: Python<'_>, spec: Option<&Bound<'_, PyAny>>) -> PyResult<RetrySchedule> {
+    let defaults = RetrySchedule::default();
+    let Some(spec) = spec.filter(|spec| !spec.is_none()) else { return Ok(defaults) };
+    let get = |key: &'static str, default: u64| -> PyResult<u64> {
+        match spec.get_item(key) {
+            Ok(value) if !value.is_none() => seconds(&value, key),
+            _ => Ok(default),
+        }
+    };
+    let get32 = |key: &'static str, default: u32| -> PyResult<u32> {
+        u32::try_from(get(key, u64::from(default))?).map_err(|_| option(py, key, "it must be below 4294967296"))
+    };
+    RetrySchedule {
+        base_delay_ms: get("base_delay_ms", defaults.base_delay_ms)?,
+        factor: get32("factor", defaults.factor)?,
+        max_delay_ms: get("max_delay_ms", defaults.max_delay_ms)?,
+        max_retries: get32("max_retries", defaults.max_retries)?,
+        jitter_percent: get32("jitter_percent", defaults.jitter_percent)?,
+        min_retry_after_ms: get("min_retry_after_ms", defaults.min_retry_after_ms)?,
+    }
+    .validate()
+    .map_err(|error| raise(py, error))
+}
+
+#[pyfunction]
+#[pyo3(signature = (schedule_spec = None))]
+fn retry_schedule_json(py: Python<'_>, schedule_spec: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+    Ok(serde_json::to_string(&schedule(py, schedule_spec)?).unwrap_or_default())
+}
+
+#[pyfunction]
+#[pyo3(signature = (failures, random, schedule_spec = None))]
+fn next_retry_delay(
+    py: Python<'_>,
+    failures: &Bound<'_, PyAny>,
+    random: f64,
+    schedule_spec: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<u64>> {
+    let failures = u32::try_from(seconds(failures, "failures")?).map_err(|_| option(py, "failures", "too large"))?;
+    Ok(schedule(py, schedule_spec)?.next_delay_ms(failures, random))
+}
+
+#[pyfunction]
+#[pyo3(signature = (header, now, schedule_spec = None))]
+fn retry_after_delay(
+    py: Python<'_>,
+    header: Option<&str>,
+    now: &Bound<'_, PyAny>,
+    schedule_spec: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<u64>> {
+    Ok(schedule(py, schedule_spec)?.retry_after_ms(header, seconds(now, "now")?))
+}
+
+fn health_in(py: Python<'_>, state: Option<&Bound<'_, PyAny>>) -> PyResult<EndpointHealth> {
+    let Some(state) = state.filter(|state| !state.is_none()) else { return Ok(EndpointHealth::HEALTHY) };
+    let status: String = state.get_item("status")?.extract()?;
+    let since = state.get_item("failing_since").ok().filter(|value| !value.is_none());
+    Ok(EndpointHealth {
+        status: HealthStatus::from_name(&status).map_err(|error| raise(py, error))?,
+        failing_since: since.map(|at| seconds(&at, "failing_since")).transpose()?,
+    })
+}
+
+fn health_out(py: Python<'_>, health: EndpointHealth) -> PyResult<Bound<'_, PyDict>> {
+    let state = PyDict::new(py);
+    state.set_item("status", health.status.name())?;
+    state.set_item("failing_since", health.failing_since)?;
+    Ok(state)
+}
+
+#[pyfunction]
+#[pyo3(signature = (state, at, window_seconds))]
+fn health_record_failure<'py>(
+    py: Python<'py>,
+    state: Option<&Bound<'py, PyAny>>,
+    at: &Bound<'py, PyAny>,
+    window_seconds: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let window = seconds(window_seconds, "window_seconds")?;
+    health_out(py, health_in(py, state)?.record_failure(seconds(at, "at")?, window))
+}
+
+#[pyfunction]
+#[pyo3(signature = (state))]
+fn health_record_success<'py>(py: Python<'py>, state: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyDict>> {
+    health_out(py, health_in(py, state)?.record_success())
+}
+
+#[pyfunction]
+#[pyo3(signature = (state))]
+fn health_reactivate<'py>(py: Python<'py>, state: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyDict>> {
+    health_out(py, health_in(py, state)?.reactivate())
+}
+
+#[pyfunction]
+fn rate_limit_check<'py>(
+    py: Python<'py>,
+    rate: &Bound<'py, PyAny>,
+    tat_us: &Bound<'py, PyAny>,
+    now_us: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let rate = u32::try_from(seconds(rate, "rate")?).map_err(|_| option(py, "rate", "it must be below 4294967296"))?;
+    let decision = PyDict::new(py);
+    match RateLimit(rate).check(seconds(tat_us, "tat_us")?, seconds(now_us, "now_us")?) {
+        Ok(next) => decision.set_item("next_tat_us", next)?,
+        Err(wait) => decision.set_item("wait_us", wait)?,
+    }
+    Ok(decision)
+}
+
+#[pyfunction]
+fn burst_allows(py: Python<'_>, burst: &Bound<'_, PyAny>, in_flight: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let too_big = |name| option(py, name, "it must be below 4294967296");
+    let burst = u32::try_from(seconds(burst, "burst")?).map_err(|_| too_big("burst"))?;
+    let in_flight = u32::try_from(seconds(in_flight, "in_flight")?).map_err(|_| too_big("in_flight"))?;
+    Ok(BurstLimit(burst).allows(in_flight))
+}
+
+/// The endpoint rules over a mapping (`url`, `topics`, `method`, `rate_limit`, `burst_limit`, `scheme`,
+/// `secrets`); the valid configuration as JSON.
+#[pyfunction]
+#[pyo3(signature = (config, allow_insecure_loopback = false))]
+fn validate_endpoint_json(
+    py: Python<'_>,
+    config: &Bound<'_, PyAny>,
+    allow_insecure_loopback: bool,
+) -> PyResult<String> {
+    let text = |key: &str, default: &str| -> PyResult<String> {
+        match config.get_item(key) {
+            Ok(value) if !value.is_none() => value.extract(),
+            _ => Ok(default.to_owned()),
+        }
+    };
+    let limit = |key: &str| -> PyResult<i64> {
+        match config.get_item(key) {
+            Ok(value) if !value.is_none() => value.extract::<i64>().or(Ok(-1)),
+            _ => Ok(0),
+        }
+    };
+    let url = text("url", "")?;
+    let topics: Vec<String> = config.get_item("topics").and_then(|topics| topics.extract()).unwrap_or_default();
+    let topic_refs: Vec<&str> = topics.iter().map(String::as_str).collect();
+    let method = text("method", "POST")?;
+    let secrets = match config.get_item("secrets") {
+        Ok(secrets) => secret_set(&secrets)?,
+        Err(_) => SecretSet::new(),
+    };
+    let request = EndpointRequest {
+        url: &url,
+        topics: &topic_refs,
+        method: &method,
+        rate_limit: limit("rate_limit")?,
+        burst_limit: limit("burst_limit")?,
+        scheme: Scheme::from_name(&text("scheme", "standard")?).map_err(|error| raise(py, error))?,
+        secrets: &secrets,
+    };
+    EndpointRules { allow_insecure_loopback }
+        .validate(&request)
+        .map(|config| serde_json::to_string(&config).unwrap_or_default())
+        .map_err(|error| raise(py, error))
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("WebhookError", py.get_type::<WebhookError>())?;
+    m.add("WebhookVerificationError", py.get_type::<WebhookVerificationError>())?;
+    m.add("WebhookPayloadError", py.get_type::<WebhookPayloadError>())?;
+    m.add_class::<PyWebhook>()?;
+    m.add_class::<PyVerifiedSignature>()?;
+    m.add_function(wrap_pyfunction!(parse_event_json, m)?)?;
+    m.add_function(wrap_pyfunction!(generate_secret_from, m)?)?;
+    m.add_function(wrap_pyfunction!(topics_json, m)?)?;
+    m.add_function(wrap_pyfunction!(retry_schedule_json, m)?)?;
+    m.add_function(wrap_pyfunction!(next_retry_delay, m)?)?;
+    m.add_function(wrap_pyfunction!(retry_after_delay, m)?)?;
+    m.add_function(wrap_pyfunction!(health_record_failure, m)?)?;
+    m.add_function(wrap_pyfunction!(health_record_success, m)?)?;
+    m.add_function(wrap_pyfunction!(health_reactivate, m)?)?;
+    m.add_function(wrap_pyfunction!(rate_limit_check, m)?)?;
+    m.add_function(wrap_pyfunction!(burst_allows, m)?)?;
+    m.add_function(wrap_pyfunction!(validate_endpoint_json, m)?)?;
+    Ok(())
+}
