@@ -75,7 +75,9 @@ export type WebhookErrorCode =
 /** Base class of every error this package throws. */
 export class WebhookError extends Error {
   readonly code: WebhookErrorCode
-  constructor(message: string, code: WebhookErrorCode)
+  /** The HTTP status to answer with: 401 verification, 400 payload, 500 `payload_not_raw`. */
+  readonly status: number
+  constructor(message: string, code: WebhookErrorCode, status?: number)
 }
 /** Headers, secrets, timestamp or signature: the request cannot be trusted. */
 export class WebhookVerificationError extends WebhookError {}

@@ -11,37 +11,42 @@ const RELEVANT_HEADERS = new Set(native.relevantHeaders())
 const ERROR_KINDS = new Map(JSON.parse(native.errorKindsJson()))
 const INSPECT = Symbol.for('nodejs.util.inspect.custom')
 
-/** Base class of every error this package throws; `code` is the stable code shared by all languages. */
+/**
+ * Base class of every error this package throws; `code` is the stable code shared by all languages, `status` the
+ * HTTP status to answer with (401 verification, 400 payload, 500 `payload_not_raw`).
+ */
 class WebhookError extends Error {
-  constructor(message, code) {
+  constructor(message, code, status = 400) {
     super(message)
     this.name = 'WebhookError'
     this.code = code
+    this.status = status
   }
 }
 
 /** Headers, secrets, timestamp or signature: the request cannot be trusted. */
 class WebhookVerificationError extends WebhookError {
-  constructor(message, code) {
-    super(message, code)
+  constructor(message, code, status = 401) {
+    super(message, code, status)
     this.name = 'WebhookVerificationError'
   }
 }
 
 /** The body: not raw bytes, not JSON, or not an event of the expected shape. */
 class WebhookPayloadError extends WebhookError {
-  constructor(message, code) {
-    super(message, code)
+  constructor(message, code, status = 400) {
+    super(message, code, status)
     this.name = 'WebhookPayloadError'
   }
 }
 
 /** Rebuilds a native error as the class its code belongs to; anything else passes through untouched. */
 function translate(error) {
-  const kind = error && ERROR_KINDS.get(error.code)
-  if (kind === undefined) return error
+  const known = error && ERROR_KINDS.get(error.code)
+  if (known === undefined) return error
+  const [kind, status] = known
   const Class = kind === 'verification' ? WebhookVerificationError : kind === 'payload' ? WebhookPayloadError : WebhookError
-  const translated = new Class(error.message, error.code)
+  const translated = new Class(error.message, error.code, status)
   Error.captureStackTrace?.(translated, translate)
   return translated
 }
@@ -114,11 +119,6 @@ function secretList(secrets) {
       'invalid_secret',
     )
   })
-}
-
-function statusFor(error) {
-  if (error.code === 'payload_not_raw') return 500 // the receiver is misconfigured, not the sender
-  return error instanceof WebhookPayloadError ? 400 : 401
 }
 
 function collect(stream) {
@@ -198,7 +198,7 @@ class Webhook {
         } catch (error) {
           if (!(error instanceof WebhookError)) return next(error)
           if (options.onError) return options.onError(error, req, res, next)
-          return res.status(statusFor(error)).json({ error: error.code, message: error.message })
+          return res.status(error.status ?? 400).json({ error: error.code, message: error.message })
         }
         return next()
       }
@@ -233,7 +233,7 @@ class Webhook {
             event = webhook.verify(request.body ?? Buffer.alloc(0), request.headers, options)
           } catch (error) {
             if (!(error instanceof WebhookError)) throw error
-            return reply.code(statusFor(error)).send({ error: error.code, message: error.message })
+            return reply.code(error.status ?? 400).send({ error: error.code, message: error.message })
           }
           return handler(event, request, reply)
         },

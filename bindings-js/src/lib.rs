@@ -163,10 +163,10 @@ pub fn relevant_headers() -> Vec<String> {
     RELEVANT_HEADERS.iter().map(|name| (*name).to_owned()).collect()
 }
 
-/// Every error code with its family (`verification`, `payload` or `usage`), as JSON.
+/// Every error code with its family (`verification`, `payload` or `usage`) and HTTP status, as JSON.
 #[napi]
 pub fn error_kinds_json() -> String {
-    let kinds: Vec<(&str, &str)> = WebhookError::CODES
+    let kinds: Vec<(&str, (&str, u16))> = WebhookError::CODES
         .iter()
         .filter_map(|code| {
             let kind = match WebhookError::kind_of_code(code)? {
@@ -174,7 +174,7 @@ pub fn error_kinds_json() -> String {
                 ErrorKind::Payload => "payload",
                 ErrorKind::Usage => "usage",
             };
-            Some((*code, kind))
+            Some((*code, (kind, WebhookError::http_status_of_code(code)?)))
         })
         .collect();
     json(&kinds)

@@ -58,6 +58,7 @@ function outcome(vector, fn) {
       assert.ok(error instanceof api.WebhookError, `${error} is not a WebhookError`)
       assert.ok(error instanceof Error)
       assert.equal(error.code, vector.error, error.message)
+      assert.ok([400, 401, 500].includes(error.status), `status ${error.status}`)
       assert.ok(error.message.length > 10)
       return true
     })

@@ -30,7 +30,10 @@ fn raise(py: Python<'_>, error: CoreError) -> PyErr {
         ErrorKind::Payload => WebhookPayloadError::new_err(message),
         ErrorKind::Usage => WebhookError::new_err(message),
     };
-    if let Err(failure) = exception.value(py).setattr("code", error.code()) {
+    let value = exception.value(py);
+    if let Err(failure) =
+        value.setattr("code", error.code()).and_then(|()| value.setattr("status", error.http_status()))
+    {
         return failure;
     }
     exception

@@ -167,6 +167,22 @@ impl WebhookError {
         })
     }
 
+    /// The HTTP status a receiver should answer a refused webhook with: 401 when the request cannot be trusted, 400
+    /// for a body or option that is wrong, and 500 for `payload_not_raw` (the receiver itself handed over a parsed
+    /// body: a server bug, and the sender should retry once it is fixed).
+    pub fn http_status(&self) -> u16 {
+        Self::http_status_of_code(self.code()).unwrap_or(400)
+    }
+
+    /// [`WebhookError::http_status`] by code, for bindings that rebuild errors from their code.
+    pub fn http_status_of_code(code: &str) -> Option<u16> {
+        Some(match Self::kind_of_code(code)? {
+            _ if code == "payload_not_raw" => 500,
+            ErrorKind::Verification => 401,
+            ErrorKind::Payload | ErrorKind::Usage => 400,
+        })
+    }
+
     /// The error a binding raises when it is handed an already-parsed body; `found` names what it got.
     pub fn payload_not_raw(found: impl Into<String>) -> Self {
         Self::PayloadNotRaw { found: found.into() }
@@ -266,6 +282,12 @@ mod tests {
             assert_eq!(WebhookError::kind_of_code(error.code()), Some(error.kind()), "{}", error.code());
         }
         assert_eq!(WebhookError::kind_of_code("nope"), None);
+    }
+
+    #[test]
+    fn http_statuses() {
+        let statuses: Vec<u16> = one_of_each().iter().map(WebhookError::http_status).collect();
+        assert_eq!(statuses, [401, 401, 401, 401, 401, 401, 401, 500, 400, 400, 400, 400]);
     }
 
     #[test]

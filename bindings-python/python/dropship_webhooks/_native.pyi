@@ -14,6 +14,7 @@ class WebhookError(ValueError):
     """Base class of every error this package raises; ``code`` is stable across languages."""
 
     code: str
+    status: int
 
 class WebhookVerificationError(WebhookError):
     """Headers, secrets, timestamp or signature: the request cannot be trusted."""
