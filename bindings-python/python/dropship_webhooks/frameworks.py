@@ -65,6 +65,8 @@ def fastapi_dependency(webhook: Webhook) -> Callable[..., Awaitable[WebhookEvent
         except WebhookError as error:
             raise HTTPException(http_status(error), {"error": error.code, "message": str(error)}) from error
 
+    # With postponed annotations FastAPI would see the string "Request" and take it for a query parameter.
+    verified_event.__annotations__["request"] = Request
     return verified_event
 
 
