@@ -8,7 +8,7 @@ CARGO ?= cargo
 DEBIAN_CARGO := RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc /usr/bin/cargo
 PYTHON ?= python3
 
-.PHONY: help setup demo test fmt fmt-check lint lint-python test-core build-node test-node bench-node vectors vectors-check codegen codegen-check nostd fuzz \
+.PHONY: help setup demo test fmt fmt-check lint lint-python test-core build-node test-node bench-node build-python test-python bench-python vectors vectors-check codegen codegen-check nostd fuzz \
 	bench bench-core clean
 
 help: ## list the targets
@@ -21,7 +21,7 @@ demo: ## walk through a secret rotation with the Rust core (the multi-runtime de
 	@scripts/setup.sh core
 	$(CARGO) run --quiet -p dropship-webhooks --example rotation
 
-test: setup fmt-check lint lint-python vectors-check codegen-check test-core nostd test-node ## every check and test, in every language
+test: setup fmt-check lint lint-python vectors-check codegen-check test-core nostd test-node test-python ## every check and test, in every language
 	@echo "make test: all checks passed"
 
 fmt: ## format the Rust code
@@ -72,6 +72,15 @@ test-node: build-node ## the Node package: every shared vector, the framework he
 	@scripts/setup.sh types
 	cd bindings-js && node --test test/
 
+build-python: ## build the Python extension into .venv (maturin develop, release)
+	@scripts/setup.sh types
+	cd bindings-python && ../.venv/bin/maturin develop --release --quiet
+
+test-python: build-python ## the Python package: every shared vector, the framework helpers, source/sdist/wheel installs
+	.venv/bin/python -m pytest -q -W ignore::DeprecationWarning bindings-python/tests
+	MYPYPATH=bindings-python/python .venv/bin/mypy --strict bindings-python/python/dropship_webhooks \
+		bindings-python/tests/test_vectors.py bindings-python/tests/test_readme.py bindings-python/tests/test_packaging.py
+
 nostd: ## prove the core is no_std: build it for wasm32 with only core and alloc
 	@scripts/setup.sh wasm
 	$(DEBIAN_CARGO) build --locked -p dropship-webhooks --release --target wasm32-unknown-unknown \
@@ -100,7 +109,10 @@ bench-core: ## criterion: verify cost against one raw HMAC, event parsing; print
 bench-node: build-node ## verify+parse/s in Node against node:crypto by hand, standardwebhooks and svix
 	cd bindings-js && node bench/verify.bench.js
 
-bench: bench-core bench-node ## every benchmark
+bench-python: build-python ## verify+parse/s in Python against hmac by hand, standardwebhooks and svix
+	.venv/bin/python bindings-python/bench/verify_bench.py
+
+bench: bench-core bench-node bench-python ## every benchmark
 
 clean: ## remove build output
 	$(CARGO) clean

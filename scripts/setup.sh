@@ -5,8 +5,8 @@
 #
 # core: the rustup toolchain's cargo, rustfmt and clippy, and python3 (vector generator).
 # node: the Node package's npm dependencies (napi-rs CLI, frameworks for the helper tests, peer libraries).
-# types: the TypeScript compiler (npm, tools/typecheck) and a Python venv (.venv) with mypy and jsonschema, for the
-#        checks of the generated TypeScript and Python types.
+# types: the TypeScript compiler (npm, tools/typecheck) and a Python venv (.venv) with mypy, jsonschema, maturin,
+#        pytest and the frameworks the Python package is tested with (tools/requirements-dev.txt).
 # wasm: Debian's rustc-web toolchain, which ships the standard library sources needed to build for
 #       wasm32-unknown-unknown with -Zbuild-std (rustup here has no wasm32 target and cannot download one).
 set -euo pipefail
