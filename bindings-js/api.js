@@ -1,0 +1,353 @@
+'use strict'
+// The JS API of dropship-webhooks over a native backend: the napi addon (this package) or the WebAssembly module
+// (dropship-webhooks-wasm, which builds an ES module from this file). It converts JS values (bodies, header
+// containers, options) and turns the core's errors into Error subclasses; every rule lives in the Rust core.
+// Runtime-neutral: the Express and Fastify helpers touch Node APIs only when they are used.
+
+/** Builds the API over `native`, an object with the entry points both backends export under the same names. */
+function createApi(native) {
+  const DEFAULT_TOLERANCE_SECONDS = 300
+  const DEFAULT_FAILURE_WINDOW_SECONDS = 3 * 24 * 3600
+  const RELEVANT_HEADERS = new Set(native.relevantHeaders())
+  const ERROR_KINDS = new Map(JSON.parse(native.errorKindsJson()))
+  const INSPECT = Symbol.for('nodejs.util.inspect.custom')
+
+  /**
+   * Base class of every error this package throws; `code` is the stable code shared by all languages, `status` the
+   * HTTP status to answer with (401 verification, 400 payload, 500 `payload_not_raw`).
+   */
+  class WebhookError extends Error {
+    constructor(message, code, status = 400) {
+      super(message)
+      this.name = 'WebhookError'
+      this.code = code
+      this.status = status
+    }
+  }
+
+  /** Headers, secrets, timestamp or signature: the request cannot be trusted. */
+  class WebhookVerificationError extends WebhookError {
+    constructor(message, code, status = 401) {
+      super(message, code, status)
+      this.name = 'WebhookVerificationError'
+    }
+  }
+
+  /** The body: not raw bytes, not JSON, or not an event of the expected shape. */
+  class WebhookPayloadError extends WebhookError {
+    constructor(message, code, status = 400) {
+      super(message, code, status)
+      this.name = 'WebhookPayloadError'
+    }
+  }
+
+  /** Rebuilds a native error as the class its code belongs to; anything else passes through untouched. */
+  function translate(error) {
+    const known = error && ERROR_KINDS.get(error.code)
+    if (known === undefined) return error
+    const [kind, status] = known
+    const Class = kind === 'verification' ? WebhookVerificationError : kind === 'payload' ? WebhookPayloadError : WebhookError
+    const translated = new Class(error.message, error.code, status)
+    Error.captureStackTrace?.(translated, translate)
+    return translated
+  }
+
+  function call(fn) {
+    try {
+      return fn()
+    } catch (error) {
+      throw translate(error)
+    }
+  }
+
+  /** Bodies cross as bytes or strings; an already-parsed value is refused with `payload_not_raw`. */
+  function rawBody(body) {
+    if (typeof body === 'string' || body instanceof Uint8Array) return body
+    if (body instanceof ArrayBuffer) return new Uint8Array(body)
+    if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength)
+    const found = body === null ? 'null' : Array.isArray(body) ? 'array' : typeof body === 'object' ? 'object' : typeof body
+    return call(() => native.payloadNotRaw(found))
+  }
+
+  /** Any header container as flat [name, value, …], keeping only the names the schemes read (any case). */
+  function headerList(headers) {
+    const flat = []
+    if (headers == null) return flat
+    const push = (name, value) => {
+      if (value === undefined || value === null) return
+      if (Array.isArray(value)) {
+        for (const item of value) flat.push(name, String(item))
+      } else {
+        flat.push(name, String(value))
+      }
+    }
+    if (typeof headers.get === 'function' && typeof headers.has === 'function' && !(headers instanceof Map)) {
+      // Fetch Headers: lookups are case-insensitive by specification.
+      for (const name of RELEVANT_HEADERS) push(name, headers.get(name))
+      return flat
+    }
+    const entries = headers instanceof Map || Array.isArray(headers) ? headers : Object.entries(headers)
+    for (const [name, value] of entries) {
+      if (typeof name === 'string' && RELEVANT_HEADERS.has(name.toLowerCase())) push(name, value)
+    }
+    return flat
+  }
+
+  function unixSeconds(value, fallback) {
+    if (value === undefined || value === null) return fallback
+    if (value instanceof Date) return Math.floor(value.getTime() / 1000)
+    return value
+  }
+
+  function nowSeconds(options) {
+    return unixSeconds(options && options.now, Math.floor(Date.now() / 1000))
+  }
+
+  /** Secrets as the native layer takes them: a string, a list of strings and/or `{ secret, expiresAt?, label? }`. */
+  function secretList(secrets) {
+    const list = Array.isArray(secrets) ? secrets : [secrets]
+    return list.map((entry) => {
+      if (typeof entry === 'string') return { secret: entry }
+      if (entry && typeof entry.secret === 'string') {
+        const spec = { secret: entry.secret }
+        const expiresAt = unixSeconds(entry.expiresAt, undefined)
+        if (expiresAt !== undefined) spec.expiresAt = expiresAt
+        if (entry.label !== undefined && entry.label !== null) spec.label = String(entry.label)
+        return spec
+      }
+      throw new WebhookVerificationError(
+        'each secret must be a string or an object { secret, expiresAt?, label? }',
+        'invalid_secret',
+      )
+    })
+  }
+
+  function collect(stream) {
+    return new Promise((resolve, reject) => {
+      const chunks = []
+      stream.on('data', (chunk) => chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk))
+      stream.on('end', () => resolve(Buffer.concat(chunks)))
+      stream.on('error', reject)
+    })
+  }
+
+  /** Verifies webhooks with one or more secrets; see the README for the whole API. */
+  class Webhook {
+    #native
+    #scheme
+    #tolerance
+
+    constructor(secrets, options = {}) {
+      this.#scheme = options.scheme ?? 'standard'
+      this.#tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS
+      const specs = secretList(secrets)
+      this.#native = call(() => new native.NativeWebhook(specs, this.#scheme, this.#tolerance))
+    }
+
+    get scheme() {
+      return this.#scheme
+    }
+
+    get toleranceSeconds() {
+      return this.#tolerance
+    }
+
+    /** Checks the signature and parses the body into a typed event. */
+    verify(body, headers, options) {
+      const raw = rawBody(body)
+      return JSON.parse(call(() => this.#native.verify(raw, headerList(headers), nowSeconds(options))))
+    }
+
+    /** Checks the signature only: `{ id, timestamp, secretIndex, secretLabel }`. */
+    verifySignature(body, headers, options) {
+      const raw = rawBody(body)
+      const verified = call(() => this.#native.verifySignature(raw, headerList(headers), nowSeconds(options)))
+      return {
+        id: verified.id ?? null,
+        timestamp: verified.timestamp ?? null,
+        secretIndex: verified.secretIndex,
+        secretLabel: verified.secretLabel ?? null,
+      }
+    }
+
+    /** The headers to send with a body: one signature per active secret. */
+    sign(id, timestamp, body) {
+      const raw = rawBody(body)
+      const flat = call(() => this.#native.sign(String(id), unixSeconds(timestamp, undefined), raw))
+      const headers = {}
+      for (let index = 0; index < flat.length; index += 2) headers[flat[index]] = flat[index + 1]
+      return headers
+    }
+
+    /** Verifies a Fetch `Request` (Next.js route handlers, Hono, Workers, Deno, Bun). Reads its body. */
+    async verifyRequest(request, options) {
+      let body
+      try {
+        body = new Uint8Array(await request.arrayBuffer())
+      } catch {
+        return call(() => native.payloadNotRaw('Request whose body was already read'))
+      }
+      return this.verify(body, request.headers, options)
+    }
+
+    /** Express middleware: verifies, sets `req.webhook` to the event, or answers 401/400 with `{ error, message }`. */
+    express(options = {}) {
+      return (req, res, next) => {
+        const handle = (body) => {
+          try {
+            req.webhook = this.verify(body, req.headers, options)
+          } catch (error) {
+            if (!(error instanceof WebhookError)) return next(error)
+            if (options.onError) return options.onError(error, req, res, next)
+            return res.status(error.status ?? 400).json({ error: error.code, message: error.message })
+          }
+          return next()
+        }
+        // A body parser ran (body-parser marks `_body`) or left bytes/text: use what it produced. A parsed object is
+        // refused by the core with `payload_not_raw`, whose message names express.json() as the usual culprit.
+        const consumed = req._body === true || req.readableEnded
+        if (req.body !== undefined && (consumed || typeof req.body === 'string' || req.body instanceof Uint8Array)) {
+          return handle(req.body)
+        }
+        if (consumed) return handle(req.body ?? null)
+        collect(req).then(handle, next)
+      }
+    }
+
+    /**
+     * A Fastify plugin with its own raw-body parser (encapsulated, so the app's JSON parsing is untouched) that
+     * routes POST, PUT and PATCH on the plugin's prefix to `handler(event, request, reply)`.
+     */
+    fastify(handler, options = {}) {
+      const webhook = this
+      return async function dropshipWebhooks(instance) {
+        // Inside this plugin only: every content type arrives as the raw Buffer (the built-in JSON parser would win
+        // over a '*' parser, so the defaults are removed first).
+        instance.removeAllContentTypeParsers()
+        instance.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
+        instance.route({
+          method: ['POST', 'PUT', 'PATCH'],
+          url: options.url ?? '/',
+          handler: async (request, reply) => {
+            let event
+            try {
+              event = webhook.verify(request.body ?? new Uint8Array(0), request.headers, options)
+            } catch (error) {
+              if (!(error instanceof WebhookError)) throw error
+              return reply.code(error.status ?? 400).send({ error: error.code, message: error.message })
+            }
+            return handler(event, request, reply)
+          },
+        })
+      }
+    }
+
+    [INSPECT]() {
+      return `Webhook { scheme: '${this.#scheme}', toleranceSeconds: ${this.#tolerance}, secrets: <redacted> }`
+    }
+
+    toJSON() {
+      return { scheme: this.#scheme, toleranceSeconds: this.#tolerance }
+    }
+  }
+
+  /** A new `whsec_` secret: 32 bytes from the platform's CSPRNG, or the 24–64 random bytes given. */
+  function generateSecret(random) {
+    const bytes = random === undefined ? globalThis.crypto.getRandomValues(new Uint8Array(32)) : rawBody(random)
+    return call(() => native.generateSecretFrom(typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes))
+  }
+
+  /** Parses a body into a typed event without checking any signature (tests, replays). */
+  function parseEvent(body) {
+    const raw = rawBody(body)
+    return JSON.parse(call(() => native.parseEventJson(raw)))
+  }
+
+  function deepFreeze(value) {
+    if (value && typeof value === 'object') {
+      for (const item of Object.values(value)) deepFreeze(item)
+      Object.freeze(value)
+    }
+    return value
+  }
+
+  const topics = deepFreeze(JSON.parse(native.topicsJson()))
+  const retrySchedule = deepFreeze(JSON.parse(native.retryScheduleJson()))
+
+  /** Milliseconds to wait after `failures` failed attempts, or null once retries are used up. */
+  function nextRetryDelay(failures, random = Math.random(), schedule) {
+    return call(() => native.nextRetryDelay(failures, random, schedule))
+  }
+
+  /** Milliseconds a `Retry-After` header asks for (clamped), or null if absent or unreadable. */
+  function retryAfterDelay(header, now, schedule) {
+    return call(() => native.retryAfterDelay(header ?? null, unixSeconds(now, Math.floor(Date.now() / 1000)), schedule))
+  }
+
+  function healthOut(state) {
+    return { status: state.status, failingSince: state.failingSince ?? null }
+  }
+
+  function healthIn(state) {
+    if (!state) return null
+    const spec = { status: state.status }
+    if (state.failingSince !== undefined && state.failingSince !== null) spec.failingSince = state.failingSince
+    return spec
+  }
+
+  const health = Object.freeze({
+    HEALTHY: Object.freeze({ status: 'HEALTHY', failingSince: null }),
+    /** After a failed delivery at `at` (unix seconds). */
+    recordFailure(state, at, windowSeconds = DEFAULT_FAILURE_WINDOW_SECONDS) {
+      return healthOut(call(() => native.healthRecordFailure(healthIn(state), unixSeconds(at, undefined), windowSeconds)))
+    },
+    /** After a delivery the endpoint accepted. */
+    recordSuccess(state) {
+      return healthOut(call(() => native.healthRecordSuccess(healthIn(state))))
+    },
+    /** The owner re-activated the endpoint. */
+    reactivate(state) {
+      return healthOut(call(() => native.healthReactivate(healthIn(state))))
+    },
+  })
+
+  /** Rate limit step (GCRA): `{ nextTatUs }` if a request may go now, else `{ waitUs }`; rate 0 = unlimited. */
+  function rateLimitCheck(rate, tatUs, nowUs) {
+    const decision = call(() => native.rateLimitCheck(rate, tatUs, nowUs))
+    return decision.waitUs === undefined || decision.waitUs === null
+      ? { nextTatUs: decision.nextTatUs }
+      : { waitUs: decision.waitUs }
+  }
+
+  /** Whether one more request may start while `inFlight` run; burst 0 = unlimited. */
+  function burstAllows(burst, inFlight) {
+    return call(() => native.burstAllows(burst, inFlight))
+  }
+
+  /** Checks an endpoint configuration; returns it normalized or throws `invalid_endpoint` / `invalid_secret`. */
+  function validateEndpoint(config, options = {}) {
+    const spec = { ...config, secrets: secretList(config.secrets ?? []) }
+    return JSON.parse(call(() => native.validateEndpointJson(spec, Boolean(options.allowInsecureLoopback))))
+  }
+
+  return {
+    Webhook,
+    WebhookError,
+    WebhookVerificationError,
+    WebhookPayloadError,
+    generateSecret,
+    parseEvent,
+    topics,
+    retrySchedule,
+    nextRetryDelay,
+    retryAfterDelay,
+    health,
+    rateLimitCheck,
+    burstAllows,
+    validateEndpoint,
+    DEFAULT_TOLERANCE_SECONDS,
+    DEFAULT_FAILURE_WINDOW_SECONDS,
+  }
+}
+
+module.exports = { createApi }

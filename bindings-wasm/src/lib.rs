@@ -1,0 +1,272 @@
+//! The WebAssembly build of dropship-webhooks: converts JS values to core types, calls the core, and throws core
+//! errors as JS `Error`s whose `code` is the core's code. It exports the same entry points, with the same names,
+//! as the Node addon, so one JS layer (`api.js`) serves both packages. No webhook logic lives here.
+
+// The public JS API is documented in index.d.ts; these are the module's private entry points.
+#![allow(missing_docs)]
+
+use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, HealthStatus, RateLimit, RetrySchedule};
+use dropship_webhooks::endpoint::{EndpointRequest, EndpointRules};
+use dropship_webhooks::headers::RELEVANT_HEADERS;
+use dropship_webhooks::{
+    generate_secret, parse_event, ErrorKind, Scheme, Secret, SecretSet, Webhook, WebhookError, TOPICS,
+};
+use js_sys::{Array, Error, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+type Result<T> = core::result::Result<T, JsValue>;
+
+/// A JS `Error` with `code` set to the core's code.
+fn thrown(error: WebhookError) -> JsValue {
+    let js = Error::new(&error.to_string());
+    let _ = Reflect::set(&js, &"code".into(), &error.code().into());
+    js.into()
+}
+
+fn whole(value: f64, name: &'static str) -> Result<u64> {
+    if !value.is_finite() || !(0.0..=9_007_199_254_740_991.0).contains(&value) {
+        return Err(thrown(WebhookError::InvalidOption { name, problem: "it must be a whole number of 0 or more" }));
+    }
+    Ok(value as u64)
+}
+
+fn whole_u32(value: f64, name: &'static str) -> Result<u32> {
+    u32::try_from(whole(value, name)?)
+        .map_err(|_| thrown(WebhookError::InvalidOption { name, problem: "it must be below 4294967296" }))
+}
+
+/// A body as bytes: a string is UTF-8 encoded, a Uint8Array copied into the module's memory.
+fn bytes(body: &JsValue) -> Vec<u8> {
+    match body.as_string() {
+        Some(text) => text.into_bytes(),
+        None => Uint8Array::new(body).to_vec(),
+    }
+}
+
+fn pairs(flat: &[String]) -> Vec<(&str, &str)> {
+    flat.chunks_exact(2).filter_map(|pair| Some((pair.first()?.as_str(), pair.get(1)?.as_str()))).collect()
+}
+
+fn get(object: &JsValue, key: &str) -> JsValue {
+    Reflect::get(object, &key.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn present(value: JsValue) -> Option<JsValue> {
+    (!value.is_undefined() && !value.is_null()).then_some(value)
+}
+
+fn object(entries: &[(&str, JsValue)]) -> JsValue {
+    let object = Object::new();
+    for (key, value) in entries {
+        let _ = Reflect::set(&object, &(*key).into(), value);
+    }
+    object.into()
+}
+
+fn secret_set(specs: &JsValue) -> Result<SecretSet> {
+    let specs: Array = specs.clone().dyn_into().unwrap_or_default();
+    specs
+        .iter()
+        .map(|spec| {
+            let value = get(&spec, "secret").as_string().unwrap_or_default();
+            let expiry = present(get(&spec, "expiresAt"))
+                .map(|at| whole(at.as_f64().unwrap_or(f64::NAN), "expiresAt"))
+                .transpose()?;
+            let label = present(get(&spec, "label")).and_then(|label| label.as_string());
+            Ok(Secret::new(value).with_expiry(expiry).with_label(label))
+        })
+        .collect()
+}
+
+#[wasm_bindgen]
+pub struct NativeWebhook {
+    inner: Webhook,
+}
+
+#[wasm_bindgen]
+impl NativeWebhook {
+    #[wasm_bindgen(constructor)]
+    pub fn new(secrets: JsValue, scheme: &str, tolerance_seconds: f64) -> Result<NativeWebhook> {
+        let scheme = Scheme::from_name(scheme).map_err(thrown)?;
+        let tolerance = whole(tolerance_seconds, "toleranceSeconds")?;
+        let inner = Webhook::with_scheme(secret_set(&secrets)?, scheme).map_err(thrown)?.tolerance(tolerance);
+        Ok(Self { inner })
+    }
+
+    #[wasm_bindgen(js_name = verifySignature)]
+    pub fn verify_signature(&self, body: JsValue, headers: Vec<String>, now: f64) -> Result<JsValue> {
+        let verified =
+            self.inner.verify_signature(pairs(&headers).as_slice(), &bytes(&body), whole(now, "now")?).map_err(thrown)?;
+        let optional_text = |value: Option<String>| value.map_or(JsValue::NULL, |text| text.into());
+        Ok(object(&[
+            ("id", optional_text(verified.id)),
+            ("timestamp", verified.timestamp.map_or(JsValue::NULL, |t| (t as f64).into())),
+            ("secretIndex", (verified.secret_index as f64).into()),
+            ("secretLabel", optional_text(verified.secret_label)),
+        ]))
+    }
+
+    pub fn verify(&self, body: JsValue, headers: Vec<String>, now: f64) -> Result<String> {
+        let event =
+            self.inner.verify(pairs(&headers).as_slice(), &bytes(&body), whole(now, "now")?).map_err(thrown)?;
+        Ok(event.to_json())
+    }
+
+    pub fn sign(&self, id: &str, timestamp: f64, body: JsValue) -> Result<Vec<String>> {
+        let signed = self.inner.sign(id, whole(timestamp, "timestamp")?, &bytes(&body)).map_err(thrown)?;
+        Ok(signed.into_vec().into_iter().flat_map(|(name, value)| [name.to_owned(), value]).collect())
+    }
+}
+
+#[wasm_bindgen(js_name = parseEventJson)]
+pub fn parse_event_json(body: JsValue) -> Result<String> {
+    parse_event(&bytes(&body)).map(|event| event.to_json()).map_err(thrown)
+}
+
+#[wasm_bindgen(js_name = generateSecretFrom)]
+pub fn generate_secret_from(random: JsValue) -> Result<String> {
+    generate_secret(&bytes(&random)).map_err(thrown)
+}
+
+#[wasm_bindgen(js_name = payloadNotRaw)]
+pub fn payload_not_raw(found: String) -> Result<()> {
+    Err(thrown(WebhookError::payload_not_raw(found)))
+}
+
+#[wasm_bindgen(js_name = topicsJson)]
+pub fn topics_json() -> String {
+    serde_json::to_string(&TOPICS).unwrap_or_default()
+}
+
+#[wasm_bindgen(js_name = relevantHeaders)]
+pub fn relevant_headers() -> Vec<String> {
+    RELEVANT_HEADERS.iter().map(|name| (*name).to_owned()).collect()
+}
+
+#[wasm_bindgen(js_name = errorKindsJson)]
+pub fn error_kinds_json() -> String {
+    let kinds: Vec<(&str, (&str, u16))> = WebhookError::CODES
+        .iter()
+        .filter_map(|code| {
+            let kind = match WebhookError::kind_of_code(code)? {
+                ErrorKind::Verification => "verification",
+                ErrorKind::Payload => "payload",
+                ErrorKind::Usage => "usage",
+            };
+            Some((*code, (kind, WebhookError::http_status_of_code(code)?)))
+        })
+        .collect();
+    serde_json::to_string(&kinds).unwrap_or_default()
+}
+
+fn schedule(spec: &JsValue) -> Result<RetrySchedule> {
+    let defaults = RetrySchedule::default();
+    if spec.is_undefined() || spec.is_null() {
+        return Ok(defaults);
+    }
+    let field = |key: &'static str, default: u64| -> Result<u64> {
+        present(get(spec, key)).map_or(Ok(default), |value| whole(value.as_f64().unwrap_or(f64::NAN), key))
+    };
+    let field32 = |key: &'static str, default: u32| -> Result<u32> {
+        present(get(spec, key)).map_or(Ok(default), |value| whole_u32(value.as_f64().unwrap_or(f64::NAN), key))
+    };
+    RetrySchedule {
+        base_delay_ms: field("baseDelayMs", defaults.base_delay_ms)?,
+        factor: field32("factor", defaults.factor)?,
+        max_delay_ms: field("maxDelayMs", defaults.max_delay_ms)?,
+        max_retries: field32("maxRetries", defaults.max_retries)?,
+        jitter_percent: field32("jitterPercent", defaults.jitter_percent)?,
+        min_retry_after_ms: field("minRetryAfterMs", defaults.min_retry_after_ms)?,
+    }
+    .validate()
+    .map_err(thrown)
+}
+
+#[wasm_bindgen(js_name = retryScheduleJson)]
+pub fn retry_schedule_json(spec: JsValue) -> Result<String> {
+    Ok(serde_json::to_string(&schedule(&spec)?).unwrap_or_default())
+}
+
+#[wasm_bindgen(js_name = nextRetryDelay)]
+pub fn next_retry_delay(failures: f64, random: f64, spec: JsValue) -> Result<Option<f64>> {
+    Ok(schedule(&spec)?.next_delay_ms(whole_u32(failures, "failures")?, random).map(|ms| ms as f64))
+}
+
+#[wasm_bindgen(js_name = retryAfterDelay)]
+pub fn retry_after_delay(header: Option<String>, now: f64, spec: JsValue) -> Result<Option<f64>> {
+    Ok(schedule(&spec)?.retry_after_ms(header.as_deref(), whole(now, "now")?).map(|ms| ms as f64))
+}
+
+fn health_in(state: &JsValue) -> Result<EndpointHealth> {
+    if state.is_undefined() || state.is_null() {
+        return Ok(EndpointHealth::HEALTHY);
+    }
+    let status = get(state, "status").as_string().unwrap_or_default();
+    let since = present(get(state, "failingSince"))
+        .map(|at| whole(at.as_f64().unwrap_or(f64::NAN), "failingSince"))
+        .transpose()?;
+    Ok(EndpointHealth { status: HealthStatus::from_name(&status).map_err(thrown)?, failing_since: since })
+}
+
+fn health_out(health: EndpointHealth) -> JsValue {
+    object(&[
+        ("status", health.status.name().into()),
+        ("failingSince", health.failing_since.map_or(JsValue::NULL, |at| (at as f64).into())),
+    ])
+}
+
+#[wasm_bindgen(js_name = healthRecordFailure)]
+pub fn health_record_failure(state: JsValue, at: f64, window_seconds: f64) -> Result<JsValue> {
+    let window = whole(window_seconds, "windowSeconds")?;
+    Ok(health_out(health_in(&state)?.record_failure(whole(at, "at")?, window)))
+}
+
+#[wasm_bindgen(js_name = healthRecordSuccess)]
+pub fn health_record_success(state: JsValue) -> Result<JsValue> {
+    Ok(health_out(health_in(&state)?.record_success()))
+}
+
+#[wasm_bindgen(js_name = healthReactivate)]
+pub fn health_reactivate(state: JsValue) -> Result<JsValue> {
+    Ok(health_out(health_in(&state)?.reactivate()))
+}
+
+#[wasm_bindgen(js_name = rateLimitCheck)]
+pub fn rate_limit_check(rate: f64, tat_us: f64, now_us: f64) -> Result<JsValue> {
+    Ok(match RateLimit(whole_u32(rate, "rate")?).check(whole(tat_us, "tatUs")?, whole(now_us, "nowUs")?) {
+        Ok(next) => object(&[("nextTatUs", (next as f64).into())]),
+        Err(wait) => object(&[("waitUs", (wait as f64).into())]),
+    })
+}
+
+#[wasm_bindgen(js_name = burstAllows)]
+pub fn burst_allows(burst: f64, in_flight: f64) -> Result<bool> {
+    Ok(BurstLimit(whole_u32(burst, "burst")?).allows(whole_u32(in_flight, "inFlight")?))
+}
+
+#[wasm_bindgen(js_name = validateEndpointJson)]
+pub fn validate_endpoint_json(spec: JsValue, allow_insecure_loopback: bool) -> Result<String> {
+    let text = |key: &str| present(get(&spec, key)).and_then(|value| value.as_string());
+    let topics: Vec<String> = Array::from(&get(&spec, "topics")).iter().filter_map(|topic| topic.as_string()).collect();
+    let topic_refs: Vec<&str> = topics.iter().map(String::as_str).collect();
+    let limit = |key: &str| {
+        present(get(&spec, key)).map_or(0, |value| value.as_f64().filter(|v| v.is_finite()).map_or(-1, |v| v as i64))
+    };
+    let secrets = secret_set(&get(&spec, "secrets"))?;
+    let url = text("url").unwrap_or_default();
+    let method = text("method").unwrap_or_else(|| "POST".to_owned());
+    let scheme = Scheme::from_name(&text("scheme").unwrap_or_else(|| "standard".to_owned())).map_err(thrown)?;
+    let request = EndpointRequest {
+        url: &url,
+        topics: &topic_refs,
+        method: &method,
+        rate_limit: limit("rateLimit"),
+        burst_limit: limit("burstLimit"),
+        scheme,
+        secrets: &secrets,
+    };
+    EndpointRules { allow_insecure_loopback }
+        .validate(&request)
+        .map(|config| serde_json::to_string(&config).unwrap_or_default())
+        .map_err(thrown)
+}
