@@ -8,7 +8,7 @@ CARGO ?= cargo
 DEBIAN_CARGO := RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc /usr/bin/cargo
 PYTHON ?= python3
 
-.PHONY: help setup demo test fmt fmt-check lint lint-python test-core build-node test-node bench-node build-python test-python bench-python vectors vectors-check codegen codegen-check nostd fuzz \
+.PHONY: help setup demo test fmt fmt-check lint lint-python test-core build-node test-node bench-node build-python test-python bench-python build-wasm test-wasm vectors vectors-check codegen codegen-check nostd fuzz \
 	bench bench-core clean
 
 help: ## list the targets
@@ -21,7 +21,7 @@ demo: ## walk through a secret rotation with the Rust core (the multi-runtime de
 	@scripts/setup.sh core
 	$(CARGO) run --quiet -p dropship-webhooks --example rotation
 
-test: setup fmt-check lint lint-python vectors-check codegen-check test-core nostd test-node test-python ## every check and test, in every language
+test: setup fmt-check lint lint-python vectors-check codegen-check test-core nostd test-node test-python test-wasm ## every check and test, in every language
 	@echo "make test: all checks passed"
 
 fmt: ## format the Rust code
@@ -80,6 +80,12 @@ test-python: build-python ## the Python package: every shared vector, the framew
 	.venv/bin/python -m pytest -q -W ignore::DeprecationWarning bindings-python/tests
 	MYPYPATH=bindings-python/python .venv/bin/mypy --strict bindings-python/python/dropship_webhooks \
 		bindings-python/tests/test_vectors.py bindings-python/tests/test_readme.py bindings-python/tests/test_packaging.py
+
+build-wasm: ## build the WebAssembly package (bindings-wasm/dist) and print the module's size
+	scripts/build-wasm.sh
+
+test-wasm: build-wasm ## the shared JS vector suite against the WebAssembly build, in Node
+	cd bindings-js && DROPSHIP_WEBHOOKS_MODULE=$(CURDIR)/bindings-wasm/dist/node.cjs node --test test/vectors.test.js
 
 nostd: ## prove the core is no_std: build it for wasm32 with only core and alloc
 	@scripts/setup.sh wasm

@@ -276,12 +276,14 @@ function createApi(native) {
 
   /** Milliseconds to wait after `failures` failed attempts, or null once retries are used up. */
   function nextRetryDelay(failures, random = Math.random(), schedule) {
-    return call(() => native.nextRetryDelay(failures, random, schedule))
+    return call(() => native.nextRetryDelay(failures, random, schedule)) ?? null
   }
 
   /** Milliseconds a `Retry-After` header asks for (clamped), or null if absent or unreadable. */
   function retryAfterDelay(header, now, schedule) {
-    return call(() => native.retryAfterDelay(header ?? null, unixSeconds(now, Math.floor(Date.now() / 1000)), schedule))
+    return (
+      call(() => native.retryAfterDelay(header ?? null, unixSeconds(now, Math.floor(Date.now() / 1000)), schedule)) ?? null
+    )
   }
 
   function healthOut(state) {

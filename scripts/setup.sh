@@ -75,6 +75,14 @@ setup_types() {
 
 setup_wasm() {
   apt_install rustc-web cargo-web rust-web-src lld-22
+  # wasm-bindgen-cli must be exactly the version of the wasm-bindgen crate in Cargo.lock.
+  local version
+  version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3 }' "$root/Cargo.lock")
+  if [ -n "$version" ] && ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $version"; then
+    say "installing wasm-bindgen-cli $version (a few minutes, once)"
+    cargo install --quiet wasm-bindgen-cli --version "$version"
+  fi
+  npm_ci bindings-wasm
 }
 
 case "$want" in

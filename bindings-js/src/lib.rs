@@ -8,9 +8,7 @@
 use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, HealthStatus, RateLimit, RetrySchedule};
 use dropship_webhooks::endpoint::{EndpointRequest, EndpointRules};
 use dropship_webhooks::headers::RELEVANT_HEADERS;
-use dropship_webhooks::{
-    generate_secret, parse_event, ErrorKind, Scheme, Secret, SecretSet, Webhook, WebhookError, TOPICS,
-};
+use dropship_webhooks::{generate_secret, parse_event, Scheme, Secret, SecretSet, Webhook, WebhookError};
 use napi::bindgen_prelude::{Either, Uint8Array};
 use napi_derive::napi;
 
@@ -154,7 +152,7 @@ pub fn payload_not_raw(found: String) -> Result<()> {
 /// The topic catalog as JSON.
 #[napi]
 pub fn topics_json() -> String {
-    json(&TOPICS)
+    dropship_webhooks::topics::catalog_json()
 }
 
 /// The header names the schemes read (lowercase), so the wrapper passes only those across.
@@ -166,18 +164,7 @@ pub fn relevant_headers() -> Vec<String> {
 /// Every error code with its family (`verification`, `payload` or `usage`) and HTTP status, as JSON.
 #[napi]
 pub fn error_kinds_json() -> String {
-    let kinds: Vec<(&str, (&str, u16))> = WebhookError::CODES
-        .iter()
-        .filter_map(|code| {
-            let kind = match WebhookError::kind_of_code(code)? {
-                ErrorKind::Verification => "verification",
-                ErrorKind::Payload => "payload",
-                ErrorKind::Usage => "usage",
-            };
-            Some((*code, (kind, WebhookError::http_status_of_code(code)?)))
-        })
-        .collect();
-    json(&kinds)
+    WebhookError::catalog_json()
 }
 
 /// A retry schedule as JS passes it; absent fields take the defaults.

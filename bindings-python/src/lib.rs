@@ -9,7 +9,7 @@ use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, HealthStatus, Rate
 use dropship_webhooks::endpoint::{EndpointRequest, EndpointRules};
 use dropship_webhooks::headers::RELEVANT_HEADERS;
 use dropship_webhooks::{
-    generate_secret, parse_event, ErrorKind, Scheme, Secret, SecretSet, Webhook, WebhookError as CoreError, TOPICS,
+    generate_secret, parse_event, ErrorKind, Scheme, Secret, SecretSet, Webhook, WebhookError as CoreError,
 };
 use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
@@ -316,7 +316,7 @@ fn generate_secret_from(py: Python<'_>, random: &Bound<'_, PyAny>) -> PyResult<S
 
 #[pyfunction]
 fn topics_json() -> String {
-    serde_json::to_string(&TOPICS).unwrap_or_default()
+    dropship_webhooks::topics::catalog_json()
 }
 
 /// A retry schedule from a mapping with snake_case keys; absent keys take the defaults.

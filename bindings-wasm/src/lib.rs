@@ -8,9 +8,7 @@
 use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, HealthStatus, RateLimit, RetrySchedule};
 use dropship_webhooks::endpoint::{EndpointRequest, EndpointRules};
 use dropship_webhooks::headers::RELEVANT_HEADERS;
-use dropship_webhooks::{
-    generate_secret, parse_event, ErrorKind, Scheme, Secret, SecretSet, Webhook, WebhookError, TOPICS,
-};
+use dropship_webhooks::{generate_secret, parse_event, Scheme, Secret, SecretSet, Webhook, WebhookError};
 use js_sys::{Array, Error, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
@@ -95,8 +93,10 @@ impl NativeWebhook {
 
     #[wasm_bindgen(js_name = verifySignature)]
     pub fn verify_signature(&self, body: JsValue, headers: Vec<String>, now: f64) -> Result<JsValue> {
-        let verified =
-            self.inner.verify_signature(pairs(&headers).as_slice(), &bytes(&body), whole(now, "now")?).map_err(thrown)?;
+        let verified = self
+            .inner
+            .verify_signature(pairs(&headers).as_slice(), &bytes(&body), whole(now, "now")?)
+            .map_err(thrown)?;
         let optional_text = |value: Option<String>| value.map_or(JsValue::NULL, |text| text.into());
         Ok(object(&[
             ("id", optional_text(verified.id)),
@@ -107,8 +107,7 @@ impl NativeWebhook {
     }
 
     pub fn verify(&self, body: JsValue, headers: Vec<String>, now: f64) -> Result<String> {
-        let event =
-            self.inner.verify(pairs(&headers).as_slice(), &bytes(&body), whole(now, "now")?).map_err(thrown)?;
+        let event = self.inner.verify(pairs(&headers).as_slice(), &bytes(&body), whole(now, "now")?).map_err(thrown)?;
         Ok(event.to_json())
     }
 
@@ -135,7 +134,7 @@ pub fn payload_not_raw(found: String) -> Result<()> {
 
 #[wasm_bindgen(js_name = topicsJson)]
 pub fn topics_json() -> String {
-    serde_json::to_string(&TOPICS).unwrap_or_default()
+    dropship_webhooks::topics::catalog_json()
 }
 
 #[wasm_bindgen(js_name = relevantHeaders)]
@@ -145,18 +144,7 @@ pub fn relevant_headers() -> Vec<String> {
 
 #[wasm_bindgen(js_name = errorKindsJson)]
 pub fn error_kinds_json() -> String {
-    let kinds: Vec<(&str, (&str, u16))> = WebhookError::CODES
-        .iter()
-        .filter_map(|code| {
-            let kind = match WebhookError::kind_of_code(code)? {
-                ErrorKind::Verification => "verification",
-                ErrorKind::Payload => "payload",
-                ErrorKind::Usage => "usage",
-            };
-            Some((*code, (kind, WebhookError::http_status_of_code(code)?)))
-        })
-        .collect();
-    serde_json::to_string(&kinds).unwrap_or_default()
+    WebhookError::catalog_json()
 }
 
 fn schedule(spec: &JsValue) -> Result<RetrySchedule> {

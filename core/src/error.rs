@@ -101,7 +101,28 @@ pub enum WebhookError {
     },
 }
 
+impl ErrorKind {
+    /// The family's name as the bindings spell it: `verification`, `payload` or `usage`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Verification => "verification",
+            Self::Payload => "payload",
+            Self::Usage => "usage",
+        }
+    }
+}
+
 impl WebhookError {
+    /// Every code with its family and HTTP status, as JSON `[[code, [family, status]], …]`: what a binding needs
+    /// to rebuild errors (class by family) from a code.
+    pub fn catalog_json() -> String {
+        let catalog: alloc::vec::Vec<(&str, (&str, u16))> = Self::CODES
+            .iter()
+            .filter_map(|code| Some((*code, (Self::kind_of_code(code)?.name(), Self::http_status_of_code(code)?))))
+            .collect();
+        serde_json::to_string(&catalog).unwrap_or_default()
+    }
+
     /// Every code this crate can return, in declaration order.
     pub const CODES: &'static [&'static str] = &[
         "missing_header",

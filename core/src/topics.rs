@@ -169,6 +169,11 @@ pub const TOPICS: &[TopicInfo] = &[
     topic("rma.returnRejected", Returns, Sellers, P::RmaReturn, "Returned items are rejected during processing."),
 ];
 
+/// The catalog as JSON (an array of [`TopicInfo`] objects), as every binding exposes it.
+pub fn catalog_json() -> String {
+    serde_json::to_string(TOPICS).unwrap_or_default()
+}
+
 /// Spellings accepted for a topic besides its name: `order.canceled` (US spelling, as fabric displays it).
 const ALIASES: &[(&str, &str)] = &[("order.canceled", "order.cancelled")];
 
