@@ -8,7 +8,7 @@ CARGO ?= cargo
 DEBIAN_CARGO := RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc /usr/bin/cargo
 PYTHON ?= python3
 
-.PHONY: help setup demo test fmt fmt-check lint lint-python test-core build-node test-node bench-node build-python test-python bench-python build-wasm test-wasm vectors vectors-check codegen codegen-check nostd fuzz \
+.PHONY: help setup demo test fmt fmt-check lint lint-python test-core build-node test-node bench-node build-python test-python bench-python build-wasm test-wasm bench-wasm vectors vectors-check codegen codegen-check nostd fuzz \
 	bench bench-core clean
 
 help: ## list the targets
@@ -119,7 +119,10 @@ bench-node: build-node ## verify+parse/s in Node against node:crypto by hand, st
 bench-python: build-python ## verify+parse/s in Python against hmac by hand, standardwebhooks and svix
 	.venv/bin/python bindings-python/bench/verify_bench.py
 
-bench: bench-core bench-node bench-python ## every benchmark
+bench-wasm: build-wasm build-node ## the WebAssembly build in Node against node:crypto by hand, standardwebhooks, svix
+	cd bindings-js && DROPSHIP_WEBHOOKS_MODULE=$(CURDIR)/bindings-wasm/dist/node.cjs node bench/verify.bench.js
+
+bench: bench-core bench-node bench-python bench-wasm ## every benchmark
 
 clean: ## remove build output
 	$(CARGO) clean

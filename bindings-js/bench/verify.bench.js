@@ -1,8 +1,10 @@
 'use strict'
 // verify + parse per second: this package, a hand-rolled node:crypto verifier, and the npm packages
 // `standardwebhooks` and `svix`, side by side in one run. `make bench-node` runs it; it prints a Markdown table.
+// DROPSHIP_WEBHOOKS_MODULE measures another build of the same API instead (`make bench-wasm`: the WebAssembly one).
 const crypto = require('node:crypto')
-const { Webhook, generateSecret } = require('..')
+const { Webhook, generateSecret } = require(process.env.DROPSHIP_WEBHOOKS_MODULE || '..')
+const BUILD = process.env.DROPSHIP_WEBHOOKS_MODULE ? 'dropship-webhooks-wasm' : 'dropship-webhooks'
 const { Webhook: StandardWebhook } = require('standardwebhooks')
 const { Webhook: SvixWebhook } = require('svix')
 
@@ -90,7 +92,7 @@ for (const signatures of [1, 3]) {
 
 const fmt = (n) => (n >= 10000 ? `${Math.round(n / 1000)}k` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0))
 console.log(`verify + parse, operations per second (Node ${process.version}, ${MIN_TIME_MS} ms per cell)\n`)
-console.log('| body | signatures | dropship-webhooks | node:crypto by hand | standardwebhooks | svix | vs hand | vs standardwebhooks | vs svix |')
+console.log(`| body | signatures | ${BUILD} | node:crypto by hand | standardwebhooks | svix | vs hand | vs standardwebhooks | vs svix |`)
 console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
 for (const row of rows) {
   console.log(`| ${label(row.size)} | ${row.signatures} | ${fmt(row.ours)} | ${fmt(row.hand)} | ${fmt(row.standardwebhooks)} | ${fmt(row.svix)} | ` +
