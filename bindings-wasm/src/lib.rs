@@ -22,15 +22,11 @@ fn thrown(error: WebhookError) -> JsValue {
 }
 
 fn whole(value: f64, name: &'static str) -> Result<u64> {
-    if !value.is_finite() || !(0.0..=9_007_199_254_740_991.0).contains(&value) {
-        return Err(thrown(WebhookError::InvalidOption { name, problem: "it must be a whole number of 0 or more" }));
-    }
-    Ok(value as u64)
+    dropship_webhooks::error::whole_number(value, name).map_err(thrown)
 }
 
 fn whole_u32(value: f64, name: &'static str) -> Result<u32> {
-    u32::try_from(whole(value, name)?)
-        .map_err(|_| thrown(WebhookError::InvalidOption { name, problem: "it must be below 4294967296" }))
+    dropship_webhooks::error::whole_number_u32(value, name).map_err(thrown)
 }
 
 /// A body as bytes: a string is UTF-8 encoded, a Uint8Array copied into the module's memory.
