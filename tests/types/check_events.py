@@ -7,21 +7,24 @@ Schema the types are generated from, so the types describe exactly what the pars
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 from pathlib import Path
-from typing import assert_type
+from typing import TYPE_CHECKING, assert_type
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "bindings-python" / "python"))
+EVENTS = ROOT / "bindings-python" / "python" / "dropship_webhooks" / "events.py"
 
-from dropship_webhooks.events import (  # noqa: E402
-    Order,
-    RmaReturn,
-    ReturnShipment,
-    VariantRefs,
-    WebhookEvent,
-)
+if TYPE_CHECKING:
+    from dropship_webhooks.events import Order, ReturnShipment, RmaReturn, VariantRefs, WebhookEvent
+else:
+    # At run time load the generated module by itself: importing the package would need the built extension.
+    _spec = importlib.util.spec_from_file_location("dropship_webhooks_events", EVENTS)
+    _events = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(_events)
+    Order, ReturnShipment, RmaReturn, VariantRefs = _events.Order, _events.ReturnShipment, _events.RmaReturn, _events.VariantRefs
+    WebhookEvent = _events.WebhookEvent
 
 
 def describe(event: WebhookEvent) -> str:
