@@ -5,7 +5,7 @@
 // The public JS API is documented in index.d.ts; these are the addon's private entry points.
 #![allow(missing_docs)]
 
-use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, HealthStatus, RateLimit, RetrySchedule};
+use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, HealthStatus, RateLimit, RetryOverrides, RetrySchedule};
 use dropship_webhooks::endpoint::{EndpointRequest, EndpointRules};
 use dropship_webhooks::headers::RELEVANT_HEADERS;
 use dropship_webhooks::{generate_secret, parse_event, Scheme, Secret, SecretSet, Webhook, WebhookError};
@@ -174,19 +174,16 @@ pub struct ScheduleSpec {
 }
 
 fn schedule(spec: Option<ScheduleSpec>) -> Result<RetrySchedule> {
-    let defaults = RetrySchedule::default();
-    let Some(spec) = spec else { return Ok(defaults) };
-    let or = |value: Option<f64>, name, default: u64| value.map_or(Ok(default), |v| whole(v, name));
-    let or32 = |value: Option<f64>, name, default: u32| value.map_or(Ok(default), |v| whole_u32(v, name));
-    RetrySchedule {
-        base_delay_ms: or(spec.base_delay_ms, "baseDelayMs", defaults.base_delay_ms)?,
-        factor: or32(spec.factor, "factor", defaults.factor)?,
-        max_delay_ms: or(spec.max_delay_ms, "maxDelayMs", defaults.max_delay_ms)?,
-        max_retries: or32(spec.max_retries, "maxRetries", defaults.max_retries)?,
-        jitter_percent: or32(spec.jitter_percent, "jitterPercent", defaults.jitter_percent)?,
-        min_retry_after_ms: or(spec.min_retry_after_ms, "minRetryAfterMs", defaults.min_retry_after_ms)?,
-    }
-    .validate()
+    let Some(spec) = spec else { return Ok(RetrySchedule::default()) };
+    let field = |value: Option<f64>, name| value.map(|v| whole(v, name)).transpose();
+    RetrySchedule::with_overrides(RetryOverrides {
+        base_delay_ms: field(spec.base_delay_ms, "baseDelayMs")?,
+        factor: field(spec.factor, "factor")?,
+        max_delay_ms: field(spec.max_delay_ms, "maxDelayMs")?,
+        max_retries: field(spec.max_retries, "maxRetries")?,
+        jitter_percent: field(spec.jitter_percent, "jitterPercent")?,
+        min_retry_after_ms: field(spec.min_retry_after_ms, "minRetryAfterMs")?,
+    })
     .map_err(thrown)
 }
 

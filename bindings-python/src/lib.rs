@@ -5,7 +5,7 @@
 // The Python API is documented in the package's stubs and docstrings; these are the extension's entry points.
 #![allow(missing_docs)]
 
-use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, HealthStatus, RateLimit, RetrySchedule};
+use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, HealthStatus, RateLimit, RetryOverrides, RetrySchedule};
 use dropship_webhooks::endpoint::{EndpointRequest, EndpointRules};
 use dropship_webhooks::headers::RELEVANT_HEADERS;
 use dropship_webhooks::{
@@ -321,26 +321,21 @@ fn topics_json() -> String {
 
 /// A retry schedule from a mapping with snake_case keys; absent keys take the defaults.
 fn schedule(py: Python<'_>, spec: Option<&Bound<'_, PyAny>>) -> PyResult<RetrySchedule> {
-    let defaults = RetrySchedule::default();
-    let Some(spec) = spec.filter(|spec| !spec.is_none()) else { return Ok(defaults) };
-    let get = |key: &'static str, default: u64| -> PyResult<u64> {
+    let Some(spec) = spec.filter(|spec| !spec.is_none()) else { return Ok(RetrySchedule::default()) };
+    let field = |key: &'static str| -> PyResult<Option<u64>> {
         match spec.get_item(key) {
-            Ok(value) if !value.is_none() => seconds(&value, key),
-            _ => Ok(default),
+            Ok(value) if !value.is_none() => seconds(&value, key).map(Some),
+            _ => Ok(None),
         }
     };
-    let get32 = |key: &'static str, default: u32| -> PyResult<u32> {
-        u32::try_from(get(key, u64::from(default))?).map_err(|_| option(py, key, "it must be below 4294967296"))
-    };
-    RetrySchedule {
-        base_delay_ms: get("base_delay_ms", defaults.base_delay_ms)?,
-        factor: get32("factor", defaults.factor)?,
-        max_delay_ms: get("max_delay_ms", defaults.max_delay_ms)?,
-        max_retries: get32("max_retries", defaults.max_retries)?,
-        jitter_percent: get32("jitter_percent", defaults.jitter_percent)?,
-        min_retry_after_ms: get("min_retry_after_ms", defaults.min_retry_after_ms)?,
-    }
-    .validate()
+    RetrySchedule::with_overrides(RetryOverrides {
+        base_delay_ms: field("base_delay_ms")?,
+        factor: field("factor")?,
+        max_delay_ms: field("max_delay_ms")?,
+        max_retries: field("max_retries")?,
+        jitter_percent: field("jitter_percent")?,
+        min_retry_after_ms: field("min_retry_after_ms")?,
+    })
     .map_err(|error| raise(py, error))
 }
 

@@ -5,7 +5,7 @@
 // The public JS API is documented in index.d.ts; these are the module's private entry points.
 #![allow(missing_docs)]
 
-use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, HealthStatus, RateLimit, RetrySchedule};
+use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, HealthStatus, RateLimit, RetryOverrides, RetrySchedule};
 use dropship_webhooks::endpoint::{EndpointRequest, EndpointRules};
 use dropship_webhooks::headers::RELEVANT_HEADERS;
 use dropship_webhooks::{generate_secret, parse_event, Scheme, Secret, SecretSet, Webhook, WebhookError};
@@ -144,25 +144,20 @@ pub fn error_kinds_json() -> String {
 }
 
 fn schedule(spec: &JsValue) -> Result<RetrySchedule> {
-    let defaults = RetrySchedule::default();
     if spec.is_undefined() || spec.is_null() {
-        return Ok(defaults);
+        return Ok(RetrySchedule::default());
     }
-    let field = |key: &'static str, default: u64| -> Result<u64> {
-        present(get(spec, key)).map_or(Ok(default), |value| whole(value.as_f64().unwrap_or(f64::NAN), key))
+    let field = |key: &'static str| {
+        present(get(spec, key)).map(|value| whole(value.as_f64().unwrap_or(f64::NAN), key)).transpose()
     };
-    let field32 = |key: &'static str, default: u32| -> Result<u32> {
-        present(get(spec, key)).map_or(Ok(default), |value| whole_u32(value.as_f64().unwrap_or(f64::NAN), key))
-    };
-    RetrySchedule {
-        base_delay_ms: field("baseDelayMs", defaults.base_delay_ms)?,
-        factor: field32("factor", defaults.factor)?,
-        max_delay_ms: field("maxDelayMs", defaults.max_delay_ms)?,
-        max_retries: field32("maxRetries", defaults.max_retries)?,
-        jitter_percent: field32("jitterPercent", defaults.jitter_percent)?,
-        min_retry_after_ms: field("minRetryAfterMs", defaults.min_retry_after_ms)?,
-    }
-    .validate()
+    RetrySchedule::with_overrides(RetryOverrides {
+        base_delay_ms: field("baseDelayMs")?,
+        factor: field("factor")?,
+        max_delay_ms: field("maxDelayMs")?,
+        max_retries: field("maxRetries")?,
+        jitter_percent: field("jitterPercent")?,
+        min_retry_after_ms: field("minRetryAfterMs")?,
+    })
     .map_err(thrown)
 }
 

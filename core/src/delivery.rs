@@ -45,7 +45,43 @@ impl Default for RetrySchedule {
     }
 }
 
+/// A partial retry schedule as a caller gives it: absent fields take [`RetrySchedule::default`]'s values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RetryOverrides {
+    /// `baseDelayMs`
+    pub base_delay_ms: Option<u64>,
+    /// `factor`
+    pub factor: Option<u64>,
+    /// `maxDelayMs`
+    pub max_delay_ms: Option<u64>,
+    /// `maxRetries`
+    pub max_retries: Option<u64>,
+    /// `jitterPercent`
+    pub jitter_percent: Option<u64>,
+    /// `minRetryAfterMs`
+    pub min_retry_after_ms: Option<u64>,
+}
+
 impl RetrySchedule {
+    /// The default schedule with `overrides` applied, checked by [`RetrySchedule::validate`].
+    pub fn with_overrides(overrides: RetryOverrides) -> Result<Self, WebhookError> {
+        let defaults = Self::default();
+        let narrow = |value: Option<u64>, name, default: u32| match value {
+            None => Ok(default),
+            Some(value) => u32::try_from(value)
+                .map_err(|_| WebhookError::InvalidOption { name, problem: "it must be below 4294967296" }),
+        };
+        Self {
+            base_delay_ms: overrides.base_delay_ms.unwrap_or(defaults.base_delay_ms),
+            factor: narrow(overrides.factor, "factor", defaults.factor)?,
+            max_delay_ms: overrides.max_delay_ms.unwrap_or(defaults.max_delay_ms),
+            max_retries: narrow(overrides.max_retries, "maxRetries", defaults.max_retries)?,
+            jitter_percent: narrow(overrides.jitter_percent, "jitterPercent", defaults.jitter_percent)?,
+            min_retry_after_ms: overrides.min_retry_after_ms.unwrap_or(defaults.min_retry_after_ms),
+        }
+        .validate()
+    }
+
     /// Checks the settings: a factor of at least 1, jitter of at most 100 %, a cap not below the base nor below the
     /// shortest `Retry-After`.
     pub fn validate(&self) -> Result<Self, WebhookError> {
@@ -294,6 +330,14 @@ mod tests {
             (1..=11).filter_map(|n| schedule.nominal_delay_ms(n)).map(|ms| ms / 1000).collect();
         assert_eq!(minutes, [30, 60, 120, 240, 480, 960, 1920, 3840, 7200, 7200]);
         assert_eq!(schedule.nominal_delay_ms(0), None);
+    }
+
+    #[test]
+    fn overrides_merge_with_the_defaults() {
+        let schedule = RetrySchedule::with_overrides(RetryOverrides { factor: Some(3), ..RetryOverrides::default() });
+        assert_eq!(schedule, Ok(RetrySchedule { factor: 3, ..RetrySchedule::default() }));
+        let too_big = RetryOverrides { max_retries: Some(1 << 32), ..RetryOverrides::default() };
+        assert_eq!(RetrySchedule::with_overrides(too_big).map_err(|error| error.code()), Err("invalid_option"));
     }
 
     #[test]
