@@ -28,8 +28,9 @@ pub(crate) const VERSION_V1: &str = "v1";
 /// An HMAC-SHA256 tag.
 pub(crate) type Tag = [u8; TAG_BYTES];
 
-/// Checks a message id: visible ASCII only (it travels in a header and is signed verbatim), 1 to 256 bytes.
-pub(crate) fn check_message_id(id: &str) -> Result<&str, &'static str> {
+/// Checks a message id (`webhook-id`): visible ASCII only (it travels in a header and is signed verbatim), 1 to 256
+/// bytes after trimming spaces and tabs; returns it trimmed, or what is wrong in words.
+pub fn check_message_id(id: &str) -> Result<&str, &'static str> {
     let id = trim_ows(id);
     if id.is_empty() {
         return Err("it is empty");

@@ -1,0 +1,23 @@
+//! The reference delivery service of dropship-webhooks: the sending side of the wire, for real.
+//!
+//! - [`api`]: the JSON API (endpoint configurations, secrets, events, history, health) behind a bearer key;
+//! - [`store`]: SQLite (embedded default) or Postgres through one SQL dialect; the queue is a table with leases;
+//! - [`worker`]: claims due deliveries, signs them with every active secret, sends them within the endpoint's rate
+//!   and burst limits, and records the outcome, the retry and the endpoint's health in one transaction;
+//! - [`net`]: the HTTP client with the SSRF guard (a resolver that drops non-public addresses, no redirects, no proxy);
+//! - [`clock`]: time as a dependency, so tests move three days forward without waiting.
+//!
+//! Every delivery rule (retry schedule, `Retry-After`, health, rate and burst limits, configuration rules, signing)
+//! is the core crate's; this crate only stores state and moves bytes.
+
+pub mod api;
+pub mod clock;
+pub mod error;
+pub mod net;
+pub mod service;
+pub mod store;
+pub mod time;
+pub mod worker;
+
+pub use clock::{Clock, ManualClock, ScaledClock, SystemClock};
+pub use service::{RunningService, Service, Settings};

@@ -1,0 +1,156 @@
+//! `delivery-service`: the reference webhook sender. `delivery-service --help` lists every option.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Parser;
+use delivery_service::{Clock, ScaledClock, Service, Settings, SystemClock};
+use dropship_webhooks::delivery::{RetryOverrides, RetrySchedule};
+
+/// Reference webhook delivery service for dropship-webhooks.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Options {
+    /// Database: an embedded SQLite file, or Postgres shared by several processes.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/delivery.db")]
+    database_url: String,
+    /// Address of the JSON API.
+    #[arg(long, env = "DELIVERY_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// An API key to accept (stored hashed; may be repeated). Needed on the first run.
+    #[arg(long = "api-key", env = "DELIVERY_API_KEY")]
+    api_keys: Vec<String>,
+    /// Run only the worker, no API (scale out deliveries on Postgres).
+    #[arg(long)]
+    worker_only: bool,
+    /// Run only the API, no worker.
+    #[arg(long, conflicts_with = "worker_only")]
+    api_only: bool,
+    /// DEVELOPMENT ONLY: allow http:// and loopback targets (127.0.0.1, ::1, localhost).
+    #[arg(long)]
+    allow_insecure_loopback: bool,
+    /// Requests in flight at once, over all endpoints.
+    #[arg(long, default_value_t = 256)]
+    concurrency: usize,
+    /// Seconds a claimed delivery is held before another worker may take it over.
+    #[arg(long, default_value_t = 60)]
+    lease_seconds: u64,
+    /// Delivery request timeout in seconds.
+    #[arg(long, default_value_t = 15)]
+    request_timeout_seconds: u64,
+    /// Milliseconds between queue polls when idle.
+    #[arg(long, default_value_t = 200)]
+    poll_ms: u64,
+    /// Days of delivery history to keep.
+    #[arg(long, default_value_t = 30)]
+    retention_days: u64,
+    /// Delay after the first failure, in ms (the schedule doubles it up to the cap).
+    #[arg(long)]
+    retry_base_ms: Option<u64>,
+    /// Cap of the retry delay, in ms.
+    #[arg(long)]
+    retry_max_ms: Option<u64>,
+    /// Retries after the first attempt.
+    #[arg(long)]
+    max_retries: Option<u64>,
+    /// Run the service clock this many times faster than real time (demos of the retry schedule).
+    #[arg(long, default_value_t = 1)]
+    time_scale: u32,
+    /// Fixed DNS answer, `host=ip` (may be repeated), like curl --resolve.
+    #[arg(long = "resolve", value_parser = parse_resolve)]
+    resolve: Vec<(String, IpAddr)>,
+}
+
+fn parse_resolve(text: &str) -> Result<(String, IpAddr), String> {
+    let (host, ip) = text.split_once('=').ok_or("expected host=ip")?;
+    Ok((host.to_owned(), ip.parse().map_err(|e| format!("{ip}: {e}"))?))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let options = Options::parse();
+    let schedule = RetrySchedule::with_overrides(RetryOverrides {
+        base_delay_ms: options.retry_base_ms,
+        max_delay_ms: options.retry_max_ms,
+        max_retries: options.max_retries,
+        ..RetryOverrides::default()
+    });
+    let schedule = match schedule {
+        Ok(schedule) => schedule,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut resolve: HashMap<String, Vec<IpAddr>> = HashMap::new();
+    for (host, ip) in options.resolve {
+        resolve.entry(host).or_default().push(ip);
+    }
+    let defaults = Settings::default();
+    let request_timeout = Duration::from_secs(options.request_timeout_seconds.max(1));
+    let settings = Settings {
+        database_url: options.database_url,
+        listen: (!options.worker_only).then_some(options.listen),
+        api_keys: options.api_keys,
+        allow_insecure_loopback: options.allow_insecure_loopback,
+        run_worker: !options.api_only,
+        worker: delivery_service::worker::WorkerSettings {
+            concurrency: options.concurrency.max(1),
+            lease_ms: i64::try_from(options.lease_seconds.saturating_mul(1000)).unwrap_or(i64::MAX),
+            poll_interval: Duration::from_millis(options.poll_ms.max(1)),
+            schedule,
+            ..defaults.worker.clone()
+        },
+        request_timeout,
+        retention: Duration::from_secs(options.retention_days.saturating_mul(86_400)),
+        resolve,
+        ..defaults
+    };
+    let clock: Arc<dyn Clock> =
+        if options.time_scale > 1 { Arc::new(ScaledClock::new(options.time_scale)) } else { Arc::new(SystemClock) };
+    let service = match Service::start(settings, clock).await {
+        Ok(service) => service,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(address) = service.address {
+        // Machine-readable for scripts that start the service on port 0.
+        println!("listening on http://{address}");
+    }
+    wait_for_signal().await;
+    service.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,197 @@
+//! Wiring: settings → store, API server, worker and retention task; graceful shutdown of all of them.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use dropship_webhooks::delivery::RetrySchedule;
+use dropship_webhooks::endpoint::EndpointRules;
+use tokio::sync::{watch, Notify};
+
+use crate::api::{hash_api_key, router, AppState};
+use crate::clock::Clock;
+use crate::net::{build_client, AddressPolicy, ClientSettings};
+use crate::store::Store;
+use crate::worker::{Worker, WorkerHandle, WorkerSettings};
+
+/// Everything the service can be told.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `sqlite://data/delivery.db` (default) or `postgres://…`.
+    pub database_url: String,
+    /// Where the API listens; `None` runs a worker only.
+    pub listen: Option<SocketAddr>,
+    /// API keys accepted (stored hashed; keys stored by earlier runs stay valid).
+    pub api_keys: Vec<String>,
+    /// Allow `http://127.0.0.1`-style targets: tests and demos only.
+    pub allow_insecure_loopback: bool,
+    /// Run the delivery worker in this process.
+    pub run_worker: bool,
+    /// Worker settings.
+    pub worker: WorkerSettings,
+    /// Whole-request timeout of a delivery.
+    pub request_timeout: Duration,
+    /// Connect timeout of a delivery.
+    pub connect_timeout: Duration,
+    /// Delivery history older than this is pruned (pending deliveries are kept).
+    pub retention: Duration,
+    /// Fixed DNS answers (`--resolve host=ip`).
+    pub resolve: HashMap<String, Vec<IpAddr>>,
+    /// Database pool size.
+    pub db_connections: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://data/delivery.db".into(),
+            listen: Some(SocketAddr::from(([127, 0, 0, 1], 8080))),
+            api_keys: Vec::new(),
+            allow_insecure_loopback: false,
+            run_worker: true,
+            worker: WorkerSettings {
+                concurrency: 256,
+                batch_size: 256,
+                lease_ms: 60_000,
+                poll_interval: Duration::from_millis(200),
+                schedule: RetrySchedule::default(),
+                policy: AddressPolicy { allow_loopback: false },
+                max_pacing: Duration::from_secs(2),
+            },
+            request_timeout: Duration::from_secs(15),
+            connect_timeout: Duration::from_secs(5),
+            retention: Duration::from_secs(30 * 24 * 3600),
+            resolve: HashMap::new(),
+            db_connections: 16,
+        }
+    }
+}
+
+/// The service, ready to start.
+pub struct Service;
+
+/// A started service.
+pub struct RunningService {
+    /// Where the API listens, if it does.
+    pub address: Option<SocketAddr>,
+    /// The database handle (tests read it).
+    pub store: Store,
+    /// Wakes the worker.
+    pub wake: Arc<Notify>,
+    shutdown: watch::Sender<bool>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    worker: Option<WorkerHandle>,
+    retention: tokio::task::JoinHandle<()>,
+    grace: Duration,
+}
+
+impl Service {
+    /// Connects, migrates, and starts the API and the worker.
+    pub async fn start(
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+    ) -> Result<RunningService, Box<dyn std::error::Error>> {
+        if settings.allow_insecure_loopback {
+            tracing::warn!(
+                "--allow-insecure-loopback is ON: endpoints may target http://127.0.0.1 and localhost. \
+                 For tests and demos only; never in production"
+            );
+        }
+        let store = Store::connect(&settings.database_url, settings.db_connections).await?;
+        let now = clock.now_ms();
+        for key in &settings.api_keys {
+            store.add_api_key_hash(&hex::encode(hash_api_key(key)), now).await?;
+        }
+        let key_hashes: Vec<[u8; 32]> = store
+            .api_key_hashes()
+            .await?
+            .iter()
+            .filter_map(|hash| hex::decode(hash).ok().and_then(|bytes| <[u8; 32]>::try_from(bytes).ok()))
+            .collect();
+        if key_hashes.is_empty() && settings.listen.is_some() {
+            return Err("no API key: pass --api-key (or DELIVERY_API_KEY) once; it is stored hashed".into());
+        }
+        let wake = Arc::new(Notify::new());
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let mut address = None;
+        let mut server = None;
+        if let Some(listen) = settings.listen {
+            let state = AppState {
+                store: store.clone(),
+                clock: clock.clone(),
+                rules: EndpointRules { allow_insecure_loopback: settings.allow_insecure_loopback },
+                wake: wake.clone(),
+                key_hashes: Arc::new(key_hashes),
+            };
+            let listener = tokio::net::TcpListener::bind(listen).await?;
+            address = Some(listener.local_addr()?);
+            let mut stop = shutdown_rx.clone();
+            server = Some(tokio::spawn(async move {
+                let serve = axum::serve(listener, router(state)).with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|stopped| *stopped).await;
+                });
+                if let Err(error) = serve.await {
+                    tracing::error!(%error, "API server failed");
+                }
+            }));
+        }
+        let worker = if settings.run_worker {
+            let policy = AddressPolicy { allow_loopback: settings.allow_insecure_loopback };
+            let client = build_client(&ClientSettings {
+                request_timeout: settings.request_timeout,
+                connect_timeout: settings.connect_timeout,
+                policy,
+                overrides: settings.resolve.clone(),
+            })?;
+            let worker_settings = WorkerSettings { policy, ..settings.worker.clone() };
+            Some(Worker::start(store.clone(), clock.clone(), client, worker_settings, wake.clone()))
+        } else {
+            None
+        };
+        let retention = tokio::spawn(retention_loop(store.clone(), clock, settings.retention, shutdown_rx));
+        Ok(RunningService {
+            address,
+            store,
+            wake,
+            shutdown,
+            server,
+            worker,
+            retention,
+            grace: settings.request_timeout + Duration::from_secs(2),
+        })
+    }
+}
+
+async fn retention_loop(store: Store, clock: Arc<dyn Clock>, keep: Duration, mut stop: watch::Receiver<bool>) {
+    let keep_ms = i64::try_from(keep.as_millis()).unwrap_or(i64::MAX);
+    loop {
+        match store.prune(clock.now_ms().saturating_sub(keep_ms)).await {
+            Ok((attempts, deliveries)) if attempts + deliveries > 0 => {
+                tracing::info!(attempts, deliveries, "pruned delivery history past retention");
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "pruning history failed"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(clock.real_duration(3_600_000).max(Duration::from_secs(1))) => {}
+            _ = stop.wait_for(|stopped| *stopped) => return,
+        }
+    }
+}
+
+impl RunningService {
+    /// Stops accepting API requests and claims, waits for in-flight deliveries (bounded by the request timeout),
+    /// records them, and returns.
+    pub async fn shutdown(mut self) {
+        tracing::info!("shutting down: draining in-flight deliveries");
+        let _ = self.shutdown.send(true);
+        if let Some(worker) = self.worker.take() {
+            worker.shutdown(self.grace).await;
+        }
+        if let Some(server) = self.server.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+        }
+        let _ = (&mut self.retention).await;
+    }
+}

@@ -1,0 +1,897 @@
+//! Persistence on SQLite (the embedded default, a WAL file under `./data`) or Postgres (`DATABASE_URL`), through
+//! sqlx's `Any` driver and one SQL dialect (`$n` parameters, `RETURNING`, `ON CONFLICT`), so both backends run the
+//! same statements; only the claim differs (`FOR UPDATE SKIP LOCKED` lets several Postgres workers claim at once).
+//!
+//! The queue is the `deliveries` table. A worker claims due rows by stamping a lease (`lease_owner`, `lease_until`)
+//! and bumping `claims`; it finishes a row only while `claims` still holds the value of its claim, so a worker whose
+//! lease ran out (killed, stalled) cannot overwrite the work of the one that took over. `(event_id, endpoint_id)` is
+//! unique, so an event is queued at most once per endpoint however often it is posted.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use dropship_webhooks::delivery::{EndpointHealth, HealthStatus, DEFAULT_FAILURE_WINDOW_SECONDS};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor, Row};
+
+/// Which database the store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite.
+    Sqlite,
+    /// Postgres, shared by several service processes.
+    Postgres,
+}
+
+/// The schema. Every statement is idempotent, so starting a process migrates or does nothing.
+const SCHEMA: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS api_keys (hash TEXT PRIMARY KEY, created_at BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS endpoints (
+        id TEXT PRIMARY KEY, url TEXT NOT NULL UNIQUE, description TEXT NOT NULL, topics TEXT NOT NULL,
+        method TEXT NOT NULL, scheme TEXT NOT NULL, rate_limit BIGINT NOT NULL, burst_limit BIGINT NOT NULL,
+        enabled BIGINT NOT NULL, health TEXT NOT NULL, failing_since BIGINT,
+        created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS secrets (
+        id TEXT PRIMARY KEY, endpoint_id TEXT NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,
+        value TEXT NOT NULL, label TEXT, expires_at BIGINT, created_at BIGINT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS secrets_endpoint ON secrets (endpoint_id)",
+    "CREATE TABLE IF NOT EXISTS events (
+        id TEXT PRIMARY KEY, topic TEXT NOT NULL, body TEXT NOT NULL, created_at BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS deliveries (
+        id TEXT PRIMARY KEY, event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+        endpoint_id TEXT NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE, topic TEXT NOT NULL,
+        status TEXT NOT NULL, attempts BIGINT NOT NULL, next_attempt_at BIGINT NOT NULL,
+        claims BIGINT NOT NULL, lease_owner TEXT, lease_until BIGINT, last_error TEXT,
+        created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, UNIQUE (event_id, endpoint_id))",
+    "CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (next_attempt_at) WHERE status = 'pending'",
+    "CREATE INDEX IF NOT EXISTS deliveries_endpoint ON deliveries (endpoint_id, created_at)",
+    "CREATE TABLE IF NOT EXISTS attempts (
+        id TEXT PRIMARY KEY, delivery_id TEXT NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+        endpoint_id TEXT NOT NULL, event_id TEXT NOT NULL, topic TEXT NOT NULL, attempt BIGINT NOT NULL,
+        started_at BIGINT NOT NULL, latency_ms BIGINT NOT NULL, status_code BIGINT, outcome TEXT NOT NULL,
+        error_class TEXT, error TEXT, response_excerpt TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS attempts_endpoint ON attempts (endpoint_id, started_at)",
+    "CREATE INDEX IF NOT EXISTS attempts_delivery ON attempts (delivery_id)",
+];
+
+/// A random identifier with a readable prefix, e.g. `ep_3f9a…` (96 random bits).
+pub fn new_id(prefix: &str) -> String {
+    let mut bytes = [0u8; 12];
+    // The OS generator failing is not recoverable in any useful way; fall back to time-derived bytes.
+    if getrandom::fill(&mut bytes).is_err() {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        bytes.copy_from_slice(&nanos.to_le_bytes()[..12]);
+    }
+    format!("{prefix}_{}", hex::encode(bytes))
+}
+
+/// An endpoint configuration as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointRow {
+    /// `ep_…`
+    pub id: String,
+    /// Normalized target URL (unique).
+    pub url: String,
+    /// Free text for the owner.
+    pub description: String,
+    /// Canonical topic names.
+    pub topics: Vec<String>,
+    /// POST, PUT or PATCH.
+    pub method: String,
+    /// `standard` or `fabric`.
+    pub scheme: String,
+    /// Requests per second; 0 means unlimited.
+    pub rate_limit: u32,
+    /// Requests in flight; 0 means unlimited.
+    pub burst_limit: u32,
+    /// The owner's switch (FAILED also turns it off).
+    pub enabled: bool,
+    /// HEALTHY or FAILED, with the failing streak's start (unix seconds).
+    pub health: EndpointHealth,
+    /// Unix ms.
+    pub created_at: i64,
+    /// Unix ms.
+    pub updated_at: i64,
+}
+
+impl EndpointRow {
+    /// Whether deliveries go out: enabled and HEALTHY.
+    pub fn is_active(&self) -> bool {
+        self.enabled && self.health.is_active()
+    }
+}
+
+/// A signing secret as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretRow {
+    /// `sec_…`
+    pub id: String,
+    /// The endpoint it signs for.
+    pub endpoint_id: String,
+    /// The secret (`whsec_…` for the standard scheme).
+    pub value: String,
+    /// Optional label shown to receivers' tooling.
+    pub label: Option<String>,
+    /// Expiry in unix seconds.
+    pub expires_at: Option<i64>,
+    /// Unix ms.
+    pub created_at: i64,
+}
+
+/// A delivery claimed by a worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    /// `dlv_…`
+    pub delivery_id: String,
+    /// The event delivered (also the `webhook-id`).
+    pub event_id: String,
+    /// The endpoint delivered to.
+    pub endpoint_id: String,
+    /// The event's topic.
+    pub topic: String,
+    /// Attempts including this one.
+    pub attempts: i64,
+    /// The claim counter this worker holds; finishing is guarded by it.
+    pub claims: i64,
+}
+
+/// What happens to a delivery after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NextStep {
+    /// Delivered.
+    Succeeded,
+    /// Try again at this time (unix ms).
+    RetryAt(i64),
+    /// The schedule is used up: give up.
+    GiveUp,
+}
+
+/// One attempt's record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptRecord {
+    /// Unix ms when the request started.
+    pub started_at: i64,
+    /// Request to response (or error), in ms.
+    pub latency_ms: i64,
+    /// The HTTP status, if a response came.
+    pub status_code: Option<i64>,
+    /// `timeout`, `dns`, `blocked`, `connect`, `tls`, `network` or `http`; `None` on success.
+    pub error_class: Option<&'static str>,
+    /// The error in words.
+    pub error: Option<String>,
+    /// The start of the response body (at most 16 KiB).
+    pub response_excerpt: String,
+    /// What follows.
+    pub next: NextStep,
+}
+
+/// A worker's report on one claimed delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// A request was sent (or failed to be sent).
+    Attempted(AttemptRecord),
+    /// Not sent: the endpoint's own rate or burst limit, or shutdown. Not an attempt and not a failure.
+    Deferred {
+        /// When to try again (unix ms).
+        until: i64,
+    },
+}
+
+/// A claimed delivery and what came of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completion {
+    /// The claim being finished.
+    pub claim: Claim,
+    /// Its outcome.
+    pub outcome: Outcome,
+}
+
+/// A delivery as listed in the history.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryView {
+    /// `dlv_…`
+    pub id: String,
+    /// The event (and `webhook-id`).
+    pub event_id: String,
+    /// The endpoint.
+    pub endpoint_id: String,
+    /// The topic.
+    pub topic: String,
+    /// `pending`, `succeeded` or `failed` (given up).
+    pub status: String,
+    /// Attempts so far.
+    pub attempts: i64,
+    /// Next attempt (unix ms) while pending.
+    pub next_attempt_at: Option<i64>,
+    /// The last failure in words.
+    pub last_error: Option<String>,
+    /// Unix ms.
+    pub created_at: i64,
+    /// Unix ms.
+    pub updated_at: i64,
+}
+
+/// One attempt as listed in the history.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptView {
+    /// `att_…`
+    pub id: String,
+    /// The delivery.
+    pub delivery_id: String,
+    /// The event.
+    pub event_id: String,
+    /// The topic.
+    pub topic: String,
+    /// 1 for the first attempt.
+    pub attempt: i64,
+    /// Unix ms.
+    pub started_at: i64,
+    /// Milliseconds.
+    pub latency_ms: i64,
+    /// HTTP status if a response came.
+    pub status_code: Option<i64>,
+    /// `success` or `failure`.
+    pub outcome: String,
+    /// `timeout`, `dns`, `blocked`, `connect`, `tls`, `network`, `http`.
+    pub error_class: Option<String>,
+    /// The error in words.
+    pub error: Option<String>,
+    /// The start of the response body.
+    pub response_excerpt: String,
+}
+
+/// Filters of the history listings.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryFilter {
+    /// Delivery status, or attempt outcome.
+    pub status: Option<String>,
+    /// Topic.
+    pub topic: Option<String>,
+    /// Attempt error class.
+    pub error_class: Option<String>,
+    /// Only entries strictly older than this (unix ms): the page cursor.
+    pub before: Option<i64>,
+    /// Page size.
+    pub limit: i64,
+}
+
+/// The database handle.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+fn placeholders(start: usize, count: usize) -> String {
+    (start..start + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+}
+
+fn bool_int(value: bool) -> i64 {
+    i64::from(value)
+}
+
+impl Store {
+    /// Connects (creating the SQLite file and its folder if needed) and migrates.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, sqlx::Error> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            return Err(sqlx::Error::Configuration(
+                format!("unsupported database URL `{url}`: use sqlite://path or postgres://…").into(),
+            ));
+        };
+        let mut url = url.to_owned();
+        if backend == Backend::Sqlite {
+            let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+            let path = path.split('?').next().unwrap_or_default().to_owned();
+            if let Some(parent) = Path::new(&path).parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).map_err(sqlx::Error::Io)?;
+            }
+            if !url.contains('?') {
+                url.push_str("?mode=rwc");
+            }
+        }
+        let options = AnyConnectOptions::from_str(&url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections.max(2))
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |connection, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets the API read while a worker writes; NORMAL is durable across process crashes
+                        // (only an OS crash can lose the last commits); the busy timeout queues writers.
+                        for pragma in [
+                            "PRAGMA journal_mode = WAL",
+                            "PRAGMA synchronous = NORMAL",
+                            "PRAGMA busy_timeout = 30000",
+                            "PRAGMA foreign_keys = ON",
+                        ] {
+                            connection.execute(pragma).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        let store = Self { pool, backend };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// The backend in use.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    async fn migrate(&self) -> Result<(), sqlx::Error> {
+        let mut connection = self.pool.acquire().await?;
+        if self.backend == Backend::Postgres {
+            // Several processes may start at once; CREATE … IF NOT EXISTS races on Postgres's catalogs.
+            connection.execute("SELECT pg_advisory_lock(72430151)").await?;
+        }
+        let mut result = Ok(());
+        for statement in SCHEMA {
+            if let Err(error) = connection.execute(*statement).await {
+                result = Err(error);
+                break;
+            }
+        }
+        if self.backend == Backend::Postgres {
+            connection.execute("SELECT pg_advisory_unlock(72430151)").await?;
+        }
+        result
+    }
+
+    // ---- API keys ----
+
+    /// Stores an API key's hash (hex SHA-256) if it is new.
+    pub async fn add_api_key_hash(&self, hash: &str, now: i64) -> Result<(), sqlx::Error> {
+        sqlx::query("INSERT INTO api_keys (hash, created_at) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING")
+            .bind(hash)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Every stored API key hash.
+    pub async fn api_key_hashes(&self) -> Result<Vec<String>, sqlx::Error> {
+        let rows = sqlx::query("SELECT hash FROM api_keys").fetch_all(&self.pool).await?;
+        rows.iter().map(|row| row.try_get::<String, _>("hash")).collect()
+    }
+
+    // ---- endpoints and secrets ----
+
+    fn endpoint_from_row(row: &AnyRow) -> Result<EndpointRow, sqlx::Error> {
+        let topics: String = row.try_get("topics")?;
+        let health: String = row.try_get("health")?;
+        let failing_since: Option<i64> = row.try_get("failing_since")?;
+        let number = |name: &str| -> Result<u32, sqlx::Error> {
+            u32::try_from(row.try_get::<i64, _>(name)?).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+        };
+        Ok(EndpointRow {
+            id: row.try_get("id")?,
+            url: row.try_get("url")?,
+            description: row.try_get("description")?,
+            topics: serde_json::from_str(&topics).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+            method: row.try_get("method")?,
+            scheme: row.try_get("scheme")?,
+            rate_limit: number("rate_limit")?,
+            burst_limit: number("burst_limit")?,
+            enabled: row.try_get::<i64, _>("enabled")? != 0,
+            health: EndpointHealth {
+                status: HealthStatus::from_name(&health).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                failing_since: failing_since.and_then(|since| u64::try_from(since).ok()),
+            },
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        })
+    }
+
+    fn secret_from_row(row: &AnyRow) -> Result<SecretRow, sqlx::Error> {
+        Ok(SecretRow {
+            id: row.try_get("id")?,
+            endpoint_id: row.try_get("endpoint_id")?,
+            value: row.try_get("value")?,
+            label: row.try_get("label")?,
+            expires_at: row.try_get("expires_at")?,
+            created_at: row.try_get("created_at")?,
+        })
+    }
+
+    /// Inserts an endpoint with its first secret; `Ok(false)` if the URL is already configured.
+    pub async fn insert_endpoint(&self, endpoint: &EndpointRow, secret: &SecretRow) -> Result<bool, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO endpoints (id, url, description, topics, method, scheme, rate_limit, burst_limit, enabled,
+             health, failing_since, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11, $11) ON CONFLICT (url) DO NOTHING",
+        )
+        .bind(&endpoint.id)
+        .bind(&endpoint.url)
+        .bind(&endpoint.description)
+        .bind(serde_json::to_string(&endpoint.topics).unwrap_or_else(|_| "[]".into()))
+        .bind(&endpoint.method)
+        .bind(&endpoint.scheme)
+        .bind(i64::from(endpoint.rate_limit))
+        .bind(i64::from(endpoint.burst_limit))
+        .bind(bool_int(endpoint.enabled))
+        .bind(endpoint.health.status.name())
+        .bind(endpoint.created_at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            return Ok(false);
+        }
+        Self::insert_secret_in(&mut tx, secret).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn insert_secret_in(
+        executor: &mut sqlx::Transaction<'_, sqlx::Any>,
+        secret: &SecretRow,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO secrets (id, endpoint_id, value, label, expires_at, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&secret.id)
+        .bind(&secret.endpoint_id)
+        .bind(&secret.value)
+        .bind(secret.label.clone())
+        .bind(secret.expires_at)
+        .bind(secret.created_at)
+        .execute(&mut **executor)
+        .await?;
+        Ok(())
+    }
+
+    /// Adds a secret to an endpoint.
+    pub async fn insert_secret(&self, secret: &SecretRow) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        Self::insert_secret_in(&mut tx, secret).await?;
+        tx.commit().await
+    }
+
+    /// Rewrites an endpoint's editable fields; `Ok(false)` if the new URL belongs to another endpoint.
+    pub async fn update_endpoint(&self, endpoint: &EndpointRow) -> Result<bool, sqlx::Error> {
+        let taken = sqlx::query("SELECT id FROM endpoints WHERE url = $1 AND id <> $2")
+            .bind(&endpoint.url)
+            .bind(&endpoint.id)
+            .fetch_optional(&self.pool)
+            .await?;
+        if taken.is_some() {
+            return Ok(false);
+        }
+        sqlx::query(
+            "UPDATE endpoints SET url = $2, description = $3, topics = $4, method = $5, rate_limit = $6,
+             burst_limit = $7, enabled = $8, health = $9, failing_since = $10, updated_at = $11 WHERE id = $1",
+        )
+        .bind(&endpoint.id)
+        .bind(&endpoint.url)
+        .bind(&endpoint.description)
+        .bind(serde_json::to_string(&endpoint.topics).unwrap_or_else(|_| "[]".into()))
+        .bind(&endpoint.method)
+        .bind(i64::from(endpoint.rate_limit))
+        .bind(i64::from(endpoint.burst_limit))
+        .bind(bool_int(endpoint.enabled))
+        .bind(endpoint.health.status.name())
+        .bind(endpoint.health.failing_since.and_then(|since| i64::try_from(since).ok()))
+        .bind(endpoint.updated_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(true)
+    }
+
+    /// One endpoint.
+    pub async fn endpoint(&self, id: &str) -> Result<Option<EndpointRow>, sqlx::Error> {
+        let row = sqlx::query("SELECT * FROM endpoints WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(Self::endpoint_from_row).transpose()
+    }
+
+    /// Every endpoint, oldest first.
+    pub async fn endpoints(&self) -> Result<Vec<EndpointRow>, sqlx::Error> {
+        let rows = sqlx::query("SELECT * FROM endpoints ORDER BY created_at, id").fetch_all(&self.pool).await?;
+        rows.iter().map(Self::endpoint_from_row).collect()
+    }
+
+    /// Endpoints by id, with their secrets.
+    pub async fn endpoints_with_secrets(
+        &self,
+        ids: &[&str],
+    ) -> Result<HashMap<String, (EndpointRow, Vec<SecretRow>)>, sqlx::Error> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let list = placeholders(1, ids.len());
+        let mut query = format!("SELECT * FROM endpoints WHERE id IN ({list})");
+        let mut endpoints = sqlx::query(&query);
+        for id in ids {
+            endpoints = endpoints.bind(*id);
+        }
+        let mut found: HashMap<String, (EndpointRow, Vec<SecretRow>)> = HashMap::new();
+        for row in endpoints.fetch_all(&self.pool).await? {
+            let endpoint = Self::endpoint_from_row(&row)?;
+            found.insert(endpoint.id.clone(), (endpoint, Vec::new()));
+        }
+        query = format!("SELECT * FROM secrets WHERE endpoint_id IN ({list}) ORDER BY created_at, id");
+        let mut secrets = sqlx::query(&query);
+        for id in ids {
+            secrets = secrets.bind(*id);
+        }
+        for row in secrets.fetch_all(&self.pool).await? {
+            let secret = Self::secret_from_row(&row)?;
+            if let Some((_, list)) = found.get_mut(&secret.endpoint_id) {
+                list.push(secret);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Deletes an endpoint with its secrets, queue and history; whether it existed.
+    pub async fn delete_endpoint(&self, id: &str) -> Result<bool, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        let deleted = sqlx::query("DELETE FROM endpoints WHERE id = $1").bind(id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM attempts WHERE endpoint_id = $1").bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(deleted.rows_affected() > 0)
+    }
+
+    /// An endpoint's secrets, oldest first.
+    pub async fn secrets(&self, endpoint_id: &str) -> Result<Vec<SecretRow>, sqlx::Error> {
+        let rows = sqlx::query("SELECT * FROM secrets WHERE endpoint_id = $1 ORDER BY created_at, id")
+            .bind(endpoint_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(Self::secret_from_row).collect()
+    }
+
+    /// Sets (or clears) a secret's expiry; whether the secret exists on that endpoint.
+    pub async fn set_secret_expiry(
+        &self,
+        endpoint_id: &str,
+        secret_id: &str,
+        expires_at: Option<i64>,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("UPDATE secrets SET expires_at = $3 WHERE id = $2 AND endpoint_id = $1")
+            .bind(endpoint_id)
+            .bind(secret_id)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    // ---- events and the queue ----
+
+    /// Stores an event and queues one delivery per endpoint, due at once. Re-posting an event id queues nothing
+    /// new; returns whether the event was new and how many deliveries were queued.
+    pub async fn enqueue_event(
+        &self,
+        event_id: &str,
+        topic: &str,
+        body: &str,
+        endpoint_ids: &[String],
+        now: i64,
+    ) -> Result<(bool, usize), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        let created = sqlx::query(
+            "INSERT INTO events (id, topic, body, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(event_id)
+        .bind(topic)
+        .bind(body)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            > 0;
+        let mut queued = 0;
+        if created {
+            for endpoint_id in endpoint_ids {
+                queued += sqlx::query(
+                    "INSERT INTO deliveries (id, event_id, endpoint_id, topic, status, attempts, next_attempt_at,
+                     claims, created_at, updated_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, 0, $5, $5)
+                     ON CONFLICT (event_id, endpoint_id) DO NOTHING",
+                )
+                .bind(new_id("dlv"))
+                .bind(event_id)
+                .bind(endpoint_id)
+                .bind(topic)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            }
+        }
+        tx.commit().await?;
+        Ok((created, usize::try_from(queued).unwrap_or(usize::MAX)))
+    }
+
+    /// Claims up to `limit` due deliveries of active endpoints for `owner` until `lease_until`; each claim counts
+    /// as an attempt, so a message that kills its worker every time still runs out of retries.
+    pub async fn claim(&self, owner: &str, now: i64, lease_until: i64, limit: i64) -> Result<Vec<Claim>, sqlx::Error> {
+        let lock = match self.backend {
+            Backend::Postgres => "FOR UPDATE OF d SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let statement = format!(
+            "UPDATE deliveries SET attempts = attempts + 1, claims = claims + 1, lease_owner = $1, lease_until = $2,
+             updated_at = $3
+             WHERE id IN (SELECT d.id FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
+               WHERE d.status = 'pending' AND d.next_attempt_at <= $3 AND (d.lease_until IS NULL OR d.lease_until <= $3)
+               AND e.enabled = 1 AND e.health = 'HEALTHY' ORDER BY d.next_attempt_at LIMIT $4 {lock})
+             RETURNING id, event_id, endpoint_id, topic, attempts, claims"
+        );
+        let rows =
+            sqlx::query(&statement).bind(owner).bind(lease_until).bind(now).bind(limit).fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Claim {
+                    delivery_id: row.try_get("id")?,
+                    event_id: row.try_get("event_id")?,
+                    endpoint_id: row.try_get("endpoint_id")?,
+                    topic: row.try_get("topic")?,
+                    attempts: row.try_get("attempts")?,
+                    claims: row.try_get("claims")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The bodies of events by id.
+    pub async fn event_bodies(&self, ids: &[&str]) -> Result<HashMap<String, String>, sqlx::Error> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let statement = format!("SELECT id, body FROM events WHERE id IN ({})", placeholders(1, ids.len()));
+        let mut query = sqlx::query(&statement);
+        for id in ids {
+            query = query.bind(*id);
+        }
+        query.fetch_all(&self.pool).await?.iter().map(|row| Ok((row.try_get("id")?, row.try_get("body")?))).collect()
+    }
+
+    /// Records a batch of outcomes in one transaction: each delivery's next step (only while the claim is still
+    /// the worker's), each attempt, and each endpoint's health folded through the core's rule. Returns the ids of
+    /// endpoints that turned FAILED.
+    pub async fn complete(&self, completions: &[Completion], now: i64) -> Result<Vec<String>, sqlx::Error> {
+        if completions.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.pool.begin().await?;
+        // Outcomes per endpoint in order: `Some(true)` success, `Some(false)` failure.
+        let mut verdicts: HashMap<&str, Vec<(bool, i64)>> = HashMap::new();
+        for completion in completions {
+            let claim = &completion.claim;
+            match &completion.outcome {
+                Outcome::Deferred { until } => {
+                    sqlx::query(
+                        "UPDATE deliveries SET attempts = attempts - 1, next_attempt_at = $3, lease_owner = NULL,
+                         lease_until = NULL, updated_at = $4 WHERE id = $1 AND claims = $2",
+                    )
+                    .bind(&claim.delivery_id)
+                    .bind(claim.claims)
+                    .bind(*until)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                Outcome::Attempted(record) => {
+                    let (status, next_at) = match record.next {
+                        NextStep::Succeeded => ("succeeded", None),
+                        NextStep::RetryAt(at) => ("pending", Some(at)),
+                        NextStep::GiveUp => ("failed", None),
+                    };
+                    sqlx::query(
+                        "UPDATE deliveries SET status = $3, next_attempt_at = COALESCE($4, next_attempt_at),
+                         lease_owner = NULL, lease_until = NULL, last_error = $5, updated_at = $6
+                         WHERE id = $1 AND claims = $2",
+                    )
+                    .bind(&claim.delivery_id)
+                    .bind(claim.claims)
+                    .bind(status)
+                    .bind(next_at)
+                    .bind(record.error.clone())
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    sqlx::query(
+                        "INSERT INTO attempts (id, delivery_id, endpoint_id, event_id, topic, attempt, started_at,
+                         latency_ms, status_code, outcome, error_class, error, response_excerpt)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                    )
+                    .bind(new_id("att"))
+                    .bind(&claim.delivery_id)
+                    .bind(&claim.endpoint_id)
+                    .bind(&claim.event_id)
+                    .bind(&claim.topic)
+                    .bind(claim.attempts)
+                    .bind(record.started_at)
+                    .bind(record.latency_ms)
+                    .bind(record.status_code)
+                    .bind(if record.next == NextStep::Succeeded { "success" } else { "failure" })
+                    .bind(record.error_class)
+                    .bind(record.error.clone())
+                    .bind(&record.response_excerpt)
+                    .execute(&mut *tx)
+                    .await?;
+                    verdicts
+                        .entry(claim.endpoint_id.as_str())
+                        .or_default()
+                        .push((record.next == NextStep::Succeeded, record.started_at));
+                }
+            }
+        }
+        let mut failed = Vec::new();
+        for (endpoint_id, outcomes) in verdicts {
+            let lock = if self.backend == Backend::Postgres { " FOR UPDATE" } else { "" };
+            let row = sqlx::query(&format!("SELECT health, failing_since, enabled FROM endpoints WHERE id = $1{lock}"))
+                .bind(endpoint_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(row) = row else { continue };
+            let status: String = row.try_get("health")?;
+            let since: Option<i64> = row.try_get("failing_since")?;
+            let before = EndpointHealth {
+                status: HealthStatus::from_name(&status).unwrap_or(HealthStatus::Healthy),
+                failing_since: since.and_then(|s| u64::try_from(s).ok()),
+            };
+            let after = outcomes.iter().fold(before, |health, &(success, started_at)| {
+                if success {
+                    health.record_success()
+                } else {
+                    let at = u64::try_from(started_at.max(0) / 1000).unwrap_or(0);
+                    health.record_failure(at, DEFAULT_FAILURE_WINDOW_SECONDS)
+                }
+            });
+            if after == before {
+                continue;
+            }
+            let turned_failed = before.status == HealthStatus::Healthy && after.status == HealthStatus::Failed;
+            if turned_failed {
+                failed.push(endpoint_id.to_owned());
+                tracing::warn!(endpoint = endpoint_id, "endpoint FAILED after 3 days of failures; deactivated");
+            }
+            // FAILED deactivates the endpoint; the owner re-activates it.
+            let enabled_now: i64 = row.try_get("enabled")?;
+            sqlx::query(
+                "UPDATE endpoints SET health = $2, failing_since = $3, enabled = $4, updated_at = $5 WHERE id = $1",
+            )
+            .bind(endpoint_id)
+            .bind(after.status.name())
+            .bind(after.failing_since.and_then(|s| i64::try_from(s).ok()))
+            .bind(if turned_failed { 0 } else { enabled_now })
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(failed)
+    }
+
+    // ---- history ----
+
+    /// An endpoint's deliveries, newest first.
+    pub async fn deliveries(
+        &self,
+        endpoint_id: &str,
+        filter: &HistoryFilter,
+    ) -> Result<Vec<DeliveryView>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT * FROM deliveries WHERE endpoint_id = $1 AND ($2 IS NULL OR status = $2)
+             AND ($3 IS NULL OR topic = $3) AND ($4 IS NULL OR created_at < $4)
+             ORDER BY created_at DESC, id DESC LIMIT $5",
+        )
+        .bind(endpoint_id)
+        .bind(filter.status.clone())
+        .bind(filter.topic.clone())
+        .bind(filter.before)
+        .bind(filter.limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(Self::delivery_from_row).collect()
+    }
+
+    /// One delivery.
+    pub async fn delivery(&self, id: &str) -> Result<Option<DeliveryView>, sqlx::Error> {
+        let row = sqlx::query("SELECT * FROM deliveries WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(Self::delivery_from_row).transpose()
+    }
+
+    fn delivery_from_row(row: &AnyRow) -> Result<DeliveryView, sqlx::Error> {
+        let status: String = row.try_get("status")?;
+        Ok(DeliveryView {
+            id: row.try_get("id")?,
+            event_id: row.try_get("event_id")?,
+            endpoint_id: row.try_get("endpoint_id")?,
+            topic: row.try_get("topic")?,
+            next_attempt_at: if status == "pending" { Some(row.try_get("next_attempt_at")?) } else { None },
+            status,
+            attempts: row.try_get("attempts")?,
+            last_error: row.try_get("last_error")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        })
+    }
+
+    /// Attempts, newest first: of an endpoint, or of one delivery.
+    pub async fn attempts(
+        &self,
+        endpoint_id: Option<&str>,
+        delivery_id: Option<&str>,
+        filter: &HistoryFilter,
+    ) -> Result<Vec<AttemptView>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT * FROM attempts WHERE ($1 IS NULL OR endpoint_id = $1) AND ($2 IS NULL OR delivery_id = $2)
+             AND ($3 IS NULL OR outcome = $3) AND ($4 IS NULL OR topic = $4) AND ($5 IS NULL OR error_class = $5)
+             AND ($6 IS NULL OR started_at < $6) ORDER BY started_at DESC, attempt DESC LIMIT $7",
+        )
+        .bind(endpoint_id.map(str::to_owned))
+        .bind(delivery_id.map(str::to_owned))
+        .bind(filter.status.clone())
+        .bind(filter.topic.clone())
+        .bind(filter.error_class.clone())
+        .bind(filter.before)
+        .bind(filter.limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AttemptView {
+                    id: row.try_get("id")?,
+                    delivery_id: row.try_get("delivery_id")?,
+                    event_id: row.try_get("event_id")?,
+                    topic: row.try_get("topic")?,
+                    attempt: row.try_get("attempt")?,
+                    started_at: row.try_get("started_at")?,
+                    latency_ms: row.try_get("latency_ms")?,
+                    status_code: row.try_get("status_code")?,
+                    outcome: row.try_get("outcome")?,
+                    error_class: row.try_get("error_class")?,
+                    error: row.try_get("error")?,
+                    response_excerpt: row.try_get("response_excerpt")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Counts of deliveries by status, for an endpoint or for all.
+    pub async fn delivery_counts(&self, endpoint_id: Option<&str>) -> Result<HashMap<String, i64>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT status, COUNT(*) AS n FROM deliveries WHERE ($1 IS NULL OR endpoint_id = $1) GROUP BY status",
+        )
+        .bind(endpoint_id.map(str::to_owned))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|row| Ok((row.try_get("status")?, row.try_get("n")?))).collect()
+    }
+
+    /// Deletes history older than `cutoff` (unix ms): attempts, finished deliveries, and events left with no
+    /// delivery. Pending deliveries are kept whatever their age. Returns the attempts and deliveries removed.
+    pub async fn prune(&self, cutoff: i64) -> Result<(u64, u64), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        let attempts = sqlx::query("DELETE FROM attempts WHERE started_at < $1").bind(cutoff).execute(&mut *tx).await?;
+        let deliveries = sqlx::query("DELETE FROM deliveries WHERE status <> 'pending' AND updated_at < $1")
+            .bind(cutoff)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "DELETE FROM events WHERE created_at < $1 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id)",
+        )
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok((attempts.rows_affected(), deliveries.rows_affected()))
+    }
+}

@@ -1,0 +1,329 @@
+//! Test harness: programmable receivers on loopback, services on SQLite or Postgres, and an API client.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use delivery_service::{Clock, ManualClock, RunningService, Service, Settings};
+use serde_json::Value;
+
+pub const API_KEY: &str = "test-api-key-0123456789";
+
+/// How a receiver answers one request.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    Status(u16),
+    StatusWithRetryAfter(u16, String),
+    Slow(Duration, u16),
+    Redirect(String),
+    /// Never answer (until the test ends).
+    Hang,
+}
+
+/// A request a receiver saw.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: Method,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub at: Instant,
+}
+
+#[derive(Default)]
+struct ReceiverState {
+    script: Mutex<VecDeque<Reply>>,
+    default: Mutex<Option<Reply>>,
+    seen: Mutex<Vec<Seen>>,
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+}
+
+/// A receiver on 127.0.0.1 answering from a script, then with a default reply.
+#[derive(Clone)]
+pub struct Receiver {
+    pub address: SocketAddr,
+    state: Arc<ReceiverState>,
+}
+
+impl Receiver {
+    pub async fn start(default: Reply) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let state = Arc::new(ReceiverState::default());
+        *state.default.lock().unwrap() = Some(default);
+        let shared = state.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else { return };
+                let shared = shared.clone();
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+                        let shared = shared.clone();
+                        async move { Ok::<_, std::convert::Infallible>(answer(shared, request).await) }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Self { address, state }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    /// Replies for the next requests, in order.
+    pub fn script(&self, replies: impl IntoIterator<Item = Reply>) {
+        self.state.script.lock().unwrap().extend(replies);
+    }
+
+    pub fn set_default(&self, reply: Reply) {
+        *self.state.default.lock().unwrap() = Some(reply);
+    }
+
+    pub fn seen(&self) -> Vec<Seen> {
+        self.state.seen.lock().unwrap().clone()
+    }
+
+    pub fn count(&self) -> usize {
+        self.state.seen.lock().unwrap().len()
+    }
+
+    pub fn max_in_flight(&self) -> usize {
+        self.state.max_in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Waits (bounded) until the receiver has seen `n` requests.
+    pub async fn wait_for(&self, n: usize, within: Duration) -> Vec<Seen> {
+        let deadline = Instant::now() + within;
+        while self.count() < n {
+            assert!(Instant::now() < deadline, "receiver saw {} requests, expected {n}", self.count());
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        self.seen()
+    }
+}
+
+async fn answer(state: Arc<ReceiverState>, request: hyper::Request<hyper::body::Incoming>) -> Response {
+    use http_body_util::BodyExt;
+    let (parts, body) = request.into_parts();
+    let body = body.collect().await.map(|collected| collected.to_bytes()).unwrap_or_default();
+    let reply = state.script.lock().unwrap().pop_front().or_else(|| state.default.lock().unwrap().clone());
+    let now = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    state.max_in_flight.fetch_max(now, Ordering::SeqCst);
+    state.seen.lock().unwrap().push(Seen { method: parts.method, headers: parts.headers, body, at: Instant::now() });
+    let response = match reply.unwrap_or(Reply::Status(200)) {
+        Reply::Status(code) => (StatusCode::from_u16(code).unwrap(), format!("answered {code}")).into_response(),
+        Reply::StatusWithRetryAfter(code, after) => {
+            (StatusCode::from_u16(code).unwrap(), [("retry-after", after)], "slow down").into_response()
+        }
+        Reply::Slow(delay, code) => {
+            tokio::time::sleep(delay).await;
+            (StatusCode::from_u16(code).unwrap(), "slow").into_response()
+        }
+        Reply::Redirect(location) => (StatusCode::FOUND, [("location", location)], "moved").into_response(),
+        Reply::Hang => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            StatusCode::OK.into_response()
+        }
+    };
+    state.in_flight.fetch_sub(1, Ordering::SeqCst);
+    response
+}
+
+/// A listener that reads each request and closes the connection without answering; returns its address and how
+/// many connections it dropped.
+pub async fn resetting_listener() -> (SocketAddr, Arc<AtomicUsize>) {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let count = Arc::new(AtomicUsize::new(0));
+    let counter = count.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else { return };
+            let mut buffer = [0u8; 4096];
+            let _ = stream.read(&mut buffer).await;
+            counter.fetch_add(1, Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    (address, count)
+}
+
+/// Which databases the tests run on: SQLite always; Postgres when `DELIVERY_TEST_POSTGRES_URL` names a server
+/// (`make test` starts one). `DELIVERY_TEST_REQUIRE_POSTGRES=1` makes its absence a failure.
+pub fn backends() -> Vec<&'static str> {
+    let mut list = vec!["sqlite"];
+    if std::env::var("DELIVERY_TEST_POSTGRES_URL").is_ok() {
+        list.push("postgres");
+    } else if std::env::var("DELIVERY_TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
+        panic!("DELIVERY_TEST_REQUIRE_POSTGRES=1 but DELIVERY_TEST_POSTGRES_URL is not set");
+    }
+    list
+}
+
+/// A fresh, empty database of the backend; the temp dir keeps a SQLite file alive.
+pub async fn fresh_database(backend: &str) -> (String, Option<tempfile::TempDir>) {
+    if backend == "sqlite" {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/delivery.db", dir.path().display());
+        return (url, Some(dir));
+    }
+    let admin = std::env::var("DELIVERY_TEST_POSTGRES_URL").unwrap();
+    let name = format!("t_{}", delivery_service::store::new_id("db").trim_start_matches("db_"));
+    sqlx::any::install_default_drivers();
+    let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await.unwrap();
+    sqlx::Executor::execute(&mut connection, format!("CREATE DATABASE {name}").as_str()).await.unwrap();
+    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base).to_owned();
+    (format!("{base}/{name}"), None)
+}
+
+/// Settings for an in-process test service: loopback allowed, quick polls, a short request timeout.
+pub fn test_settings(database_url: String) -> Settings {
+    let mut settings = Settings {
+        database_url,
+        listen: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
+        api_keys: vec![API_KEY.into()],
+        allow_insecure_loopback: true,
+        request_timeout: Duration::from_secs(2),
+        db_connections: 8,
+        ..Settings::default()
+    };
+    settings.worker.poll_interval = Duration::from_millis(20);
+    settings.worker.lease_ms = 30_000;
+    settings
+}
+
+/// A started service, its clock and an API client.
+pub struct Harness {
+    pub service: Option<RunningService>,
+    pub clock: Arc<ManualClock>,
+    pub api: Api,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Harness {
+    pub async fn start(backend: &str) -> Self {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    pub async fn start_with(backend: &str, adjust: impl FnOnce(&mut Settings)) -> Self {
+        let (url, dir) = fresh_database(backend).await;
+        let mut settings = test_settings(url);
+        adjust(&mut settings);
+        let clock = Arc::new(ManualClock::new(1_790_000_000_000));
+        let service = Service::start(settings, clock.clone() as Arc<dyn Clock>).await.unwrap();
+        let api = Api::new(service.address.unwrap());
+        Self { service: Some(service), clock, api, _dir: dir }
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(service) = self.service.take() {
+            service.shutdown().await;
+        }
+    }
+
+    /// Waits (bounded) until `check` holds for the endpoint's attempt list.
+    pub async fn wait_attempts(&self, endpoint: &str, n: usize) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let (_, body) = self.api.get(&format!("/v1/endpoints/{endpoint}/attempts?limit=500")).await;
+            let list = body["data"].as_array().cloned().unwrap_or_default();
+            if list.len() >= n {
+                return list;
+            }
+            assert!(Instant::now() < deadline, "saw {} attempts, expected {n}: {list:?}", list.len());
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Waits (bounded) until the delivery of `event` to `endpoint` has `status`.
+    pub async fn wait_delivery(&self, endpoint: &str, status: &str) -> Vec<Value> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let (_, body) = self.api.get(&format!("/v1/endpoints/{endpoint}/deliveries?status={status}")).await;
+            let list = body["data"].as_array().cloned().unwrap_or_default();
+            if !list.is_empty() {
+                return list;
+            }
+            assert!(Instant::now() < deadline, "no delivery reached {status}");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+/// A JSON client for the service's API.
+#[derive(Clone)]
+pub struct Api {
+    pub base: String,
+    client: reqwest::Client,
+    key: String,
+}
+
+impl Api {
+    pub fn new(address: SocketAddr) -> Self {
+        Self { base: format!("http://{address}"), client: reqwest::Client::new(), key: API_KEY.into() }
+    }
+
+    pub fn with_key(mut self, key: &str) -> Self {
+        self.key = key.into();
+        self
+    }
+
+    pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut request = self.client.request(method, format!("{}{path}", self.base)).bearer_auth(&self.key);
+        if let Some(body) = body {
+            request = request.header("content-type", "application/json").body(body.to_string());
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.call(reqwest::Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> (u16, Value) {
+        self.call(reqwest::Method::PATCH, path, Some(body)).await
+    }
+
+    /// Creates an endpoint; returns its id and first secret.
+    pub async fn endpoint(&self, body: Value) -> (String, String) {
+        let (status, created) = self.post("/v1/endpoints", body).await;
+        assert_eq!(status, 201, "{created}");
+        (created["id"].as_str().unwrap().to_owned(), created["secret"]["value"].as_str().unwrap().to_owned())
+    }
+
+    /// Posts the sample data of `topic` as a new event.
+    pub async fn sample_event(&self, topic: &str, id: Option<&str>) -> Value {
+        let sample: Value =
+            serde_json::from_str(dropship_webhooks::samples::sample_event_json(topic).unwrap()).unwrap();
+        let mut body = serde_json::json!({ "topic": topic, "data": sample["data"] });
+        if let Some(id) = id {
+            body["id"] = id.into();
+        }
+        let (status, answer) = self.post("/v1/events", body).await;
+        assert!(status == 202 || status == 200, "{status} {answer}");
+        answer
+    }
+}
+
+/// The headers a receiver saw, as the core's header source.
+pub fn header_map(seen: &Seen) -> Vec<(String, String)> {
+    seen.headers.iter().map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned())).collect()
+}
