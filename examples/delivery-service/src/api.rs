@@ -496,7 +496,7 @@ async fn create_event(
         .endpoints()
         .await?
         .into_iter()
-        .filter(|endpoint| endpoint.is_active() && endpoint.topics.iter().any(|t| *t == topic))
+        .filter(|endpoint| endpoint.is_active() && endpoint.topics.contains(&topic))
         .map(|endpoint| endpoint.id)
         .collect();
     let (created, queued) = state.store.enqueue_event(&id, &topic, &body, &targets, now).await?;

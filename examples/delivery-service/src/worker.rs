@@ -92,6 +92,9 @@ impl Limiter {
     }
 }
 
+/// A limiter with the (rate, burst) settings it was built for.
+type LimiterEntry = (u32, u32, Arc<Limiter>);
+
 /// A running worker's controls.
 pub struct WorkerHandle {
     shutdown: watch::Sender<bool>,
@@ -119,7 +122,8 @@ pub struct Worker {
     client: reqwest::Client,
     settings: WorkerSettings,
     owner: String,
-    limiters: Mutex<HashMap<String, (u32, u32, Arc<Limiter>)>>,
+    /// Per endpoint: the (rate, burst) the limiter was built for, and the limiter.
+    limiters: Mutex<HashMap<String, LimiterEntry>>,
     started: Instant,
 }
 
@@ -406,7 +410,7 @@ pub fn sign(
 ) -> Result<Vec<(&'static str, String)>, dropship_webhooks::WebhookError> {
     let active = secrets
         .iter()
-        .map(|row| secret_of(row))
+        .map(secret_of)
         .filter(|secret| secret.is_active_at(clock_seconds))
         .map(|secret| Secret::new(secret.value()).with_label(secret.label_text().map(str::to_owned)))
         .collect::<Vec<_>>();

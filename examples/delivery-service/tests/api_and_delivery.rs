@@ -478,3 +478,61 @@ async fn history_is_filterable_and_pruned_after_retention() {
         harness.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn internal_targets_are_refused_at_configuration_and_at_connect_time() {
+    for backend in backends() {
+        let harness = Harness::start_with(backend, |settings| {
+            settings.allow_insecure_loopback = false;
+            settings.resolve.insert("internal.example.test".into(), vec!["10.0.0.5".parse().unwrap()]);
+            settings.resolve.insert("rebind.example.test".into(), vec!["127.0.0.1".parse().unwrap()]);
+            settings.resolve.insert("mapped.example.test".into(), vec!["::ffff:169.254.169.254".parse().unwrap()]);
+        })
+        .await;
+        let api = &harness.api;
+        for url in [
+            "https://127.0.0.1/hook",
+            "https://localhost/hook",
+            "https://10.0.0.1/hook",
+            "https://192.168.1.10/hook",
+            "https://169.254.169.254/latest/meta-data",
+            "https://[::ffff:127.0.0.1]/hook",
+            "https://[::1]/hook",
+            "https://0x7f.1/hook",
+            "http://127.0.0.1:9/hook",
+        ] {
+            let (status, answer) = api.post("/v1/endpoints", json!({ "url": url, "topics": ["order.created"] })).await;
+            assert_eq!((status, answer["error"]["code"].as_str()), (400, Some("invalid_endpoint")), "{url}");
+        }
+        // Names that look public but resolve inward pass the configuration rules and are stopped at connect time.
+        let mut ids = Vec::new();
+        for host in ["internal.example.test", "rebind.example.test", "mapped.example.test"] {
+            let (id, _) =
+                api.endpoint(json!({ "url": format!("https://{host}/hook"), "topics": ["order.created"] })).await;
+            ids.push(id);
+        }
+        api.sample_event("order.created", None).await;
+        for id in &ids {
+            let attempts = harness.wait_attempts(id, 1).await;
+            assert_eq!(attempts[0]["errorClass"], "blocked", "{attempts:?}");
+            assert!(attempts[0]["statusCode"].is_null());
+        }
+        harness.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirects_are_not_followed() {
+    for backend in backends() {
+        let harness = Harness::start(backend).await;
+        let inner = Receiver::start(Reply::Status(200)).await;
+        let outer = Receiver::start(Reply::Redirect(inner.url("/admin"))).await;
+        let (id, _) = harness.api.endpoint(json!({ "url": outer.url("/hook"), "topics": ["order.created"] })).await;
+        harness.api.sample_event("order.created", None).await;
+        let attempts = harness.wait_attempts(&id, 1).await;
+        assert_eq!((attempts[0]["statusCode"].as_u64(), attempts[0]["errorClass"].as_str()), (Some(302), Some("http")));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(inner.count(), 0, "the redirect target was never requested");
+        harness.stop().await;
+    }
+}

@@ -1,0 +1,159 @@
+//! The service as users run it — the `delivery-service` binary — killed with SIGKILL mid-request, stopped with
+//! SIGTERM mid-request, and run as several processes on one Postgres.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod support;
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use support::{backends, fresh_database, Api, Receiver, Reply, API_KEY};
+
+/// A service process and its API.
+struct Process {
+    child: Child,
+    api: Option<Api>,
+}
+
+fn spawn(database_url: &str, extra: &[&str]) -> Process {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_delivery-service"))
+        .args(["--database-url", database_url, "--listen", "127.0.0.1:0", "--api-key", API_KEY])
+        .args(["--allow-insecure-loopback", "--poll-ms", "20", "--request-timeout-seconds", "5"])
+        .args(extra)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    if extra.contains(&"--worker-only") {
+        return Process { child, api: None };
+    }
+    let stdout = child.stdout.take().unwrap();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(address) = line.strip_prefix("listening on http://") {
+                let _ = sender.send(address.to_owned());
+            }
+        }
+    });
+    let address = receiver.recv_timeout(Duration::from_secs(30)).expect("the service did not start");
+    Process { child, api: Some(Api::new(address.parse().unwrap())) }
+}
+
+impl Process {
+    fn api(&self) -> &Api {
+        self.api.as_ref().unwrap()
+    }
+
+    fn signal(&self, name: &str) {
+        let status = Command::new("kill").args([format!("-{name}"), self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+    }
+
+    fn wait_exit(&mut self, within: Duration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "the service did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn delivery_of(api: &Api, endpoint: &str, status: &str) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, body) = api.get(&format!("/v1/endpoints/{endpoint}/deliveries?status={status}")).await;
+        if let Some(first) = body["data"].as_array().and_then(|list| list.first()) {
+            return first.clone();
+        }
+        assert!(Instant::now() < deadline, "no delivery reached {status}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_killed_mid_request_is_taken_over_after_its_lease() {
+    for backend in backends() {
+        let (database, _dir) = fresh_database(backend).await;
+        let receiver = Receiver::start(Reply::Status(200)).await;
+        receiver.script([Reply::Hang]);
+        let mut first = spawn(&database, &["--lease-seconds", "2"]);
+        let (endpoint, _) =
+            first.api().endpoint(json!({ "url": receiver.url("/hook"), "topics": ["order.created"] })).await;
+        first.api().sample_event("order.created", Some("evt_killed")).await;
+        receiver.wait_for(1, Duration::from_secs(10)).await;
+
+        first.child.kill().unwrap(); // SIGKILL: no chance to clean up
+        first.wait_exit(Duration::from_secs(10));
+
+        let second = spawn(&database, &["--lease-seconds", "2"]);
+        let seen = receiver.wait_for(2, Duration::from_secs(20)).await;
+        assert_eq!(seen[1].headers["webhook-id"], "evt_killed");
+        let delivered = delivery_of(second.api(), &endpoint, "succeeded").await;
+        assert_eq!(delivered["attempts"], 2, "the killed attempt counts, so a crashing message cannot loop forever");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(receiver.count(), 2);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_in_flight_requests_before_exiting() {
+    for backend in backends() {
+        let (database, _dir) = fresh_database(backend).await;
+        let receiver = Receiver::start(Reply::Slow(Duration::from_millis(1_000), 200)).await;
+        let mut first = spawn(&database, &[]);
+        let (endpoint, _) =
+            first.api().endpoint(json!({ "url": receiver.url("/hook"), "topics": ["order.created"] })).await;
+        first.api().sample_event("order.created", None).await;
+        receiver.wait_for(1, Duration::from_secs(10)).await;
+        first.signal("TERM");
+        let status = first.wait_exit(Duration::from_secs(15));
+        assert!(status.success(), "{status:?}");
+
+        // The in-flight request finished and was recorded: a new process has nothing left to send.
+        let second = spawn(&database, &[]);
+        let delivered = delivery_of(second.api(), &endpoint, "succeeded").await;
+        assert_eq!(delivered["attempts"], 1);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(receiver.count(), 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_processes_on_one_postgres_share_the_work_without_double_delivery() {
+    if !backends().contains(&"postgres") {
+        eprintln!("skipped: set DELIVERY_TEST_POSTGRES_URL (make test does) to run on Postgres");
+        return;
+    }
+    let (database, _) = fresh_database("postgres").await;
+    let receiver = Receiver::start(Reply::Slow(Duration::from_millis(5), 200)).await;
+    let front = spawn(&database, &["--concurrency", "16"]);
+    let _workers = [
+        spawn(&database, &["--worker-only", "--concurrency", "16"]),
+        spawn(&database, &["--worker-only", "--concurrency", "16"]),
+    ];
+    front.api().endpoint(json!({ "url": receiver.url("/hook"), "topics": ["order.created"] })).await;
+    const EVENTS: usize = 300;
+    for n in 0..EVENTS {
+        front.api().sample_event("order.created", Some(&format!("evt_shared_{n}"))).await;
+    }
+    let seen = receiver.wait_for(EVENTS, Duration::from_secs(60)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let ids: HashSet<String> = seen.iter().map(|s| s.headers["webhook-id"].to_str().unwrap().to_owned()).collect();
+    assert_eq!(ids.len(), EVENTS);
+    assert_eq!(receiver.count(), EVENTS, "no event was delivered twice");
+}
