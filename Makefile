@@ -21,7 +21,7 @@ demo: ## walk through a secret rotation with the Rust core (the multi-runtime de
 	@scripts/setup.sh core
 	$(CARGO) run --quiet -p dropship-webhooks --example rotation
 
-test: setup fmt-check lint lint-python vectors-check codegen-check test-core nostd test-node test-python test-wasm ## every check and test, in every language
+test: setup fmt-check lint lint-python vectors-check codegen-check test-core nostd test-node test-python test-wasm test-delivery ## every check and test, in every language
 	@echo "make test: all checks passed"
 
 fmt: ## format the Rust code
@@ -63,6 +63,15 @@ codegen-check: ## fail if generated types are stale; type-check them with tsc (m
 
 test-core: ## the core's unit, vector, property and doc tests
 	$(CARGO) test -p dropship-webhooks --locked
+
+test-delivery: ## the delivery service's tests, on SQLite and on a throwaway Postgres (scripts/postgres.sh)
+	@scripts/setup.sh delivery
+	DELIVERY_TEST_POSTGRES_URL=$$(scripts/postgres.sh start) DELIVERY_TEST_REQUIRE_POSTGRES=1 \
+		$(CARGO) test -p dropship-delivery-service --locked
+
+bench-delivery: ## deliveries/s and enqueue→delivered latency of the delivery service, SQLite and Postgres
+	@scripts/setup.sh delivery
+	DELIVERY_TEST_POSTGRES_URL=$$(scripts/postgres.sh start) $(CARGO) bench -p dropship-delivery-service --bench delivery --locked
 
 build-node: ## build the Node addon (bindings-js, release)
 	@scripts/setup.sh node
@@ -122,7 +131,7 @@ bench-python: build-python ## verify+parse/s in Python against hmac by hand, sta
 bench-wasm: build-wasm build-node ## the WebAssembly build in Node against node:crypto by hand, standardwebhooks, svix
 	cd bindings-js && DROPSHIP_WEBHOOKS_MODULE=$(CURDIR)/bindings-wasm/dist/node.cjs node bench/verify.bench.js
 
-bench: bench-core bench-node bench-python bench-wasm ## every benchmark
+bench: bench-core bench-node bench-python bench-wasm bench-delivery ## every benchmark
 
 clean: ## remove build output
 	$(CARGO) clean
