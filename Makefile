@@ -17,11 +17,11 @@ help: ## list the targets
 setup: ## install whatever is missing (idempotent; seconds when everything is there)
 	@scripts/setup.sh all
 
-demo: ## walk through a secret rotation with the Rust core (the multi-runtime demo arrives with the bindings)
-	@scripts/setup.sh core
-	$(CARGO) run --quiet -p dropship-webhooks --example rotation
+demo: ## the whole system: delivery service + Express, FastAPI and Worker receivers from the packed packages, 29 topics, rotation, retries
+	@scripts/setup.sh all
+	$(PYTHON) scripts/demo.py
 
-test: setup fmt-check lint lint-python vectors-check codegen-check test-core nostd test-node test-python test-wasm test-delivery ## every check and test, in every language
+test: setup fmt-check lint lint-python vectors-check codegen-check test-core nostd test-node test-python test-wasm test-delivery test-examples test-e2e ## every check and test, in every language
 	@echo "make test: all checks passed"
 
 fmt: ## format the Rust code
@@ -68,6 +68,16 @@ test-delivery: ## the delivery service's tests, on SQLite and on a throwaway Pos
 	@scripts/setup.sh delivery
 	DELIVERY_TEST_POSTGRES_URL=$$(scripts/postgres.sh start) DELIVERY_TEST_REQUIRE_POSTGRES=1 \
 		$(CARGO) test -p dropship-delivery-service --locked
+
+test-examples: build-node build-python build-wasm ## every receiver example in examples/receivers, each sent a signed and a tampered event
+	@scripts/setup.sh examples
+	cd tests/e2e && node --test receivers.test.mjs
+	.venv/bin/python -m pytest -q -W ignore::DeprecationWarning tests/e2e/test_receivers.py
+	MYPYPATH=bindings-python/python .venv/bin/mypy --config-file examples/receivers/python/mypy.ini \
+		examples/receivers/python examples/demo/fastapi_receiver.py tests/e2e/test_receivers.py tests/e2e/test_demo.py
+
+test-e2e: ## the demo's flow as assertions (scripts/demo.py --check)
+	.venv/bin/python -m pytest -q tests/e2e/test_demo.py
 
 bench-delivery: ## deliveries/s and enqueue→delivered latency of the delivery service, SQLite and Postgres
 	@scripts/setup.sh delivery

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build and tests need, idempotently: a second run with everything present takes about a second.
 #
-#   scripts/setup.sh [core|node|types|wasm|delivery|all]     (default: all)
+#   scripts/setup.sh [core|node|types|wasm|delivery|examples|all]     (default: all)
 #
 # core: the rustup toolchain's cargo, rustfmt and clippy, and python3 (vector generator).
 # node: the Node package's npm dependencies (napi-rs CLI, frameworks for the helper tests, peer libraries).
@@ -9,6 +9,7 @@
 #        pytest and the frameworks the Python package is tested with (tools/requirements-dev.txt).
 # delivery: curl and jq (the delivery service's README examples run as a test); its throwaway Postgres comes from
 #       scripts/postgres.sh, which installs Debian's postgresql itself.
+# examples: the receiver examples' npm packages (the frameworks, and links to the repository's two JS packages).
 # wasm: Debian's rustc-web toolchain, which ships the standard library sources needed to build for
 #       wasm32-unknown-unknown with -Zbuild-std (rustup here has no wasm32 target and cannot download one).
 set -euo pipefail
@@ -87,6 +88,10 @@ setup_wasm() {
   npm_ci bindings-wasm
 }
 
+setup_examples() {
+  npm_ci examples/receivers
+}
+
 setup_delivery() {
   apt_install curl jq
 }
@@ -94,9 +99,10 @@ setup_delivery() {
 case "$want" in
   core) setup_core ;;
   delivery) setup_delivery ;;
+  examples) setup_examples ;;
   node) setup_node ;;
   types) setup_types ;;
   wasm) setup_wasm ;;
-  all) setup_core; setup_types; setup_node; setup_wasm; setup_delivery ;;
-  *) say "unknown part '$want' (core, node, types, wasm, delivery or all)"; exit 2 ;;
+  all) setup_core; setup_types; setup_node; setup_wasm; setup_delivery; setup_examples ;;
+  *) say "unknown part '$want' (core, node, types, wasm, delivery, examples or all)"; exit 2 ;;
 esac
