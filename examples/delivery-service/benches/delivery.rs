@@ -114,7 +114,11 @@ async fn throughput(backend: &str, count: usize) -> f64 {
     let now = clock.now_ms();
     for n in 0..count {
         let id = format!("evt_t{n}");
-        filler.store.enqueue_event(&id, "order.created", &sample_body(&id), &[endpoint.clone()], now).await.unwrap();
+        filler
+            .store
+            .enqueue_event(&id, "order.created", &sample_body(&id), std::slice::from_ref(&endpoint), now)
+            .await
+            .unwrap();
     }
     let store = filler.store.clone();
     filler.shutdown().await;
