@@ -94,6 +94,9 @@ describe('receiver examples (edge runtimes, WebAssembly package)', () => {
     worker = new Miniflare({
       modules: true,
       scriptPath: built,
+      // The package folder is a link into the repository (npm links file: dependencies); modules must stay under
+      // the root workerd is given.
+      modulesRoot: fileURLToPath(new URL('../../', import.meta.url)),
       modulesRules: [
         { type: 'ESModule', include: ['**/*.js', '**/*.mjs'] },
         { type: 'CompiledWasm', include: ['**/*.wasm'] },
