@@ -69,12 +69,13 @@ test-delivery: ## the delivery service's tests, on SQLite and on a throwaway Pos
 	DELIVERY_TEST_POSTGRES_URL=$$(scripts/postgres.sh start) DELIVERY_TEST_REQUIRE_POSTGRES=1 \
 		$(CARGO) test -p dropship-delivery-service --locked
 
-test-examples: build-node build-python build-wasm ## every receiver example in examples/receivers, each sent a signed and a tampered event
+test-examples: build-node build-python build-wasm ## every receiver example and the README quick starts, each sent a signed and a tampered event
 	@scripts/setup.sh examples
-	cd tests/e2e && node --test receivers.test.mjs
-	.venv/bin/python -m pytest -q -W ignore::DeprecationWarning tests/e2e/test_receivers.py
+	cd tests/e2e && node --test receivers.test.mjs readme.test.mjs
+	.venv/bin/python -m pytest -q -W ignore::DeprecationWarning tests/e2e/test_receivers.py tests/e2e/test_readme.py
 	MYPYPATH=bindings-python/python .venv/bin/mypy --config-file examples/receivers/python/mypy.ini \
-		examples/receivers/python examples/demo/fastapi_receiver.py tests/e2e/test_receivers.py tests/e2e/test_demo.py
+		examples/receivers/python examples/demo/fastapi_receiver.py tests/e2e/test_receivers.py tests/e2e/test_demo.py \
+		tests/e2e/test_readme.py
 
 test-e2e: ## the demo's flow as assertions (scripts/demo.py --check)
 	.venv/bin/python -m pytest -q tests/e2e/test_demo.py
