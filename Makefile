@@ -142,7 +142,9 @@ bench-python: build-python ## verify+parse/s in Python against hmac by hand, sta
 bench-wasm: build-wasm build-node ## the WebAssembly build in Node against node:crypto by hand, standardwebhooks, svix
 	cd bindings-js && DROPSHIP_WEBHOOKS_MODULE=$(CURDIR)/bindings-wasm/dist/node.cjs node bench/verify.bench.js
 
-bench: bench-core bench-node bench-python bench-wasm bench-delivery ## every benchmark
+bench: ## every benchmark (core, Node, Python, wasm, delivery service); writes BENCHMARKS.md
+	@scripts/setup.sh all
+	$(PYTHON) scripts/benchmarks.py
 
 clean: ## remove build output
 	$(CARGO) clean
