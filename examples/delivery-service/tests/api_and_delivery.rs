@@ -310,7 +310,11 @@ async fn retries_end_when_the_schedule_is_used_up() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failures_are_classified_in_the_history() {
     for backend in backends() {
-        let harness = Harness::start(backend).await;
+        // A name with an empty answer stands for NXDOMAIN.
+        let harness = Harness::start_with(backend, |settings| {
+            settings.resolve.insert("nxdomain.example.test".into(), Vec::new());
+        })
+        .await;
         let api = &harness.api;
         let slow = Receiver::start(Reply::Slow(Duration::from_secs(5), 200)).await;
         let (reset_address, resets) = resetting_listener().await;
@@ -322,6 +326,9 @@ async fn failures_are_classified_in_the_history() {
             (format!("http://{reset_address}/reset"), "network"),
             (format!("http://{closed}/closed"), "connect"),
             (big.url("/error"), "http"),
+            // TLS spoken to a plain-HTTP server: the handshake fails.
+            (big.url("/tls").replace("http://", "https://"), "tls"),
+            ("https://nxdomain.example.test/hook".to_owned(), "dns"),
         ] {
             let (id, _) = api.endpoint(json!({ "url": url, "topics": ["order.created"] })).await;
             cases.push((id, class));
