@@ -79,6 +79,8 @@ setup_types() {
 setup_wasm() {
   # rust-web-llvm provides rust-lld, the wasm32 target's default linker (only a Recommends of rustc-web).
   apt_install rustc-web cargo-web rust-web-src rust-web-llvm lld-22
+  # Headless Chromium runs the shared vectors in a page (bindings-wasm/test/browser.test.mjs).
+  apt_install chromium
   # wasm-bindgen-cli must be exactly the version of the wasm-bindgen crate in Cargo.lock.
   local version
   version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3 }' "$root/Cargo.lock")
