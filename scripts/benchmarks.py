@@ -67,7 +67,8 @@ def tables(output: str) -> str:
         if line.startswith("|"):
             if not kept or not kept[-1].startswith("|"):
                 caption = next((lines[j] for j in range(index - 1, max(index - 3, -1), -1) if lines[j].strip()), "")
-                if caption and not caption.startswith("|") and not caption.startswith(("   Compiling", "    Finished")):
+                command = "cargo " in caption or caption.startswith(("   Compiling", "    Finished", "     Running"))
+                if caption and not caption.startswith("|") and not command:
                     kept.extend(["", f"_{caption.strip()}_", ""])
                 elif kept:
                     kept.append("")
