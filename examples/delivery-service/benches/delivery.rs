@@ -12,45 +12,29 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use delivery_service::{Clock, Service, Settings, SystemClock};
+
+#[path = "../tests/support/mod.rs"]
+mod support;
 use serde_json::json;
 
-const API_KEY: &str = "bench-api-key";
+use support::API_KEY;
 
 type Arrivals = Arc<Mutex<HashMap<String, Instant>>>;
 
 /// A receiver that answers 200 at once and notes when each webhook-id arrived.
 async fn fast_receiver() -> (SocketAddr, Arrivals) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
     let arrivals: Arrivals = Arc::default();
     let shared = arrivals.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else { return };
-            let shared = shared.clone();
-            tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-                    let shared = shared.clone();
-                    async move {
-                        use http_body_util::BodyExt;
-                        let now = Instant::now();
-                        let id = request
-                            .headers()
-                            .get("webhook-id")
-                            .and_then(|v| v.to_str().ok())
-                            .unwrap_or_default()
-                            .to_owned();
-                        let _ = request.into_body().collect().await;
-                        shared.lock().unwrap().insert(id, now);
-                        Ok::<_, std::convert::Infallible>(hyper::Response::new(http_body_util::Full::new(
-                            hyper::body::Bytes::from_static(b"ok"),
-                        )))
-                    }
-                });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                    .await;
-            });
+    let address = support::serve(listener, move |request: hyper::Request<hyper::body::Incoming>| {
+        let shared = shared.clone();
+        async move {
+            use http_body_util::BodyExt;
+            let now = Instant::now();
+            let id = request.headers().get("webhook-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+            let _ = request.into_body().collect().await;
+            shared.lock().unwrap().insert(id, now);
+            axum::response::IntoResponse::into_response("ok")
         }
     });
     (address, arrivals)
@@ -70,32 +54,6 @@ fn settings(database_url: &str, listen: bool, worker: bool) -> Settings {
     settings
 }
 
-async fn fresh(backend: &str) -> (String, Option<tempfile::TempDir>) {
-    if backend == "sqlite" {
-        let dir = tempfile::tempdir().unwrap();
-        return (format!("sqlite://{}/bench.db", dir.path().display()), Some(dir));
-    }
-    let admin = std::env::var("DELIVERY_TEST_POSTGRES_URL").unwrap();
-    sqlx::any::install_default_drivers();
-    let name = format!("bench_{}", delivery_service::store::new_id("x").trim_start_matches("x_"));
-    let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await.unwrap();
-    sqlx::Executor::execute(&mut connection, format!("CREATE DATABASE {name}").as_str()).await.unwrap();
-    (format!("{}/{name}", admin.rsplit_once('/').unwrap().0), None)
-}
-
-async fn create_endpoint(base: &str, url: String) {
-    let client = reqwest::Client::new();
-    let response = client
-        .post(format!("{base}/v1/endpoints"))
-        .bearer_auth(API_KEY)
-        .header("content-type", "application/json")
-        .body(json!({ "url": url, "topics": ["order.created"] }).to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status().as_u16(), 201);
-}
-
 fn sample_body(id: &str) -> String {
     let sample: serde_json::Value =
         serde_json::from_str(dropship_webhooks::samples::sample_event_json("order.created").unwrap()).unwrap();
@@ -105,11 +63,13 @@ fn sample_body(id: &str) -> String {
 
 /// Deliveries per second draining a pre-filled queue of `count`.
 async fn throughput(backend: &str, count: usize) -> f64 {
-    let (database, _dir) = fresh(backend).await;
+    let (database, _dir) = support::fresh_database(backend).await;
     let (receiver, arrivals) = fast_receiver().await;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let filler = Service::start(settings(&database, true, false), clock.clone()).await.unwrap();
-    create_endpoint(&format!("http://{}", filler.address.unwrap()), format!("http://{receiver}/hook")).await;
+    support::Api::new(filler.address.unwrap())
+        .endpoint(json!({ "url": format!("http://{receiver}/hook"), "topics": ["order.created"] }))
+        .await;
     let endpoint = filler.store.endpoints().await.unwrap()[0].id.clone();
     let now = clock.now_ms();
     for n in 0..count {
@@ -141,11 +101,13 @@ async fn throughput(backend: &str, count: usize) -> f64 {
 
 /// (p50, p99, max) in ms of enqueue→delivered at `rate` events per second for `seconds`.
 async fn latency(backend: &str, rate: u32, seconds: u32) -> (f64, f64, f64) {
-    let (database, _dir) = fresh(backend).await;
+    let (database, _dir) = support::fresh_database(backend).await;
     let (receiver, arrivals) = fast_receiver().await;
     let service = Service::start(settings(&database, true, true), Arc::new(SystemClock)).await.unwrap();
     let base = format!("http://{}", service.address.unwrap());
-    create_endpoint(&base, format!("http://{receiver}/hook")).await;
+    support::Api::new(service.address.unwrap())
+        .endpoint(json!({ "url": format!("http://{receiver}/hook"), "topics": ["order.created"] }))
+        .await;
     let data = serde_json::from_str::<serde_json::Value>(
         dropship_webhooks::samples::sample_event_json("order.created").unwrap(),
     )

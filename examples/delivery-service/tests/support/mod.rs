@@ -54,25 +54,10 @@ pub struct Receiver {
 impl Receiver {
     pub async fn start(default: Reply) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
         let state = Arc::new(ReceiverState::default());
         *state.default.lock().unwrap() = Some(default);
         let shared = state.clone();
-        tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else { return };
-                let shared = shared.clone();
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-                        let shared = shared.clone();
-                        async move { Ok::<_, std::convert::Infallible>(answer(shared, request).await) }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
+        let address = serve(listener, move |request| answer(shared.clone(), request));
         Self { address, state }
     }
 
@@ -110,6 +95,31 @@ impl Receiver {
         }
         self.seen()
     }
+}
+
+/// Serves HTTP/1.1 on `listener` with `handler`, one task per connection; returns the address.
+pub fn serve<F, Fut>(listener: tokio::net::TcpListener, handler: F) -> SocketAddr
+where
+    F: Fn(hyper::Request<hyper::body::Incoming>) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Response> + Send + 'static,
+{
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else { return };
+            let handler = handler.clone();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+                    let reply = handler(request);
+                    async move { Ok::<_, std::convert::Infallible>(reply.await) }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    address
 }
 
 async fn answer(state: Arc<ReceiverState>, request: hyper::Request<hyper::body::Incoming>) -> Response {
