@@ -8,7 +8,7 @@
 use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, HealthStatus, RateLimit, RetryOverrides, RetrySchedule};
 use dropship_webhooks::endpoint::{EndpointRequest, EndpointRules};
 use dropship_webhooks::headers::RELEVANT_HEADERS;
-use dropship_webhooks::{generate_secret, parse_event, Scheme, Secret, SecretSet, Webhook, WebhookError};
+use dropship_webhooks::{canonical_event_json, generate_secret, Scheme, Secret, SecretSet, Webhook, WebhookError};
 use napi::bindgen_prelude::{Either, Uint8Array};
 use napi_derive::napi;
 
@@ -116,8 +116,9 @@ impl NativeWebhook {
     /// Verifies and parses; the event as canonical JSON (JSON.parse in V8 beats building objects through N-API).
     #[napi]
     pub fn verify(&self, body: Either<Uint8Array, String>, headers: Vec<String>, now: f64) -> Result<String> {
-        let event = self.inner.verify(pairs(&headers).as_slice(), bytes(&body), whole(now, "now")?).map_err(thrown)?;
-        Ok(event.to_json())
+        let event =
+            self.inner.verify_json(pairs(&headers).as_slice(), bytes(&body), whole(now, "now")?).map_err(thrown)?;
+        Ok(event)
     }
 
     /// The headers to send, as flat `[name, value, …]`.
@@ -130,7 +131,7 @@ impl NativeWebhook {
 
 #[napi]
 pub fn parse_event_json(body: Either<Uint8Array, String>) -> Result<String> {
-    parse_event(bytes(&body)).map(|event| event.to_json()).map_err(thrown)
+    canonical_event_json(bytes(&body)).map_err(thrown)
 }
 
 #[napi]

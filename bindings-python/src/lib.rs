@@ -9,7 +9,7 @@ use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, HealthStatus, Rate
 use dropship_webhooks::endpoint::{EndpointRequest, EndpointRules};
 use dropship_webhooks::headers::RELEVANT_HEADERS;
 use dropship_webhooks::{
-    generate_secret, parse_event, ErrorKind, Scheme, Secret, SecretSet, Webhook, WebhookError as CoreError,
+    canonical_event_json, generate_secret, ErrorKind, Scheme, Secret, SecretSet, Webhook, WebhookError as CoreError,
 };
 use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
@@ -249,8 +249,8 @@ impl PyWebhook {
         let body = self::body(body)?;
         let pairs = self::headers(headers)?;
         let now = now_or_clock(py, now)?;
-        let event = self.inner.verify(pairs.as_slice(), body.bytes()?, now).map_err(|error| raise(py, error))?;
-        json_loads(py, &event.to_json())
+        let event = self.inner.verify_json(pairs.as_slice(), body.bytes()?, now).map_err(|error| raise(py, error))?;
+        json_loads(py, &event)
     }
 
     /// Checks the signature only.
@@ -305,7 +305,7 @@ impl PyWebhook {
 #[pyfunction]
 fn parse_event_json(py: Python<'_>, body: &Bound<'_, PyAny>) -> PyResult<String> {
     let body = self::body(body)?;
-    parse_event(body.bytes()?).map(|event| event.to_json()).map_err(|error| raise(py, error))
+    canonical_event_json(body.bytes()?).map_err(|error| raise(py, error))
 }
 
 #[pyfunction]

@@ -8,7 +8,7 @@
 use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, HealthStatus, RateLimit, RetryOverrides, RetrySchedule};
 use dropship_webhooks::endpoint::{EndpointRequest, EndpointRules};
 use dropship_webhooks::headers::RELEVANT_HEADERS;
-use dropship_webhooks::{generate_secret, parse_event, Scheme, Secret, SecretSet, Webhook, WebhookError};
+use dropship_webhooks::{canonical_event_json, generate_secret, Scheme, Secret, SecretSet, Webhook, WebhookError};
 use js_sys::{Array, Error, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
@@ -103,8 +103,9 @@ impl NativeWebhook {
     }
 
     pub fn verify(&self, body: JsValue, headers: Vec<String>, now: f64) -> Result<String> {
-        let event = self.inner.verify(pairs(&headers).as_slice(), &bytes(&body), whole(now, "now")?).map_err(thrown)?;
-        Ok(event.to_json())
+        let event =
+            self.inner.verify_json(pairs(&headers).as_slice(), &bytes(&body), whole(now, "now")?).map_err(thrown)?;
+        Ok(event)
     }
 
     pub fn sign(&self, id: &str, timestamp: f64, body: JsValue) -> Result<Vec<String>> {
@@ -115,7 +116,7 @@ impl NativeWebhook {
 
 #[wasm_bindgen(js_name = parseEventJson)]
 pub fn parse_event_json(body: JsValue) -> Result<String> {
-    parse_event(&bytes(&body)).map(|event| event.to_json()).map_err(thrown)
+    canonical_event_json(&bytes(&body)).map_err(thrown)
 }
 
 #[wasm_bindgen(js_name = generateSecretFrom)]

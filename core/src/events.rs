@@ -5,19 +5,19 @@
 //! for `topic`, `created`/`created_at` for `createdAt`; topic aliases as in [`crate::topics::find_topic`].
 
 use alloc::format;
-use alloc::string::{String, ToString};
+use alloc::string::String;
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::error::WebhookError;
-use crate::lenient;
 use crate::payloads::{
     Connection, Order, Product, ProductRef, Proposal, ProposalProductChange, ProposalVariantChange, Rma, RmaReturn,
     VariantRefs,
 };
-use crate::topics::{canonical_topic_name, find_topic, PayloadKind, TopicInfo};
+use crate::topics::{find_topic, PayloadKind, TopicInfo};
+use crate::wire::canonical_event_json;
 
 /// A parsed webhook event.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -74,34 +74,34 @@ pub enum EventData {
     Unknown(Value),
 }
 
-/// The envelope as it arrives; `data` is kept raw until the topic is known.
+/// The canonical envelope; `data` is kept raw until the topic is known.
 #[derive(Deserialize)]
-struct WireEnvelope<'body> {
-    #[serde(alias = "_id", deserialize_with = "lenient::id")]
+#[serde(rename_all = "camelCase")]
+struct CanonicalEnvelope<'json> {
     id: String,
-    #[serde(alias = "type")]
     topic: String,
-    #[serde(default, rename = "createdAt", alias = "created", alias = "created_at")]
     created_at: Option<String>,
     #[serde(borrow)]
-    data: &'body RawValue,
+    data: &'json RawValue,
 }
 
 /// Parses a raw body into a typed [`Event`], without checking any signature (for tests and replay tools; receivers
-/// use [`crate::Webhook::verify`]).
+/// use [`crate::Webhook::verify`]). It reads the canonical JSON of [`canonical_event_json`], so the platforms'
+/// spellings are accepted exactly as the bindings accept them.
 ///
 /// Errors: `invalid_json` when the body is not JSON (or not UTF-8); `invalid_payload` when it is JSON but not an
 /// event, or its `data` does not fit the topic's type. Unknown fields are ignored.
 pub fn parse_event(body: &[u8]) -> Result<Event, WebhookError> {
-    let envelope: WireEnvelope<'_> =
-        serde_json::from_slice(body).map_err(|error| json_error(&error, "the envelope"))?;
-    let topic = canonical_topic_name(&envelope.topic).into_owned();
+    let canonical = canonical_event_json(body)?;
+    // The canonical form always fits the types; an error here would be a bug in the tables, reported, not panicked.
+    let envelope: CanonicalEnvelope<'_> = serde_json::from_str(&canonical).map_err(|error| internal(&error))?;
     let raw = envelope.data.get();
-    let data = match find_topic(&topic).map(|info| info.payload) {
-        Some(kind) => typed_data(kind, raw).map_err(|error| json_error(&error, &format!("`data` of {topic}")))?,
-        None => EventData::Unknown(serde_json::from_str(raw).map_err(|error| json_error(&error, "`data`"))?),
-    };
-    Ok(Event { id: envelope.id, topic, created_at: envelope.created_at, data })
+    let data = match find_topic(&envelope.topic).map(|info| info.payload) {
+        Some(kind) => typed_data(kind, raw),
+        None => serde_json::from_str(raw).map(EventData::Unknown),
+    }
+    .map_err(|error| internal(&error))?;
+    Ok(Event { id: envelope.id, topic: envelope.topic, created_at: envelope.created_at, data })
 }
 
 fn typed_data(kind: PayloadKind, raw: &str) -> Result<EventData, serde_json::Error> {
@@ -119,12 +119,8 @@ fn typed_data(kind: PayloadKind, raw: &str) -> Result<EventData, serde_json::Err
     })
 }
 
-/// Syntax errors are `invalid_json`; well-formed JSON of the wrong shape is `invalid_payload`.
-fn json_error(error: &serde_json::Error, what: &str) -> WebhookError {
-    match error.classify() {
-        serde_json::error::Category::Data => WebhookError::InvalidPayload { message: format!("{what}: {error}") },
-        _ => WebhookError::InvalidJson { message: error.to_string() },
-    }
+fn internal(error: &serde_json::Error) -> WebhookError {
+    WebhookError::InvalidPayload { message: format!("the canonical form did not read back: {error}") }
 }
 
 #[cfg(test)]

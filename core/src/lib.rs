@@ -19,13 +19,13 @@ pub mod error;
 pub mod events;
 pub mod fabric;
 pub mod headers;
-mod lenient;
 pub mod payloads;
 pub mod samples;
 pub mod secret;
 pub mod standard;
 pub mod topics;
 pub mod webhook;
+pub mod wire;
 
 pub use error::{ErrorKind, WebhookError};
 pub use events::{parse_event, Event, EventData};
@@ -33,6 +33,7 @@ pub use headers::HeaderSource;
 pub use secret::{generate_secret, Secret, SecretSet};
 pub use topics::{find_topic, TopicInfo, TOPICS};
 pub use webhook::{check_tolerance, Scheme, SignedHeaders, Verified, Webhook, DEFAULT_TOLERANCE_SECONDS};
+pub use wire::canonical_event_json;
 
 /// The project README's Rust examples, run as doctests so the quick start cannot rot.
 #[doc = include_str!("../../README.md")]

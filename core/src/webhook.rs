@@ -26,6 +26,7 @@ use crate::standard::{
     base64_tag_matches, check_message_id, encode_base64_tag, parse_signature_header, parse_timestamp, SignedPrefix,
     Tag, VERSION_V1,
 };
+use crate::wire::canonical_event_json;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -319,6 +320,19 @@ impl Webhook {
     pub fn verify<H: HeaderSource + ?Sized>(&self, headers: &H, body: &[u8], now: u64) -> Result<Event, WebhookError> {
         self.verify_signature(headers, body, now)?;
         parse_event(body)
+    }
+
+    /// Verifies the signature (as [`Webhook::verify_signature`]) and returns the event's canonical JSON (see
+    /// [`crate::canonical_event_json`]): what the bindings hand to their languages, without building the typed
+    /// structs in between.
+    pub fn verify_json<H: HeaderSource + ?Sized>(
+        &self,
+        headers: &H,
+        body: &[u8],
+        now: u64,
+    ) -> Result<String, WebhookError> {
+        self.verify_signature(headers, body, now)?;
+        canonical_event_json(body)
     }
 
     /// Signs a message: the headers to send, with one signature per secret active at `timestamp`.

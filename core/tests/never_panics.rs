@@ -4,7 +4,9 @@
 use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, RateLimit, RetrySchedule};
 use dropship_webhooks::endpoint::{EndpointRequest, EndpointRules};
 use dropship_webhooks::samples::sample_event_json;
-use dropship_webhooks::{check_tolerance, generate_secret, parse_event, Scheme, Secret, SecretSet, Webhook, TOPICS};
+use dropship_webhooks::{
+    canonical_event_json, check_tolerance, generate_secret, parse_event, Scheme, Secret, SecretSet, Webhook, TOPICS,
+};
 use proptest::collection::vec;
 use proptest::prelude::*;
 
@@ -141,8 +143,13 @@ proptest! {
         let mut body = sample.as_bytes()[..begin].to_vec();
         body.extend_from_slice(replacement.as_bytes());
         body.extend_from_slice(&sample.as_bytes()[end..]);
-        if let Err(error) = parse_event(&body) {
-            prop_assert!(["invalid_json", "invalid_payload"].contains(&error.code()), "{}", error.code());
+        match (parse_event(&body), canonical_event_json(&body)) {
+            (Ok(event), Ok(canonical)) => prop_assert_eq!(event.to_json(), canonical),
+            (Err(error), Err(same)) => {
+                prop_assert!(["invalid_json", "invalid_payload"].contains(&error.code()), "{}", error.code());
+                prop_assert_eq!(error, same);
+            }
+            (typed, canonical) => prop_assert!(false, "the two paths disagree: {:?} / {:?}", typed, canonical),
         }
     }
 

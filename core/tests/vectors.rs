@@ -4,7 +4,8 @@
 use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, RateLimit, RetrySchedule};
 use dropship_webhooks::endpoint::{EndpointRequest, EndpointRules};
 use dropship_webhooks::{
-    generate_secret, parse_event, Scheme, Secret, SecretSet, Webhook, WebhookError, DEFAULT_TOLERANCE_SECONDS,
+    canonical_event_json, generate_secret, parse_event, Scheme, Secret, SecretSet, Webhook, WebhookError,
+    DEFAULT_TOLERANCE_SECONDS,
 };
 use serde_json::Value;
 
@@ -123,7 +124,17 @@ fn run(case: &Value) -> Result<Value, WebhookError> {
             Ok(serde_json::json!({ "secret": generate_secret(&random)? }))
         }
         "parse" => {
-            let event = parse_event(&body(case).unwrap())?;
+            let body = body(case).unwrap();
+            // The bindings' path (canonical JSON straight from the body) and the typed path agree to the byte.
+            let canonical = canonical_event_json(&body);
+            let event = match parse_event(&body) {
+                Ok(event) => event,
+                Err(error) => {
+                    assert_eq!(canonical.map_err(|error| error.code()), Err(error.code()), "{}", case["id"]);
+                    return Err(error);
+                }
+            };
+            assert_eq!(canonical.as_deref(), Ok(event.to_json().as_str()), "{}", case["id"]);
             let event_json: Value = serde_json::from_str(&event.to_json()).unwrap();
             Ok(serde_json::json!({
                 "payloadKind": event.topic_info().map(|topic| topic.payload.name()),

@@ -1,0 +1,929 @@
+//! The wire: how events arrive, and the one place that turns them into canonical JSON.
+//!
+//! Platforms disagree on names (`_id`, `items`, `order_lines`, `ship_to`, …), on ids (strings or integers), on
+//! money (numbers or decimal strings), and send `null` for empty lists. Every payload type of
+//! [`crate::payloads`] has a [`Schema`] here: its canonical field names in serialization order, the other
+//! spellings accepted for each, and how each value is read. One table-driven walk turns a body into the canonical
+//! JSON the bindings return (camelCase names, every field present, `null` when absent), and
+//! [`crate::parse_event`] reads that JSON into the typed structs. Tables instead of per-type generated decoders
+//! keep the WebAssembly module small, and the walk writes the output directly, without building the structs.
+//!
+//! Reading rules, per [`Kind`]: unknown fields are ignored; a field given twice (also under two spellings) is an
+//! error; `null` counts as absent; required fields are the object's `id`, an order line's `quantity`, an image's
+//! `source`, a variant option's `name` and `value`, a proposal change's `proposal` and an RMA return's `rma`.
+
+use alloc::borrow::Cow;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt::{self, Write as _};
+
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+
+use crate::error::WebhookError;
+use crate::topics::{canonical_topic_name, find_topic, PayloadKind};
+
+/// A parsed JSON document that borrows its strings from the body where it can, and keeps object members in order
+/// and with duplicates, so the walk can report a field given twice.
+#[derive(Debug)]
+enum Json<'a> {
+    Null,
+    Bool(bool),
+    Unsigned(u64),
+    Signed(i64),
+    Float(f64),
+    Text(Cow<'a, str>),
+    Array(Vec<Json<'a>>),
+    Object(Vec<(Cow<'a, str>, Json<'a>)>),
+}
+
+impl Json<'_> {
+    /// The JSON type's name, for error messages.
+    fn type_name(&self) -> &'static str {
+        match self {
+            Json::Null => "null",
+            Json::Bool(_) => "a boolean",
+            Json::Unsigned(_) | Json::Signed(_) => "an integer",
+            Json::Float(_) => "a fractional number",
+            Json::Text(_) => "a string",
+            Json::Array(_) => "an array",
+            Json::Object(_) => "an object",
+        }
+    }
+
+    /// The generic JSON value, as `serde_json` would have parsed it (objects sorted by key, the last duplicate
+    /// winning): kept as received for `attributes` and for the data of unknown topics.
+    fn into_value(self) -> Value {
+        match self {
+            Json::Null => Value::Null,
+            Json::Bool(flag) => Value::Bool(flag),
+            Json::Unsigned(number) => Value::Number(number.into()),
+            Json::Signed(number) => Value::Number(number.into()),
+            Json::Float(number) => serde_json::Number::from_f64(number).map_or(Value::Null, Value::Number),
+            Json::Text(text) => Value::String(text.into_owned()),
+            Json::Array(items) => Value::Array(items.into_iter().map(Json::into_value).collect()),
+            Json::Object(members) => {
+                Value::Object(members.into_iter().map(|(key, value)| (key.into_owned(), value.into_value())).collect())
+            }
+        }
+    }
+}
+
+struct JsonVisitor;
+
+impl<'de> Visitor<'de> for JsonVisitor {
+    type Value = Json<'de>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Self::Value, E> {
+        Ok(Json::Bool(value))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Self::Value, E> {
+        Ok(Json::Unsigned(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Self::Value, E> {
+        Ok(Json::Signed(value))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Self::Value, E> {
+        Ok(Json::Float(value))
+    }
+
+    fn visit_borrowed_str<E>(self, value: &'de str) -> Result<Self::Value, E> {
+        Ok(Json::Text(Cow::Borrowed(value)))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Self::Value, E> {
+        Ok(Json::Text(Cow::Owned(value.to_string())))
+    }
+
+    fn visit_string<E>(self, value: String) -> Result<Self::Value, E> {
+        Ok(Json::Text(Cow::Owned(value)))
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Json::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Json::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut members = Vec::with_capacity(map.size_hint().unwrap_or(0));
+        while let Some(MemberName(name)) = map.next_key()? {
+            members.push((name, map.next_value()?));
+        }
+        Ok(Json::Object(members))
+    }
+}
+
+impl<'de> Deserialize<'de> for Json<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(JsonVisitor)
+    }
+}
+
+/// An object member's name, borrowed from the body unless it had escapes.
+struct MemberName<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for MemberName<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match Json::deserialize(deserializer)? {
+            Json::Text(name) => Ok(MemberName(name)),
+            // serde_json only hands strings as keys.
+            _ => Ok(MemberName(Cow::Borrowed(""))),
+        }
+    }
+}
+
+/// How a field's value is read, and written canonically.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Kind {
+    /// Required id: a string, or an integer that becomes its decimal text.
+    Id,
+    /// An id or null.
+    OptionalId,
+    /// A string or null.
+    Text,
+    /// A required string.
+    RequiredText,
+    /// Money and other decimals: a number or a decimal string, written as decimal text; or null.
+    Decimal,
+    /// A whole number from 0 to 4294967295, or null.
+    Count,
+    /// A required whole number from 0 to 4294967295.
+    RequiredCount,
+    /// A signed 64-bit whole number, or null.
+    Integer,
+    /// Any number, written as a double; or null.
+    Float,
+    /// A boolean or null.
+    Flag,
+    /// A list of strings; null is the empty list.
+    Texts,
+    /// A list of ids (strings or integers, written as text); null is the empty list.
+    Ids,
+    /// Free-form custom data, kept as received (keys sorted); null is the empty object.
+    Attributes,
+    /// A nested object of the given schema, or null.
+    Object(&'static Schema),
+    /// A required nested object of the given schema.
+    RequiredObject(&'static Schema),
+    /// A list of objects of the given schema; null is the empty list.
+    List(&'static Schema),
+}
+
+/// One field of a payload type: its canonical name, the other spellings accepted, and its kind.
+#[derive(Debug)]
+pub(crate) struct Field {
+    pub(crate) name: &'static str,
+    pub(crate) aliases: &'static [&'static str],
+    pub(crate) kind: Kind,
+}
+
+/// A payload type's fields, in the order the canonical form writes them.
+#[derive(Debug)]
+pub(crate) struct Schema {
+    pub(crate) fields: &'static [Field],
+}
+
+/// The most fields a schema may have (the walk keeps one slot per field on the stack).
+const MAX_FIELDS: usize = 32;
+
+const fn field(name: &'static str, aliases: &'static [&'static str], kind: Kind) -> Field {
+    Field { name, aliases, kind }
+}
+
+impl Schema {
+    fn position(&self, member: &str) -> Option<usize> {
+        self.fields.iter().position(|field| field.name == member || field.aliases.contains(&member))
+    }
+}
+
+/// Where in the body a value sits, for error messages: `data.lines[2].quantity`.
+#[derive(Clone, Copy)]
+enum Path<'p> {
+    Root,
+    Member(&'p Path<'p>, &'static str),
+    Index(&'p Path<'p>, usize),
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Path::Root => Ok(()),
+            Path::Member(Path::Root, name) => formatter.write_str(name),
+            Path::Member(parent, name) => write!(formatter, "{parent}.{name}"),
+            Path::Index(parent, index) => write!(formatter, "{parent}[{index}]"),
+        }
+    }
+}
+
+fn shape_error(path: &Path<'_>, problem: &str) -> WebhookError {
+    WebhookError::InvalidPayload { message: format!("`{path}`: {problem}") }
+}
+
+fn expected(path: &Path<'_>, what: &str, found: &Json<'_>) -> WebhookError {
+    shape_error(path, &format!("expected {what}, found {}", found.type_name()))
+}
+
+/// Writes `text` as a JSON string, escaped exactly as `serde_json` does (so both canonical paths agree byte for
+/// byte): quote, backslash and control characters only, `\u00XX` in lowercase hex for those without a short form.
+fn write_string(out: &mut String, text: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (index, byte) in text.bytes().enumerate() {
+        let short = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(text.get(start..index).unwrap_or_default());
+        if short.is_empty() {
+            let _ = write!(out, "\\u{byte:04x}");
+        } else {
+            out.push_str(short);
+        }
+        start = index + 1;
+    }
+    out.push_str(text.get(start..).unwrap_or_default());
+    out.push('"');
+}
+
+/// A serde_json serialization that cannot fail (plain values, string keys).
+fn write_serialized<T: serde::Serialize + ?Sized>(out: &mut String, value: &T) {
+    out.push_str(&serde_json::to_string(value).unwrap_or_default());
+}
+
+/// An id's canonical text: a string as is, an integer in decimal.
+fn id_text<'j>(value: &'j Json<'_>, path: &Path<'_>) -> Result<Cow<'j, str>, WebhookError> {
+    match value {
+        Json::Text(text) => Ok(Cow::Borrowed(text)),
+        Json::Unsigned(number) => Ok(Cow::Owned(number.to_string())),
+        Json::Signed(number) => Ok(Cow::Owned(number.to_string())),
+        other => Err(expected(path, "an id (a string or an integer)", other)),
+    }
+}
+
+/// A decimal string: an optional minus, digits, and optionally a point and more digits.
+fn is_decimal_text(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+    let numeric = |part: &str| !part.is_empty() && part.bytes().all(|byte| byte.is_ascii_digit());
+    numeric(whole) && numeric(fraction)
+}
+
+fn write_value(out: &mut String, kind: Kind, value: Option<Json<'_>>, path: &Path<'_>) -> Result<(), WebhookError> {
+    let value = match value {
+        Some(Json::Null) | None => {
+            return match kind {
+                Kind::Id | Kind::RequiredText | Kind::RequiredCount | Kind::RequiredObject(_) => {
+                    Err(shape_error(path, "missing (a required field)"))
+                }
+                Kind::Texts | Kind::Ids | Kind::List(_) => Ok(out.push_str("[]")),
+                Kind::Attributes => Ok(out.push_str("{}")),
+                _ => Ok(out.push_str("null")),
+            };
+        }
+        Some(value) => value,
+    };
+    match (kind, value) {
+        (Kind::Id | Kind::OptionalId, value) => write_string(out, &id_text(&value, path)?),
+        (Kind::Text | Kind::RequiredText, Json::Text(text)) => write_string(out, &text),
+        (Kind::Decimal, Json::Text(text)) if is_decimal_text(&text) => write_string(out, &text),
+        (Kind::Decimal, Json::Unsigned(number)) => write_string(out, &number.to_string()),
+        (Kind::Decimal, Json::Signed(number)) => write_string(out, &number.to_string()),
+        (Kind::Decimal, Json::Float(number)) => write_string(out, &number.to_string()),
+        (Kind::Count | Kind::RequiredCount, Json::Unsigned(number)) if number <= u64::from(u32::MAX) => {
+            let _ = write!(out, "{number}");
+        }
+        (Kind::Integer, Json::Unsigned(number)) if i64::try_from(number).is_ok() => {
+            let _ = write!(out, "{number}");
+        }
+        (Kind::Integer, Json::Signed(number)) => {
+            let _ = write!(out, "{number}");
+        }
+        // Whole numbers become doubles, as a Rust f64 field reads them.
+        (Kind::Float, Json::Unsigned(number)) => write_serialized(out, &(number as f64)),
+        (Kind::Float, Json::Signed(number)) => write_serialized(out, &(number as f64)),
+        (Kind::Float, Json::Float(number)) => write_serialized(out, &number),
+        (Kind::Flag, Json::Bool(flag)) => out.push_str(if flag { "true" } else { "false" }),
+        (Kind::Texts | Kind::Ids | Kind::List(_), Json::Array(items)) => {
+            out.push('[');
+            for (index, item) in items.into_iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                let path = Path::Index(path, index);
+                match (kind, item) {
+                    (Kind::Texts, Json::Text(text)) => write_string(out, &text),
+                    (Kind::Ids, item) => write_string(out, &id_text(&item, &path)?),
+                    (Kind::List(schema), item) => write_object(out, schema, item, &path)?,
+                    (_, item) => return Err(expected(&path, "a string", &item)),
+                }
+            }
+            out.push(']');
+        }
+        (Kind::Attributes, value @ Json::Object(_)) => write_serialized(out, &value.into_value()),
+        (Kind::Object(schema) | Kind::RequiredObject(schema), value) => write_object(out, schema, value, path)?,
+        (kind, value) => return Err(expected(path, kind.expectation(), &value)),
+    }
+    Ok(())
+}
+
+impl Kind {
+    /// What a value of this kind must be, for error messages.
+    fn expectation(self) -> &'static str {
+        match self {
+            Kind::Id | Kind::OptionalId => "an id (a string or an integer)",
+            Kind::Text | Kind::RequiredText => "a string",
+            Kind::Decimal => "a decimal number or a decimal string",
+            Kind::Count | Kind::RequiredCount => "a whole number from 0 to 4294967295",
+            Kind::Integer => "a whole number that fits in 64 bits",
+            Kind::Float => "a number",
+            Kind::Flag => "a boolean",
+            Kind::Texts | Kind::Ids | Kind::List(_) => "an array",
+            Kind::Attributes | Kind::Object(_) | Kind::RequiredObject(_) => "an object",
+        }
+    }
+}
+
+/// Sorts an object's members into the schema's slots: unknown members are dropped, a field given twice is an error.
+fn slots<'a>(
+    schema: &Schema,
+    value: Json<'a>,
+    path: &Path<'_>,
+) -> Result<[Option<Json<'a>>; MAX_FIELDS], WebhookError> {
+    let Json::Object(members) = value else {
+        return Err(expected(path, "an object", &value));
+    };
+    let mut slots: [Option<Json<'a>>; MAX_FIELDS] = Default::default();
+    for (name, member) in members {
+        let Some(index) = schema.position(&name) else { continue };
+        let Some(slot) = slots.get_mut(index) else { continue };
+        if slot.is_some() {
+            let field = schema.fields.get(index).map_or("", |field| field.name);
+            return Err(shape_error(&Path::Member(path, field), "given twice (under this name or another spelling)"));
+        }
+        *slot = Some(member);
+    }
+    Ok(slots)
+}
+
+fn write_object(out: &mut String, schema: &Schema, value: Json<'_>, path: &Path<'_>) -> Result<(), WebhookError> {
+    let mut slots = slots(schema, value, path)?;
+    out.push('{');
+    for (index, (field, slot)) in schema.fields.iter().zip(slots.iter_mut()).enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        write_string(out, field.name);
+        out.push(':');
+        write_value(out, field.kind, slot.take(), &Path::Member(path, field.name))?;
+    }
+    out.push('}');
+    Ok(())
+}
+
+/// `variant.unavailable` names one variant (`id`), several (`variantIds`), or both; the canonical form lists them
+/// all in `variantIds`, the single one first, and needs at least one.
+fn write_variant_refs(out: &mut String, value: Json<'_>, path: &Path<'_>) -> Result<(), WebhookError> {
+    let [single, listed, product_id, ..] = slots(&VARIANT_REFS_WIRE, value, path)?;
+    let mut ids: Vec<String> = Vec::new();
+    let listed_path = Path::Member(path, "variantIds");
+    match listed {
+        None | Some(Json::Null) => {}
+        Some(Json::Array(items)) => {
+            for (index, item) in items.iter().enumerate() {
+                ids.push(id_text(item, &Path::Index(&listed_path, index))?.into_owned());
+            }
+        }
+        Some(other) => return Err(expected(&listed_path, "an array", &other)),
+    }
+    match single {
+        None | Some(Json::Null) => {}
+        Some(value) => {
+            let id = id_text(&value, &Path::Member(path, "id"))?.into_owned();
+            if !ids.contains(&id) {
+                ids.insert(0, id);
+            }
+        }
+    }
+    if ids.is_empty() {
+        return Err(shape_error(&listed_path, "missing (name at least one variant in `id` or `variantIds`)"));
+    }
+    out.push_str("{\"variantIds\":[");
+    for (index, id) in ids.iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        write_string(out, id);
+    }
+    out.push_str("],\"productId\":");
+    write_value(out, Kind::OptionalId, product_id, &Path::Member(path, "productId"))?;
+    out.push('}');
+    Ok(())
+}
+
+/// The event envelope as it arrives: `id`/`_id`, `topic`/`type`, `createdAt`/`created`/`created_at`, `data`.
+static ENVELOPE: Schema = Schema {
+    fields: &[
+        field("id", &["_id"], Kind::Id),
+        field("topic", &["type"], Kind::RequiredText),
+        field("createdAt", &["created", "created_at"], Kind::Text),
+        // Read by topic, below; the kind here only names what it must be.
+        field("data", &[], Kind::Attributes),
+    ],
+};
+
+/// Turns a raw body into the canonical JSON of its event: the envelope with the topic's canonical spelling, and
+/// `data` in the canonical form of the topic's payload type (kept as received for a topic this version does not
+/// know). This is what every binding returns; [`crate::parse_event`] is this plus reading into the typed structs.
+///
+/// Errors: `invalid_json` when the body is not JSON (or not UTF-8); `invalid_payload`, naming the path of the
+/// offending value, when it is JSON but not an event or its `data` does not fit the topic's type.
+pub fn canonical_event_json(body: &[u8]) -> Result<String, WebhookError> {
+    let document: Json<'_> =
+        serde_json::from_slice(body).map_err(|error| WebhookError::InvalidJson { message: error.to_string() })?;
+    let [id, topic, created_at, data, ..] = slots(&ENVELOPE, document, &Path::Root)?;
+    let mut out = String::with_capacity(body.len().saturating_mul(2).max(256));
+    out.push_str("{\"id\":");
+    write_value(&mut out, Kind::Id, id, &Path::Member(&Path::Root, "id"))?;
+    let topic = match topic {
+        Some(Json::Text(topic)) => canonical_topic_name(&topic).into_owned(),
+        other => {
+            let path = Path::Member(&Path::Root, "topic");
+            return Err(match other {
+                None | Some(Json::Null) => shape_error(&path, "missing (a required field)"),
+                Some(other) => expected(&path, "a string", &other),
+            });
+        }
+    };
+    out.push_str(",\"topic\":");
+    write_string(&mut out, &topic);
+    out.push_str(",\"createdAt\":");
+    write_value(&mut out, Kind::Text, created_at, &Path::Member(&Path::Root, "createdAt"))?;
+    out.push_str(",\"data\":");
+    let data_path = Path::Member(&Path::Root, "data");
+    let Some(data) = data else {
+        return Err(shape_error(&data_path, "missing (a required field)"));
+    };
+    match find_topic(&topic).map(|info| info.payload) {
+        Some(PayloadKind::VariantRefs) => write_variant_refs(&mut out, data, &data_path)?,
+        Some(kind) => write_object(&mut out, payload_schema(kind), data, &data_path)?,
+        None => write_serialized(&mut out, &data.into_value()),
+    }
+    out.push('}');
+    Ok(out)
+}
+
+fn payload_schema(kind: PayloadKind) -> &'static Schema {
+    match kind {
+        PayloadKind::Order => &ORDER,
+        PayloadKind::Product => &PRODUCT,
+        PayloadKind::ProductRef => &PRODUCT_REF,
+        PayloadKind::VariantRefs => &VARIANT_REFS_WIRE,
+        PayloadKind::Connection => &CONNECTION,
+        PayloadKind::Proposal => &PROPOSAL,
+        PayloadKind::ProposalProductChange => &PROPOSAL_PRODUCT_CHANGE,
+        PayloadKind::ProposalVariantChange => &PROPOSAL_VARIANT_CHANGE,
+        PayloadKind::Rma => &RMA,
+        PayloadKind::RmaReturn => &RMA_RETURN,
+    }
+}
+
+// The payload tables, one per type of `crate::payloads`, in the same field order.
+
+/// [`crate::payloads::VariantRefs`] as it arrives (see [`write_variant_refs`]).
+static VARIANT_REFS_WIRE: Schema = Schema {
+    fields: &[
+        field("id", &["_id", "variantId"], Kind::OptionalId),
+        field("variantIds", &["ids"], Kind::Ids),
+        field("productId", &[], Kind::OptionalId),
+    ],
+};
+
+/// [`crate::payloads::Party`]
+static PARTY: Schema = Schema {
+    fields: &[field("id", &["_id"], Kind::Id), field("name", &[], Kind::Text), field("code", &[], Kind::Text)],
+};
+
+/// [`crate::payloads::Address`]
+static ADDRESS: Schema = Schema {
+    fields: &[
+        field("name", &["name1"], Kind::Text),
+        field("company", &["name2"], Kind::Text),
+        field("addressOne", &["street1", "address1"], Kind::Text),
+        field("addressTwo", &["street2", "address2"], Kind::Text),
+        field("city", &[], Kind::Text),
+        field("state", &["province"], Kind::Text),
+        field("zip", &["postal_code", "postalCode"], Kind::Text),
+        field("country", &[], Kind::Text),
+        field("phoneNumber", &["phone1", "phone"], Kind::Text),
+        field("email", &[], Kind::Text),
+    ],
+};
+
+/// [`crate::payloads::Order`]
+static ORDER: Schema = Schema {
+    fields: &[
+        field("id", &["_id"], Kind::Id),
+        field("purchaseOrderNumber", &["purchase_order_number"], Kind::Text),
+        field("buyerReference", &["buyerOrderCode", "retailer_order_number"], Kind::Text),
+        field("sellerReference", &["sellerOrderCode", "brand_identifier"], Kind::Text),
+        field("customerReference", &["customer_order_number"], Kind::Text),
+        field("status", &[], Kind::Text),
+        field("buyer", &["retailer"], Kind::Object(&PARTY)),
+        field("seller", &["brand"], Kind::Object(&PARTY)),
+        field("currency", &["baseCurrency"], Kind::Text),
+        field("subtotal", &["subtotal_charged"], Kind::Decimal),
+        field("shipping", &["shipping_charged"], Kind::Decimal),
+        field("shipTo", &["ship_to", "address", "shippingAddress"], Kind::Object(&ADDRESS)),
+        field("lines", &["items", "order_lines"], Kind::List(&ORDER_LINE)),
+        field("fulfillments", &["shipments"], Kind::List(&FULFILLMENT)),
+        field("cancellations", &["cancels"], Kind::List(&CANCELLATION)),
+        field("returns", &["rmas"], Kind::List(&ORDER_RETURN)),
+        field("hasCancellations", &[], Kind::Flag),
+        field("isTest", &[], Kind::Flag),
+        field("createdAt", &["created", "ordered_at"], Kind::Text),
+        field("updatedAt", &["updated", "updated_at"], Kind::Text),
+        field("cancelledAt", &["canceled_at", "canceledAt"], Kind::Text),
+        field("fulfilledAt", &["fulfilledDate", "fulfilled_at"], Kind::Text),
+        field("attributes", &["custom"], Kind::Attributes),
+    ],
+};
+
+/// [`crate::payloads::OrderLine`]
+static ORDER_LINE: Schema = Schema {
+    fields: &[
+        field("id", &["_id"], Kind::Id),
+        field("variantId", &[], Kind::OptionalId),
+        field("sku", &["sellerVariantCode"], Kind::Text),
+        field("title", &[], Kind::Text),
+        field("quantity", &[], Kind::RequiredCount),
+        field("quantityShipped", &["quantity_shipped"], Kind::Count),
+        field("quantityCancelled", &["quantity_canceled", "quantityCanceled"], Kind::Count),
+        field("basePrice", &["net_price"], Kind::Decimal),
+        field("retailPrice", &["price"], Kind::Decimal),
+        field("cancelled", &[], Kind::Flag),
+        field("cancelledReason", &[], Kind::Text),
+        field("cancelledBy", &[], Kind::Text),
+        field("cancelledAt", &["cancelledDate"], Kind::Text),
+        field("status", &[], Kind::Text),
+    ],
+};
+
+/// [`crate::payloads::Fulfillment`]
+static FULFILLMENT: Schema = Schema {
+    fields: &[
+        field("id", &["_id"], Kind::Id),
+        field("carrier", &[], Kind::Text),
+        field("trackingCode", &["tracking_number", "trackingNumber"], Kind::Text),
+        field("trackingUrls", &[], Kind::Texts),
+        field("shippedAt", &["created", "shipped_at"], Kind::Text),
+        field("lines", &["items"], Kind::List(&LINE_QUANTITY)),
+    ],
+};
+
+/// [`crate::payloads::LineQuantity`]
+static LINE_QUANTITY: Schema = Schema {
+    fields: &[
+        field("orderLineId", &["orderItemId", "order_line_id"], Kind::Id),
+        field("quantity", &[], Kind::RequiredCount),
+    ],
+};
+
+/// [`crate::payloads::Cancellation`]
+static CANCELLATION: Schema = Schema {
+    fields: &[
+        field("id", &["_id"], Kind::OptionalId),
+        field("reason", &[], Kind::Text),
+        field("cancelledBy", &[], Kind::Text),
+        field("cancelledAt", &["canceled_at"], Kind::Text),
+        field("lines", &["items"], Kind::List(&LINE_QUANTITY)),
+    ],
+};
+
+/// [`crate::payloads::OrderReturn`]
+static ORDER_RETURN: Schema = Schema {
+    fields: &[
+        field("id", &["_id"], Kind::Id),
+        field("rmaNumber", &["rma_number"], Kind::Text),
+        field("status", &[], Kind::Text),
+        field("reason", &[], Kind::Text),
+        field("lines", &["items"], Kind::List(&LINE_QUANTITY)),
+    ],
+};
+
+/// [`crate::payloads::Product`]
+static PRODUCT: Schema = Schema {
+    fields: &[
+        field("id", &["_id"], Kind::Id),
+        field("title", &[], Kind::Text),
+        field("brand", &[], Kind::Text),
+        field("description", &[], Kind::Text),
+        field("sellerReference", &[], Kind::Text),
+        field("sellerId", &["companyId"], Kind::OptionalId),
+        field("tags", &[], Kind::Texts),
+        field("optionNames", &[], Kind::Texts),
+        field("images", &[], Kind::List(&IMAGE)),
+        field("variants", &[], Kind::List(&VARIANT)),
+        field("createdAt", &["created"], Kind::Text),
+        field("updatedAt", &["updated"], Kind::Text),
+        field("attributes", &[], Kind::Attributes),
+    ],
+};
+
+/// [`crate::payloads::Image`]
+static IMAGE: Schema =
+    Schema { fields: &[field("id", &["_id"], Kind::OptionalId), field("source", &["src", "url"], Kind::RequiredText)] };
+
+/// [`crate::payloads::Variant`]
+static VARIANT: Schema = Schema {
+    fields: &[
+        field("id", &["_id"], Kind::Id),
+        field("sku", &[], Kind::Text),
+        field("title", &[], Kind::Text),
+        field("inventoryAmount", &["inventory_quantity", "inventoryQuantity"], Kind::Integer),
+        field("retailPrice", &[], Kind::Decimal),
+        field("retailCurrency", &[], Kind::Text),
+        field("basePrice", &[], Kind::Decimal),
+        field("baseCurrency", &[], Kind::Text),
+        field("barcode", &["upc"], Kind::OptionalId),
+        field("barcodeType", &[], Kind::Text),
+        field("options", &[], Kind::List(&VARIANT_OPTION)),
+        field("weight", &[], Kind::Float),
+        field("weightUnits", &[], Kind::Text),
+        field("attributes", &[], Kind::Attributes),
+    ],
+};
+
+/// [`crate::payloads::VariantOption`]
+static VARIANT_OPTION: Schema =
+    Schema { fields: &[field("name", &[], Kind::RequiredText), field("value", &[], Kind::RequiredText)] };
+
+/// [`crate::payloads::ProductRef`]
+static PRODUCT_REF: Schema = Schema { fields: &[field("id", &["_id", "productId"], Kind::Id)] };
+
+/// [`crate::payloads::Connection`]
+static CONNECTION: Schema = Schema {
+    fields: &[
+        field("id", &["_id"], Kind::Id),
+        field("buyer", &["retailer"], Kind::Object(&PARTY)),
+        field("seller", &["brand"], Kind::Object(&PARTY)),
+        field("status", &[], Kind::Text),
+        field("level", &[], Kind::Text),
+        field("integrationType", &["integration_type"], Kind::Text),
+        field("onboardingStatus", &["onboarding_status"], Kind::Text),
+        field("createdAt", &["created_at", "created"], Kind::Text),
+        field("updatedAt", &["updated_at", "updated"], Kind::Text),
+    ],
+};
+
+/// [`crate::payloads::Person`]
+static PERSON: Schema = Schema {
+    fields: &[field("id", &["_id"], Kind::OptionalId), field("name", &[], Kind::Text), field("email", &[], Kind::Text)],
+};
+
+/// [`crate::payloads::Proposal`]
+static PROPOSAL: Schema = Schema {
+    fields: &[
+        field("id", &["_id"], Kind::Id),
+        field("name", &[], Kind::Text),
+        field("status", &[], Kind::Text),
+        field("proposalType", &["proposal_type"], Kind::Text),
+        field("buyer", &["retailer"], Kind::Object(&PARTY)),
+        field("seller", &["brand"], Kind::Object(&PARTY)),
+        field("connectionId", &["connection"], Kind::OptionalId),
+        field("owner", &["created_by"], Kind::Object(&PERSON)),
+        field("collaborators", &[], Kind::List(&PERSON)),
+        field("itemCount", &["item_count"], Kind::Count),
+        field("itemApprovedCount", &["item_approved_count"], Kind::Count),
+        field("itemRejectedCount", &["item_rejected_count"], Kind::Count),
+        field("reason", &["return_reason"], Kind::Text),
+        field("proposedAt", &["proposed_at"], Kind::Text),
+        field("revisedAt", &["revised_at"], Kind::Text),
+        field("approvedAt", &["approved_at"], Kind::Text),
+        field("declinedAt", &["declined_at"], Kind::Text),
+        field("completedAt", &["completed_at"], Kind::Text),
+        field("createdAt", &["created_at"], Kind::Text),
+        field("updatedAt", &["updated_at"], Kind::Text),
+    ],
+};
+
+/// [`crate::payloads::ProposalProduct`]
+static PROPOSAL_PRODUCT: Schema = Schema {
+    fields: &[field("id", &["_id"], Kind::Id), field("name", &["title"], Kind::Text), field("status", &[], Kind::Text)],
+};
+
+/// [`crate::payloads::ProposalVariant`]
+static PROPOSAL_VARIANT: Schema = Schema {
+    fields: &[
+        field("id", &["_id"], Kind::Id),
+        field("name", &["title"], Kind::Text),
+        field("sku", &["brand_identifier"], Kind::Text),
+        field("status", &[], Kind::Text),
+    ],
+};
+
+/// [`crate::payloads::ProposalProductChange`]
+static PROPOSAL_PRODUCT_CHANGE: Schema = Schema {
+    fields: &[
+        field("proposal", &[], Kind::RequiredObject(&PROPOSAL)),
+        field("product", &[], Kind::Object(&PROPOSAL_PRODUCT)),
+        field("reason", &[], Kind::Text),
+    ],
+};
+
+/// [`crate::payloads::ProposalVariantChange`]
+static PROPOSAL_VARIANT_CHANGE: Schema = Schema {
+    fields: &[
+        field("proposal", &[], Kind::RequiredObject(&PROPOSAL)),
+        field("variant", &[], Kind::Object(&PROPOSAL_VARIANT)),
+        field("reason", &[], Kind::Text),
+    ],
+};
+
+/// [`crate::payloads::Rma`]
+static RMA: Schema = Schema {
+    fields: &[
+        field("id", &["_id"], Kind::Id),
+        field("orderId", &["order_id"], Kind::OptionalId),
+        field("purchaseOrderNumber", &["purchase_order_number"], Kind::Text),
+        field("rmaNumber", &["rma_number"], Kind::Text),
+        field("status", &[], Kind::Text),
+        field("createdBy", &["created_by"], Kind::Text),
+        field("lines", &["rma_lines"], Kind::List(&RMA_LINE)),
+        field("createdAt", &["rmad_at", "created_at"], Kind::Text),
+        field("approvedAt", &["approved_at"], Kind::Text),
+        field("rejectedAt", &["rejected_at"], Kind::Text),
+        field("completedAt", &["completed_at"], Kind::Text),
+    ],
+};
+
+/// [`crate::payloads::RmaLine`]
+static RMA_LINE: Schema = Schema {
+    fields: &[
+        field("id", &["_id"], Kind::Id),
+        field("variantId", &[], Kind::OptionalId),
+        field("sku", &["brand_identifier"], Kind::Text),
+        field("quantity", &[], Kind::Count),
+        field("reason", &[], Kind::Text),
+    ],
+};
+
+/// [`crate::payloads::ReturnShipment`]
+static RETURN_SHIPMENT: Schema = Schema {
+    fields: &[
+        field("id", &["_id"], Kind::Id),
+        field("status", &[], Kind::Text),
+        field("quantity", &[], Kind::Count),
+        field("carrier", &[], Kind::Text),
+        field("trackingNumber", &["return_tracking_number"], Kind::Text),
+        field("inspectionNotes", &["inspection_notes"], Kind::Text),
+    ],
+};
+
+/// [`crate::payloads::RmaReturn`]
+static RMA_RETURN: Schema = Schema {
+    fields: &[field("rma", &[], Kind::RequiredObject(&RMA)), field("return", &[], Kind::Object(&RETURN_SHIPMENT))],
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::parse_event;
+    use crate::samples::sample_event_json;
+    use crate::topics::TOPICS;
+
+    fn every_schema() -> Vec<&'static Schema> {
+        let mut found: Vec<&'static Schema> = vec![&ENVELOPE];
+        let mut next = 0;
+        for topic in TOPICS {
+            let schema = payload_schema(topic.payload);
+            if !found.iter().any(|known| core::ptr::eq(*known, schema)) {
+                found.push(schema);
+            }
+        }
+        while let Some(schema) = found.get(next).copied() {
+            for field in schema.fields {
+                if let Kind::Object(inner) | Kind::RequiredObject(inner) | Kind::List(inner) = field.kind {
+                    if !found.iter().any(|known| core::ptr::eq(*known, inner)) {
+                        found.push(inner);
+                    }
+                }
+            }
+            next += 1;
+        }
+        found
+    }
+
+    #[test]
+    fn schemas_fit_the_slots_and_spell_each_name_once() {
+        let schemas = every_schema();
+        assert_eq!(schemas.len(), 26, "a schema was added: check it is reachable and tested");
+        for schema in schemas {
+            assert!(schema.fields.len() <= MAX_FIELDS);
+            let mut spellings: Vec<&str> = Vec::new();
+            for field in schema.fields {
+                for spelling in core::iter::once(&field.name).chain(field.aliases) {
+                    assert!(!spellings.contains(spelling), "{spelling} twice in one schema");
+                    spellings.push(spelling);
+                }
+            }
+        }
+    }
+
+    /// A value of every field, nested all the way down, so the canonical output has no nulls to hide behind.
+    fn filled(schema: &Schema) -> Value {
+        let mut object = serde_json::Map::new();
+        for field in schema.fields {
+            let value = match field.kind {
+                Kind::Id | Kind::OptionalId => Value::from(format!("{}-1", field.name)),
+                Kind::Text | Kind::RequiredText => Value::from(format!("{} text", field.name)),
+                Kind::Decimal => Value::from("12.50"),
+                Kind::Count | Kind::RequiredCount => Value::from(3),
+                Kind::Integer => Value::from(-4),
+                Kind::Float => Value::from(1.25),
+                Kind::Flag => Value::from(true),
+                Kind::Texts | Kind::Ids => Value::from(vec!["a", "b"]),
+                Kind::Attributes => serde_json::json!({"b": 1, "a": [true, null]}),
+                Kind::Object(inner) | Kind::RequiredObject(inner) => filled(inner),
+                Kind::List(inner) => Value::Array(vec![filled(inner), filled(inner)]),
+            };
+            object.insert(field.name.into(), value);
+        }
+        Value::Object(object)
+    }
+
+    /// The tables and the typed structs agree on every name and its order, nested types included: the canonical
+    /// JSON of a fully filled payload reads into the structs and serializes back to the same bytes.
+    #[test]
+    fn tables_match_the_typed_structs() {
+        for topic in TOPICS {
+            let data = filled(payload_schema(topic.payload));
+            let body = serde_json::json!({"id": "evt_1", "topic": topic.name, "createdAt": "2026-11-23T00:00:00Z", "data": data}).to_string();
+            let canonical = canonical_event_json(body.as_bytes()).unwrap();
+            let event = parse_event(body.as_bytes()).unwrap();
+            assert_eq!(event.to_json(), canonical, "{}", topic.name);
+            assert!(!canonical.contains("null,") || topic.name == "variant.unavailable", "{canonical}");
+        }
+    }
+
+    #[test]
+    fn samples_read_the_same_both_ways() {
+        for topic in TOPICS {
+            let body = sample_event_json(topic.name).unwrap();
+            let canonical = canonical_event_json(body.as_bytes()).unwrap();
+            assert_eq!(parse_event(body.as_bytes()).unwrap().to_json(), canonical);
+            // Canonical JSON is a fixed point.
+            assert_eq!(canonical_event_json(canonical.as_bytes()).unwrap(), canonical);
+        }
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let mut every: String = (0u8..0x80).map(char::from).collect();
+        every.push_str("é€😀\u{2028}\u{7f}");
+        let mut out = String::new();
+        write_string(&mut out, &every);
+        assert_eq!(out, serde_json::to_string(&every).unwrap());
+    }
+
+    #[test]
+    fn errors_name_the_path() {
+        let body = br#"{"id":"e","topic":"order.created","data":{"id":"o","lines":[{"id":"l","quantity":1},{"id":"m","quantity":-1}]}}"#;
+        let error = canonical_event_json(body).unwrap_err();
+        assert_eq!(error.code(), "invalid_payload");
+        assert!(error.to_string().contains("`data.lines[1].quantity`: expected a whole number"), "{error}");
+        let twice = br#"{"id":"e","topic":"order.created","data":{"_id":"o","id":"p"}}"#;
+        assert!(canonical_event_json(twice).unwrap_err().to_string().contains("`data.id`: given twice"));
+        let missing = br#"{"id":"e","topic":"order.created","data":{"lines":null}}"#;
+        assert!(canonical_event_json(missing).unwrap_err().to_string().contains("`data.id`: missing"));
+        let no_topic = br#"{"id":"e","data":{}}"#;
+        assert!(canonical_event_json(no_topic).unwrap_err().to_string().contains("`topic`: missing"));
+    }
+
+    #[test]
+    fn syntax_errors_come_before_shape_errors() {
+        // A wrong type early and broken JSON later: the body is not JSON at all, so `invalid_json`.
+        assert_eq!(canonical_event_json(br#"{"id":1.5,"topic":"#).unwrap_err().code(), "invalid_json");
+    }
+}
