@@ -14,25 +14,21 @@
 
 use alloc::borrow::Cow;
 use alloc::format;
-use alloc::string::{String, ToString};
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::{self, Write as _};
-
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::Value;
 
 use crate::error::WebhookError;
 use crate::topics::{canonical_topic_name, find_topic, PayloadKind};
 
-/// A parsed JSON document that borrows its strings from the body where it can, and keeps object members in order
-/// and with duplicates, so the walk can report a field given twice.
+/// A parsed JSON document. Strings are borrowed from the body unless they had escapes; numbers are kept as the
+/// sender wrote them (the JSON grammar checked), so no value passes through binary floating point; object members
+/// keep their order and duplicates, so the walk can report a field given twice.
 #[derive(Debug)]
 enum Json<'a> {
     Null,
     Bool(bool),
-    Unsigned(u64),
-    Signed(i64),
-    Float(f64),
+    Number(&'a str),
     Text(Cow<'a, str>),
     Array(Vec<Json<'a>>),
     Object(Vec<(Cow<'a, str>, Json<'a>)>),
@@ -44,105 +40,428 @@ impl Json<'_> {
         match self {
             Json::Null => "null",
             Json::Bool(_) => "a boolean",
-            Json::Unsigned(_) | Json::Signed(_) => "an integer",
-            Json::Float(_) => "a fractional number",
+            Json::Number(text) if is_integer_literal(text) => "an integer",
+            Json::Number(_) => "a fractional number",
             Json::Text(_) => "a string",
             Json::Array(_) => "an array",
             Json::Object(_) => "an object",
         }
     }
+}
 
-    /// The generic JSON value, as `serde_json` would have parsed it (objects sorted by key, the last duplicate
-    /// winning): kept as received for `attributes` and for the data of unknown topics.
-    fn into_value(self) -> Value {
-        match self {
-            Json::Null => Value::Null,
-            Json::Bool(flag) => Value::Bool(flag),
-            Json::Unsigned(number) => Value::Number(number.into()),
-            Json::Signed(number) => Value::Number(number.into()),
-            Json::Float(number) => serde_json::Number::from_f64(number).map_or(Value::Null, Value::Number),
-            Json::Text(text) => Value::String(text.into_owned()),
-            Json::Array(items) => Value::Array(items.into_iter().map(Json::into_value).collect()),
-            Json::Object(members) => {
-                Value::Object(members.into_iter().map(|(key, value)| (key.into_owned(), value.into_value())).collect())
+/// How deep arrays and objects may nest: as `serde_json` allows, so every language's parser accepts the same bodies
+/// and a hostile body cannot exhaust the stack.
+const MAX_DEPTH: u32 = 128;
+
+/// The digits of the smallest decimal that rounds to infinity as a double (2^1024 − 2^970, halfway past `f64::MAX`):
+/// numbers from there up are refused as out of range, as `serde_json` refuses them.
+const DOUBLE_OVERFLOW_DIGITS: &str = "179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842914819860834936475292719074168444365510704342711559699508093042880177904174497792";
+
+/// A strict RFC 8259 parser over a UTF-8 body: what `serde_json` accepts, it accepts, and it refuses the rest with
+/// `invalid_json` and the line and column.
+struct Parser<'a> {
+    text: &'a str,
+    position: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn parse(body: &'a [u8]) -> Result<Json<'a>, WebhookError> {
+        let text = core::str::from_utf8(body).map_err(|error| WebhookError::InvalidJson {
+            message: format!("the body is not UTF-8 (invalid byte at offset {})", error.valid_up_to()),
+        })?;
+        let mut parser = Parser { text, position: 0 };
+        let document = parser.value(MAX_DEPTH)?;
+        parser.skip_whitespace();
+        if parser.position < text.len() {
+            return Err(parser.error("trailing characters"));
+        }
+        Ok(document)
+    }
+
+    fn error(&self, problem: &str) -> WebhookError {
+        let before = self.text.get(..self.position).unwrap_or(self.text);
+        let line = before.bytes().filter(|&byte| byte == b'\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |last| last.chars().count()) + 1;
+        WebhookError::InvalidJson { message: format!("{problem} at line {line} column {column}") }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.position).copied()
+    }
+
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.position += 1;
+        }
+    }
+
+    fn literal(&mut self, word: &str, value: Json<'a>) -> Result<Json<'a>, WebhookError> {
+        if self.text.get(self.position..).is_some_and(|rest| rest.starts_with(word)) {
+            self.position += word.len();
+            Ok(value)
+        } else {
+            Err(self.error("expected a value"))
+        }
+    }
+
+    fn value(&mut self, depth: u32) -> Result<Json<'a>, WebhookError> {
+        self.skip_whitespace();
+        match self.peek() {
+            Some(b'{') => self.object(depth),
+            Some(b'[') => self.array(depth),
+            Some(b'"') => self.string().map(Json::Text),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b't') => self.literal("true", Json::Bool(true)),
+            Some(b'f') => self.literal("false", Json::Bool(false)),
+            Some(b'n') => self.literal("null", Json::Null),
+            Some(_) => Err(self.error("expected a value")),
+            None => Err(self.error("EOF while parsing a value")),
+        }
+    }
+
+    fn enter(&self, depth: u32) -> Result<u32, WebhookError> {
+        match depth.saturating_sub(1) {
+            0 => Err(self.error("recursion limit exceeded")),
+            inner => Ok(inner),
+        }
+    }
+
+    /// After an element: a comma (then another element) or the closing bracket.
+    fn more(&mut self, close: u8, what: &str) -> Result<bool, WebhookError> {
+        self.skip_whitespace();
+        match self.peek() {
+            Some(b',') => {
+                self.position += 1;
+                Ok(true)
+            }
+            Some(byte) if byte == close => {
+                self.position += 1;
+                Ok(false)
+            }
+            Some(_) => Err(self.error(&format!("expected `,` or `{}`", char::from(close)))),
+            None => Err(self.error(&format!("EOF while parsing {what}"))),
+        }
+    }
+
+    fn array(&mut self, depth: u32) -> Result<Json<'a>, WebhookError> {
+        let depth = self.enter(depth)?;
+        self.position += 1;
+        let mut items = Vec::new();
+        self.skip_whitespace();
+        if self.peek() == Some(b']') {
+            self.position += 1;
+            return Ok(Json::Array(items));
+        }
+        loop {
+            items.push(self.value(depth)?);
+            if !self.more(b']', "a list")? {
+                return Ok(Json::Array(items));
             }
         }
     }
-}
 
-struct JsonVisitor;
-
-impl<'de> Visitor<'de> for JsonVisitor {
-    type Value = Json<'de>;
-
-    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str("any JSON value")
-    }
-
-    fn visit_bool<E>(self, value: bool) -> Result<Self::Value, E> {
-        Ok(Json::Bool(value))
-    }
-
-    fn visit_u64<E>(self, value: u64) -> Result<Self::Value, E> {
-        Ok(Json::Unsigned(value))
-    }
-
-    fn visit_i64<E>(self, value: i64) -> Result<Self::Value, E> {
-        Ok(Json::Signed(value))
-    }
-
-    fn visit_f64<E>(self, value: f64) -> Result<Self::Value, E> {
-        Ok(Json::Float(value))
-    }
-
-    fn visit_borrowed_str<E>(self, value: &'de str) -> Result<Self::Value, E> {
-        Ok(Json::Text(Cow::Borrowed(value)))
-    }
-
-    fn visit_str<E>(self, value: &str) -> Result<Self::Value, E> {
-        Ok(Json::Text(Cow::Owned(value.to_string())))
-    }
-
-    fn visit_string<E>(self, value: String) -> Result<Self::Value, E> {
-        Ok(Json::Text(Cow::Owned(value)))
-    }
-
-    fn visit_unit<E>(self) -> Result<Self::Value, E> {
-        Ok(Json::Null)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
+    fn object(&mut self, depth: u32) -> Result<Json<'a>, WebhookError> {
+        let depth = self.enter(depth)?;
+        self.position += 1;
+        let mut members = Vec::new();
+        self.skip_whitespace();
+        if self.peek() == Some(b'}') {
+            self.position += 1;
+            return Ok(Json::Object(members));
         }
-        Ok(Json::Array(items))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut members = Vec::with_capacity(map.size_hint().unwrap_or(0));
-        while let Some(MemberName(name)) = map.next_key()? {
-            members.push((name, map.next_value()?));
+        loop {
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b'"') => {}
+                Some(_) => return Err(self.error("key must be a string")),
+                None => return Err(self.error("EOF while parsing an object")),
+            }
+            let name = self.string()?;
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b':') => self.position += 1,
+                Some(_) => return Err(self.error("expected `:`")),
+                None => return Err(self.error("EOF while parsing an object")),
+            }
+            members.push((name, self.value(depth)?));
+            if !self.more(b'}', "an object")? {
+                return Ok(Json::Object(members));
+            }
         }
-        Ok(Json::Object(members))
+    }
+
+    /// A string after its opening quote: borrowed when it has no escapes.
+    fn string(&mut self) -> Result<Cow<'a, str>, WebhookError> {
+        self.position += 1;
+        let start = self.position;
+        let bytes = self.text.as_bytes();
+        while let Some(&byte) = bytes.get(self.position) {
+            match byte {
+                b'"' => {
+                    let text = self.text.get(start..self.position).unwrap_or_default();
+                    self.position += 1;
+                    return Ok(Cow::Borrowed(text));
+                }
+                b'\\' => break,
+                0x00..=0x1f => {
+                    return Err(self.error("control character (\\u0000-\\u001F) found while parsing a string"))
+                }
+                _ => self.position += 1,
+            }
+        }
+        let mut owned = String::from(self.text.get(start..self.position).unwrap_or_default());
+        loop {
+            let Some(&byte) = bytes.get(self.position) else {
+                return Err(self.error("EOF while parsing a string"));
+            };
+            self.position += 1;
+            match byte {
+                b'"' => return Ok(Cow::Owned(owned)),
+                b'\\' => {
+                    let escaped = self.escape()?;
+                    owned.push(escaped);
+                }
+                0x00..=0x1f => {
+                    return Err(self.error("control character (\\u0000-\\u001F) found while parsing a string"))
+                }
+                _ => {
+                    // Copy the whole UTF-8 sequence this byte starts (the body is valid UTF-8).
+                    let end = (self.position..=self.text.len())
+                        .find(|&end| self.text.is_char_boundary(end))
+                        .unwrap_or(self.text.len());
+                    owned.push_str(self.text.get(self.position - 1..end).unwrap_or_default());
+                    self.position = end;
+                }
+            }
+        }
+    }
+
+    /// An escape after its backslash; `\u` pairs of surrogates make one character, a lone surrogate is an error.
+    fn escape(&mut self) -> Result<char, WebhookError> {
+        let Some(byte) = self.peek() else {
+            return Err(self.error("EOF while parsing a string"));
+        };
+        self.position += 1;
+        Ok(match byte {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let first = self.hex4()?;
+                let code = match first {
+                    0xd800..=0xdbff => {
+                        if self.text.get(self.position..).is_some_and(|rest| rest.starts_with("\\u")) {
+                            self.position += 2;
+                        } else {
+                            return Err(self.error("lone leading surrogate in hex escape"));
+                        }
+                        let second = self.hex4()?;
+                        if !(0xdc00..=0xdfff).contains(&second) {
+                            return Err(self.error("lone leading surrogate in hex escape"));
+                        }
+                        0x10000 + ((first - 0xd800) << 10) + (second - 0xdc00)
+                    }
+                    0xdc00..=0xdfff => return Err(self.error("lone trailing surrogate in hex escape")),
+                    other => other,
+                };
+                char::from_u32(code).ok_or_else(|| self.error("invalid unicode code point"))?
+            }
+            _ => return Err(self.error("invalid escape")),
+        })
+    }
+
+    fn hex4(&mut self) -> Result<u32, WebhookError> {
+        let digits =
+            self.text.get(self.position..self.position + 4).ok_or_else(|| self.error("EOF while parsing a string"))?;
+        if !digits.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+            return Err(self.error("invalid escape"));
+        }
+        self.position += 4;
+        u32::from_str_radix(digits, 16).map_err(|_| self.error("invalid escape"))
+    }
+
+    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, and within the range of a double.
+    fn number(&mut self) -> Result<Json<'a>, WebhookError> {
+        let start = self.position;
+        let digits = |parser: &mut Self| {
+            let from = parser.position;
+            while let Some(b'0'..=b'9') = parser.peek() {
+                parser.position += 1;
+            }
+            parser.position - from
+        };
+        if self.peek() == Some(b'-') {
+            self.position += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.position += 1,
+            Some(b'1'..=b'9') => {
+                digits(self);
+            }
+            _ => return Err(self.error("invalid number")),
+        }
+        if self.peek() == Some(b'.') {
+            self.position += 1;
+            if digits(self) == 0 {
+                return Err(self.error("invalid number"));
+            }
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.position += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.position += 1;
+            }
+            if digits(self) == 0 {
+                return Err(self.error("invalid number"));
+            }
+        }
+        let text = self.text.get(start..self.position).unwrap_or_default();
+        let decimal = Decimal::of(text);
+        if decimal.overflows_double() {
+            return Err(self.error("number out of range"));
+        }
+        Ok(Json::Number(text))
     }
 }
 
-impl<'de> Deserialize<'de> for Json<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(JsonVisitor)
+/// A JSON number literal without fraction or exponent.
+fn is_integer_literal(text: &str) -> bool {
+    !text.bytes().any(|byte| matches!(byte, b'.' | b'e' | b'E'))
+}
+
+/// A number literal as significant digits and the position of the decimal point among them:
+/// `-0.0125e2` is negative, digits `125`, point at −0 (that is `1.25`).
+struct Decimal<'a> {
+    negative: bool,
+    /// The mantissa's digits without the point; leading and trailing zeros are skipped by the users.
+    integer: &'a str,
+    fraction: &'a str,
+    exponent: i64,
+}
+
+impl<'a> Decimal<'a> {
+    fn of(text: &'a str) -> Self {
+        let negative = text.starts_with('-');
+        let unsigned = text.strip_prefix('-').unwrap_or(text);
+        let (mantissa, exponent) = unsigned.split_once(['e', 'E']).unwrap_or((unsigned, "0"));
+        let (integer, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        // Saturating: an exponent of a million digits is as out of range as one of ten.
+        let exponent_negative = exponent.starts_with('-');
+        let magnitude = exponent
+            .trim_start_matches(['+', '-'])
+            .bytes()
+            .fold(0i64, |value, digit| value.saturating_mul(10).saturating_add(i64::from(digit - b'0')).min(1 << 40));
+        Decimal { negative, integer, fraction, exponent: if exponent_negative { -magnitude } else { magnitude } }
+    }
+
+    /// The significant digits (no leading or trailing zeros) and the point's position: value = 0.digits × 10^point.
+    fn significant(&self) -> (impl Iterator<Item = u8> + Clone + 'a, usize, i64) {
+        let all = self.integer.bytes().chain(self.fraction.bytes());
+        let leading = all.clone().take_while(|&digit| digit == b'0').count();
+        let total = self.integer.len() + self.fraction.len();
+        let trailing = all.clone().rev().take_while(|&digit| digit == b'0').count().min(total - leading);
+        let count = total - leading - trailing;
+        let point = self.integer.len() as i64 - leading as i64 + self.exponent;
+        (all.skip(leading).take(count), count, point)
+    }
+
+    /// Whether a double would round this to infinity.
+    fn overflows_double(&self) -> bool {
+        let (digits, count, point) = self.significant();
+        if count == 0 || point < 309 {
+            return false;
+        }
+        if point > 309 {
+            return true;
+        }
+        let limit = DOUBLE_OVERFLOW_DIGITS.bytes().chain(core::iter::repeat(b'0'));
+        for (digit, bound) in digits.chain(core::iter::repeat(b'0')).zip(limit).take(count.max(309)) {
+            if digit != bound {
+                return digit > bound;
+            }
+        }
+        true
+    }
+
+    /// Plain decimal text (`1.25e2` is `125`, `0.50` is `0.5`, `-0` is `0`), or `None` when that would be longer
+    /// than 400 characters (past the range of a double, where no price lives).
+    fn plain(&self) -> Option<String> {
+        let (digits, count, point) = self.significant();
+        if count == 0 {
+            return Some(String::from("0"));
+        }
+        // Measured in 64 bits before any conversion to usize, which is 32 bits in WebAssembly.
+        let count_64 = count as u64;
+        let length = if point <= 0 { 2 + point.unsigned_abs() + count_64 } else { count_64.max(point as u64) + 1 };
+        if length > 400 {
+            return None;
+        }
+        let length = length as usize;
+        let mut out = String::with_capacity(length + 1);
+        if self.negative {
+            out.push('-');
+        }
+        if point <= 0 {
+            out.push_str("0.");
+            out.extend(core::iter::repeat_n('0', point.unsigned_abs() as usize));
+            out.extend(digits.map(char::from));
+        } else {
+            let point = point as usize;
+            for (index, digit) in
+                digits.map(char::from).chain(core::iter::repeat('0')).take(count.max(point)).enumerate()
+            {
+                if index == point {
+                    out.push('.');
+                }
+                out.push(digit);
+            }
+        }
+        Some(out)
     }
 }
 
-/// An object member's name, borrowed from the body unless it had escapes.
-struct MemberName<'a>(Cow<'a, str>);
-
-impl<'de> Deserialize<'de> for MemberName<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        match Json::deserialize(deserializer)? {
-            Json::Text(name) => Ok(MemberName(name)),
-            // serde_json only hands strings as keys.
-            _ => Ok(MemberName(Cow::Borrowed(""))),
+/// Writes a value kept as received (`attributes`, the data of unknown topics) in canonical form: members sorted by
+/// name with the last of a repeated name kept (as a map keeps them), strings re-escaped, numbers as written.
+fn write_any(out: &mut String, value: &Json<'_>) {
+    match value {
+        Json::Null => out.push_str("null"),
+        Json::Bool(flag) => out.push_str(if *flag { "true" } else { "false" }),
+        Json::Number(text) => out.push_str(text),
+        Json::Text(text) => write_string(out, text),
+        Json::Array(items) => {
+            out.push('[');
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                write_any(out, item);
+            }
+            out.push(']');
+        }
+        Json::Object(members) => {
+            let mut sorted: Vec<&(Cow<'_, str>, Json<'_>)> = members.iter().collect();
+            // Stable, so among equal names the last stays last; a name is written only at its last occurrence.
+            sorted.sort_by(|a, b| a.0.cmp(&b.0));
+            out.push('{');
+            let mut first = true;
+            for (index, (name, member)) in sorted.iter().map(|member| (&member.0, &member.1)).enumerate() {
+                if sorted.get(index + 1).is_some_and(|next| next.0 == *name) {
+                    continue;
+                }
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                write_string(out, name);
+                out.push(':');
+                write_any(out, member);
+            }
+            out.push('}');
         }
     }
 }
@@ -267,19 +586,27 @@ fn write_string(out: &mut String, text: &str) {
     out.push('"');
 }
 
-/// A serde_json serialization that cannot fail (plain values, string keys).
-fn write_serialized<T: serde::Serialize + ?Sized>(out: &mut String, value: &T) {
-    out.push_str(&serde_json::to_string(value).unwrap_or_default());
-}
-
 /// An id's canonical text: a string as is, an integer in decimal.
 fn id_text<'j>(value: &'j Json<'_>, path: &Path<'_>) -> Result<Cow<'j, str>, WebhookError> {
     match value {
         Json::Text(text) => Ok(Cow::Borrowed(text)),
-        Json::Unsigned(number) => Ok(Cow::Owned(number.to_string())),
-        Json::Signed(number) => Ok(Cow::Owned(number.to_string())),
+        Json::Number(text) if whole::<u64>(text).is_some() || whole::<i64>(text).is_some() => Ok(whole_text(text)),
         other => Err(expected(path, "an id (a string or an integer)", other)),
     }
+}
+
+/// A whole number literal that fits `T`.
+fn whole<T: core::str::FromStr>(text: &str) -> Option<T> {
+    if is_integer_literal(text) {
+        text.parse().ok()
+    } else {
+        None
+    }
+}
+
+/// A whole number literal's canonical text: as written, except that `-0` is `0`.
+fn whole_text(text: &str) -> Cow<'_, str> {
+    Cow::Borrowed(if text == "-0" { "0" } else { text })
 }
 
 /// A decimal string: an optional minus, digits, and optionally a point and more digits.
@@ -293,14 +620,15 @@ fn is_decimal_text(text: &str) -> bool {
 fn write_value(out: &mut String, kind: Kind, value: Option<Json<'_>>, path: &Path<'_>) -> Result<(), WebhookError> {
     let value = match value {
         Some(Json::Null) | None => {
-            return match kind {
+            out.push_str(match kind {
                 Kind::Id | Kind::RequiredText | Kind::RequiredCount | Kind::RequiredObject(_) => {
-                    Err(shape_error(path, "missing (a required field)"))
+                    return Err(shape_error(path, "missing (a required field)"));
                 }
-                Kind::Texts | Kind::Ids | Kind::List(_) => Ok(out.push_str("[]")),
-                Kind::Attributes => Ok(out.push_str("{}")),
-                _ => Ok(out.push_str("null")),
-            };
+                Kind::Texts | Kind::Ids | Kind::List(_) => "[]",
+                Kind::Attributes => "{}",
+                _ => "null",
+            });
+            return Ok(());
         }
         Some(value) => value,
     };
@@ -308,22 +636,19 @@ fn write_value(out: &mut String, kind: Kind, value: Option<Json<'_>>, path: &Pat
         (Kind::Id | Kind::OptionalId, value) => write_string(out, &id_text(&value, path)?),
         (Kind::Text | Kind::RequiredText, Json::Text(text)) => write_string(out, &text),
         (Kind::Decimal, Json::Text(text)) if is_decimal_text(&text) => write_string(out, &text),
-        (Kind::Decimal, Json::Unsigned(number)) => write_string(out, &number.to_string()),
-        (Kind::Decimal, Json::Signed(number)) => write_string(out, &number.to_string()),
-        (Kind::Decimal, Json::Float(number)) => write_string(out, &number.to_string()),
-        (Kind::Count | Kind::RequiredCount, Json::Unsigned(number)) if number <= u64::from(u32::MAX) => {
-            let _ = write!(out, "{number}");
+        (Kind::Decimal, Json::Number(text)) => match Decimal::of(text).plain() {
+            Some(plain) => write_string(out, &plain),
+            None => return Err(shape_error(path, "a decimal longer than 400 characters written out")),
+        },
+        (Kind::Count | Kind::RequiredCount, Json::Number(text)) if whole::<u32>(text).is_some() => out.push_str(text),
+        (Kind::Integer, Json::Number(text)) if whole::<i64>(text).is_some() => out.push_str(&whole_text(text)),
+        // As written, marked as a double when written as a whole number (`1` is `1.0`), as a Rust f64 writes it.
+        (Kind::Float, Json::Number(text)) => {
+            out.push_str(text);
+            if is_integer_literal(text) {
+                out.push_str(".0");
+            }
         }
-        (Kind::Integer, Json::Unsigned(number)) if i64::try_from(number).is_ok() => {
-            let _ = write!(out, "{number}");
-        }
-        (Kind::Integer, Json::Signed(number)) => {
-            let _ = write!(out, "{number}");
-        }
-        // Whole numbers become doubles, as a Rust f64 field reads them.
-        (Kind::Float, Json::Unsigned(number)) => write_serialized(out, &(number as f64)),
-        (Kind::Float, Json::Signed(number)) => write_serialized(out, &(number as f64)),
-        (Kind::Float, Json::Float(number)) => write_serialized(out, &number),
         (Kind::Flag, Json::Bool(flag)) => out.push_str(if flag { "true" } else { "false" }),
         (Kind::Texts | Kind::Ids | Kind::List(_), Json::Array(items)) => {
             out.push('[');
@@ -341,7 +666,7 @@ fn write_value(out: &mut String, kind: Kind, value: Option<Json<'_>>, path: &Pat
             }
             out.push(']');
         }
-        (Kind::Attributes, value @ Json::Object(_)) => write_serialized(out, &value.into_value()),
+        (Kind::Attributes, value @ Json::Object(_)) => write_any(out, &value),
         (Kind::Object(schema) | Kind::RequiredObject(schema), value) => write_object(out, schema, value, path)?,
         (kind, value) => return Err(expected(path, kind.expectation(), &value)),
     }
@@ -460,8 +785,7 @@ static ENVELOPE: Schema = Schema {
 /// Errors: `invalid_json` when the body is not JSON (or not UTF-8); `invalid_payload`, naming the path of the
 /// offending value, when it is JSON but not an event or its `data` does not fit the topic's type.
 pub fn canonical_event_json(body: &[u8]) -> Result<String, WebhookError> {
-    let document: Json<'_> =
-        serde_json::from_slice(body).map_err(|error| WebhookError::InvalidJson { message: error.to_string() })?;
+    let document = Parser::parse(body)?;
     let [id, topic, created_at, data, ..] = slots(&ENVELOPE, document, &Path::Root)?;
     let mut out = String::with_capacity(body.len().saturating_mul(2).max(256));
     out.push_str("{\"id\":");
@@ -488,10 +812,35 @@ pub fn canonical_event_json(body: &[u8]) -> Result<String, WebhookError> {
     match find_topic(&topic).map(|info| info.payload) {
         Some(PayloadKind::VariantRefs) => write_variant_refs(&mut out, data, &data_path)?,
         Some(kind) => write_object(&mut out, payload_schema(kind), data, &data_path)?,
-        None => write_serialized(&mut out, &data.into_value()),
+        None => write_any(&mut out, &data),
     }
     out.push('}');
     Ok(out)
+}
+
+/// Whether two JSON texts hold the same values, numbers compared as the doubles they read as (and text that is not
+/// JSON equal to nothing). The canonical JSON keeps numbers as the sender wrote them, while
+/// [`crate::Event::to_json`] writes them as a double prints (`1e2` there is `100.0`); this is how the two are
+/// compared, in tests and by anyone checking the typed path against the bindings.
+pub fn same_json_values(left: &str, right: &str) -> bool {
+    fn same(left: &serde_json::Value, right: &serde_json::Value) -> bool {
+        use serde_json::Value;
+        match (left, right) {
+            (Value::Number(left), Value::Number(right)) => left.as_f64() == right.as_f64(),
+            (Value::Array(left), Value::Array(right)) => {
+                left.len() == right.len() && left.iter().zip(right).all(|(left, right)| same(left, right))
+            }
+            (Value::Object(left), Value::Object(right)) => {
+                left.len() == right.len()
+                    && left.iter().zip(right).all(|((name, left), (other, right))| name == other && same(left, right))
+            }
+            (left, right) => left == right,
+        }
+    }
+    match (serde_json::from_str(left), serde_json::from_str(right)) {
+        (Ok(left), Ok(right)) => same(&left, &right),
+        _ => false,
+    }
 }
 
 fn payload_schema(kind: PayloadKind) -> &'static Schema {
@@ -812,6 +1161,8 @@ mod tests {
     use crate::events::parse_event;
     use crate::samples::sample_event_json;
     use crate::topics::TOPICS;
+    use alloc::string::ToString;
+    use serde_json::Value;
 
     fn every_schema() -> Vec<&'static Schema> {
         let mut found: Vec<&'static Schema> = vec![&ENVELOPE];
@@ -919,6 +1270,35 @@ mod tests {
         assert!(canonical_event_json(missing).unwrap_err().to_string().contains("`data.id`: missing"));
         let no_topic = br#"{"id":"e","data":{}}"#;
         assert!(canonical_event_json(no_topic).unwrap_err().to_string().contains("`topic`: missing"));
+    }
+
+    #[test]
+    fn decimals_from_numbers_are_exact() {
+        let cases = [
+            ("0", "0"),
+            ("-0", "0"),
+            ("-0.000e5", "0"),
+            ("42", "42"),
+            ("-42", "-42"),
+            ("10.50", "10.5"),
+            ("1.25e2", "125"),
+            ("1.25E+2", "125"),
+            ("125e-2", "1.25"),
+            ("1e-3", "0.001"),
+            ("-0.0125e1", "-0.125"),
+            ("100e-2", "1"),
+            ("1.20e1", "12"),
+            ("0.000", "0"),
+            ("7e3", "7000"),
+            ("12345678901234567890.125000", "12345678901234567890.125"),
+        ];
+        for (written, plain) in cases {
+            assert_eq!(Decimal::of(written).plain().as_deref(), Some(plain), "{written}");
+        }
+        assert_eq!(Decimal::of("1e-398").plain().map(|text| text.len()), Some(400));
+        assert_eq!(Decimal::of("1e-399").plain(), None);
+        assert_eq!(Decimal::of("-1e-398").plain().map(|text| text.len()), Some(401));
+        assert_eq!(Decimal::of("1e-99999999999999999999").plain(), None);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, RateLimit, RetrySchedule};
 use dropship_webhooks::endpoint::{EndpointRequest, EndpointRules};
+use dropship_webhooks::wire::same_json_values;
 use dropship_webhooks::{
     canonical_event_json, generate_secret, parse_event, Scheme, Secret, SecretSet, Webhook, WebhookError,
     DEFAULT_TOLERANCE_SECONDS,
@@ -134,7 +135,7 @@ fn run(case: &Value) -> Result<Value, WebhookError> {
                     return Err(error);
                 }
             };
-            assert_eq!(canonical.as_deref(), Ok(event.to_json().as_str()), "{}", case["id"]);
+            assert!(same_json_values(&canonical.unwrap(), &event.to_json()), "{}", case["id"]);
             let event_json: Value = serde_json::from_str(&event.to_json()).unwrap();
             Ok(serde_json::json!({
                 "payloadKind": event.topic_info().map(|topic| topic.payload.name()),

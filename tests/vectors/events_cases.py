@@ -129,6 +129,24 @@ def events_cases(topics: list[str]) -> list[Case]:
     add(valid("event-number-nearest-double", "long decimals parse to the nearest double, exactly",
               {"utf8": body}, precise))
 
+    exact = copy.deepcopy(order)
+    exact_body = json.dumps(order, separators=(",", ":"))
+    for field, written, decimal in (("subtotal", "4.25e1", "42.5"), ("shipping", "0.0695E2", "6.95")):
+        exact_body = exact_body.replace(f'"{field}":"{order["data"][field]}"', f'"{field}":{written}', 1)
+        exact["data"][field] = decimal
+    exact_body = exact_body.replace('"basePrice":"11.50"', '"basePrice":12345678901234567890.125000', 1)
+    exact["data"]["lines"][0]["basePrice"] = "12345678901234567890.125"
+    add(valid("event-decimal-number-exact", "money written as a number becomes its exact decimal text: exponents "
+              "applied, trailing zeros dropped, no rounding through a double", {"utf8": exact_body}, exact))
+
+    kept = copy.deepcopy(product)
+    written = '{"big":18446744073709551616,"small":1e-400,"padded":1.50,"z":2,"z":3}'
+    kept_body = json.dumps(dict(product, data=dict(product["data"], attributes="ATTRIBUTES")),
+                           separators=(",", ":")).replace('"ATTRIBUTES"', written, 1)
+    kept["data"]["attributes"] = {"big": 18446744073709551616, "small": 0.0, "padded": 1.5, "z": 3}
+    add(valid("event-attributes-numbers-as-written", "custom data keeps every number as written (a big integer "
+              "stays exact) and the last of a repeated name", {"utf8": kept_body}, kept))
+
     cancelled = sample("order.cancelled")
     add(valid("event-topic-alias-canceled", "order.canceled (US spelling) is order.cancelled",
               text(dict(cancelled, topic="order.canceled")), cancelled))
