@@ -41,11 +41,11 @@ def main() -> int:
     parse = CRITERION / "parse"
     if parse.exists():
         print()
-        print("| event | serde_json::Value (generic) | parse_event | verify + parse |")
-        print("|---:|---:|---:|---:|")
+        print("| event | serde_json::Value (generic) | canonical_event_json (bindings) | parse_event (typed) | verify + parse |")
+        print("|---:|---:|---:|---:|---:|")
         for size in sorted(int(p.name) for p in (parse / "parse_event").iterdir() if p.name.isdigit()):
             cells = []
-            for case in ("serde_json_value", "parse_event", "verify_and_parse"):
+            for case in ("serde_json_value", "canonical_event_json", "parse_event", "verify_and_parse"):
                 ns = median_ns(case, size, parse)
                 cells.append(f"{show(ns)} ({size / ns * 1e9 / 2**20:.0f} MiB/s)")
             print(f"| {size // 1024} KiB | " + " | ".join(cells) + " |")

@@ -1,12 +1,13 @@
-//! Event parsing cost: `parse_event` on 1 KiB and 16 KiB order events, next to a generic `serde_json::Value` parse
-//! of the same bytes, and `Webhook::verify` (signature + parse) at 1 KiB.
+//! Event parsing cost on 1 KiB and 16 KiB order events: `canonical_event_json` (what the bindings call) and
+//! `parse_event` (the typed structs), next to a generic `serde_json::Value` parse of the same bytes, and
+//! `Webhook::verify` (signature + typed parse).
 //!
 //! `make bench-core` runs this and prints the table (scripts/bench_table.py).
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use dropship_webhooks::samples::sample_event_json;
-use dropship_webhooks::{generate_secret, parse_event, Webhook};
+use dropship_webhooks::{canonical_event_json, generate_secret, parse_event, Webhook};
 use serde_json::Value;
 use std::hint::black_box;
 
@@ -53,6 +54,9 @@ fn bench_parse(c: &mut Criterion) {
         group.throughput(Throughput::Bytes(size as u64));
         group.bench_with_input(BenchmarkId::new("serde_json_value", size), &body, |bench, body| {
             bench.iter(|| black_box(serde_json::from_slice::<Value>(black_box(body)).unwrap()))
+        });
+        group.bench_with_input(BenchmarkId::new("canonical_event_json", size), &body, |bench, body| {
+            bench.iter(|| black_box(canonical_event_json(black_box(body)).unwrap()))
         });
         group.bench_with_input(BenchmarkId::new("parse_event", size), &body, |bench, body| {
             bench.iter(|| black_box(parse_event(black_box(body)).unwrap()))
