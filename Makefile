@@ -104,8 +104,8 @@ test-python: build-python ## the Python package: every shared vector, the framew
 build-wasm: ## build the WebAssembly package (bindings-wasm/dist) and print the module's size
 	scripts/build-wasm.sh
 
-test-wasm: build-wasm ## the shared JS vector suite on the WebAssembly build in Node and in headless Chromium; a Worker on workerd, Deno, Bun
-	cd bindings-js && DROPSHIP_WEBHOOKS_MODULE=$(CURDIR)/bindings-wasm/dist/node.cjs node --test test/vectors.test.mjs
+test-wasm: build-wasm ## the shared JS vector and framework suites on the WebAssembly build in Node, the vectors in headless Chromium; a Worker on workerd, Deno, Bun
+	cd bindings-js && DROPSHIP_WEBHOOKS_MODULE=$(CURDIR)/bindings-wasm/dist/node.cjs node --test test/vectors.test.mjs test/frameworks.test.js
 	cd bindings-wasm && node --test test/
 
 nostd: ## prove the core is no_std: build it for wasm32 with only core and alloc

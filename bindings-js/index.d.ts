@@ -107,9 +107,12 @@ export class Webhook {
   sign(id: string, timestamp: Timestamp, body: RawBody): SignedHeaders
   /** Verifies a Fetch `Request` (Next.js route handlers, Hono, Workers, Deno, Bun); reads its body. */
   verifyRequest(request: Request, options?: VerifyOptions): Promise<WebhookEvent>
-  /** Express middleware: sets `req.webhook` to the event, or answers 401 / 400 / 500 with `{ error, message }`. */
+  /**
+   * Express middleware: sets `req.webhook` to the event, or answers 401 / 400 / 500 with `{ error, message }`.
+   * For Node and Bun servers (both packages); edge runtimes use `verifyRequest`.
+   */
   express(options?: ExpressOptions): (req: any, res: any, next: (error?: unknown) => void) => void
-  /** A Fastify plugin (own raw-body parser) routing POST/PUT/PATCH on its prefix to `handler`. */
+  /** A Fastify plugin (own raw-body parser) routing POST/PUT/PATCH on its prefix to `handler`. Node and Bun. */
   fastify(
     handler: (event: WebhookEvent, request: any, reply: any) => unknown,
     options?: FastifyOptions,

@@ -9,7 +9,7 @@ scripts/setup.sh wasm
 
 # Size: std is rebuilt optimized for size, and a panic (which the library never means to raise) traps at once
 # instead of carrying the formatting machinery for a message nobody would see.
-RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc /usr/bin/cargo build \
+RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Ctarget-feature=+simd128" RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc /usr/bin/cargo build \
   --quiet --locked -p dropship-webhooks-wasm --profile wasm --target wasm32-unknown-unknown \
   -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size --target-dir target/wasm
 module=target/wasm/wasm32-unknown-unknown/wasm/dropship_webhooks_wasm.wasm

@@ -5,7 +5,8 @@ const assert = require('node:assert/strict')
 const express = require('express')
 const Fastify = require('fastify')
 const { Hono } = require('hono')
-const { Webhook, generateSecret, WebhookPayloadError } = require('..')
+// DROPSHIP_WEBHOOKS_MODULE runs the same tests on another build of the API (`make test-wasm`: the WebAssembly one).
+const { Webhook, generateSecret, WebhookPayloadError } = require(process.env.DROPSHIP_WEBHOOKS_MODULE || '..')
 
 const secret = generateSecret()
 const webhook = new Webhook(secret)
