@@ -21,31 +21,80 @@ use core::fmt::{self, Write as _};
 use crate::error::WebhookError;
 use crate::topics::{canonical_topic_name, find_topic, PayloadKind};
 
-/// A parsed JSON document. Strings are borrowed from the body unless they had escapes; numbers are kept as the
-/// sender wrote them (the JSON grammar checked), so no value passes through binary floating point; object members
-/// keep their order and duplicates, so the walk can report a field given twice.
+/// One value of a parsed document. Strings are borrowed from the body unless they had escapes; numbers are kept
+/// as the sender wrote them (the JSON grammar checked), so no value passes through binary floating point.
 #[derive(Debug)]
-enum Json<'a> {
+enum Node<'a> {
     Null,
     Bool(bool),
     Number(&'a str),
     Text(Cow<'a, str>),
-    Array(Vec<Json<'a>>),
-    Object(Vec<(Cow<'a, str>, Json<'a>)>),
+    /// An array: its elements follow it, and the first node after them is at `end`.
+    Array {
+        end: usize,
+    },
+    /// An object: its members follow it, each a `Text` name then the value, and the first node after them is at
+    /// `end`. Members keep their order and duplicates, so the walk can report a field given twice.
+    Object {
+        end: usize,
+    },
 }
 
-impl Json<'_> {
+impl Node<'_> {
     /// The JSON type's name, for error messages.
     fn type_name(&self) -> &'static str {
         match self {
-            Json::Null => "null",
-            Json::Bool(_) => "a boolean",
-            Json::Number(text) if is_integer_literal(text) => "an integer",
-            Json::Number(_) => "a fractional number",
-            Json::Text(_) => "a string",
-            Json::Array(_) => "an array",
-            Json::Object(_) => "an object",
+            Node::Null => "null",
+            Node::Bool(_) => "a boolean",
+            Node::Number(text) if is_integer_literal(text) => "an integer",
+            Node::Number(_) => "a fractional number",
+            Node::Text(_) => "a string",
+            Node::Array { .. } => "an array",
+            Node::Object { .. } => "an object",
         }
+    }
+}
+
+/// A parsed document as a tape: its nodes in document order, the root first. A value is an index, so parsing
+/// allocates one vector rather than one per object, and the walk moves nothing.
+struct Document<'a> {
+    nodes: Vec<Node<'a>>,
+}
+
+impl<'a> Document<'a> {
+    fn node(&self, at: usize) -> &Node<'a> {
+        self.nodes.get(at).unwrap_or(&Node::Null)
+    }
+
+    /// The index just past the value at `at`, its contents included.
+    fn after(&self, at: usize) -> usize {
+        match self.nodes.get(at) {
+            Some(Node::Array { end } | Node::Object { end }) => *end,
+            _ => at + 1,
+        }
+    }
+
+    /// The elements of the array at `at`.
+    fn elements(&self, at: usize) -> impl Iterator<Item = usize> + '_ {
+        let end = self.after(at);
+        let mut next = at + 1;
+        core::iter::from_fn(move || {
+            let element = next;
+            next = self.after(element);
+            (element < end).then_some(element)
+        })
+    }
+
+    /// The members of the object at `at`: each name and the index of its value.
+    fn members(&self, at: usize) -> impl Iterator<Item = (&str, usize)> + '_ {
+        let end = self.after(at);
+        let mut next = at + 1;
+        core::iter::from_fn(move || {
+            let (name, value) = (next, next + 1);
+            next = self.after(value);
+            let Node::Text(name) = self.node(name) else { return None };
+            (value < end).then_some((name.as_ref(), value))
+        })
     }
 }
 
@@ -62,20 +111,22 @@ const DOUBLE_OVERFLOW_DIGITS: &str = "179769313486231580793728971405303415079934
 struct Parser<'a> {
     text: &'a str,
     position: usize,
+    nodes: Vec<Node<'a>>,
 }
 
 impl<'a> Parser<'a> {
-    fn parse(body: &'a [u8]) -> Result<Json<'a>, WebhookError> {
+    fn parse(body: &'a [u8]) -> Result<Document<'a>, WebhookError> {
         let text = core::str::from_utf8(body).map_err(|error| WebhookError::InvalidJson {
             message: format!("the body is not UTF-8 (invalid byte at offset {})", error.valid_up_to()),
         })?;
-        let mut parser = Parser { text, position: 0 };
-        let document = parser.value(MAX_DEPTH)?;
+        // About one node per eight bytes of a typical event, so the tape rarely grows.
+        let mut parser = Parser { text, position: 0, nodes: Vec::with_capacity(body.len() / 8 + 4) };
+        parser.value(MAX_DEPTH)?;
         parser.skip_whitespace();
         if parser.position < text.len() {
             return Err(parser.error("trailing characters"));
         }
-        Ok(document)
+        Ok(Document { nodes: parser.nodes })
     }
 
     fn error(&self, problem: &str) -> WebhookError {
@@ -95,25 +146,31 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn literal(&mut self, word: &str, value: Json<'a>) -> Result<Json<'a>, WebhookError> {
+    fn literal(&mut self, word: &str, value: Node<'a>) -> Result<(), WebhookError> {
         if self.text.get(self.position..).is_some_and(|rest| rest.starts_with(word)) {
             self.position += word.len();
-            Ok(value)
+            self.nodes.push(value);
+            Ok(())
         } else {
             Err(self.error("expected a value"))
         }
     }
 
-    fn value(&mut self, depth: u32) -> Result<Json<'a>, WebhookError> {
+    /// Parses one value onto the tape.
+    fn value(&mut self, depth: u32) -> Result<(), WebhookError> {
         self.skip_whitespace();
         match self.peek() {
             Some(b'{') => self.object(depth),
             Some(b'[') => self.array(depth),
-            Some(b'"') => self.string().map(Json::Text),
+            Some(b'"') => {
+                let text = self.string()?;
+                self.nodes.push(Node::Text(text));
+                Ok(())
+            }
             Some(b'-' | b'0'..=b'9') => self.number(),
-            Some(b't') => self.literal("true", Json::Bool(true)),
-            Some(b'f') => self.literal("false", Json::Bool(false)),
-            Some(b'n') => self.literal("null", Json::Null),
+            Some(b't') => self.literal("true", Node::Bool(true)),
+            Some(b'f') => self.literal("false", Node::Bool(false)),
+            Some(b'n') => self.literal("null", Node::Null),
             Some(_) => Err(self.error("expected a value")),
             None => Err(self.error("EOF while parsing a value")),
         }
@@ -143,31 +200,44 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn array(&mut self, depth: u32) -> Result<Json<'a>, WebhookError> {
+    /// Opens a container: its node goes on the tape now, and [`Parser::close`] records where it ends.
+    fn open(&mut self, depth: u32, node: Node<'a>) -> Result<(usize, u32), WebhookError> {
         let depth = self.enter(depth)?;
         self.position += 1;
-        let mut items = Vec::new();
+        self.nodes.push(node);
         self.skip_whitespace();
-        if self.peek() == Some(b']') {
-            self.position += 1;
-            return Ok(Json::Array(items));
-        }
-        loop {
-            items.push(self.value(depth)?);
-            if !self.more(b']', "a list")? {
-                return Ok(Json::Array(items));
-            }
+        Ok((self.nodes.len() - 1, depth))
+    }
+
+    fn close(&mut self, at: usize) {
+        let end = self.nodes.len();
+        if let Some(Node::Array { end: slot } | Node::Object { end: slot }) = self.nodes.get_mut(at) {
+            *slot = end;
         }
     }
 
-    fn object(&mut self, depth: u32) -> Result<Json<'a>, WebhookError> {
-        let depth = self.enter(depth)?;
-        self.position += 1;
-        let mut members = Vec::new();
-        self.skip_whitespace();
+    fn array(&mut self, depth: u32) -> Result<(), WebhookError> {
+        let (at, depth) = self.open(depth, Node::Array { end: 0 })?;
+        if self.peek() == Some(b']') {
+            self.position += 1;
+        } else {
+            loop {
+                self.value(depth)?;
+                if !self.more(b']', "a list")? {
+                    break;
+                }
+            }
+        }
+        self.close(at);
+        Ok(())
+    }
+
+    fn object(&mut self, depth: u32) -> Result<(), WebhookError> {
+        let (at, depth) = self.open(depth, Node::Object { end: 0 })?;
         if self.peek() == Some(b'}') {
             self.position += 1;
-            return Ok(Json::Object(members));
+            self.close(at);
+            return Ok(());
         }
         loop {
             self.skip_whitespace();
@@ -177,15 +247,17 @@ impl<'a> Parser<'a> {
                 None => return Err(self.error("EOF while parsing an object")),
             }
             let name = self.string()?;
+            self.nodes.push(Node::Text(name));
             self.skip_whitespace();
             match self.peek() {
                 Some(b':') => self.position += 1,
                 Some(_) => return Err(self.error("expected `:`")),
                 None => return Err(self.error("EOF while parsing an object")),
             }
-            members.push((name, self.value(depth)?));
+            self.value(depth)?;
             if !self.more(b'}', "an object")? {
-                return Ok(Json::Object(members));
+                self.close(at);
+                return Ok(());
             }
         }
     }
@@ -286,7 +358,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, and within the range of a double.
-    fn number(&mut self) -> Result<Json<'a>, WebhookError> {
+    fn number(&mut self) -> Result<(), WebhookError> {
         let start = self.position;
         let digits = |parser: &mut Self| {
             let from = parser.position;
@@ -325,7 +397,8 @@ impl<'a> Parser<'a> {
         if decimal.overflows_double() {
             return Err(self.error("number out of range"));
         }
-        Ok(Json::Number(text))
+        self.nodes.push(Node::Number(text));
+        Ok(())
     }
 }
 
@@ -427,30 +500,30 @@ impl<'a> Decimal<'a> {
 
 /// Writes a value kept as received (`attributes`, the data of unknown topics) in canonical form: members sorted by
 /// name with the last of a repeated name kept (as a map keeps them), strings re-escaped, numbers as written.
-fn write_any(out: &mut String, value: &Json<'_>) {
-    match value {
-        Json::Null => out.push_str("null"),
-        Json::Bool(flag) => out.push_str(if *flag { "true" } else { "false" }),
-        Json::Number(text) => out.push_str(text),
-        Json::Text(text) => write_string(out, text),
-        Json::Array(items) => {
+fn write_any(out: &mut String, document: &Document<'_>, at: usize) {
+    match document.node(at) {
+        Node::Null => out.push_str("null"),
+        Node::Bool(flag) => out.push_str(if *flag { "true" } else { "false" }),
+        Node::Number(text) => out.push_str(text),
+        Node::Text(text) => write_string(out, text),
+        Node::Array { .. } => {
             out.push('[');
-            for (index, item) in items.iter().enumerate() {
+            for (index, element) in document.elements(at).enumerate() {
                 if index > 0 {
                     out.push(',');
                 }
-                write_any(out, item);
+                write_any(out, document, element);
             }
             out.push(']');
         }
-        Json::Object(members) => {
-            let mut sorted: Vec<&(Cow<'_, str>, Json<'_>)> = members.iter().collect();
+        Node::Object { .. } => {
+            let mut sorted: Vec<(&str, usize)> = document.members(at).collect();
             // Stable, so among equal names the last stays last; a name is written only at its last occurrence.
-            sorted.sort_by(|a, b| a.0.cmp(&b.0));
+            sorted.sort_by(|a, b| a.0.cmp(b.0));
             out.push('{');
             let mut first = true;
-            for (index, (name, member)) in sorted.iter().map(|member| (&member.0, &member.1)).enumerate() {
-                if sorted.get(index + 1).is_some_and(|next| next.0 == *name) {
+            for (index, &(name, value)) in sorted.iter().enumerate() {
+                if sorted.get(index + 1).is_some_and(|next| next.0 == name) {
                     continue;
                 }
                 if !first {
@@ -459,7 +532,7 @@ fn write_any(out: &mut String, value: &Json<'_>) {
                 first = false;
                 write_string(out, name);
                 out.push(':');
-                write_any(out, member);
+                write_any(out, document, value);
             }
             out.push('}');
         }
@@ -553,7 +626,7 @@ fn shape_error(path: &Path<'_>, problem: &str) -> WebhookError {
     WebhookError::InvalidPayload { message: format!("`{path}`: {problem}") }
 }
 
-fn expected(path: &Path<'_>, what: &str, found: &Json<'_>) -> WebhookError {
+fn expected(path: &Path<'_>, what: &str, found: &Node<'_>) -> WebhookError {
     shape_error(path, &format!("expected {what}, found {}", found.type_name()))
 }
 
@@ -587,10 +660,10 @@ fn write_string(out: &mut String, text: &str) {
 }
 
 /// An id's canonical text: a string as is, an integer in decimal.
-fn id_text<'j>(value: &'j Json<'_>, path: &Path<'_>) -> Result<Cow<'j, str>, WebhookError> {
+fn id_text<'j>(value: &'j Node<'_>, path: &Path<'_>) -> Result<Cow<'j, str>, WebhookError> {
     match value {
-        Json::Text(text) => Ok(Cow::Borrowed(text)),
-        Json::Number(text) if whole::<u64>(text).is_some() || whole::<i64>(text).is_some() => Ok(whole_text(text)),
+        Node::Text(text) => Ok(Cow::Borrowed(text)),
+        Node::Number(text) if whole::<u64>(text).is_some() || whole::<i64>(text).is_some() => Ok(whole_text(text)),
         other => Err(expected(path, "an id (a string or an integer)", other)),
     }
 }
@@ -617,9 +690,17 @@ fn is_decimal_text(text: &str) -> bool {
     numeric(whole) && numeric(fraction)
 }
 
-fn write_value(out: &mut String, kind: Kind, value: Option<Json<'_>>, path: &Path<'_>) -> Result<(), WebhookError> {
-    let value = match value {
-        Some(Json::Null) | None => {
+/// Writes the value of one field (`None` when absent) as its kind says, or says why it cannot.
+fn write_value(
+    out: &mut String,
+    document: &Document<'_>,
+    kind: Kind,
+    value: Option<usize>,
+    path: &Path<'_>,
+) -> Result<(), WebhookError> {
+    let at = match value {
+        Some(at) if !matches!(document.node(at), Node::Null) => at,
+        _ => {
             out.push_str(match kind {
                 Kind::Id | Kind::RequiredText | Kind::RequiredCount | Kind::RequiredObject(_) => {
                     return Err(shape_error(path, "missing (a required field)"));
@@ -630,45 +711,44 @@ fn write_value(out: &mut String, kind: Kind, value: Option<Json<'_>>, path: &Pat
             });
             return Ok(());
         }
-        Some(value) => value,
     };
-    match (kind, value) {
-        (Kind::Id | Kind::OptionalId, value) => write_string(out, &id_text(&value, path)?),
-        (Kind::Text | Kind::RequiredText, Json::Text(text)) => write_string(out, &text),
-        (Kind::Decimal, Json::Text(text)) if is_decimal_text(&text) => write_string(out, &text),
-        (Kind::Decimal, Json::Number(text)) => match Decimal::of(text).plain() {
+    match (kind, document.node(at)) {
+        (Kind::Id | Kind::OptionalId, value) => write_string(out, &id_text(value, path)?),
+        (Kind::Text | Kind::RequiredText, Node::Text(text)) => write_string(out, text),
+        (Kind::Decimal, Node::Text(text)) if is_decimal_text(text) => write_string(out, text),
+        (Kind::Decimal, Node::Number(text)) => match Decimal::of(text).plain() {
             Some(plain) => write_string(out, &plain),
             None => return Err(shape_error(path, "a decimal longer than 400 characters written out")),
         },
-        (Kind::Count | Kind::RequiredCount, Json::Number(text)) if whole::<u32>(text).is_some() => out.push_str(text),
-        (Kind::Integer, Json::Number(text)) if whole::<i64>(text).is_some() => out.push_str(&whole_text(text)),
+        (Kind::Count | Kind::RequiredCount, Node::Number(text)) if whole::<u32>(text).is_some() => out.push_str(text),
+        (Kind::Integer, Node::Number(text)) if whole::<i64>(text).is_some() => out.push_str(&whole_text(text)),
         // As written, marked as a double when written as a whole number (`1` is `1.0`), as a Rust f64 writes it.
-        (Kind::Float, Json::Number(text)) => {
+        (Kind::Float, Node::Number(text)) => {
             out.push_str(text);
             if is_integer_literal(text) {
                 out.push_str(".0");
             }
         }
-        (Kind::Flag, Json::Bool(flag)) => out.push_str(if flag { "true" } else { "false" }),
-        (Kind::Texts | Kind::Ids | Kind::List(_), Json::Array(items)) => {
+        (Kind::Flag, Node::Bool(flag)) => out.push_str(if *flag { "true" } else { "false" }),
+        (Kind::Texts | Kind::Ids | Kind::List(_), Node::Array { .. }) => {
             out.push('[');
-            for (index, item) in items.into_iter().enumerate() {
+            for (index, element) in document.elements(at).enumerate() {
                 if index > 0 {
                     out.push(',');
                 }
                 let path = Path::Index(path, index);
-                match (kind, item) {
-                    (Kind::Texts, Json::Text(text)) => write_string(out, &text),
-                    (Kind::Ids, item) => write_string(out, &id_text(&item, &path)?),
-                    (Kind::List(schema), item) => write_object(out, schema, item, &path)?,
-                    (_, item) => return Err(expected(&path, "a string", &item)),
+                match (kind, document.node(element)) {
+                    (Kind::Texts, Node::Text(text)) => write_string(out, text),
+                    (Kind::Ids, item) => write_string(out, &id_text(item, &path)?),
+                    (Kind::List(schema), _) => write_object(out, document, schema, element, &path)?,
+                    (_, item) => return Err(expected(&path, "a string", item)),
                 }
             }
             out.push(']');
         }
-        (Kind::Attributes, value @ Json::Object(_)) => write_any(out, &value),
-        (Kind::Object(schema) | Kind::RequiredObject(schema), value) => write_object(out, schema, value, path)?,
-        (kind, value) => return Err(expected(path, kind.expectation(), &value)),
+        (Kind::Attributes, Node::Object { .. }) => write_any(out, document, at),
+        (Kind::Object(schema) | Kind::RequiredObject(schema), _) => write_object(out, document, schema, at, path)?,
+        (kind, value) => return Err(expected(path, kind.expectation(), value)),
     }
     Ok(())
 }
@@ -690,38 +770,47 @@ impl Kind {
     }
 }
 
-/// Sorts an object's members into the schema's slots: unknown members are dropped, a field given twice is an error.
-fn slots<'a>(
+/// Sorts an object's members into the schema's slots (the index of each field's value): unknown members are
+/// dropped, a field given twice is an error.
+fn slots(
+    document: &Document<'_>,
     schema: &Schema,
-    value: Json<'a>,
+    at: usize,
     path: &Path<'_>,
-) -> Result<[Option<Json<'a>>; MAX_FIELDS], WebhookError> {
-    let Json::Object(members) = value else {
-        return Err(expected(path, "an object", &value));
-    };
-    let mut slots: [Option<Json<'a>>; MAX_FIELDS] = Default::default();
-    for (name, member) in members {
-        let Some(index) = schema.position(&name) else { continue };
+) -> Result<[Option<usize>; MAX_FIELDS], WebhookError> {
+    let found = document.node(at);
+    if !matches!(found, Node::Object { .. }) {
+        return Err(expected(path, "an object", found));
+    }
+    let mut slots = [None; MAX_FIELDS];
+    for (name, value) in document.members(at) {
+        let Some(index) = schema.position(name) else { continue };
         let Some(slot) = slots.get_mut(index) else { continue };
         if slot.is_some() {
             let field = schema.fields.get(index).map_or("", |field| field.name);
             return Err(shape_error(&Path::Member(path, field), "given twice (under this name or another spelling)"));
         }
-        *slot = Some(member);
+        *slot = Some(value);
     }
     Ok(slots)
 }
 
-fn write_object(out: &mut String, schema: &Schema, value: Json<'_>, path: &Path<'_>) -> Result<(), WebhookError> {
-    let mut slots = slots(schema, value, path)?;
+fn write_object(
+    out: &mut String,
+    document: &Document<'_>,
+    schema: &Schema,
+    at: usize,
+    path: &Path<'_>,
+) -> Result<(), WebhookError> {
+    let slots = slots(document, schema, at, path)?;
     out.push('{');
-    for (index, (field, slot)) in schema.fields.iter().zip(slots.iter_mut()).enumerate() {
+    for (index, (field, slot)) in schema.fields.iter().zip(slots).enumerate() {
         if index > 0 {
             out.push(',');
         }
         write_string(out, field.name);
         out.push(':');
-        write_value(out, field.kind, slot.take(), &Path::Member(path, field.name))?;
+        write_value(out, document, field.kind, slot, &Path::Member(path, field.name))?;
     }
     out.push('}');
     Ok(())
@@ -729,26 +818,28 @@ fn write_object(out: &mut String, schema: &Schema, value: Json<'_>, path: &Path<
 
 /// `variant.unavailable` names one variant (`id`), several (`variantIds`), or both; the canonical form lists them
 /// all in `variantIds`, the single one first, and needs at least one.
-fn write_variant_refs(out: &mut String, value: Json<'_>, path: &Path<'_>) -> Result<(), WebhookError> {
-    let [single, listed, product_id, ..] = slots(&VARIANT_REFS_WIRE, value, path)?;
+fn write_variant_refs(
+    out: &mut String,
+    document: &Document<'_>,
+    at: usize,
+    path: &Path<'_>,
+) -> Result<(), WebhookError> {
+    let [single, listed, product_id, ..] = slots(document, &VARIANT_REFS_WIRE, at, path)?;
+    let present = |slot: Option<usize>| slot.filter(|&at| !matches!(document.node(at), Node::Null));
     let mut ids: Vec<String> = Vec::new();
     let listed_path = Path::Member(path, "variantIds");
-    match listed {
-        None | Some(Json::Null) => {}
-        Some(Json::Array(items)) => {
-            for (index, item) in items.iter().enumerate() {
-                ids.push(id_text(item, &Path::Index(&listed_path, index))?.into_owned());
-            }
+    if let Some(listed) = present(listed) {
+        if !matches!(document.node(listed), Node::Array { .. }) {
+            return Err(expected(&listed_path, "an array", document.node(listed)));
         }
-        Some(other) => return Err(expected(&listed_path, "an array", &other)),
+        for (index, element) in document.elements(listed).enumerate() {
+            ids.push(id_text(document.node(element), &Path::Index(&listed_path, index))?.into_owned());
+        }
     }
-    match single {
-        None | Some(Json::Null) => {}
-        Some(value) => {
-            let id = id_text(&value, &Path::Member(path, "id"))?.into_owned();
-            if !ids.contains(&id) {
-                ids.insert(0, id);
-            }
+    if let Some(single) = present(single) {
+        let id = id_text(document.node(single), &Path::Member(path, "id"))?.into_owned();
+        if !ids.contains(&id) {
+            ids.insert(0, id);
         }
     }
     if ids.is_empty() {
@@ -762,7 +853,7 @@ fn write_variant_refs(out: &mut String, value: Json<'_>, path: &Path<'_>) -> Res
         write_string(out, id);
     }
     out.push_str("],\"productId\":");
-    write_value(out, Kind::OptionalId, product_id, &Path::Member(path, "productId"))?;
+    write_value(out, document, Kind::OptionalId, product_id, &Path::Member(path, "productId"))?;
     out.push('}');
     Ok(())
 }
@@ -786,33 +877,33 @@ static ENVELOPE: Schema = Schema {
 /// offending value, when it is JSON but not an event or its `data` does not fit the topic's type.
 pub fn canonical_event_json(body: &[u8]) -> Result<String, WebhookError> {
     let document = Parser::parse(body)?;
-    let [id, topic, created_at, data, ..] = slots(&ENVELOPE, document, &Path::Root)?;
+    let [id, topic, created_at, data, ..] = slots(&document, &ENVELOPE, 0, &Path::Root)?;
     let mut out = String::with_capacity(body.len().saturating_mul(2).max(256));
     out.push_str("{\"id\":");
-    write_value(&mut out, Kind::Id, id, &Path::Member(&Path::Root, "id"))?;
-    let topic = match topic {
-        Some(Json::Text(topic)) => canonical_topic_name(&topic).into_owned(),
+    write_value(&mut out, &document, Kind::Id, id, &Path::Member(&Path::Root, "id"))?;
+    let topic = match topic.map(|at| document.node(at)) {
+        Some(Node::Text(topic)) => canonical_topic_name(topic).into_owned(),
         other => {
             let path = Path::Member(&Path::Root, "topic");
             return Err(match other {
-                None | Some(Json::Null) => shape_error(&path, "missing (a required field)"),
-                Some(other) => expected(&path, "a string", &other),
+                None | Some(Node::Null) => shape_error(&path, "missing (a required field)"),
+                Some(other) => expected(&path, "a string", other),
             });
         }
     };
     out.push_str(",\"topic\":");
     write_string(&mut out, &topic);
     out.push_str(",\"createdAt\":");
-    write_value(&mut out, Kind::Text, created_at, &Path::Member(&Path::Root, "createdAt"))?;
+    write_value(&mut out, &document, Kind::Text, created_at, &Path::Member(&Path::Root, "createdAt"))?;
     out.push_str(",\"data\":");
     let data_path = Path::Member(&Path::Root, "data");
     let Some(data) = data else {
         return Err(shape_error(&data_path, "missing (a required field)"));
     };
     match find_topic(&topic).map(|info| info.payload) {
-        Some(PayloadKind::VariantRefs) => write_variant_refs(&mut out, data, &data_path)?,
-        Some(kind) => write_object(&mut out, payload_schema(kind), data, &data_path)?,
-        None => write_any(&mut out, &data),
+        Some(PayloadKind::VariantRefs) => write_variant_refs(&mut out, &document, data, &data_path)?,
+        Some(kind) => write_object(&mut out, &document, payload_schema(kind), data, &data_path)?,
+        None => write_any(&mut out, &document, data),
     }
     out.push('}');
     Ok(out)
