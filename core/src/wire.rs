@@ -477,7 +477,7 @@ impl<'a> Decimal<'a> {
         let length = length as usize;
         let mut out = String::with_capacity(length + 1);
         if self.negative {
-            out.push('-');
+            out.push_str("-");
         }
         if point <= 0 {
             out.push_str("0.");
@@ -489,7 +489,7 @@ impl<'a> Decimal<'a> {
                 digits.map(char::from).chain(core::iter::repeat('0')).take(count.max(point)).enumerate()
             {
                 if index == point {
-                    out.push('.');
+                    out.push_str(".");
                 }
                 out.push(digit);
             }
@@ -507,34 +507,34 @@ fn write_any(out: &mut String, document: &Document<'_>, at: usize) {
         Node::Number(text) => out.push_str(text),
         Node::Text(text) => write_string(out, text),
         Node::Array { .. } => {
-            out.push('[');
+            out.push_str("[");
             for (index, element) in document.elements(at).enumerate() {
                 if index > 0 {
-                    out.push(',');
+                    out.push_str(",");
                 }
                 write_any(out, document, element);
             }
-            out.push(']');
+            out.push_str("]");
         }
         Node::Object { .. } => {
             let mut sorted: Vec<(&str, usize)> = document.members(at).collect();
             // Stable, so among equal names the last stays last; a name is written only at its last occurrence.
             sorted.sort_by(|a, b| a.0.cmp(b.0));
-            out.push('{');
+            out.push_str("{");
             let mut first = true;
             for (index, &(name, value)) in sorted.iter().enumerate() {
                 if sorted.get(index + 1).is_some_and(|next| next.0 == name) {
                     continue;
                 }
                 if !first {
-                    out.push(',');
+                    out.push_str(",");
                 }
                 first = false;
                 write_string(out, name);
-                out.push(':');
+                out.push_str(":");
                 write_any(out, document, value);
             }
-            out.push('}');
+            out.push_str("}");
         }
     }
 }
@@ -633,30 +633,36 @@ fn expected(path: &Path<'_>, what: &str, found: &Node<'_>) -> WebhookError {
 /// Writes `text` as a JSON string, escaped exactly as `serde_json` does (so both canonical paths agree byte for
 /// byte): quote, backslash and control characters only, `\u00XX` in lowercase hex for those without a short form.
 fn write_string(out: &mut String, text: &str) {
-    out.push('"');
+    let needs_escape = |byte: u8| byte < 0x20 || byte == b'"' || byte == b'\\';
+    out.push_str("\"");
+    // Most strings need no escape: one copy, no per-byte work.
+    let Some(first) = text.bytes().position(needs_escape) else {
+        out.push_str(text);
+        out.push_str("\"");
+        return;
+    };
     let mut start = 0;
-    for (index, byte) in text.bytes().enumerate() {
-        let short = match byte {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            0x00..=0x1f => "",
-            _ => continue,
-        };
+    for (index, byte) in text.bytes().enumerate().skip(first) {
+        if !needs_escape(byte) {
+            continue;
+        }
         out.push_str(text.get(start..index).unwrap_or_default());
-        if short.is_empty() {
-            let _ = write!(out, "\\u{byte:04x}");
-        } else {
-            out.push_str(short);
+        match byte {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            _ => {
+                let _ = write!(out, "\\u{byte:04x}");
+            }
         }
         start = index + 1;
     }
     out.push_str(text.get(start..).unwrap_or_default());
-    out.push('"');
+    out.push_str("\"");
 }
 
 /// An id's canonical text: a string as is, an integer in decimal.
@@ -731,10 +737,10 @@ fn write_value(
         }
         (Kind::Flag, Node::Bool(flag)) => out.push_str(if *flag { "true" } else { "false" }),
         (Kind::Texts | Kind::Ids | Kind::List(_), Node::Array { .. }) => {
-            out.push('[');
+            out.push_str("[");
             for (index, element) in document.elements(at).enumerate() {
                 if index > 0 {
-                    out.push(',');
+                    out.push_str(",");
                 }
                 let path = Path::Index(path, index);
                 match (kind, document.node(element)) {
@@ -744,7 +750,7 @@ fn write_value(
                     (_, item) => return Err(expected(&path, "a string", item)),
                 }
             }
-            out.push(']');
+            out.push_str("]");
         }
         (Kind::Attributes, Node::Object { .. }) => write_any(out, document, at),
         (Kind::Object(schema) | Kind::RequiredObject(schema), _) => write_object(out, document, schema, at, path)?,
@@ -803,16 +809,16 @@ fn write_object(
     path: &Path<'_>,
 ) -> Result<(), WebhookError> {
     let slots = slots(document, schema, at, path)?;
-    out.push('{');
+    out.push_str("{");
     for (index, (field, slot)) in schema.fields.iter().zip(slots).enumerate() {
         if index > 0 {
-            out.push(',');
+            out.push_str(",");
         }
         write_string(out, field.name);
-        out.push(':');
+        out.push_str(":");
         write_value(out, document, field.kind, slot, &Path::Member(path, field.name))?;
     }
-    out.push('}');
+    out.push_str("}");
     Ok(())
 }
 
@@ -848,13 +854,13 @@ fn write_variant_refs(
     out.push_str("{\"variantIds\":[");
     for (index, id) in ids.iter().enumerate() {
         if index > 0 {
-            out.push(',');
+            out.push_str(",");
         }
         write_string(out, id);
     }
     out.push_str("],\"productId\":");
     write_value(out, document, Kind::OptionalId, product_id, &Path::Member(path, "productId"))?;
-    out.push('}');
+    out.push_str("}");
     Ok(())
 }
 
@@ -905,7 +911,7 @@ pub fn canonical_event_json(body: &[u8]) -> Result<String, WebhookError> {
         Some(kind) => write_object(&mut out, &document, payload_schema(kind), data, &data_path)?,
         None => write_any(&mut out, &document, data),
     }
-    out.push('}');
+    out.push_str("}");
     Ok(out)
 }
 
