@@ -115,7 +115,7 @@ nostd: ## prove the core is no_std: build it for wasm32 with only core and alloc
 	@echo "nostd: dropship-webhooks builds for wasm32-unknown-unknown with core+alloc only"
 
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := signature_headers verify parse_event endpoint_url
+FUZZ_TARGETS := signature_headers verify parse_event endpoint_url json_grammar
 fuzz: ## run every cargo-fuzz target for FUZZ_SECONDS (default 60) each, on rustup's nightly toolchain
 	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
 	@mkdir -p fuzz/corpus/parse_event && cp core/samples/*.json fuzz/corpus/parse_event/
