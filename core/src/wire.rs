@@ -477,7 +477,7 @@ impl<'a> Decimal<'a> {
         let length = length as usize;
         let mut out = String::with_capacity(length + 1);
         if self.negative {
-            out.push_str("-");
+            out.push('-');
         }
         if point <= 0 {
             out.push_str("0.");
@@ -489,7 +489,7 @@ impl<'a> Decimal<'a> {
                 digits.map(char::from).chain(core::iter::repeat('0')).take(count.max(point)).enumerate()
             {
                 if index == point {
-                    out.push_str(".");
+                    out.push('.');
                 }
                 out.push(digit);
             }
@@ -507,34 +507,34 @@ fn write_any(out: &mut String, document: &Document<'_>, at: usize) {
         Node::Number(text) => out.push_str(text),
         Node::Text(text) => write_string(out, text),
         Node::Array { .. } => {
-            out.push_str("[");
+            out.push('[');
             for (index, element) in document.elements(at).enumerate() {
                 if index > 0 {
-                    out.push_str(",");
+                    out.push(',');
                 }
                 write_any(out, document, element);
             }
-            out.push_str("]");
+            out.push(']');
         }
         Node::Object { .. } => {
             let mut sorted: Vec<(&str, usize)> = document.members(at).collect();
             // Stable, so among equal names the last stays last; a name is written only at its last occurrence.
             sorted.sort_by(|a, b| a.0.cmp(b.0));
-            out.push_str("{");
+            out.push('{');
             let mut first = true;
             for (index, &(name, value)) in sorted.iter().enumerate() {
                 if sorted.get(index + 1).is_some_and(|next| next.0 == name) {
                     continue;
                 }
                 if !first {
-                    out.push_str(",");
+                    out.push(',');
                 }
                 first = false;
                 write_string(out, name);
-                out.push_str(":");
+                out.push(':');
                 write_any(out, document, value);
             }
-            out.push_str("}");
+            out.push('}');
         }
     }
 }
@@ -634,11 +634,11 @@ fn expected(path: &Path<'_>, what: &str, found: &Node<'_>) -> WebhookError {
 /// byte): quote, backslash and control characters only, `\u00XX` in lowercase hex for those without a short form.
 fn write_string(out: &mut String, text: &str) {
     let needs_escape = |byte: u8| byte < 0x20 || byte == b'"' || byte == b'\\';
-    out.push_str("\"");
+    out.push('"');
     // Most strings need no escape: one copy, no per-byte work.
     let Some(first) = text.bytes().position(needs_escape) else {
         out.push_str(text);
-        out.push_str("\"");
+        out.push('"');
         return;
     };
     let mut start = 0;
@@ -662,7 +662,7 @@ fn write_string(out: &mut String, text: &str) {
         start = index + 1;
     }
     out.push_str(text.get(start..).unwrap_or_default());
-    out.push_str("\"");
+    out.push('"');
 }
 
 /// An id's canonical text: a string as is, an integer in decimal.
@@ -737,10 +737,10 @@ fn write_value(
         }
         (Kind::Flag, Node::Bool(flag)) => out.push_str(if *flag { "true" } else { "false" }),
         (Kind::Texts | Kind::Ids | Kind::List(_), Node::Array { .. }) => {
-            out.push_str("[");
+            out.push('[');
             for (index, element) in document.elements(at).enumerate() {
                 if index > 0 {
-                    out.push_str(",");
+                    out.push(',');
                 }
                 let path = Path::Index(path, index);
                 match (kind, document.node(element)) {
@@ -750,7 +750,7 @@ fn write_value(
                     (_, item) => return Err(expected(&path, "a string", item)),
                 }
             }
-            out.push_str("]");
+            out.push(']');
         }
         (Kind::Attributes, Node::Object { .. }) => write_any(out, document, at),
         (Kind::Object(schema) | Kind::RequiredObject(schema), _) => write_object(out, document, schema, at, path)?,
@@ -809,16 +809,16 @@ fn write_object(
     path: &Path<'_>,
 ) -> Result<(), WebhookError> {
     let slots = slots(document, schema, at, path)?;
-    out.push_str("{");
+    out.push('{');
     for (index, (field, slot)) in schema.fields.iter().zip(slots).enumerate() {
         if index > 0 {
-            out.push_str(",");
+            out.push(',');
         }
         write_string(out, field.name);
-        out.push_str(":");
+        out.push(':');
         write_value(out, document, field.kind, slot, &Path::Member(path, field.name))?;
     }
-    out.push_str("}");
+    out.push('}');
     Ok(())
 }
 
@@ -854,13 +854,13 @@ fn write_variant_refs(
     out.push_str("{\"variantIds\":[");
     for (index, id) in ids.iter().enumerate() {
         if index > 0 {
-            out.push_str(",");
+            out.push(',');
         }
         write_string(out, id);
     }
     out.push_str("],\"productId\":");
     write_value(out, document, Kind::OptionalId, product_id, &Path::Member(path, "productId"))?;
-    out.push_str("}");
+    out.push('}');
     Ok(())
 }
 
@@ -911,7 +911,7 @@ pub fn canonical_event_json(body: &[u8]) -> Result<String, WebhookError> {
         Some(kind) => write_object(&mut out, &document, payload_schema(kind), data, &data_path)?,
         None => write_any(&mut out, &document, data),
     }
-    out.push_str("}");
+    out.push('}');
     Ok(out)
 }
 
