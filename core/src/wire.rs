@@ -2,15 +2,19 @@
 //!
 //! Platforms disagree on names (`_id`, `items`, `order_lines`, `ship_to`, …), on ids (strings or integers), on
 //! money (numbers or decimal strings), and send `null` for empty lists. Every payload type of
-//! [`crate::payloads`] has a [`Schema`] here: its canonical field names in serialization order, the other
+//! [`crate::payloads`] has a schema table here: its canonical field names in serialization order, the other
 //! spellings accepted for each, and how each value is read. One table-driven walk turns a body into the canonical
 //! JSON the bindings return (camelCase names, every field present, `null` when absent), and
 //! [`crate::parse_event`] reads that JSON into the typed structs. Tables instead of per-type generated decoders
 //! keep the WebAssembly module small, and the walk writes the output directly, without building the structs.
 //!
-//! Reading rules, per [`Kind`]: unknown fields are ignored; a field given twice (also under two spellings) is an
+//! Reading rules, per kind of field: unknown fields are ignored; a field given twice (also under two spellings) is an
 //! error; `null` counts as absent; required fields are the object's `id`, an order line's `quantity`, an image's
 //! `source`, a variant option's `name` and `value`, a proposal change's `proposal` and an RMA return's `rma`.
+//! Ids are strings or whole numbers (written as text); money is a decimal string or a number, written as its exact
+//! decimal text; custom `attributes` and the data of unknown topics are kept as received, with members sorted by
+//! name and numbers as written. The parser is a strict RFC 8259 one that accepts exactly what `serde_json` does
+//! (`tests/json_grammar.rs` and the `json_grammar` fuzz target hold it to that).
 
 use alloc::borrow::Cow;
 use alloc::format;
