@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -21,8 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SECTIONS: List[Tuple[str, str, str]] = [
     ("bench-core", "Rust core (criterion)",
      "Median time per operation. `verify` is the full Standard Webhooks check (header parsing, tolerance, HMAC, "
-     "constant-time compare) next to one raw HMAC-SHA256 of the same bytes; the parse table compares the typed "
-     "`parse_event` with parsing into a generic `serde_json::Value`."),
+     "constant-time compare) next to one raw HMAC-SHA256 of the same bytes; the parse table puts "
+     "`canonical_event_json` (the canonical JSON every binding returns, written straight from the body) and the "
+     "typed `parse_event` next to parsing into a generic `serde_json::Value`."),
     ("bench-node", "Node.js native addon",
      "verify + parse, operations per second, all in one process and one run: this package, a hand-rolled "
      "`node:crypto` verifier (HMAC, base64 compare, `JSON.parse`), and the npm packages `standardwebhooks` and `svix`."),
@@ -30,7 +32,8 @@ SECTIONS: List[Tuple[str, str, str]] = [
      "verify + parse, operations per second, in one process: this package, a hand-rolled `hmac` verifier "
      "(`hmac.compare_digest`, `json.loads`), and the PyPI packages `standardwebhooks` and `svix`."),
     ("bench-wasm", "WebAssembly build (in Node)",
-     "The same Node benchmark with the WebAssembly build loaded in place of the native addon."),
+     "The same Node benchmark with the WebAssembly build loaded in place of the native addon. The module's "
+     "size is printed by `make build-wasm`."),
     ("bench-delivery", "Delivery service",
      "Signed deliveries per second draining a queued backlog to a fast loopback receiver, and enqueue→delivered "
      "latency (POST /v1/events to arrival at the receiver) at fixed rates. The throwaway Postgres runs with fsync "
@@ -60,19 +63,23 @@ def machine() -> str:
 
 
 def tables(output: str) -> str:
-    """The Markdown tables of a benchmark's output, with the caption line printed just before each."""
+    """The Markdown tables of a benchmark's output, each after the caption line printed just before it, if any."""
     kept: List[str] = []
     lines = output.splitlines()
     for index, line in enumerate(lines):
-        if line.startswith("|"):
-            if not kept or not kept[-1].startswith("|"):
-                caption = next((lines[j] for j in range(index - 1, max(index - 3, -1), -1) if lines[j].strip()), "")
-                command = "cargo " in caption or caption.startswith(("   Compiling", "    Finished", "     Running"))
-                if caption and not caption.startswith("|") and not command:
-                    kept.extend(["", f"_{caption.strip()}_", ""])
-                elif kept:
-                    kept.append("")
-            kept.append(line)
+        if not line.startswith("|"):
+            continue
+        if index == 0 or not lines[index - 1].startswith("|"):
+            # A new table: its caption is the last non-blank line of the two before it, unless that is tool
+            # chatter (cargo's progress, criterion's outlier counts).
+            previous = next((lines[j] for j in range(index - 1, max(index - 3, -1), -1) if lines[j].strip()), "")
+            chatter = ("cargo " in previous or previous.startswith(("   Compiling", "    Finished", "     Running"))
+                       or re.search(r"outlier|severe|mild|%\)", previous) is not None)
+            if kept:
+                kept.append("")
+            if previous.strip() and not previous.startswith("|") and not chatter:
+                kept.extend([f"_{previous.strip()}_", ""])
+        kept.append(line)
     return "\n".join(kept).strip()
 
 
