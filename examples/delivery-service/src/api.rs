@@ -18,7 +18,7 @@ use axum::{Json, Router};
 use dropship_webhooks::endpoint::{EndpointRequest, EndpointRules};
 use dropship_webhooks::samples::sample_event_json;
 use dropship_webhooks::standard::check_message_id;
-use dropship_webhooks::{find_topic, generate_secret, parse_event, Scheme, SecretSet, Webhook, WebhookError};
+use dropship_webhooks::{canonical_event_json, find_topic, generate_secret, Scheme, SecretSet, Webhook, WebhookError};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -481,7 +481,8 @@ fn envelope(topic: &str, data: Value, id: Option<String>, now: i64) -> Result<(S
         None => new_id("evt"),
     };
     let body = json!({ "id": id, "topic": info.name, "createdAt": rfc3339_ms(now), "data": data }).to_string();
-    parse_event(body.as_bytes())?;
+    // The receivers' own check: refused here if their SDK would refuse it (the canonical walk, without the structs).
+    canonical_event_json(body.as_bytes())?;
     Ok((id, info.name.to_owned(), body))
 }
 
