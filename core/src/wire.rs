@@ -397,8 +397,9 @@ impl<'a> Parser<'a> {
             }
         }
         let text = self.text.get(start..self.position).unwrap_or_default();
-        let decimal = Decimal::of(text);
-        if decimal.overflows_double() {
+        // Without an exponent, fewer than 309 characters stay below 10^308: only the rest needs the digit check.
+        let may_overflow = text.len() > 308 || text.bytes().any(|byte| matches!(byte, b'e' | b'E'));
+        if may_overflow && Decimal::of(text).overflows_double() {
             return Err(self.error("number out of range"));
         }
         self.nodes.push(Node::Number(text));
