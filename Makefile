@@ -66,7 +66,10 @@ test-core: ## the core's unit, vector, property and doc tests
 
 test-delivery: ## the delivery service's tests, on SQLite and on a throwaway Postgres (scripts/postgres.sh)
 	@scripts/setup.sh delivery
-	DELIVERY_TEST_POSTGRES_URL=$$(scripts/postgres.sh start) DELIVERY_TEST_REQUIRE_POSTGRES=1 \
+	@scripts/setup.sh types
+	.venv/bin/python -m pytest -q tests/e2e/test_postgres_script.py
+	@# Starting Postgres is its own step: when it fails, make stops here with the reason.
+	url=$$(scripts/postgres.sh start) && DELIVERY_TEST_POSTGRES_URL=$$url DELIVERY_TEST_REQUIRE_POSTGRES=1 \
 		$(CARGO) test -p dropship-delivery-service --locked
 
 test-examples: build-node build-python build-wasm ## every receiver example and the README quick starts, each sent a signed and a tampered event
@@ -75,14 +78,15 @@ test-examples: build-node build-python build-wasm ## every receiver example and 
 	.venv/bin/python -m pytest -q -W ignore::DeprecationWarning tests/e2e/test_receivers.py tests/e2e/test_readme.py
 	MYPYPATH=bindings-python/python .venv/bin/mypy --config-file examples/receivers/python/mypy.ini \
 		examples/receivers/python examples/demo/fastapi_receiver.py tests/e2e/test_receivers.py tests/e2e/test_demo.py \
-		tests/e2e/test_readme.py
+		tests/e2e/test_readme.py tests/e2e/test_postgres_script.py
 
 test-e2e: ## the demo's flow as assertions (scripts/demo.py --check)
 	.venv/bin/python -m pytest -q tests/e2e/test_demo.py
 
 bench-delivery: ## deliveries/s and enqueue→delivered latency of the delivery service, SQLite and Postgres
 	@scripts/setup.sh delivery
-	DELIVERY_TEST_POSTGRES_URL=$$(scripts/postgres.sh start) $(CARGO) bench -p dropship-delivery-service --bench delivery --locked
+	url=$$(scripts/postgres.sh start) && DELIVERY_TEST_POSTGRES_URL=$$url \
+		$(CARGO) bench -p dropship-delivery-service --bench delivery --locked
 
 build-node: ## build the Node addon (bindings-js, release)
 	@scripts/setup.sh node

@@ -3,16 +3,27 @@
 #
 #   scripts/postgres.sh start    installs Debian's postgresql if needed, starts the cluster (idempotent), prints its URL
 #   scripts/postgres.sh url      prints the URL
-#   scripts/postgres.sh stop     stops it
+#   scripts/postgres.sh dir      prints the cluster's data directory
+#   scripts/postgres.sh stop     stops the cluster and removes its data directory
 #
-# The cluster lives in target/pgdata (trust authentication, 127.0.0.1 only, port $PGPORT or 55432). PostgreSQL
-# refuses to run as root, so under root it runs as the `postgres` system user the Debian package creates.
+# The cluster belongs to this checkout: its data directory is under the system's temp dir (not in the checkout,
+# which may sit in a directory only its owner can enter, such as root's home or a `mktemp -d`) and its port is
+# derived from the checkout's path, so two clones on one machine never share or fight over a cluster. PGPORT
+# overrides the port. Trust authentication, 127.0.0.1 only. PostgreSQL refuses to run as root, so under root it runs
+# as the `postgres` system user the Debian package creates, and the data directory is owned by that user.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-data="$root/target/pgdata"
-port=${PGPORT:-55432}
+checkout=$(printf '%s' "$root" | sha256sum | cut -c1-12)
+data="${DROPSHIP_PGDATA:-${TMPDIR:-/tmp}/dropship-webhooks-pg-$checkout}"
+# 55432 plus 0–999 from the checkout's hash: stable for one checkout, different for (almost) any two.
+port=${PGPORT:-$((55432 + 16#${checkout:0:6} % 1000))}
 url="postgres://postgres@127.0.0.1:$port/postgres"
+
+fail() {
+  echo "postgres.sh: $*" >&2
+  exit 1
+}
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -21,9 +32,11 @@ bin_dir() {
   dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
   if [ -z "$dir" ]; then
     echo "postgres.sh: installing Debian's postgresql" >&2
-    as_root apt-get update -qq
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
-    dir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+    as_root apt-get update -qq || fail "apt-get update failed: cannot install postgresql"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null \
+      || fail "apt-get install postgresql failed"
+    dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+    [ -n "$dir" ] || fail "postgresql is installed but no /usr/lib/postgresql/*/bin was found"
   fi
   echo "$dir"
 }
@@ -32,16 +45,20 @@ run_pg() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-case "${1:-start}" in
-  start)
-    bin=$(bin_dir)
-    mkdir -p "$root/target"
-    if [ ! -f "$data/PG_VERSION" ]; then
-      mkdir -p "$data"
-      [ "$(id -u)" -eq 0 ] && chown postgres: "$data"
-      run_pg "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 >/dev/null
-      # Throwaway data: durability off, speed on; enough connections for several service processes.
-      cat >>"$data/postgresql.conf" <<CONF
+start() {
+  local bin
+  bin=$(bin_dir)
+  if [ ! -f "$data/PG_VERSION" ]; then
+    rm -rf "$data"
+    # Private to the cluster's user (initdb wants 0700); the temp dir itself is world-traversable.
+    mkdir -m 700 "$data" || fail "cannot create $data"
+    if [ "$(id -u)" -eq 0 ]; then chown postgres: "$data" || fail "cannot give $data to the postgres user"; fi
+    local log
+    if ! log=$(run_pg "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 2>&1); then
+      fail "initdb failed in $data:"$'\n'"$log"
+    fi
+    # Throwaway data: durability off, speed on; enough connections for several service processes.
+    run_pg tee -a "$data/postgresql.conf" >/dev/null <<CONF
 listen_addresses = '127.0.0.1'
 unix_socket_directories = ''
 max_connections = 300
@@ -49,16 +66,28 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 CONF
+  fi
+  if ! run_pg "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    if ! run_pg "$bin/pg_ctl" -D "$data" -o "-p $port" -l "$data/server.log" -w -t 60 start >/dev/null 2>&1; then
+      fail "the server in $data did not start on 127.0.0.1:$port; its log says:"$'\n'"$(tail -20 "$data/server.log" 2>/dev/null)"
     fi
-    if ! run_pg "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
-      run_pg "$bin/pg_ctl" -D "$data" -o "-p $port" -l "$data/server.log" -w -t 60 start >/dev/null
-    fi
-    echo "$url"
-    ;;
+  fi
+  # The cluster answers: a connection, not just a process.
+  run_pg "$bin/pg_isready" -q -h 127.0.0.1 -p "$port" -t 30 \
+    || fail "the server in $data runs but does not answer on 127.0.0.1:$port"
+  echo "$url"
+}
+
+case "${1:-start}" in
+  start) start ;;
   url) echo "$url" ;;
+  dir) echo "$data" ;;
   stop)
-    bin=$(bin_dir)
-    run_pg "$bin/pg_ctl" -D "$data" -m fast stop >/dev/null 2>&1 || true
+    if [ -d "$data" ]; then
+      bin=$(bin_dir)
+      run_pg "$bin/pg_ctl" -D "$data" -m fast stop >/dev/null 2>&1 || true
+      rm -rf "$data"
+    fi
     ;;
-  *) echo "usage: $0 start|url|stop" >&2; exit 2 ;;
+  *) echo "usage: $0 start|url|dir|stop" >&2; exit 2 ;;
 esac
