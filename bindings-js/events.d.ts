@@ -2,84 +2,84 @@
 
 /** A postal address (Modern Dropship `address`/`shippingAddress`, fabric `ship_to`). */
 export interface Address {
-  /** Recipient name. */
-  name: string | null;
-  /** Company name. */
-  company: string | null;
   /** First street line. */
-  addressOne: string | null;
+  addressOne?: string;
   /** Second street line. */
-  addressTwo: string | null;
+  addressTwo?: string;
   /** City. */
-  city: string | null;
-  /** State or province. */
-  state: string | null;
-  /** Postal code. */
-  zip: string | null;
+  city?: string;
+  /** Company name. */
+  company?: string;
   /** Country name or ISO 3166-1 alpha-2 code (both occur). */
-  country: string | null;
-  /** Phone number. */
-  phoneNumber: string | null;
+  country?: string;
   /** Email address. */
-  email: string | null;
+  email?: string;
+  /** Recipient name. */
+  name?: string;
+  /** Phone number. */
+  phoneNumber?: string;
+  /** State or province. */
+  state?: string;
+  /** Postal code. */
+  zip?: string;
 }
 
 /** A cancellation of some of an order's quantities. */
 export interface Cancellation {
-  /** The cancellation id. */
-  id: string | null;
-  /** Why. */
-  reason: string | null;
-  /** Who cancelled: `buyer` or `seller`. */
-  cancelledBy: string | null;
   /** When. */
-  cancelledAt: string | null;
+  cancelledAt?: string;
+  /** Who cancelled: `buyer` or `seller`. */
+  cancelledBy?: string;
+  /** The cancellation id. */
+  id?: string;
   /** Which quantities. */
-  lines: LineQuantity[];
+  lines?: LineQuantity[];
+  /** Why. */
+  reason?: string;
 }
 
 /** A supplier-retailer connection. */
 export interface Connection {
+  /** The buyer (retailer). */
+  buyer?: Party;
+  /** When the connection was created. */
+  createdAt?: string;
   /** The connection id. */
   id: string;
-  /** The buyer (retailer). */
-  buyer: Party | null;
-  /** The seller (supplier). */
-  seller: Party | null;
-  /** `active`, `suspended`, `pending` or `onboarding`. */
-  status: string | null;
-  /** `basic` or `full`. */
-  level: string | null;
   /** How the supplier integrates: `console`, `edi`, `api`, `shopify`, … */
-  integrationType: string | null;
+  integrationType?: string;
+  /** `basic` or `full`. */
+  level?: string;
   /** `pending` or `complete`. */
-  onboardingStatus: string | null;
-  /** When the connection was created. */
-  createdAt: string | null;
+  onboardingStatus?: string;
+  /** The seller (supplier). */
+  seller?: Party;
+  /** `active`, `suspended`, `pending` or `onboarding`. */
+  status?: string;
   /** When it last changed. */
-  updatedAt: string | null;
+  updatedAt?: string;
 }
 
 /** A shipment of some of an order's lines. */
 export interface Fulfillment {
+  /** Carrier name, e.g. `UPS`. */
+  carrier?: string;
   /** The fulfillment id. */
   id: string;
-  /** Carrier name, e.g. `UPS`. */
-  carrier: string | null;
-  /** Tracking number. */
-  trackingCode: string | null;
-  /** Tracking pages. */
-  trackingUrls: string[];
-  /** When it shipped. */
-  shippedAt: string | null;
   /** What it contains. */
-  lines: LineQuantity[];
+  lines?: LineQuantity[];
+  /** When it shipped. */
+  shippedAt?: string;
+  /** Tracking number. */
+  trackingCode?: string;
+  /** Tracking pages. */
+  trackingUrls?: string[];
 }
 
 /** A product image. */
 export interface Image {
   /** The image id. */
-  id: string | null;
+  id?: string;
   /** The image URL. */
   source: string;
 }
@@ -94,148 +94,148 @@ export interface LineQuantity {
 
 /** An order as the seller sees it (Modern Dropship seller order, fabric order). */
 export interface Order {
+  /** Custom data. */
+  attributes?: { [key: string]: unknown };
+  /** The buyer (retailer). */
+  buyer?: Party;
+  /** The order number in the buyer's system. */
+  buyerReference?: string;
+  /** Cancelled quantities (present on `order.cancelled`). */
+  cancellations?: Cancellation[];
+  /** When the order was cancelled, if it was. */
+  cancelledAt?: string;
+  /** When the order was placed (RFC 3339). */
+  createdAt?: string;
+  /** ISO 4217 currency of the prices. */
+  currency?: string;
+  /** The end customer's order number. */
+  customerReference?: string;
+  /** When the order was fully shipped, if it was. */
+  fulfilledAt?: string;
+  /** Shipments (present on `order.fulfilled`). */
+  fulfillments?: Fulfillment[];
+  /** Whether any line is cancelled. */
+  hasCancellations?: boolean;
   /** The order id. */
   id: string;
-  /** Purchase order number, the main human-facing key. */
-  purchaseOrderNumber: string | null;
-  /** The order number in the buyer's system. */
-  buyerReference: string | null;
-  /** The order number in the seller's system. */
-  sellerReference: string | null;
-  /** The end customer's order number. */
-  customerReference: string | null;
-  /** Lifecycle status, e.g. `open`, `processing`, `closed`, `cancelled`. */
-  status: string | null;
-  /** The buyer (retailer). */
-  buyer: Party | null;
-  /** The seller (supplier). */
-  seller: Party | null;
-  /** ISO 4217 currency of the prices. */
-  currency: string | null;
-  /** Sum of the lines, as decimal text. */
-  subtotal: string | null;
-  /** Shipping charged, as decimal text. */
-  shipping: string | null;
-  /** Where the order ships to. */
-  shipTo: Address | null;
-  /** The order lines. */
-  lines: OrderLine[];
-  /** Shipments (present on `order.fulfilled`). */
-  fulfillments: Fulfillment[];
-  /** Cancelled quantities (present on `order.cancelled`). */
-  cancellations: Cancellation[];
-  /** Returns (present on `order.returned`). */
-  returns: OrderReturn[];
-  /** Whether any line is cancelled. */
-  hasCancellations: boolean | null;
   /** Whether this is a test order. */
-  isTest: boolean | null;
-  /** When the order was placed (RFC 3339). */
-  createdAt: string | null;
+  isTest?: boolean;
+  /** The order lines. */
+  lines?: OrderLine[];
+  /** Purchase order number, the main human-facing key. */
+  purchaseOrderNumber?: string;
+  /** Returns (present on `order.returned`). */
+  returns?: OrderReturn[];
+  /** The seller (supplier). */
+  seller?: Party;
+  /** The order number in the seller's system. */
+  sellerReference?: string;
+  /** Where the order ships to. */
+  shipTo?: Address;
+  /** Shipping charged, as decimal text. */
+  shipping?: string;
+  /** Lifecycle status, e.g. `open`, `processing`, `closed`, `cancelled`. */
+  status?: string;
+  /** Sum of the lines, as decimal text. */
+  subtotal?: string;
   /** When the order last changed (RFC 3339). */
-  updatedAt: string | null;
-  /** When the order was cancelled, if it was. */
-  cancelledAt: string | null;
-  /** When the order was fully shipped, if it was. */
-  fulfilledAt: string | null;
-  /** Custom data. */
-  attributes: { [key: string]: unknown };
+  updatedAt?: string;
 }
 
 /** One line of an order. */
 export interface OrderLine {
+  /** Wholesale unit cost, as decimal text. */
+  basePrice?: string;
+  /** Whether the line is cancelled (the key for `order.cancelled`). */
+  cancelled?: boolean;
+  /** When it was cancelled. */
+  cancelledAt?: string;
+  /** Who cancelled it: `buyer` or `seller`. */
+  cancelledBy?: string;
+  /** Why it was cancelled. */
+  cancelledReason?: string;
   /** The line id. */
   id: string;
-  /** The variant ordered. */
-  variantId: string | null;
-  /** The seller's SKU. */
-  sku: string | null;
-  /** Product and variant title. */
-  title: string | null;
   /** Quantity ordered. */
   quantity: number;
-  /** Quantity shipped so far. */
-  quantityShipped: number | null;
   /** Quantity cancelled. */
-  quantityCancelled: number | null;
-  /** Wholesale unit cost, as decimal text. */
-  basePrice: string | null;
+  quantityCancelled?: number;
+  /** Quantity shipped so far. */
+  quantityShipped?: number;
   /** Retail unit price, as decimal text. */
-  retailPrice: string | null;
-  /** Whether the line is cancelled (the key for `order.cancelled`). */
-  cancelled: boolean | null;
-  /** Why it was cancelled. */
-  cancelledReason: string | null;
-  /** Who cancelled it: `buyer` or `seller`. */
-  cancelledBy: string | null;
-  /** When it was cancelled. */
-  cancelledAt: string | null;
+  retailPrice?: string;
+  /** The seller's SKU. */
+  sku?: string;
   /** Line status. */
-  status: string | null;
+  status?: string;
+  /** Product and variant title. */
+  title?: string;
+  /** The variant ordered. */
+  variantId?: string;
 }
 
 /** A return started against an order. */
 export interface OrderReturn {
   /** The return (RMA) id. */
   id: string;
-  /** RMA number. */
-  rmaNumber: string | null;
-  /** Return status. */
-  status: string | null;
-  /** Why. */
-  reason: string | null;
   /** Which quantities. */
-  lines: LineQuantity[];
+  lines?: LineQuantity[];
+  /** Why. */
+  reason?: string;
+  /** RMA number. */
+  rmaNumber?: string;
+  /** Return status. */
+  status?: string;
 }
 
 /** A company on either side of the marketplace: a buyer (retailer) or a seller (supplier, "brand"). */
 export interface Party {
+  /** Short code. */
+  code?: string;
   /** The company id. */
   id: string;
   /** Display name. */
-  name: string | null;
-  /** Short code. */
-  code: string | null;
+  name?: string;
 }
 
 /** A person acting on a proposal (owner or collaborator). */
 export interface Person {
-  /** The user id. */
-  id: string | null;
-  /** Display name. */
-  name: string | null;
   /** Email address. */
-  email: string | null;
+  email?: string;
+  /** The user id. */
+  id?: string;
+  /** Display name. */
+  name?: string;
 }
 
 /** A product as a buyer sees it (Modern Dropship buyer product). */
 export interface Product {
+  /** Custom data. */
+  attributes?: { [key: string]: unknown };
+  /** Brand or vendor name. */
+  brand?: string;
+  /** When the product was created. */
+  createdAt?: string;
+  /** Description (may be HTML). */
+  description?: string;
   /** The product id. */
   id: string;
-  /** Title. */
-  title: string | null;
-  /** Brand or vendor name. */
-  brand: string | null;
-  /** Description (may be HTML). */
-  description: string | null;
-  /** The product id in the seller's platform. */
-  sellerReference: string | null;
-  /** The seller company. */
-  sellerId: string | null;
-  /** Tags. */
-  tags: string[];
-  /** Option names, e.g. `["Size", "Color"]`. */
-  optionNames: string[];
   /** Images. */
-  images: Image[];
-  /** Variants. */
-  variants: Variant[];
-  /** When the product was created. */
-  createdAt: string | null;
+  images?: Image[];
+  /** Option names, e.g. `["Size", "Color"]`. */
+  optionNames?: string[];
+  /** The seller company. */
+  sellerId?: string;
+  /** The product id in the seller's platform. */
+  sellerReference?: string;
+  /** Tags. */
+  tags?: string[];
+  /** Title. */
+  title?: string;
   /** When the product last changed. */
-  updatedAt: string | null;
-  /** Custom data. */
-  attributes: { [key: string]: unknown };
+  updatedAt?: string;
+  /** Variants. */
+  variants?: Variant[];
 }
 
 /** `product.unavailable`: the product id only. */
@@ -246,46 +246,46 @@ export interface ProductRef {
 
 /** A product proposal from a supplier to a retailer. */
 export interface Proposal {
+  /** When it was approved. */
+  approvedAt?: string;
+  /** The buyer (retailer). */
+  buyer?: Party;
+  /** Collaborators. */
+  collaborators?: Person[];
+  /** When it was completed. */
+  completedAt?: string;
+  /** The connection it belongs to. */
+  connectionId?: string;
+  /** When it was created. */
+  createdAt?: string;
+  /** When it was declined. */
+  declinedAt?: string;
   /** The proposal id. */
   id: string;
-  /** Proposal name. */
-  name: string | null;
-  /** `draft`, `proposed`, `revised`, `approved`, `declined`, `pricing_approved`, `completed`, … */
-  status: string | null;
-  /** e.g. `new_product`. */
-  proposalType: string | null;
-  /** The buyer (retailer). */
-  buyer: Party | null;
-  /** The seller (supplier). */
-  seller: Party | null;
-  /** The connection it belongs to. */
-  connectionId: string | null;
-  /** The owner. */
-  owner: Person | null;
-  /** Collaborators. */
-  collaborators: Person[];
-  /** Number of products proposed. */
-  itemCount: number | null;
   /** Number approved. */
-  itemApprovedCount: number | null;
+  itemApprovedCount?: number;
+  /** Number of products proposed. */
+  itemCount?: number;
   /** Number rejected. */
-  itemRejectedCount: number | null;
-  /** Why it was declined or returned. */
-  reason: string | null;
+  itemRejectedCount?: number;
+  /** Proposal name. */
+  name?: string;
+  /** The owner. */
+  owner?: Person;
+  /** e.g. `new_product`. */
+  proposalType?: string;
   /** When it was proposed. */
-  proposedAt: string | null;
+  proposedAt?: string;
+  /** Why it was declined or returned. */
+  reason?: string;
   /** When it was last revised. */
-  revisedAt: string | null;
-  /** When it was approved. */
-  approvedAt: string | null;
-  /** When it was declined. */
-  declinedAt: string | null;
-  /** When it was completed. */
-  completedAt: string | null;
-  /** When it was created. */
-  createdAt: string | null;
+  revisedAt?: string;
+  /** The seller (supplier). */
+  seller?: Party;
+  /** `draft`, `proposed`, `revised`, `approved`, `declined`, `pricing_approved`, `completed`, … */
+  status?: string;
   /** When it last changed. */
-  updatedAt: string | null;
+  updatedAt?: string;
 }
 
 /** A product inside a proposal. */
@@ -293,19 +293,19 @@ export interface ProposalProduct {
   /** The proposal-product id. */
   id: string;
   /** Product name. */
-  name: string | null;
+  name?: string;
   /** Its status in the proposal. */
-  status: string | null;
+  status?: string;
 }
 
 /** `proposal.productApproved` / `proposal.productRejected`. */
 export interface ProposalProductChange {
+  /** The product that changed. */
+  product?: ProposalProduct;
   /** The proposal. */
   proposal: Proposal;
-  /** The product that changed. */
-  product: ProposalProduct | null;
   /** Why (for a rejection). */
-  reason: string | null;
+  reason?: string;
 }
 
 /** A variant inside a proposal. */
@@ -313,117 +313,117 @@ export interface ProposalVariant {
   /** The variant id. */
   id: string;
   /** Variant name. */
-  name: string | null;
+  name?: string;
   /** Supplier SKU. */
-  sku: string | null;
+  sku?: string;
   /** Its status in the proposal. */
-  status: string | null;
+  status?: string;
 }
 
 /** `proposal.variantApproved` / `proposal.variantRejected` / `proposal.variantRemoved`. */
 export interface ProposalVariantChange {
   /** The proposal. */
   proposal: Proposal;
-  /** The variant that changed. */
-  variant: ProposalVariant | null;
   /** Why (for a rejection or removal). */
-  reason: string | null;
+  reason?: string;
+  /** The variant that changed. */
+  variant?: ProposalVariant;
 }
 
 /** The physical return shipment under an RMA. */
 export interface ReturnShipment {
+  /** Carrier name. */
+  carrier?: string;
   /** The return id. */
   id: string;
-  /** `pending`, `approved`, `received`, `rejected`. */
-  status: string | null;
-  /** Units in the shipment. */
-  quantity: number | null;
-  /** Carrier name. */
-  carrier: string | null;
-  /** Tracking number. */
-  trackingNumber: string | null;
   /** Notes from inspecting the returned goods. */
-  inspectionNotes: string | null;
+  inspectionNotes?: string;
+  /** Units in the shipment. */
+  quantity?: number;
+  /** `pending`, `approved`, `received`, `rejected`. */
+  status?: string;
+  /** Tracking number. */
+  trackingNumber?: string;
 }
 
 /** A return merchandise authorization. */
 export interface Rma {
+  /** When it was approved. */
+  approvedAt?: string;
+  /** When it was completed. */
+  completedAt?: string;
+  /** When it was opened. */
+  createdAt?: string;
+  /** Who opened it, e.g. `retailer`. */
+  createdBy?: string;
   /** The RMA id. */
   id: string;
-  /** The order being returned. */
-  orderId: string | null;
-  /** The order's purchase order number. */
-  purchaseOrderNumber: string | null;
-  /** RMA number. */
-  rmaNumber: string | null;
-  /** `pending`, `approved`, `rejected`, `completed`. */
-  status: string | null;
-  /** Who opened it, e.g. `retailer`. */
-  createdBy: string | null;
   /** The returned lines. */
-  lines: RmaLine[];
-  /** When it was opened. */
-  createdAt: string | null;
-  /** When it was approved. */
-  approvedAt: string | null;
+  lines?: RmaLine[];
+  /** The order being returned. */
+  orderId?: string;
+  /** The order's purchase order number. */
+  purchaseOrderNumber?: string;
   /** When it was rejected. */
-  rejectedAt: string | null;
-  /** When it was completed. */
-  completedAt: string | null;
+  rejectedAt?: string;
+  /** RMA number. */
+  rmaNumber?: string;
+  /** `pending`, `approved`, `rejected`, `completed`. */
+  status?: string;
 }
 
 /** One line of an RMA. */
 export interface RmaLine {
   /** The line id. */
   id: string;
-  /** The returned variant. */
-  variantId: string | null;
-  /** Supplier SKU. */
-  sku: string | null;
   /** Units returned. */
-  quantity: number | null;
+  quantity?: number;
   /** Return reason. */
-  reason: string | null;
+  reason?: string;
+  /** Supplier SKU. */
+  sku?: string;
+  /** The returned variant. */
+  variantId?: string;
 }
 
 /** `rma.returnApproved` / `rma.returnReceived` / `rma.returnRejected`: the RMA and its return shipment. */
 export interface RmaReturn {
+  /** The return shipment, when the sender includes it. */
+  return?: ReturnShipment;
   /** The RMA. */
   rma: Rma;
-  /** The return shipment, when the sender includes it. */
-  return: ReturnShipment | null;
 }
 
 /** A purchasable variant of a product. */
 export interface Variant {
+  /** Custom data. */
+  attributes?: { [key: string]: unknown };
+  /** Barcode (UPC, GTIN, EAN). */
+  barcode?: string;
+  /** Barcode kind: `upc`, `gtin-13`, `gtin-14` or `ean-8`. */
+  barcodeType?: string;
+  /** Currency of the wholesale cost. */
+  baseCurrency?: string;
+  /** Wholesale cost to the buyer, as decimal text. */
+  basePrice?: string;
   /** The variant id (what orders carry as `variantId`). */
   id: string;
-  /** SKU. */
-  sku: string | null;
-  /** Variant title. */
-  title: string | null;
   /** Units available (the value `product.inventoryChanged` reports); may be negative when oversold. */
-  inventoryAmount: number | null;
-  /** Retail price, as decimal text. */
-  retailPrice: string | null;
-  /** Currency of the retail price. */
-  retailCurrency: string | null;
-  /** Wholesale cost to the buyer, as decimal text. */
-  basePrice: string | null;
-  /** Currency of the wholesale cost. */
-  baseCurrency: string | null;
-  /** Barcode (UPC, GTIN, EAN). */
-  barcode: string | null;
-  /** Barcode kind: `upc`, `gtin-13`, `gtin-14` or `ean-8`. */
-  barcodeType: string | null;
+  inventoryAmount?: number;
   /** Option values, e.g. Size = M. */
-  options: VariantOption[];
+  options?: VariantOption[];
+  /** Currency of the retail price. */
+  retailCurrency?: string;
+  /** Retail price, as decimal text. */
+  retailPrice?: string;
+  /** SKU. */
+  sku?: string;
+  /** Variant title. */
+  title?: string;
   /** Weight in `weightUnits`. */
-  weight: number | null;
+  weight?: number;
   /** Weight unit, e.g. `kg`. */
-  weightUnits: string | null;
-  /** Custom data. */
-  attributes: { [key: string]: unknown };
+  weightUnits?: string;
 }
 
 /** One option value of a variant. */
@@ -436,10 +436,10 @@ export interface VariantOption {
 
 /** `variant.unavailable`: the variant id(s) only. Senders write one id (`id`, `_id`, `variantId`) or a list (`variantIds`, `ids`); both become `variantIds`. */
 export interface VariantRefs {
+  /** Their product, when the sender says. */
+  productId?: string;
   /** The variants that are no longer available (at least one). */
   variantIds: string[];
-  /** Their product, when the sender says. */
-  productId: string | null;
 }
 
 /** Every topic this version knows. */
@@ -494,7 +494,7 @@ export interface EventEnvelope<T extends string, D> {
   /** The topic, in its canonical spelling. */
   topic: T;
   /** When the event was created (RFC 3339), if the sender says. */
-  createdAt: string | null;
+  createdAt?: string;
   /** The payload. */
   data: D;
 }

@@ -8,6 +8,9 @@ Outputs (committed; `make codegen-check` regenerates and fails on any difference
   discriminated on `topic`, so `switch (event.topic)` narrows `event.data`;
 - bindings-python/python/dropship_webhooks/events.py: TypedDicts for every payload and event.
 
+A field the schema does not list as required is optional: the canonical event leaves it out when the sender did not
+give it (it is never `null`), so TypeScript declares it `field?: T` and Python `NotRequired[T]`.
+
 Usage: scripts/codegen.py [--check]
 """
 
@@ -94,6 +97,27 @@ def ts_type(schema: Schema) -> str:
     raise ValueError(f"no TypeScript for {schema}")
 
 
+def without_null(schema: Schema) -> Schema:
+    """An optional field's schema without its `null` option: absent fields are left out, never null."""
+    kind = schema.get("type")
+    if isinstance(kind, list) and "null" in kind:
+        rest = [single for single in kind if single != "null"]
+        return dict(schema, type=rest[0] if len(rest) == 1 else rest)
+    if "anyOf" in schema:
+        rest = [option for option in schema["anyOf"] if option.get("type") != "null"]
+        if len(rest) == 1:
+            return {key: value for key, value in dict(schema, **rest[0]).items() if key != "anyOf"}
+        return dict(schema, anyOf=rest)
+    return schema
+
+
+def fields(schema: Schema) -> list[tuple[str, Schema, bool]]:
+    """Every property in the schema's order of names: its name, its schema (null removed when optional), required."""
+    required = set(schema.get("required", []))
+    return [(name, prop if name in required else without_null(prop), name in required)
+            for name, prop in schema["properties"].items()]
+
+
 def ts_doc(text: str | None, indent: str = "") -> list[str]:
     if not text:
         return []
@@ -108,10 +132,9 @@ def typescript(document: Schema) -> str:
         schema = definitions[name]
         out += ts_doc(schema.get("description"))
         out.append(f"export interface {name} {{")
-        for field in schema["required"]:
-            prop = schema["properties"][field]
+        for field, prop, required in fields(schema):
             out += ts_doc(prop.get("description"), "  ")
-            out.append(f"  {field}: {ts_type(prop)};")
+            out.append(f"  {field}{'' if required else '?'}: {ts_type(prop)};")
         out += ["}", ""]
     out += ["/** Every topic this version knows. */",
             "export type Topic =\n" + "\n".join(f'  | "{t["name"]}"' for t in topics) + ";", ""]
@@ -122,7 +145,7 @@ def typescript(document: Schema) -> str:
             "export interface EventEnvelope<T extends string, D> {",
             "  /** The event id; deduplicate on it (delivery is at least once). */", "  id: string;",
             "  /** The topic, in its canonical spelling. */", "  topic: T;",
-            "  /** When the event was created (RFC 3339), if the sender says. */", "  createdAt: string | null;",
+            "  /** When the event was created (RFC 3339), if the sender says. */", "  createdAt?: string;",
             "  /** The payload. */", "  data: D;", "}", ""]
     for topic in topics:
         out += ts_doc(f"`{topic['name']}` ({audience_text(topic['audience'])}): {topic['description']}")
@@ -182,23 +205,29 @@ def python(document: Schema) -> str:
     topics: list[dict[str, str]] = document["x-topics"]
     out = [f'"""Typed dictionaries for every webhook payload and event.\n\n{HEADER}\n"""', "",
            "from __future__ import annotations", "",
-           "from typing import Any, Dict, List, Literal, Optional, TypedDict, Union", ""]
+           "import sys",
+           "from typing import Any, Dict, List, Literal, Union", "",
+           "if sys.version_info >= (3, 11):",
+           "    from typing import NotRequired, TypedDict",
+           "else:  # NotRequired is new in 3.11; typing_extensions' TypedDict understands it",
+           "    from typing_extensions import NotRequired, TypedDict", ""]
     exported: list[str] = []
     for name in dependency_order(definitions):
         schema = definitions[name]
-        fields = [(field, py_type(schema["properties"][field])) for field in schema["required"]]
+        members = [(field, py_type(prop) if required else f"NotRequired[{py_type(prop)}]")
+                   for field, prop, required in fields(schema)]
         exported.append(name)
         out += ["", ""]
-        if any(keyword.iskeyword(field) for field, _ in fields):
+        if any(keyword.iskeyword(field) for field, _ in members):
             # A key such as `return` cannot be a class attribute: use the functional syntax.
-            body = ", ".join(f'"{field}": {kind}' for field, kind in fields)
+            body = ", ".join(f'"{field}": {kind}' for field, kind in members)
             out.append(f'{name} = TypedDict("{name}", {{{body}}})')
             out.append(f'"""{" ".join(schema.get("description", name).split())}"""')
             continue
         out.append(f"class {name}(TypedDict):")
         out.append(f'    """{" ".join(schema.get("description", name).split())}"""')
         out.append("")
-        for field, kind in fields:
+        for field, kind in members:
             description = schema["properties"][field].get("description")
             if description:
                 out.append(f"    #: {' '.join(description.split())}")
@@ -208,11 +237,11 @@ def python(document: Schema) -> str:
         exported.append(name)
         out += ["", "", f"class {name}(TypedDict):",
                 f'    """`{topic["name"]}` ({audience_text(topic["audience"])}): {topic["description"]}"""', "",
-                "    id: str", f'    topic: Literal["{topic["name"]}"]', "    createdAt: Optional[str]",
+                "    id: str", f'    topic: Literal["{topic["name"]}"]', "    createdAt: NotRequired[str]",
                 f"    data: {topic['payload']}"]
     out += ["", "", "class UnknownEvent(TypedDict):",
             '    """An event of a topic this version does not know; `data` is kept as received."""', "",
-            "    id: str", "    topic: str", "    createdAt: Optional[str]", "    data: Any", "", "",
+            "    id: str", "    topic: str", "    createdAt: NotRequired[str]", "    data: Any", "", "",
             "WebhookEvent = Union[\n" + "".join(f"    {event_type_name(t['name'])},\n" for t in topics) + "]",
             '"""Every known event, discriminated on ``topic`` (what ``verify`` and ``parse_event`` return).',
             "",
@@ -221,7 +250,7 @@ def python(document: Schema) -> str:
             "Topic = Literal[\n" + "".join(f'    "{t["name"]}",\n' for t in topics) + "]",
             '"""Every topic this version knows."""', ""]
     exported += ["UnknownEvent", "WebhookEvent", "Topic"]
-    out.insert(6, "__all__ = [\n" + "".join(f'    "{name}",\n' for name in sorted(exported)) + "]\n")
+    out.insert(12, "__all__ = [\n" + "".join(f'    "{name}",\n' for name in sorted(exported)) + "]\n")
     return "\n".join(out) + "\n"
 
 

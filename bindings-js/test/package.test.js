@@ -70,7 +70,7 @@ export function handle(body: Buffer, headers: Record<string, string>): string {
     switch (event.topic) {
       case 'order.created': {
         const order: Order = event.data
-        return order.lines.map((line) => line.sku ?? line.id).join(',')
+        return (order.lines ?? []).map((line) => line.sku ?? line.id).join(',')
       }
       case 'variant.unavailable':
         return event.data.variantIds.join(',')

