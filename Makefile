@@ -103,7 +103,8 @@ build-python: ## build the Python extension into .venv (maturin develop, release
 test-python: build-python ## the Python package: every shared vector, the framework helpers, source/sdist/wheel installs
 	.venv/bin/python -m pytest -q -W ignore::DeprecationWarning bindings-python/tests
 	MYPYPATH=bindings-python/python .venv/bin/mypy --strict bindings-python/python/dropship_webhooks \
-		bindings-python/tests/test_vectors.py bindings-python/tests/test_readme.py bindings-python/tests/test_packaging.py
+		bindings-python/tests/test_vectors.py bindings-python/tests/test_readme.py bindings-python/tests/test_packaging.py \
+		bindings-python/tests/test_sinks.py
 
 build-wasm: ## build the WebAssembly package (bindings-wasm/dist) and print the module's size
 	scripts/build-wasm.sh

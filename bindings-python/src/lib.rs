@@ -9,12 +9,14 @@ use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, HealthStatus, Rate
 use dropship_webhooks::endpoint::{EndpointRequest, EndpointRules};
 use dropship_webhooks::headers::RELEVANT_HEADERS;
 use dropship_webhooks::{
-    canonical_event_json, generate_secret, ErrorKind, Scheme, Secret, SecretSet, Webhook, WebhookError as CoreError,
+    generate_secret, walk_event, ErrorKind, Scheme, Secret, SecretSet, Webhook, WebhookError as CoreError,
 };
+mod objects;
+
+use objects::ObjectSink;
 use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMapping, PyString};
 
 // The Rust names are the Python names (create_exception! uses them), hence the core's error is imported as CoreError.
@@ -162,12 +164,6 @@ fn secret_set(value: &Bound<'_, PyAny>) -> PyResult<SecretSet> {
     value.try_iter()?.map(|item| secret(&item?)).collect()
 }
 
-fn json_loads<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
-    static LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    let loads = LOADS.get_or_try_init(py, || Ok::<_, PyErr>(py.import("json")?.getattr("loads")?.unbind()))?;
-    loads.bind(py).call1((text,))
-}
-
 /// What a signature check reports.
 #[pyclass(name = "VerifiedSignature", module = "dropship_webhooks", frozen, get_all)]
 pub struct PyVerifiedSignature {
@@ -249,8 +245,9 @@ impl PyWebhook {
         let body = self::body(body)?;
         let pairs = self::headers(headers)?;
         let now = now_or_clock(py, now)?;
-        let event = self.inner.verify_json(pairs.as_slice(), body.bytes()?, now).map_err(|error| raise(py, error))?;
-        json_loads(py, &event)
+        let mut event = ObjectSink::new(py);
+        self.inner.verify_into(pairs.as_slice(), body.bytes()?, now, &mut event).map_err(|error| raise(py, error))?;
+        event.finish()
     }
 
     /// Checks the signature only.
@@ -302,10 +299,20 @@ impl PyWebhook {
     }
 }
 
+/// The canonical JSON text of a body's event: the core's JSON sink, which the sink tests hold the objects to.
 #[pyfunction]
-fn parse_event_json(py: Python<'_>, body: &Bound<'_, PyAny>) -> PyResult<String> {
+fn canonical_event_json(py: Python<'_>, body: &Bound<'_, PyAny>) -> PyResult<String> {
     let body = self::body(body)?;
-    canonical_event_json(body.bytes()?).map_err(|error| raise(py, error))
+    dropship_webhooks::canonical_event_json(body.bytes()?).map_err(|error| raise(py, error))
+}
+
+/// Parses a body into an event without checking a signature.
+#[pyfunction]
+fn parse_event<'py>(py: Python<'py>, body: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let body = self::body(body)?;
+    let mut event = ObjectSink::new(py);
+    walk_event(body.bytes()?, &mut event).map_err(|error| raise(py, error))?;
+    event.finish()
 }
 
 #[pyfunction]
@@ -485,7 +492,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("WebhookPayloadError", py.get_type::<WebhookPayloadError>())?;
     m.add_class::<PyWebhook>()?;
     m.add_class::<PyVerifiedSignature>()?;
-    m.add_function(wrap_pyfunction!(parse_event_json, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_event, m)?)?;
+    m.add_function(wrap_pyfunction!(canonical_event_json, m)?)?;
     m.add_function(wrap_pyfunction!(generate_secret_from, m)?)?;
     m.add_function(wrap_pyfunction!(topics_json, m)?)?;
     m.add_function(wrap_pyfunction!(retry_schedule_json, m)?)?;

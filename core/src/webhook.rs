@@ -22,11 +22,12 @@ use crate::headers::{
     WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP,
 };
 use crate::secret::{check_fabric_key, decode_standard_key, SecretSet, MAX_SECRETS};
+use crate::sink::Sink;
 use crate::standard::{
     base64_tag_matches, check_message_id, encode_base64_tag, parse_signature_header, parse_timestamp, SignedPrefix,
     Tag, VERSION_V1,
 };
-use crate::wire::canonical_event_json;
+use crate::wire::{canonical_event_json, walk_event};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -333,6 +334,20 @@ impl Webhook {
     ) -> Result<String, WebhookError> {
         self.verify_signature(headers, body, now)?;
         canonical_event_json(body)
+    }
+
+    /// Verifies the signature (as [`Webhook::verify_signature`]), then reports the event's canonical values to
+    /// `sink` (see [`crate::walk_event`]): how a binding builds its language's objects straight from the body.
+    pub fn verify_into<H: HeaderSource + ?Sized, S: Sink + ?Sized>(
+        &self,
+        headers: &H,
+        body: &[u8],
+        now: u64,
+        sink: &mut S,
+    ) -> Result<Verified, WebhookError> {
+        let verified = self.verify_signature(headers, body, now)?;
+        walk_event(body, sink)?;
+        Ok(verified)
     }
 
     /// Signs a message: the headers to send, with one signature per secret active at `timestamp`.

@@ -25,7 +25,7 @@ use core::fmt;
 
 use crate::error::WebhookError;
 use crate::sink::{JsonSink, Sink};
-use crate::topics::{canonical_topic_name, find_topic, PayloadKind};
+use crate::topics::{canonical_topic_name, find_topic, PayloadKind, TOPICS};
 
 /// One value of a parsed document. Strings are borrowed from the body unless they had escapes; numbers are kept
 /// as the sender wrote them (the JSON grammar checked), so no value passes through binary floating point.
@@ -945,6 +945,43 @@ pub fn same_json_values(left: &str, right: &str) -> bool {
     }
 }
 
+/// Every schema the walk reads: the envelope, each payload type and every type nested in them.
+fn every_schema() -> Vec<&'static Schema> {
+    let mut found: Vec<&'static Schema> = Vec::from([&ENVELOPE as &Schema]);
+    for topic in TOPICS {
+        let schema = payload_schema(topic.payload);
+        if !found.iter().any(|known| core::ptr::eq(*known, schema)) {
+            found.push(schema);
+        }
+    }
+    let mut next = 0;
+    while let Some(schema) = found.get(next).copied() {
+        for field in schema.fields {
+            if let Kind::Object(inner) | Kind::RequiredObject(inner) | Kind::List(inner) = field.kind {
+                if !found.iter().any(|known| core::ptr::eq(*known, inner)) {
+                    found.push(inner);
+                }
+            }
+        }
+        next += 1;
+    }
+    found
+}
+
+/// Every name a sink's [`Sink::field`] can be called with, each once: a binding may make its host strings for them
+/// up front (the Python extension interns them once, instead of making a string per member of every event).
+pub fn field_names() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Vec::new();
+    for schema in every_schema() {
+        for field in schema.fields {
+            if !names.contains(&field.name) {
+                names.push(field.name);
+            }
+        }
+    }
+    names
+}
+
 fn payload_schema(kind: PayloadKind) -> &'static Schema {
     match kind {
         PayloadKind::Order => &ORDER,
@@ -1262,31 +1299,8 @@ mod tests {
     use super::*;
     use crate::events::parse_event;
     use crate::samples::sample_event_json;
-    use crate::topics::TOPICS;
     use alloc::string::ToString;
     use serde_json::Value;
-
-    fn every_schema() -> Vec<&'static Schema> {
-        let mut found: Vec<&'static Schema> = vec![&ENVELOPE];
-        let mut next = 0;
-        for topic in TOPICS {
-            let schema = payload_schema(topic.payload);
-            if !found.iter().any(|known| core::ptr::eq(*known, schema)) {
-                found.push(schema);
-            }
-        }
-        while let Some(schema) = found.get(next).copied() {
-            for field in schema.fields {
-                if let Kind::Object(inner) | Kind::RequiredObject(inner) | Kind::List(inner) = field.kind {
-                    if !found.iter().any(|known| core::ptr::eq(*known, inner)) {
-                        found.push(inner);
-                    }
-                }
-            }
-            next += 1;
-        }
-        found
-    }
 
     #[test]
     fn schemas_fit_the_slots_and_spell_each_name_once() {
@@ -1337,6 +1351,41 @@ mod tests {
             let event = parse_event(body.as_bytes()).unwrap();
             assert_eq!(event.to_json(), canonical, "{}", topic.name);
             assert!(!canonical.contains("null,") || topic.name == "variant.unavailable", "{canonical}");
+        }
+    }
+
+    /// Records the names `field` is called with.
+    #[derive(Default)]
+    struct FieldNames(Vec<&'static str>);
+
+    impl Sink for FieldNames {
+        fn begin_object(&mut self) {}
+        fn end_object(&mut self) {}
+        fn begin_array(&mut self) {}
+        fn end_array(&mut self) {}
+        fn field(&mut self, name: &'static str) {
+            self.0.push(name);
+        }
+        fn key(&mut self, _: &str) {}
+        fn null(&mut self) {}
+        fn boolean(&mut self, _: bool) {}
+        fn string(&mut self, _: &str) {}
+        fn integer(&mut self, _: &str) {}
+        fn float(&mut self, _: &str) {}
+    }
+
+    #[test]
+    fn field_names_lists_every_name_a_sink_is_told() {
+        let listed = field_names();
+        let mut told = FieldNames::default();
+        for topic in TOPICS {
+            let data = filled(payload_schema(topic.payload));
+            let body = serde_json::json!({"id": "e", "topic": topic.name, "createdAt": "t", "data": data}).to_string();
+            walk_event(body.as_bytes(), &mut told).unwrap();
+        }
+        assert!(told.0.len() > 200);
+        for name in told.0 {
+            assert!(listed.contains(&name), "{name} is reported but not listed");
         }
     }
 

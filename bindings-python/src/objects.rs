@@ -1,0 +1,237 @@
+//! The Python objects of an event, built straight from the core's canonical walk: dicts, lists, strs, ints, floats,
+//! bools and `None`, made through the C API as the walk reports each value (the way `orjson` builds objects), with no
+//! JSON text and no `json.loads` in between. This sink holds no webhook rules: names, kinds and the canonical form are
+//! the walk's; it only makes the object each call names and puts it in the container that is open.
+//!
+//! The member names of the payload schemas are made once per process and interned, so an event's dicts share their
+//! keys (as `json.loads` shares keys within one document, only across documents too).
+//!
+//! Unsafe code is confined to this module: raw `PyObject` pointers owned by the sink, each released exactly once
+//! (in `end_object`/`end_array`, in [`ObjectSink::finish`], or in `Drop` when the walk fails half way).
+#![allow(unsafe_code)]
+
+use std::collections::HashMap;
+use std::ffi::{c_char, CString};
+
+use dropship_webhooks::wire::field_names;
+use dropship_webhooks::Sink;
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyString;
+
+/// The interned Python string of every schema member name.
+fn names(py: Python<'_>) -> &'static HashMap<&'static str, Py<PyString>> {
+    static NAMES: PyOnceLock<HashMap<&'static str, Py<PyString>>> = PyOnceLock::new();
+    NAMES
+        .get_or_init(py, || field_names().into_iter().map(|name| (name, PyString::intern(py, name).unbind())).collect())
+}
+
+/// Builds one event's Python object from the walk's reports. Every pointer it holds is a strong reference it owns.
+pub(crate) struct ObjectSink<'py> {
+    py: Python<'py>,
+    names: &'static HashMap<&'static str, Py<PyString>>,
+    /// The open containers, innermost last, and whether each is a dict.
+    open: Vec<(*mut ffi::PyObject, bool)>,
+    /// The name of the dict member whose value comes next.
+    key: *mut ffi::PyObject,
+    /// The outermost value, once made.
+    root: *mut ffi::PyObject,
+    /// A C API call failed (it set the Python error); everything after is skipped and `finish` raises it.
+    failed: bool,
+}
+
+impl<'py> ObjectSink<'py> {
+    pub(crate) fn new(py: Python<'py>) -> Self {
+        ObjectSink {
+            py,
+            names: names(py),
+            open: Vec::with_capacity(8),
+            key: std::ptr::null_mut(),
+            root: std::ptr::null_mut(),
+            failed: false,
+        }
+    }
+
+    /// The event, or the error a C API call raised (a `MemoryError`, in practice).
+    pub(crate) fn finish(mut self) -> PyResult<Bound<'py, PyAny>> {
+        let root = std::mem::replace(&mut self.root, std::ptr::null_mut());
+        if self.failed || root.is_null() || !self.open.is_empty() {
+            // SAFETY: `root` is null or a strong reference this sink owned; it is released once, here.
+            unsafe { ffi::Py_XDECREF(root) };
+            return Err(PyErr::take(self.py)
+                .unwrap_or_else(|| pyo3::exceptions::PySystemError::new_err("the event walk ended unfinished")));
+        }
+        // SAFETY: `root` is a non-null strong reference; ownership passes to the returned `Bound`.
+        Ok(unsafe { Bound::from_owned_ptr(self.py, root) })
+    }
+
+    /// Puts a new value into the open container (or makes it the root). Takes the reference `value` holds.
+    fn place(&mut self, value: *mut ffi::PyObject) {
+        if self.failed || value.is_null() {
+            self.failed = true;
+            // SAFETY: `value` is null or a strong reference this sink owns.
+            unsafe { ffi::Py_XDECREF(value) };
+            return;
+        }
+        let Some(&(container, is_dict)) = self.open.last() else {
+            // SAFETY: releases an earlier root, if any (the walk reports one root, so none).
+            unsafe { ffi::Py_XDECREF(self.root) };
+            self.root = value;
+            return;
+        };
+        // SAFETY: `container` is a live dict or list this sink owns, `value` a live strong reference, and `key`
+        // (for a dict) the strong reference set by the member name before it. Neither call steals a reference, so
+        // the sink's own are released after.
+        let status = unsafe {
+            if is_dict {
+                let key = std::mem::replace(&mut self.key, std::ptr::null_mut());
+                let status = if key.is_null() { -1 } else { ffi::PyDict_SetItem(container, key, value) };
+                ffi::Py_XDECREF(key);
+                status
+            } else {
+                ffi::PyList_Append(container, value)
+            }
+        };
+        // SAFETY: the container holds its own reference now.
+        unsafe { ffi::Py_DECREF(value) };
+        if status != 0 {
+            self.failed = true;
+        }
+    }
+
+    /// Opens a new container: placed in its parent, and kept open (with a reference of its own) until it ends.
+    fn open(&mut self, container: *mut ffi::PyObject, is_dict: bool) {
+        if self.failed || container.is_null() {
+            self.failed = true;
+            // SAFETY: null or a strong reference just made.
+            unsafe { ffi::Py_XDECREF(container) };
+            return;
+        }
+        // SAFETY: one reference for the parent (taken by `place`), one kept while the container is open.
+        unsafe { ffi::Py_INCREF(container) };
+        self.place(container);
+        self.open.push((container, is_dict));
+    }
+
+    fn close(&mut self) {
+        if let Some((container, _)) = self.open.pop() {
+            // SAFETY: the reference `open` kept for this container.
+            unsafe { ffi::Py_DECREF(container) };
+        }
+    }
+
+    fn set_key(&mut self, key: *mut ffi::PyObject) {
+        if key.is_null() {
+            self.failed = true;
+            return;
+        }
+        // SAFETY: `key` is a strong reference handed to the sink; an unused earlier one (none, when calls nest
+        // properly) is released.
+        unsafe { ffi::Py_XDECREF(std::mem::replace(&mut self.key, key)) };
+    }
+
+    fn text(text: &str) -> *mut ffi::PyObject {
+        // SAFETY: a valid UTF-8 buffer and its length (a `&str` is never longer than `isize::MAX`).
+        unsafe { ffi::PyUnicode_FromStringAndSize(text.as_ptr().cast::<c_char>(), text.len() as ffi::Py_ssize_t) }
+    }
+}
+
+impl Sink for ObjectSink<'_> {
+    fn begin_object(&mut self) {
+        // SAFETY: plain constructor; null on failure, which `open` handles.
+        self.open(unsafe { ffi::PyDict_New() }, true);
+    }
+
+    fn end_object(&mut self) {
+        self.close();
+    }
+
+    fn begin_array(&mut self) {
+        // SAFETY: plain constructor; null on failure, which `open` handles.
+        self.open(unsafe { ffi::PyList_New(0) }, false);
+    }
+
+    fn end_array(&mut self) {
+        self.close();
+    }
+
+    fn field(&mut self, name: &'static str) {
+        let key = match self.names.get(name) {
+            Some(interned) => {
+                let pointer = interned.as_ptr();
+                // SAFETY: a live interned string kept by the name table for the life of the process.
+                unsafe { ffi::Py_INCREF(pointer) };
+                pointer
+            }
+            None => Self::text(name),
+        };
+        self.set_key(key);
+    }
+
+    fn key(&mut self, name: &str) {
+        self.set_key(Self::text(name));
+    }
+
+    fn null(&mut self) {
+        // SAFETY: `None` is immortal in current CPython; the reference is still counted for older ones.
+        let none = unsafe { ffi::Py_None() };
+        unsafe { ffi::Py_INCREF(none) };
+        self.place(none);
+    }
+
+    fn boolean(&mut self, value: bool) {
+        // SAFETY: as for `None`.
+        let flag = unsafe {
+            if value {
+                ffi::Py_True()
+            } else {
+                ffi::Py_False()
+            }
+        };
+        unsafe { ffi::Py_INCREF(flag) };
+        self.place(flag);
+    }
+
+    fn string(&mut self, text: &str) {
+        self.place(Self::text(text));
+    }
+
+    fn integer(&mut self, literal: &str) {
+        let value = match literal.parse::<i64>() {
+            // SAFETY: plain constructor.
+            Ok(small) => unsafe { ffi::PyLong_FromLongLong(small) },
+            // Past 64 bits: Python's own arbitrary-precision parse of the digits.
+            Err(_) => match CString::new(literal) {
+                // SAFETY: a NUL-terminated string of an optional minus and decimal digits, base 10.
+                Ok(digits) => unsafe { ffi::PyLong_FromString(digits.as_ptr(), std::ptr::null_mut(), 10) },
+                Err(_) => std::ptr::null_mut(),
+            },
+        };
+        self.place(value);
+    }
+
+    fn float(&mut self, literal: &str) {
+        // The literal passed the walk's JSON grammar and range check; Rust's parse rounds correctly, as Python's does.
+        let value = literal.parse::<f64>().unwrap_or(f64::NAN);
+        // SAFETY: plain constructor.
+        self.place(unsafe { ffi::PyFloat_FromDouble(value) });
+    }
+}
+
+impl Drop for ObjectSink<'_> {
+    fn drop(&mut self) {
+        if self.failed {
+            // Dropped after a failed C API call without `finish`: the walk's own error is what gets raised.
+            drop(PyErr::take(self.py));
+        }
+        // SAFETY: every pointer here is null or a strong reference this sink still owns; each is released once.
+        unsafe {
+            for (container, _) in self.open.drain(..) {
+                ffi::Py_DECREF(container);
+            }
+            ffi::Py_XDECREF(self.key);
+            ffi::Py_XDECREF(self.root);
+        }
+    }
+}
