@@ -9,6 +9,9 @@ function createApi(native) {
   const DEFAULT_TOLERANCE_SECONDS = 300
   const DEFAULT_FAILURE_WINDOW_SECONDS = 3 * 24 * 3600
   const RELEVANT_HEADERS = new Set(native.relevantHeaders())
+  // The names the native entry points take by position, in the core's order (RELEVANT_HEADERS).
+  const [H0, H1, H2, H3, H4, H5, H6] = native.relevantHeaders()
+  const DECODER = new TextDecoder()
   const ERROR_KINDS = new Map(JSON.parse(native.errorKindsJson()))
   const INSPECT = Symbol.for('nodejs.util.inspect.custom')
 
@@ -93,6 +96,43 @@ function createApi(native) {
     return flat
   }
 
+  /** A plain header object (Node's IncomingHttpHeaders, a literal): looked up by lowercase name, by position. */
+  function isPlainHeaders(headers) {
+    return headers !== null && typeof headers === 'object' && !(headers instanceof Map) && !Array.isArray(headers) &&
+      typeof headers.get !== 'function'
+  }
+
+  /** A header object's value under a lowercase name, as the schemes read it: the first of several, as text. */
+  function single(value) {
+    if (value === undefined || value === null) return undefined
+    if (typeof value === 'string') return value
+    if (Array.isArray(value)) return single(value[0])
+    return String(value)
+  }
+
+  /**
+   * Runs a native check with the headers by position when they are a plain object (spares converting names), or
+   * listed by name in any case otherwise. A plain object whose names are not lowercase comes back `missing_header`
+   * by position, and is then read again in any case: the core still decides which header counts.
+   */
+  function withHeaders(headers, byPosition, listed) {
+    if (!isPlainHeaders(headers)) return call(() => listed(headerList(headers)))
+    try {
+      return byPosition(single(headers[H0]), single(headers[H1]), single(headers[H2]), single(headers[H3]),
+        single(headers[H4]), single(headers[H5]), single(headers[H6]))
+    } catch (error) {
+      if (!error || error.code !== 'missing_header') throw translate(error)
+      return call(() => listed(headerList(headers)))
+    }
+  }
+
+  /** A raw body's text (when the canonical event is the body itself). */
+  function textOf(raw) {
+    if (typeof raw === 'string') return raw
+    if (typeof Buffer === 'function' && Buffer.isBuffer(raw)) return raw.toString('utf8')
+    return DECODER.decode(raw)
+  }
+
   function unixSeconds(value, fallback) {
     if (value === undefined || value === null) return fallback
     if (value instanceof Date) return Math.floor(value.getTime() / 1000)
@@ -155,13 +195,23 @@ function createApi(native) {
     /** Checks the signature and parses the body into a typed event. */
     verify(body, headers, options) {
       const raw = rawBody(body)
-      return JSON.parse(call(() => this.#native.verify(raw, headerList(headers), nowSeconds(options))))
+      const now = nowSeconds(options)
+      const native = this.#native
+      const json = withHeaders(headers,
+        (h0, h1, h2, h3, h4, h5, h6) => native.verify(raw, now, h0, h1, h2, h3, h4, h5, h6),
+        (listed) => native.verifyListed(raw, listed, now))
+      // No JSON back: the body is already the canonical event.
+      return JSON.parse(json ?? textOf(raw))
     }
 
     /** Checks the signature only: `{ id, timestamp, secretIndex, secretLabel }`. */
     verifySignature(body, headers, options) {
       const raw = rawBody(body)
-      const verified = call(() => this.#native.verifySignature(raw, headerList(headers), nowSeconds(options)))
+      const now = nowSeconds(options)
+      const native = this.#native
+      const verified = withHeaders(headers,
+        (h0, h1, h2, h3, h4, h5, h6) => native.verifySignature(raw, now, h0, h1, h2, h3, h4, h5, h6),
+        (listed) => native.verifySignatureListed(raw, listed, now))
       return {
         id: verified.id ?? null,
         timestamp: verified.timestamp ?? null,

@@ -7,9 +7,9 @@
 
 use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, HealthStatus, RateLimit, RetryOverrides, RetrySchedule};
 use dropship_webhooks::endpoint::{EndpointRequest, EndpointRules};
-use dropship_webhooks::headers::RELEVANT_HEADERS;
+use dropship_webhooks::headers::{RelevantHeaders, RELEVANT_HEADERS};
 use dropship_webhooks::{canonical_event_json, generate_secret, Scheme, Secret, SecretSet, Webhook, WebhookError};
-use napi::bindgen_prelude::{Either, Uint8Array};
+use napi::bindgen_prelude::{Either, Uint8Array, Uint8ArraySlice};
 use napi_derive::napi;
 
 /// The status of a thrown error: napi-rs sets it as the JS error's `code` property.
@@ -36,6 +36,14 @@ fn whole_u32(value: f64, name: &'static str) -> Result<u32> {
 }
 
 fn bytes(body: &Either<Uint8Array, String>) -> &[u8] {
+    match body {
+        Either::A(array) => array,
+        Either::B(text) => text.as_bytes(),
+    }
+}
+
+/// A body as the wrapper passes it: the bytes of a typed array (read in place) or a string.
+fn body_bytes<'a>(body: &'a Either<Uint8ArraySlice<'_>, String>) -> &'a [u8] {
     match body {
         Either::A(array) => array,
         Either::B(text) => text.as_bytes(),
@@ -78,6 +86,15 @@ pub struct VerifiedSignature {
     pub secret_label: Option<String>,
 }
 
+fn signature_report(verified: dropship_webhooks::Verified) -> VerifiedSignature {
+    VerifiedSignature {
+        id: verified.id,
+        timestamp: verified.timestamp.map(|t| t as f64),
+        secret_index: u32::try_from(verified.secret_index).unwrap_or(u32::MAX),
+        secret_label: verified.secret_label,
+    }
+}
+
 /// A secret set bound to a scheme and tolerance (the core's `Webhook`).
 #[napi]
 pub struct NativeWebhook {
@@ -94,31 +111,92 @@ impl NativeWebhook {
         Ok(Self { inner })
     }
 
+    /// Checks the signature; the headers by position (see [`RelevantHeaders`]).
     #[napi]
+    #[allow(clippy::too_many_arguments)]
     pub fn verify_signature(
         &self,
-        body: Either<Uint8Array, String>,
+        body: Either<Uint8ArraySlice, String>,
+        now: f64,
+        webhook_id: Option<String>,
+        webhook_timestamp: Option<String>,
+        webhook_signature: Option<String>,
+        fabric_signature: Option<String>,
+        svix_id: Option<String>,
+        svix_timestamp: Option<String>,
+        svix_signature: Option<String>,
+    ) -> Result<VerifiedSignature> {
+        let headers = RelevantHeaders([
+            webhook_id.as_deref(),
+            webhook_timestamp.as_deref(),
+            webhook_signature.as_deref(),
+            fabric_signature.as_deref(),
+            svix_id.as_deref(),
+            svix_timestamp.as_deref(),
+            svix_signature.as_deref(),
+        ]);
+        let verified = self.inner.verify_signature(&headers, body_bytes(&body), whole(now, "now")?).map_err(thrown)?;
+        Ok(signature_report(verified))
+    }
+
+    /// Checks the signature with the headers as flat `[name, value, …]` (any case): the wrapper's path for header
+    /// containers whose names are not all lowercase.
+    #[napi]
+    pub fn verify_signature_listed(
+        &self,
+        body: Either<Uint8ArraySlice, String>,
         headers: Vec<String>,
         now: f64,
     ) -> Result<VerifiedSignature> {
         let verified = self
             .inner
-            .verify_signature(pairs(&headers).as_slice(), bytes(&body), whole(now, "now")?)
+            .verify_signature(pairs(&headers).as_slice(), body_bytes(&body), whole(now, "now")?)
             .map_err(thrown)?;
-        Ok(VerifiedSignature {
-            id: verified.id,
-            timestamp: verified.timestamp.map(|t| t as f64),
-            secret_index: u32::try_from(verified.secret_index).unwrap_or(u32::MAX),
-            secret_label: verified.secret_label,
-        })
+        Ok(signature_report(verified))
     }
 
-    /// Verifies and parses; the event as canonical JSON (JSON.parse in V8 beats building objects through N-API).
+    /// Verifies and parses; the headers by position (see [`RelevantHeaders`]). The event as canonical JSON, which V8's
+    /// `JSON.parse` reads faster than objects built through N-API; `undefined` when that JSON is the body itself
+    /// byte for byte (a body sent in canonical form), so the wrapper parses the body and nothing is copied back.
     #[napi]
-    pub fn verify(&self, body: Either<Uint8Array, String>, headers: Vec<String>, now: f64) -> Result<String> {
-        let event =
-            self.inner.verify_json(pairs(&headers).as_slice(), bytes(&body), whole(now, "now")?).map_err(thrown)?;
-        Ok(event)
+    #[allow(clippy::too_many_arguments)]
+    pub fn verify(
+        &self,
+        body: Either<Uint8ArraySlice, String>,
+        now: f64,
+        webhook_id: Option<String>,
+        webhook_timestamp: Option<String>,
+        webhook_signature: Option<String>,
+        fabric_signature: Option<String>,
+        svix_id: Option<String>,
+        svix_timestamp: Option<String>,
+        svix_signature: Option<String>,
+    ) -> Result<Option<String>> {
+        let headers = RelevantHeaders([
+            webhook_id.as_deref(),
+            webhook_timestamp.as_deref(),
+            webhook_signature.as_deref(),
+            fabric_signature.as_deref(),
+            svix_id.as_deref(),
+            svix_timestamp.as_deref(),
+            svix_signature.as_deref(),
+        ]);
+        let bytes = body_bytes(&body);
+        let event = self.inner.verify_json(&headers, bytes, whole(now, "now")?).map_err(thrown)?;
+        Ok((event.as_bytes() != bytes).then_some(event))
+    }
+
+    /// [`NativeWebhook::verify`] with the headers as flat `[name, value, …]` (any case).
+    #[napi]
+    pub fn verify_listed(
+        &self,
+        body: Either<Uint8ArraySlice, String>,
+        headers: Vec<String>,
+        now: f64,
+    ) -> Result<Option<String>> {
+        let bytes = body_bytes(&body);
+        let event = self.inner.verify_json(pairs(&headers).as_slice(), bytes, whole(now, "now")?).map_err(thrown)?;
+        Ok((event.as_bytes() != bytes).then_some(event))
     }
 
     /// The headers to send, as flat `[name, value, …]`.

@@ -7,7 +7,7 @@
 
 use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, HealthStatus, RateLimit, RetryOverrides, RetrySchedule};
 use dropship_webhooks::endpoint::{EndpointRequest, EndpointRules};
-use dropship_webhooks::headers::RELEVANT_HEADERS;
+use dropship_webhooks::headers::{HeaderSource, RelevantHeaders, RELEVANT_HEADERS};
 use dropship_webhooks::{canonical_event_json, generate_secret, Scheme, Secret, SecretSet, Webhook, WebhookError};
 use js_sys::{Array, Error, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -87,12 +87,41 @@ impl NativeWebhook {
         Ok(Self { inner })
     }
 
+    /// Checks the signature; the headers' values by position (see [`RelevantHeaders`]).
     #[wasm_bindgen(js_name = verifySignature)]
-    pub fn verify_signature(&self, body: JsValue, headers: Vec<String>, now: f64) -> Result<JsValue> {
-        let verified = self
-            .inner
-            .verify_signature(pairs(&headers).as_slice(), &bytes(&body), whole(now, "now")?)
-            .map_err(thrown)?;
+    #[allow(clippy::too_many_arguments)]
+    pub fn verify_signature(
+        &self,
+        body: JsValue,
+        now: f64,
+        webhook_id: Option<String>,
+        webhook_timestamp: Option<String>,
+        webhook_signature: Option<String>,
+        fabric_signature: Option<String>,
+        svix_id: Option<String>,
+        svix_timestamp: Option<String>,
+        svix_signature: Option<String>,
+    ) -> Result<JsValue> {
+        let headers = RelevantHeaders([
+            webhook_id.as_deref(),
+            webhook_timestamp.as_deref(),
+            webhook_signature.as_deref(),
+            fabric_signature.as_deref(),
+            svix_id.as_deref(),
+            svix_timestamp.as_deref(),
+            svix_signature.as_deref(),
+        ]);
+        self.signature_report(&headers, &body, now)
+    }
+
+    /// Checks the signature with the headers as flat `[name, value, …]` (any case).
+    #[wasm_bindgen(js_name = verifySignatureListed)]
+    pub fn verify_signature_listed(&self, body: JsValue, headers: Vec<String>, now: f64) -> Result<JsValue> {
+        self.signature_report(pairs(&headers).as_slice(), &body, now)
+    }
+
+    fn signature_report(&self, headers: &(impl HeaderSource + ?Sized), body: &JsValue, now: f64) -> Result<JsValue> {
+        let verified = self.inner.verify_signature(headers, &bytes(body), whole(now, "now")?).map_err(thrown)?;
         let optional_text = |value: Option<String>| value.map_or(JsValue::NULL, |text| text.into());
         Ok(object(&[
             ("id", optional_text(verified.id)),
@@ -102,10 +131,43 @@ impl NativeWebhook {
         ]))
     }
 
-    pub fn verify(&self, body: JsValue, headers: Vec<String>, now: f64) -> Result<String> {
-        let event =
-            self.inner.verify_json(pairs(&headers).as_slice(), &bytes(&body), whole(now, "now")?).map_err(thrown)?;
-        Ok(event)
+    /// Verifies and parses; the headers' values by position. The canonical JSON, or `undefined` when it is the body
+    /// itself byte for byte (the wrapper then parses the body).
+    #[allow(clippy::too_many_arguments)]
+    pub fn verify(
+        &self,
+        body: JsValue,
+        now: f64,
+        webhook_id: Option<String>,
+        webhook_timestamp: Option<String>,
+        webhook_signature: Option<String>,
+        fabric_signature: Option<String>,
+        svix_id: Option<String>,
+        svix_timestamp: Option<String>,
+        svix_signature: Option<String>,
+    ) -> Result<Option<String>> {
+        let headers = RelevantHeaders([
+            webhook_id.as_deref(),
+            webhook_timestamp.as_deref(),
+            webhook_signature.as_deref(),
+            fabric_signature.as_deref(),
+            svix_id.as_deref(),
+            svix_timestamp.as_deref(),
+            svix_signature.as_deref(),
+        ]);
+        self.event_json(&headers, &body, now)
+    }
+
+    /// [`NativeWebhook::verify`] with the headers as flat `[name, value, …]` (any case).
+    #[wasm_bindgen(js_name = verifyListed)]
+    pub fn verify_listed(&self, body: JsValue, headers: Vec<String>, now: f64) -> Result<Option<String>> {
+        self.event_json(pairs(&headers).as_slice(), &body, now)
+    }
+
+    fn event_json(&self, headers: &(impl HeaderSource + ?Sized), body: &JsValue, now: f64) -> Result<Option<String>> {
+        let bytes = bytes(body);
+        let event = self.inner.verify_json(headers, &bytes, whole(now, "now")?).map_err(thrown)?;
+        Ok((event.as_bytes() != bytes.as_slice()).then_some(event))
     }
 
     pub fn sign(&self, id: &str, timestamp: f64, body: JsValue) -> Result<Vec<String>> {

@@ -28,6 +28,18 @@ pub const SVIX_SIGNATURE: &str = "svix-signature";
 pub const RELEVANT_HEADERS: &[&str] =
     &[WEBHOOK_ID, WEBHOOK_TIMESTAMP, WEBHOOK_SIGNATURE, FABRIC_SIGNATURE, SVIX_ID, SVIX_TIMESTAMP, SVIX_SIGNATURE];
 
+/// The values of the [`RELEVANT_HEADERS`], by position: what a binding passes when its host looked each name up
+/// itself (a Node `IncomingHttpHeaders` object has lowercase names), which spares converting the names.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RelevantHeaders<'a>(pub [Option<&'a str>; 7]);
+
+impl HeaderSource for RelevantHeaders<'_> {
+    fn header(&self, name: &str) -> Option<&str> {
+        let position = RELEVANT_HEADERS.iter().position(|relevant| relevant.eq_ignore_ascii_case(name))?;
+        self.0.get(position).copied().flatten()
+    }
+}
+
 /// Anything that can answer "what is the value of header `name`?".
 ///
 /// `name` is always given in lowercase; an implementation must match it without regard to ASCII case. When a
@@ -87,6 +99,17 @@ pub(crate) fn trim_ows(value: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relevant_headers_answer_by_position() {
+        assert_eq!(RELEVANT_HEADERS.len(), 7);
+        let headers = RelevantHeaders([Some("msg_1"), None, None, Some("abc"), None, None, Some("v1,x")]);
+        assert_eq!(headers.header(WEBHOOK_ID), Some("msg_1"));
+        assert_eq!(headers.header("Fabric-Dropship-Signature"), Some("abc"));
+        assert_eq!(headers.header(SVIX_SIGNATURE), Some("v1,x"));
+        assert_eq!(headers.header(WEBHOOK_TIMESTAMP), None);
+        assert_eq!(headers.header("content-type"), None);
+    }
 
     #[test]
     fn pairs_match_any_case_and_first_wins() {

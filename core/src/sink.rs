@@ -34,6 +34,11 @@ pub trait Sink {
     fn boolean(&mut self, value: bool);
     /// A string.
     fn string(&mut self, text: &str);
+    /// A string known to hold no quote, backslash or control character (one the body spelled without escapes, or
+    /// digits), which a JSON writer may copy without looking at it.
+    fn plain_string(&mut self, text: &str) {
+        self.string(text);
+    }
     /// A whole number, as its JSON literal: an optional minus and digits (any length; `-0` never occurs).
     fn integer(&mut self, literal: &str);
     /// A double, as its JSON number literal. A literal without fraction or exponent (`2`) still means the double
@@ -128,6 +133,14 @@ impl Sink for JsonSink {
     fn string(&mut self, text: &str) {
         self.separate();
         write_json_string(&mut self.out, text);
+        self.after_value = true;
+    }
+
+    fn plain_string(&mut self, text: &str) {
+        self.separate();
+        self.out.push('"');
+        self.out.push_str(text);
+        self.out.push('"');
         self.after_value = true;
     }
 

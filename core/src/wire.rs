@@ -273,6 +273,7 @@ impl<'a> Parser<'a> {
         self.position += 1;
         let start = self.position;
         let bytes = self.text.as_bytes();
+        self.position = skip_plain_string_bytes(bytes, self.position);
         while let Some(&byte) = bytes.get(self.position) {
             match byte {
                 b'"' => {
@@ -409,6 +410,28 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// The first position from `at` on whose byte ends a plain run inside a string: a quote, a backslash or a control
+/// character (or the end). Eight bytes at a time: a byte is flagged when it is below 0x20 or equals `"` or `\`; the
+/// borrow tricks can flag a byte above a real hit, never below one, so the lowest flag is the first hit.
+fn skip_plain_string_bytes(bytes: &[u8], mut at: usize) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        let zero_byte = |value: u64| value.wrapping_sub(ONES) & !value & HIGHS;
+        let control = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+        let flagged =
+            control | zero_byte(word ^ (ONES * u64::from(b'"'))) | zero_byte(word ^ (ONES * u64::from(b'\\')));
+        if flagged != 0 {
+            return at + (flagged.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    at
+}
+
 /// A JSON number literal without fraction or exponent.
 fn is_integer_literal(text: &str) -> bool {
     !text.bytes().any(|byte| matches!(byte, b'.' | b'e' | b'E'))
@@ -514,7 +537,7 @@ fn walk_any<S: Sink + ?Sized>(sink: &mut S, document: &Document<'_>, at: usize) 
         Node::Bool(flag) => sink.boolean(*flag),
         Node::Number(text) if is_integer_literal(text) => sink.integer(text),
         Node::Number(text) => sink.float(text),
-        Node::Text(text) => sink.string(text),
+        Node::Text(text) => report_text(sink, text),
         Node::Array { .. } => {
             sink.begin_array();
             for element in document.elements(at) {
@@ -653,6 +676,25 @@ fn id_text<'j>(value: &'j Node<'_>, path: &Path<'_>) -> Result<Cow<'j, str>, Web
     }
 }
 
+/// Reports a string of the body: one that had no escapes (borrowed from the body) holds no quote, backslash or
+/// control character, so a JSON sink may copy it as it is. (The `Cow` is the point: whether it borrows says so.)
+#[allow(clippy::ptr_arg)]
+fn report_text<S: Sink + ?Sized>(sink: &mut S, text: &Cow<'_, str>) {
+    match text {
+        Cow::Borrowed(plain) => sink.plain_string(plain),
+        Cow::Owned(text) => sink.string(text),
+    }
+}
+
+/// Reports an id as its canonical text (see [`id_text`]).
+fn report_id<S: Sink + ?Sized>(sink: &mut S, value: &Node<'_>, path: &Path<'_>) -> Result<(), WebhookError> {
+    match value {
+        Node::Text(text) => report_text(sink, text),
+        other => sink.plain_string(&id_text(other, path)?),
+    }
+    Ok(())
+}
+
 /// A whole number literal that fits `T`.
 fn whole<T: core::str::FromStr>(text: &str) -> Option<T> {
     if is_integer_literal(text) {
@@ -684,11 +726,11 @@ fn walk_value<S: Sink + ?Sized>(
     path: &Path<'_>,
 ) -> Result<(), WebhookError> {
     match (kind, document.node(at)) {
-        (Kind::Id | Kind::OptionalId, value) => sink.string(&id_text(value, path)?),
-        (Kind::Text | Kind::RequiredText, Node::Text(text)) => sink.string(text),
-        (Kind::Decimal, Node::Text(text)) if is_decimal_text(text) => sink.string(text),
+        (Kind::Id | Kind::OptionalId, value) => report_id(sink, value, path)?,
+        (Kind::Text | Kind::RequiredText, Node::Text(text)) => report_text(sink, text),
+        (Kind::Decimal, Node::Text(text)) if is_decimal_text(text) => sink.plain_string(text),
         (Kind::Decimal, Node::Number(text)) => match Decimal::of(text).plain() {
-            Some(plain) => sink.string(&plain),
+            Some(plain) => sink.plain_string(&plain),
             None => return Err(shape_error(path, "a decimal longer than 400 characters written out")),
         },
         (Kind::Count | Kind::RequiredCount, Node::Number(text)) if whole::<u32>(text).is_some() => sink.integer(text),
@@ -701,8 +743,8 @@ fn walk_value<S: Sink + ?Sized>(
             for (index, element) in document.elements(at).enumerate() {
                 let path = Path::Index(path, index);
                 match (kind, document.node(element)) {
-                    (Kind::Texts, Node::Text(text)) => sink.string(text),
-                    (Kind::Ids, item) => sink.string(&id_text(item, &path)?),
+                    (Kind::Texts, Node::Text(text)) => report_text(sink, text),
+                    (Kind::Ids, item) => report_id(sink, item, &path)?,
                     (Kind::List(schema), _) => walk_object(sink, document, schema, element, &path)?,
                     (_, item) => return Err(expected(&path, "a string", item)),
                 }
@@ -745,8 +787,8 @@ type Slots = [usize; MAX_FIELDS];
 const ABSENT: usize = 0;
 
 /// Sorts an object's members into the schema's slots: unknown members are dropped, a field given twice (under one
-/// spelling or two) is an error. Members usually arrive in the schema's order, so the field after the last one
-/// found is tried first, before the search through every spelling.
+/// spelling or two) is an error. Members usually arrive in the schema's order under their canonical names, so the
+/// fields after the last one found are tried first, before the search through every spelling.
 fn slots(document: &Document<'_>, schema: &Schema, at: usize, path: &Path<'_>) -> Result<Slots, WebhookError> {
     let found = document.node(at);
     if !matches!(found, Node::Object { .. }) {
@@ -755,12 +797,11 @@ fn slots(document: &Document<'_>, schema: &Schema, at: usize, path: &Path<'_>) -
     let mut slots = [ABSENT; MAX_FIELDS];
     let mut next = 0;
     for (name, value) in document.members(at) {
-        let index = match schema.fields.get(next) {
-            Some(field) if field.name == name => next,
-            _ => match schema.position(name) {
-                Some(index) => index,
-                None => continue,
-            },
+        // Canonical names in order first (a sender that leaves fields out skips ahead), then every spelling.
+        let ahead = schema.fields.get(next..).unwrap_or_default().iter().position(|field| field.name == name);
+        let index = match ahead.map(|offset| next + offset).or_else(|| schema.position(name)) {
+            Some(index) => index,
+            None => continue,
         };
         next = index + 1;
         let Some(slot) = slots.get_mut(index) else { continue };
@@ -899,7 +940,7 @@ pub fn walk_event<S: Sink + ?Sized>(body: &[u8], sink: &mut S) -> Result<(), Web
     sink.string(&topic);
     if let Some(created_at) = created_at {
         sink.field("createdAt");
-        sink.string(created_at);
+        report_text(sink, created_at);
     }
     sink.field("data");
     let data_path = member("data");
