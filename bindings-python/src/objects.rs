@@ -138,6 +138,11 @@ impl<'py> ObjectSink<'py> {
 }
 
 impl Sink for ObjectSink<'_> {
+    fn reset(&mut self) {
+        self.release();
+        self.failed = false;
+    }
+
     fn begin_object(&mut self) {
         // SAFETY: plain constructor; null on failure, which `open` handles.
         self.open(unsafe { ffi::PyDict_New() }, true);
@@ -219,19 +224,27 @@ impl Sink for ObjectSink<'_> {
     }
 }
 
-impl Drop for ObjectSink<'_> {
-    fn drop(&mut self) {
+impl ObjectSink<'_> {
+    /// Releases every object held, and any error a failed C API call left (the walk's own error, or a fresh start,
+    /// is what counts then).
+    fn release(&mut self) {
         if self.failed {
-            // Dropped after a failed C API call without `finish`: the walk's own error is what gets raised.
             drop(PyErr::take(self.py));
         }
-        // SAFETY: every pointer here is null or a strong reference this sink still owns; each is released once.
+        // SAFETY: every pointer here is null or a strong reference this sink still owns; each is released once
+        // and forgotten.
         unsafe {
             for (container, _) in self.open.drain(..) {
                 ffi::Py_DECREF(container);
             }
-            ffi::Py_XDECREF(self.key);
-            ffi::Py_XDECREF(self.root);
+            ffi::Py_XDECREF(std::mem::replace(&mut self.key, std::ptr::null_mut()));
+            ffi::Py_XDECREF(std::mem::replace(&mut self.root, std::ptr::null_mut()));
         }
+    }
+}
+
+impl Drop for ObjectSink<'_> {
+    fn drop(&mut self) {
+        self.release();
     }
 }

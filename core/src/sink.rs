@@ -8,13 +8,16 @@
 //!
 //! The calls always nest properly: an object is `begin_object`, then for each member a `field` or `key` and one
 //! value, then `end_object`; an array is `begin_array`, its values, `end_array`. When the walk fails half way, the
-//! sink is simply dropped: whatever it built is discarded.
+//! sink is simply dropped: whatever it built is discarded. The walk may also start over once (see
+//! [`crate::walk_event`]): it then calls [`Sink::reset`] first.
 
 use alloc::string::String;
 use core::fmt::Write as _;
 
 /// Receives the canonical values of one event, in document order (see the module documentation).
 pub trait Sink {
+    /// Forget everything reported so far: the walk starts the event again (a body it could not read in one pass).
+    fn reset(&mut self);
     /// An object begins.
     fn begin_object(&mut self);
     /// The object begun last ends.
@@ -85,6 +88,11 @@ impl JsonSink {
 }
 
 impl Sink for JsonSink {
+    fn reset(&mut self) {
+        self.out.clear();
+        self.after_value = false;
+    }
+
     fn begin_object(&mut self) {
         self.separate();
         self.out.push('{');

@@ -25,6 +25,8 @@ use core::fmt;
 
 use crate::error::WebhookError;
 use crate::sink::{JsonSink, Sink};
+
+mod single_pass;
 use crate::topics::{canonical_topic_name, find_topic, PayloadKind, TOPICS};
 
 /// One value of a parsed document. Strings are borrowed from the body unless they had escapes; numbers are kept
@@ -121,12 +123,18 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
-    fn parse(body: &'a [u8]) -> Result<Document<'a>, WebhookError> {
+    /// A parser at the start of a UTF-8 body, with room for `nodes` tape entries.
+    fn over(body: &'a [u8], nodes: usize) -> Result<Self, WebhookError> {
         let text = core::str::from_utf8(body).map_err(|error| WebhookError::InvalidJson {
             message: format!("the body is not UTF-8 (invalid byte at offset {})", error.valid_up_to()),
         })?;
+        Ok(Parser { text, position: 0, nodes: Vec::with_capacity(nodes) })
+    }
+
+    fn parse(body: &'a [u8]) -> Result<Document<'a>, WebhookError> {
         // About one node per eight bytes of a typical event, so the tape rarely grows.
-        let mut parser = Parser { text, position: 0, nodes: Vec::with_capacity(body.len() / 8 + 4) };
+        let mut parser = Parser::over(body, body.len() / 8 + 4)?;
+        let text = parser.text;
         parser.value(MAX_DEPTH)?;
         parser.skip_whitespace();
         if parser.position < text.len() {
@@ -364,8 +372,14 @@ impl<'a> Parser<'a> {
         u32::from_str_radix(digits, 16).map_err(|_| self.error("invalid escape"))
     }
 
-    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, and within the range of a double.
     fn number(&mut self) -> Result<(), WebhookError> {
+        let text = self.number_literal()?;
+        self.nodes.push(Node::Number(text));
+        Ok(())
+    }
+
+    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, and within the range of a double.
+    fn number_literal(&mut self) -> Result<&'a str, WebhookError> {
         let start = self.position;
         let digits = |parser: &mut Self| {
             let from = parser.position;
@@ -405,8 +419,7 @@ impl<'a> Parser<'a> {
         if may_overflow && Decimal::of(text).overflows_double() {
             return Err(self.error("number out of range"));
         }
-        self.nodes.push(Node::Number(text));
-        Ok(())
+        Ok(text)
     }
 }
 
@@ -907,12 +920,24 @@ static ENVELOPE: Schema = Schema {
 /// Walks a raw body and reports its canonical event to `sink`: the envelope with the topic's canonical spelling,
 /// and `data` in the canonical form of the topic's payload type (kept as received for a topic this version does not
 /// know). Only what the sender gave is reported: a field absent or `null` on the wire is left out, and required
-/// fields are always there. Every binding and [`crate::parse_event`] read bodies through this one walk.
+/// fields are always there. Every binding and [`crate::parse_event`] read bodies through this one walk. A body whose
+/// members come in the schemas' order is read in a single pass; any other is parsed onto a tape first (the sink is
+/// then [reset](Sink::reset) and told the event again from the start).
 ///
 /// Errors: `invalid_json` when the body is not JSON (or not UTF-8); `invalid_payload`, naming the path of the
 /// offending value, when it is JSON but not an event or its `data` does not fit the topic's type. On an error the
 /// sink may have been told part of the event: discard it.
 pub fn walk_event<S: Sink + ?Sized>(body: &[u8], sink: &mut S) -> Result<(), WebhookError> {
+    // Most bodies come in the schemas' order and read in one pass; the tape decides everything else.
+    if single_pass::walk_event(body, sink).is_ok() {
+        return Ok(());
+    }
+    sink.reset();
+    walk_event_on_tape(body, sink)
+}
+
+/// [`walk_event`] over the parsed tape: any member order, every error with its path.
+fn walk_event_on_tape<S: Sink + ?Sized>(body: &[u8], sink: &mut S) -> Result<(), WebhookError> {
     let document = Parser::parse(body)?;
     let [id, topic, created_at, data, ..] = slots(&document, &ENVELOPE, 0, &Path::Root)?;
     let member = |name| Path::Member(&Path::Root, name);
@@ -1400,6 +1425,9 @@ mod tests {
     struct FieldNames(Vec<&'static str>);
 
     impl Sink for FieldNames {
+        fn reset(&mut self) {
+            self.0.clear();
+        }
         fn begin_object(&mut self) {}
         fn end_object(&mut self) {}
         fn begin_array(&mut self) {}
@@ -1418,16 +1446,113 @@ mod tests {
     #[test]
     fn field_names_lists_every_name_a_sink_is_told() {
         let listed = field_names();
-        let mut told = FieldNames::default();
+        let mut told = Vec::new();
         for topic in TOPICS {
             let data = filled(payload_schema(topic.payload));
             let body = serde_json::json!({"id": "e", "topic": topic.name, "createdAt": "t", "data": data}).to_string();
-            walk_event(body.as_bytes(), &mut told).unwrap();
+            let mut sink = FieldNames::default();
+            walk_event(body.as_bytes(), &mut sink).unwrap();
+            told.extend(sink.0);
         }
-        assert!(told.0.len() > 200);
-        for name in told.0 {
+        assert!(told.len() > 200);
+        for name in told {
             assert!(listed.contains(&name), "{name} is reported but not listed");
         }
+    }
+
+    /// The single-pass walk's JSON (when it finishes) and the tape walk's result.
+    fn both_walks(body: &[u8]) -> (Option<String>, Result<String, WebhookError>) {
+        let mut single = JsonSink::default();
+        let fast = single_pass::walk_event(body, &mut single).ok().map(|()| single.into_string());
+        let mut tape = JsonSink::default();
+        (fast, walk_event_on_tape(body, &mut tape).map(|()| tape.into_string()))
+    }
+
+    /// A small deterministic generator (xorshift), so the generated bodies are the same on every run.
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, bound: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % bound
+        }
+    }
+
+    /// A body changed the ways senders differ (each member with a chance of about ten in `rate`), as JSON text (written by hand to keep member order and duplicates):
+    /// members dropped, nulled, renamed to an alias or an unknown name, moved first, re-typed, given twice, and
+    /// free-form values put in.
+    fn mutate(document: &Document<'_>, at: usize, rng: &mut Rng, rate: u64) -> String {
+        match document.node(at) {
+            Node::Object { .. } => {
+                let mut out: Vec<(String, String)> = Vec::new();
+                for (name, item) in document.members(at) {
+                    let name = name.to_string();
+                    match rng.below(rate) {
+                        0 | 1 => continue,
+                        2 | 3 => out.push((name.clone(), "null".into())),
+                        4 => out.push((format!("{name}_x"), mutate(document, item, rng, rate))),
+                        5 => out.push(("_id".into(), mutate(document, item, rng, rate))),
+                        6 => out.push((name.clone(), "7".into())),
+                        7 => out.push((name.clone(), "\"12.50\"".into())),
+                        8 => out.push((name.clone(), r#"{"b":[1,2.5,null],"a":"x"}"#.into())),
+                        9 => {
+                            out.push((name.clone(), mutate(document, item, rng, rate)));
+                            out.push((name.clone(), "true".into()));
+                        }
+                        _ => out.push((name.clone(), mutate(document, item, rng, rate))),
+                    }
+                }
+                if rng.below(6) == 0 && out.len() > 1 {
+                    let moved = out.remove(rng.below(out.len() as u64) as usize);
+                    out.insert(0, moved);
+                }
+                let members: Vec<String> =
+                    out.iter().map(|(name, item)| format!("{}:{item}", Value::from(name.as_str()))).collect();
+                format!("{{{}}}", members.join(","))
+            }
+            Node::Array { .. } => {
+                let mut kept = Vec::new();
+                for item in document.elements(at) {
+                    if rng.below(10) != 0 {
+                        kept.push(mutate(document, item, rng, rate));
+                    }
+                }
+                format!("[{}]", kept.join(","))
+            }
+            Node::Null => "null".into(),
+            Node::Bool(flag) => flag.to_string(),
+            Node::Number(text) => (*text).to_string(),
+            Node::Text(text) => Value::from(text.as_ref()).to_string(),
+        }
+    }
+
+    #[test]
+    fn single_pass_and_tape_agree() {
+        let mut finished = 0;
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let samples: Vec<&str> = TOPICS.iter().map(|topic| sample_event_json(topic.name).unwrap()).collect();
+        for (sample, topic) in samples.iter().zip(TOPICS) {
+            let (fast, _) = both_walks(sample.as_bytes());
+            let single = topic.name == "variant.unavailable";
+            assert!(fast.is_some() || single, "a sample in canonical form reads in one pass: {sample}");
+        }
+        let documents: Vec<Document<'_>> =
+            samples.iter().map(|sample| Parser::parse(sample.as_bytes()).unwrap()).collect();
+        for round in 0..6000 {
+            let rate = [40, 400, 4000][round % 3];
+            let body = mutate(&documents[round / 3 % documents.len()], 0, &mut rng, rate);
+            let (fast, tape) = both_walks(body.as_bytes());
+            if let Some(fast) = fast {
+                finished += 1;
+                assert_eq!(Ok(fast), tape.map_err(|error| error.to_string()), "{body}");
+            }
+        }
+        // Both outcomes are exercised: many bodies read in one pass, many need the tape.
+        assert!((1000..5500).contains(&finished), "{finished} of 6000 read in one pass");
+        let reordered = br#"{"topic":"order.created","id":"e","data":{"status":"open","id":"o"}}"#;
+        assert!(both_walks(reordered).0.is_none(), "data members out of order go to the tape");
     }
 
     #[test]
