@@ -120,10 +120,10 @@ nostd: ## prove the core is no_std: build it for wasm32 with only core and alloc
 	@echo "nostd: dropship-webhooks builds for wasm32-unknown-unknown with core+alloc only"
 
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := signature_headers verify parse_event endpoint_url json_grammar
+FUZZ_TARGETS := signature_headers verify parse_event endpoint_url json_grammar walks
 fuzz: ## run every cargo-fuzz target for FUZZ_SECONDS (default 60) each, on rustup's nightly toolchain
 	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
-	@mkdir -p fuzz/corpus/parse_event && cp core/samples/*.json fuzz/corpus/parse_event/
+	@for seeded in parse_event walks; do mkdir -p fuzz/corpus/$$seeded && cp core/samples/*.json fuzz/corpus/$$seeded/; done
 	@set -o pipefail; for target in $(FUZZ_TARGETS); do \
 		echo "== fuzz $$target ($(FUZZ_SECONDS) s)"; \
 		mkdir -p fuzz/corpus/$$target; \
@@ -138,13 +138,16 @@ bench-core: ## criterion: verify cost against one raw HMAC, event parsing; print
 	$(CARGO) bench -p dropship-webhooks --bench verify --bench parse --locked
 	@$(PYTHON) scripts/bench_table.py
 
-bench-node: build-node ## verify+parse/s in Node against node:crypto by hand, standardwebhooks and svix
+bench-bodies: ## the bodies every binding benchmark verifies (target/bench/bodies.json)
+	$(PYTHON) scripts/bench_bodies.py
+
+bench-node: build-node bench-bodies ## verify+parse/s in Node against node:crypto by hand, standardwebhooks and svix
 	cd bindings-js && node bench/verify.bench.js
 
-bench-python: build-python ## verify+parse/s in Python against hmac by hand, standardwebhooks and svix
+bench-python: build-python bench-bodies ## verify+parse/s in Python against hmac by hand, standardwebhooks and svix
 	.venv/bin/python bindings-python/bench/verify_bench.py
 
-bench-wasm: build-wasm build-node ## the WebAssembly build in Node against node:crypto by hand, standardwebhooks, svix
+bench-wasm: build-wasm build-node bench-bodies ## the WebAssembly build in Node against node:crypto by hand, standardwebhooks, svix
 	cd bindings-js && DROPSHIP_WEBHOOKS_MODULE=$(CURDIR)/bindings-wasm/dist/node.cjs node bench/verify.bench.js
 
 bench: ## every benchmark (core, Node, Python, wasm, delivery service); writes BENCHMARKS.md

@@ -12,6 +12,10 @@ function createApi(native) {
   // The names the native entry points take by position, in the core's order (RELEVANT_HEADERS).
   const [H0, H1, H2, H3, H4, H5, H6] = native.relevantHeaders()
   const DECODER = new TextDecoder()
+  // The Node addon takes header values by position (converting names costs more than looking them up in JS); the
+  // WebAssembly module copies every string into its memory either way, and takes them listed only.
+  const BY_POSITION = typeof native.NativeWebhook.prototype.verify === 'function'
+  const HOST_MAC = typeof native.acceptsHostMac === 'function' && native.acceptsHostMac() ? hostMac() : undefined
   const ERROR_KINDS = new Map(JSON.parse(native.errorKindsJson()))
   const INSPECT = Symbol.for('nodejs.util.inspect.custom')
 
@@ -96,6 +100,26 @@ function createApi(native) {
     return flat
   }
 
+  /**
+   * The runtime's synchronous HMAC-SHA256 for a backend that takes one (the WebAssembly module: native SHA-256 is
+   * several times faster than SHA-256 in wasm): `node:crypto` in Node, Bun, Deno, and workerd with `nodejs_compat`.
+   * Elsewhere (browsers) undefined, and the module computes it.
+   */
+  function hostMac() {
+    let crypto
+    try {
+      crypto = globalThis.process?.getBuiltinModule?.('node:crypto')
+    } catch {
+      return undefined
+    }
+    if (!crypto || typeof crypto.createHmac !== 'function') return undefined
+    return (key, ...parts) => {
+      const mac = crypto.createHmac('sha256', key)
+      for (const part of parts) mac.update(part)
+      return mac.digest()
+    }
+  }
+
   /** A plain header object (Node's IncomingHttpHeaders, a literal): looked up by lowercase name, by position. */
   function isPlainHeaders(headers) {
     return headers !== null && typeof headers === 'object' && !(headers instanceof Map) && !Array.isArray(headers) &&
@@ -116,7 +140,7 @@ function createApi(native) {
    * by position, and is then read again in any case: the core still decides which header counts.
    */
   function withHeaders(headers, byPosition, listed) {
-    if (!isPlainHeaders(headers)) return call(() => listed(headerList(headers)))
+    if (!BY_POSITION || !isPlainHeaders(headers)) return call(() => listed(headerList(headers)))
     try {
       return byPosition(single(headers[H0]), single(headers[H1]), single(headers[H2]), single(headers[H3]),
         single(headers[H4]), single(headers[H5]), single(headers[H6]))
@@ -181,7 +205,9 @@ function createApi(native) {
       this.#scheme = options.scheme ?? 'standard'
       this.#tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS
       const specs = secretList(secrets)
-      this.#native = call(() => new native.NativeWebhook(specs, this.#scheme, this.#tolerance))
+      this.#native = call(() => HOST_MAC
+        ? new native.NativeWebhook(specs, this.#scheme, this.#tolerance, HOST_MAC)
+        : new native.NativeWebhook(specs, this.#scheme, this.#tolerance))
     }
 
     get scheme() {
@@ -212,6 +238,10 @@ function createApi(native) {
       const verified = withHeaders(headers,
         (h0, h1, h2, h3, h4, h5, h6) => native.verifySignature(raw, now, h0, h1, h2, h3, h4, h5, h6),
         (listed) => native.verifySignatureListed(raw, listed, now))
+      // The WebAssembly module answers `[id, timestamp, secretIndex, secretLabel]`, the addon an object.
+      if (Array.isArray(verified)) {
+        return { id: verified[0] ?? null, timestamp: verified[1] ?? null, secretIndex: verified[2], secretLabel: verified[3] ?? null }
+      }
       return {
         id: verified.id ?? null,
         timestamp: verified.timestamp ?? null,

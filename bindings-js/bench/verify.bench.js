@@ -1,30 +1,29 @@
 'use strict'
-// verify + parse per second: this package, a hand-rolled node:crypto verifier, and the npm packages
-// `standardwebhooks` and `svix`, side by side in one run. `make bench-node` runs it; it prints a Markdown table.
-// DROPSHIP_WEBHOOKS_MODULE measures another build of the same API instead (`make bench-wasm`: the WebAssembly one).
+// Operations per second of this package against what a receiver would otherwise write or install, in one process
+// and one run, on the bodies of scripts/bench_bodies.py (three families, four sizes; `make bench-node` writes them
+// first). Prints two Markdown tables:
+//
+// - verify + parse: this package's `verify` (signature, then the typed canonical event), a hand-written node:crypto
+//   verifier (headers, tolerance, HMAC, timingSafeEqual, JSON.parse of the body as sent), and the npm packages
+//   `standardwebhooks` and `svix`, whose `verify` also checks the signature and returns `JSON.parse` of the body;
+// - signature only: `verifySignature` against the hand-written check without JSON.parse, and one raw HMAC-SHA256
+//   of the body (the floor for everyone at large sizes).
+//
+// DROPSHIP_WEBHOOKS_MODULE measures another build of the same API (`make bench-wasm`: the WebAssembly one).
 const crypto = require('node:crypto')
+const fs = require('node:fs')
+const path = require('node:path')
 const { Webhook, generateSecret } = require(process.env.DROPSHIP_WEBHOOKS_MODULE || '..')
 const BUILD = process.env.DROPSHIP_WEBHOOKS_MODULE ? 'dropship-webhooks-wasm' : 'dropship-webhooks'
 const { Webhook: StandardWebhook } = require('standardwebhooks')
 const { Webhook: SvixWebhook } = require('svix')
 
-const SIZES = [256, 1024, 16 * 1024, 256 * 1024]
+const BODIES = JSON.parse(fs.readFileSync(process.env.BENCH_BODIES ||
+  path.join(__dirname, '..', '..', 'target', 'bench', 'bodies.json'), 'utf8'))
 const MIN_TIME_MS = Number(process.env.BENCH_MS || 400)
 
-/** An order.created event of exactly `size` bytes. */
-function eventBody(size) {
-  const line = { id: 'oli_1', variantId: 'var_mug_blue', sku: 'AOC-MUG-BLU', quantity: 2, retailPrice: '24.00' }
-  const event = { id: 'evt_bench', topic: 'order.created', createdAt: '2026-11-22T10:00:00Z',
-    data: { id: 'ord_1', status: 'open', currency: 'USD', lines: [], attributes: { note: '' } } }
-  while (JSON.stringify(event).length + 120 < size) event.data.lines.push({ ...line, id: `oli_${event.data.lines.length}` })
-  event.data.attributes.note = 'x'.repeat(size - JSON.stringify(event).length)
-  const text = JSON.stringify(event)
-  if (Buffer.byteLength(text) !== size) throw new Error(`body is ${text.length} bytes, not ${size}`)
-  return text
-}
-
-/** What a careful developer writes with node:crypto: headers, tolerance, every v1 entry, timingSafeEqual, JSON. */
-function handRolled(secret) {
+/** What a careful developer writes with node:crypto: headers, tolerance, every v1 entry, timingSafeEqual. */
+function handRolled(secret, parse) {
   const key = Buffer.from(secret.slice('whsec_'.length), 'base64')
   return (body, headers) => {
     const id = headers['webhook-id']
@@ -37,7 +36,9 @@ function handRolled(secret) {
       const [version, signature] = entry.split(',')
       if (version !== 'v1') continue
       const given = Buffer.from(signature, 'base64')
-      if (given.length === expected.length && crypto.timingSafeEqual(given, expected)) return JSON.parse(body)
+      if (given.length === expected.length && crypto.timingSafeEqual(given, expected)) {
+        return parse ? JSON.parse(body) : { id, timestamp: Number(timestamp) }
+      }
     }
     throw new Error('no matching signature')
   }
@@ -49,52 +50,72 @@ function opsPerSecond(fn) {
   const start = process.hrtime.bigint()
   let elapsed = 0
   while (elapsed < MIN_TIME_MS) {
-    for (let i = 0; i < 50; i++) fn()
-    runs += 50
+    for (let i = 0; i < 20; i++) fn()
+    runs += 20
     elapsed = Number(process.hrtime.bigint() - start) / 1e6
   }
   return (runs / elapsed) * 1000
 }
 
-function label(size) {
-  return size >= 1024 ? `${size / 1024} KiB` : `${size} B`
-}
+const label = (size) => (size >= 1024 ? `${size / 1024} KiB` : `${size} B`)
+const fmt = (n) => (n >= 10000 ? `${Math.round(n / 1000)}k` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0))
+const ratio = (a, b) => `${(a / b).toFixed(2)}×`
 
-const rows = []
+const verifyRows = []
+const signatureRows = []
 for (const signatures of [1, 3]) {
   const secrets = Array.from({ length: signatures }, () => generateSecret())
   const sender = new Webhook(secrets)
-  const receiverSecret = secrets[0]
-  const ours = new Webhook(receiverSecret)
-  const hand = handRolled(receiverSecret)
-  const standard = new StandardWebhook(receiverSecret)
-  const svix = new SvixWebhook(receiverSecret)
-  for (const size of SIZES) {
-    const text = eventBody(size)
-    const buffer = Buffer.from(text)
-    const headers = sender.sign('msg_bench', Math.floor(Date.now() / 1000), text)
-    const svixHeaders = { 'svix-id': headers['webhook-id'], 'svix-timestamp': headers['webhook-timestamp'],
-      'svix-signature': headers['webhook-signature'] }
-    // Every contender must accept the same request before it is timed.
-    ours.verify(buffer, headers)
-    hand(buffer, headers)
-    standard.verify(text, headers)
-    svix.verify(text, svixHeaders)
-    const results = {
-      ours: opsPerSecond(() => ours.verify(buffer, headers)),
-      hand: opsPerSecond(() => hand(buffer, headers)),
-      standardwebhooks: opsPerSecond(() => standard.verify(text, headers)),
-      svix: opsPerSecond(() => svix.verify(text, svixHeaders)),
+  const secret = secrets[0]
+  const key = Buffer.from(secret.slice('whsec_'.length), 'base64')
+  const ours = new Webhook(secret)
+  const hand = handRolled(secret, true)
+  const handSignature = handRolled(secret, false)
+  const standard = new StandardWebhook(secret)
+  const svix = new SvixWebhook(secret)
+  for (const [family, bySize] of Object.entries(BODIES)) {
+    for (const [sizeText, text] of Object.entries(bySize)) {
+      const size = Number(sizeText)
+      const buffer = Buffer.from(text)
+      const headers = sender.sign('msg_bench', Math.floor(Date.now() / 1000), buffer)
+      const svixHeaders = { 'svix-id': headers['webhook-id'], 'svix-timestamp': headers['webhook-timestamp'],
+        'svix-signature': headers['webhook-signature'] }
+      // Every contender must accept the same request before it is timed.
+      ours.verify(buffer, headers)
+      hand(buffer, headers)
+      standard.verify(text, headers)
+      svix.verify(text, svixHeaders)
+      verifyRows.push({
+        family, size, signatures,
+        ours: opsPerSecond(() => ours.verify(buffer, headers)),
+        hand: opsPerSecond(() => hand(buffer, headers)),
+        standardwebhooks: opsPerSecond(() => standard.verify(text, headers)),
+        svix: opsPerSecond(() => svix.verify(text, svixHeaders)),
+      })
+      if (family === 'canonical') {
+        signatureRows.push({
+          size, signatures,
+          ours: opsPerSecond(() => ours.verifySignature(buffer, headers)),
+          hand: opsPerSecond(() => handSignature(buffer, headers)),
+          hmac: opsPerSecond(() => crypto.createHmac('sha256', key).update(buffer).digest()),
+        })
+      }
     }
-    rows.push({ size, signatures, ...results })
   }
 }
 
-const fmt = (n) => (n >= 10000 ? `${Math.round(n / 1000)}k` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0))
 console.log(`verify + parse, operations per second (Node ${process.version}, ${MIN_TIME_MS} ms per cell)\n`)
-console.log(`| body | signatures | ${BUILD} | node:crypto by hand | standardwebhooks | svix | vs hand | vs standardwebhooks | vs svix |`)
-console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
-for (const row of rows) {
-  console.log(`| ${label(row.size)} | ${row.signatures} | ${fmt(row.ours)} | ${fmt(row.hand)} | ${fmt(row.standardwebhooks)} | ${fmt(row.svix)} | ` +
-    `${(row.ours / row.hand).toFixed(2)}× | ${(row.ours / row.standardwebhooks).toFixed(2)}× | ${(row.ours / row.svix).toFixed(2)}× |`)
+console.log(`| family | body | signatures | ${BUILD} | node:crypto by hand | standardwebhooks | svix | vs hand | vs standardwebhooks | vs svix |`)
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+for (const row of verifyRows) {
+  console.log(`| ${row.family} | ${label(row.size)} | ${row.signatures} | ${fmt(row.ours)} | ${fmt(row.hand)} | ` +
+    `${fmt(row.standardwebhooks)} | ${fmt(row.svix)} | ${ratio(row.ours, row.hand)} | ` +
+    `${ratio(row.ours, row.standardwebhooks)} | ${ratio(row.ours, row.svix)} |`)
+}
+console.log(`\nsignature only, operations per second (canonical bodies; Node ${process.version})\n`)
+console.log(`| body | signatures | ${BUILD} verifySignature | node:crypto by hand | one raw HMAC-SHA256 | vs hand | vs raw HMAC |`)
+console.log('|---:|---:|---:|---:|---:|---:|---:|')
+for (const row of signatureRows) {
+  console.log(`| ${label(row.size)} | ${row.signatures} | ${fmt(row.ours)} | ${fmt(row.hand)} | ${fmt(row.hmac)} | ` +
+    `${ratio(row.ours, row.hand)} | ${ratio(row.ours, row.hmac)} |`)
 }

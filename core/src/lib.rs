@@ -34,7 +34,9 @@ pub use headers::HeaderSource;
 pub use secret::{generate_secret, Secret, SecretSet};
 pub use sink::{JsonSink, Sink};
 pub use topics::{find_topic, TopicInfo, TOPICS};
-pub use webhook::{check_tolerance, Scheme, SignedHeaders, Verified, Webhook, DEFAULT_TOLERANCE_SECONDS};
+pub use webhook::{
+    check_tolerance, BuiltInMac, HostMac, Scheme, SignedHeaders, Verified, Webhook, DEFAULT_TOLERANCE_SECONDS,
+};
 pub use wire::{canonical_event_json, walk_event};
 
 /// The project README's Rust examples, run as doctests so the quick start cannot rot.

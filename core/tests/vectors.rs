@@ -5,7 +5,7 @@ use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, RateLimit, RetrySc
 use dropship_webhooks::endpoint::{EndpointRequest, EndpointRules};
 use dropship_webhooks::wire::same_json_values;
 use dropship_webhooks::{
-    canonical_event_json, generate_secret, parse_event, Scheme, Secret, SecretSet, Webhook, WebhookError,
+    canonical_event_json, generate_secret, parse_event, HostMac, Scheme, Secret, SecretSet, Webhook, WebhookError,
     DEFAULT_TOLERANCE_SECONDS,
 };
 use serde_json::Value;
@@ -101,6 +101,29 @@ fn sign(webhook: &Webhook, message: &Value) -> Result<Value, WebhookError> {
     Ok(serde_json::json!({ "headers": pairs }))
 }
 
+/// A host's HMAC, computed independently of the core (the `hmac` and `sha2` crates).
+struct HostComputed;
+
+impl HostMac for HostComputed {
+    fn hmac_sha256(&self, key: &[u8], parts: &[&[u8]]) -> Option<[u8; 32]> {
+        use hmac::{KeyInit, Mac};
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).ok()?;
+        for part in parts {
+            mac.update(part);
+        }
+        Some(mac.finalize().into_bytes().into())
+    }
+}
+
+/// A host that answers a wrong tag: verification must use it, and fail.
+struct HostWrong;
+
+impl HostMac for HostWrong {
+    fn hmac_sha256(&self, _: &[u8], _: &[&[u8]]) -> Option<[u8; 32]> {
+        Some([0; 32])
+    }
+}
+
 /// Runs one case and returns its outcome as JSON, shaped like the vector's `expected`, or the error code.
 fn run(case: &Value) -> Result<Value, WebhookError> {
     match case["operation"].as_str().expect("operation") {
@@ -109,7 +132,19 @@ fn run(case: &Value) -> Result<Value, WebhookError> {
                 // Rust takes `&[u8]`, so an already-parsed body cannot reach the core; the bindings test these.
                 return Err(WebhookError::payload_not_raw("parsed JSON value"));
             };
-            let verified = webhook(case)?.verify_signature(&headers(case), &body, case["now"].as_u64().unwrap())?;
+            let webhook = webhook(case)?;
+            let now = case["now"].as_u64().unwrap();
+            let verified = webhook.verify_signature(&headers(case), &body, now);
+            // A host's HMAC gives the same outcome as the built-in one, and it is the one used: a host that computes
+            // wrong tags fails every signature (a case that fails earlier fails the same way).
+            let hosted = webhook.verify_signature_with_mac(&HostComputed, &headers(case), &body, now);
+            assert_eq!(hosted, verified, "{}", case["id"]);
+            let wrong = webhook.verify_signature_with_mac(&HostWrong, &headers(case), &body, now);
+            match &verified {
+                Ok(_) => assert_eq!(wrong.unwrap_err().code(), "no_matching_signature", "{}", case["id"]),
+                Err(error) => assert_eq!(wrong.as_ref().err(), Some(error), "{}", case["id"]),
+            }
+            let verified = verified?;
             Ok(serde_json::json!({
                 "id": verified.id,
                 "timestamp": verified.timestamp,
