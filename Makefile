@@ -134,7 +134,7 @@ fuzz: ## run every cargo-fuzz target for FUZZ_SECONDS (default 60) each, on rust
 		grep -E 'Done [0-9]+ runs|stat::number_of_executed_units|stat::peak_rss_mb' target/fuzz-$$target.log; \
 	done
 
-bench-core: ## criterion: verify cost against one raw HMAC, event parsing; prints the tables
+bench-core: bench-bodies ## criterion: verify cost against one raw HMAC, event parsing; prints the tables
 	$(CARGO) bench -p dropship-webhooks --bench verify --bench parse --locked
 	@$(PYTHON) scripts/bench_table.py
 

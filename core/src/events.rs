@@ -8,7 +8,6 @@ use alloc::format;
 use alloc::string::String;
 
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::error::WebhookError;
@@ -17,7 +16,8 @@ use crate::payloads::{
     VariantRefs,
 };
 use crate::topics::{find_topic, PayloadKind, TopicInfo};
-use crate::wire::canonical_event_json;
+use crate::typed::{Mismatch, TokenReader, TokenSink};
+use crate::wire::walk_event;
 
 /// A parsed webhook event.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -75,53 +75,57 @@ pub enum EventData {
     Unknown(Value),
 }
 
-/// The canonical envelope; `data` is kept raw until the topic is known.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CanonicalEnvelope<'json> {
-    id: String,
-    topic: String,
-    created_at: Option<String>,
-    #[serde(borrow)]
-    data: &'json RawValue,
-}
-
 /// Parses a raw body into a typed [`Event`], without checking any signature (for tests and replay tools; receivers
-/// use [`crate::Webhook::verify`]). It reads the canonical JSON of [`canonical_event_json`], so the platforms'
-/// spellings are accepted exactly as the bindings accept them.
+/// use [`crate::Webhook::verify`]). One walk of the body ([`walk_event`], the bindings' walk) reports the canonical
+/// values, and the typed structs are read from them, so the platforms' spellings are accepted exactly as the
+/// bindings accept them.
 ///
 /// Errors: `invalid_json` when the body is not JSON (or not UTF-8); `invalid_payload` when it is JSON but not an
 /// event, or its `data` does not fit the topic's type. Unknown fields are ignored.
 pub fn parse_event(body: &[u8]) -> Result<Event, WebhookError> {
-    let canonical = canonical_event_json(body)?;
-    // The canonical form always fits the types; an error here would be a bug in the tables, reported, not panicked.
-    let envelope: CanonicalEnvelope<'_> = serde_json::from_str(&canonical).map_err(|error| internal(&error))?;
-    let raw = envelope.data.get();
-    let data = match find_topic(&envelope.topic).map(|info| info.payload) {
-        Some(kind) => typed_data(kind, raw),
-        None => serde_json::from_str(raw).map(EventData::Unknown),
-    }
-    .map_err(|error| internal(&error))?;
-    Ok(Event { id: envelope.id, topic: envelope.topic, created_at: envelope.created_at, data })
-}
-
-fn typed_data(kind: PayloadKind, raw: &str) -> Result<EventData, serde_json::Error> {
-    Ok(match kind {
-        PayloadKind::Order => EventData::Order(serde_json::from_str(raw)?),
-        PayloadKind::Product => EventData::Product(serde_json::from_str(raw)?),
-        PayloadKind::ProductRef => EventData::ProductRef(serde_json::from_str(raw)?),
-        PayloadKind::VariantRefs => EventData::VariantRefs(serde_json::from_str(raw)?),
-        PayloadKind::Connection => EventData::Connection(serde_json::from_str(raw)?),
-        PayloadKind::Proposal => EventData::Proposal(serde_json::from_str(raw)?),
-        PayloadKind::ProposalProductChange => EventData::ProposalProductChange(serde_json::from_str(raw)?),
-        PayloadKind::ProposalVariantChange => EventData::ProposalVariantChange(serde_json::from_str(raw)?),
-        PayloadKind::Rma => EventData::Rma(serde_json::from_str(raw)?),
-        PayloadKind::RmaReturn => EventData::RmaReturn(serde_json::from_str(raw)?),
+    // About one token per six bytes of a typical event.
+    let mut tokens = TokenSink::with_capacity(body.len() / 6 + 16);
+    walk_event(body, &mut tokens)?;
+    // The walk reported a canonical event, which always fits the types: an error here would be a bug in the tables,
+    // reported, not panicked.
+    read_event(&mut tokens.reader()).map_err(|error| WebhookError::InvalidPayload {
+        message: format!("the canonical form did not read into the types: {error}"),
     })
 }
 
-fn internal(error: &serde_json::Error) -> WebhookError {
-    WebhookError::InvalidPayload { message: format!("the canonical form did not read back: {error}") }
+fn read_event(reader: &mut TokenReader) -> Result<Event, Mismatch> {
+    reader.begin_object()?;
+    reader.expect_field("id")?;
+    let id = reader.text()?;
+    reader.expect_field("topic")?;
+    let topic = reader.text()?;
+    let created_at = if reader.take_field("createdAt") { Some(reader.text()?) } else { None };
+    reader.expect_field("data")?;
+    let data = match find_topic(&topic).map(|info| info.payload) {
+        Some(kind) => typed_data(kind, reader)?,
+        None => EventData::Unknown(Value::deserialize(&mut *reader)?),
+    };
+    reader.end_object()?;
+    Ok(Event { id, topic, created_at, data })
+}
+
+fn typed_data(kind: PayloadKind, reader: &mut TokenReader) -> Result<EventData, Mismatch> {
+    Ok(match kind {
+        PayloadKind::Order => EventData::Order(Order::deserialize(reader)?),
+        PayloadKind::Product => EventData::Product(Product::deserialize(reader)?),
+        PayloadKind::ProductRef => EventData::ProductRef(ProductRef::deserialize(reader)?),
+        PayloadKind::VariantRefs => EventData::VariantRefs(VariantRefs::deserialize(reader)?),
+        PayloadKind::Connection => EventData::Connection(Connection::deserialize(reader)?),
+        PayloadKind::Proposal => EventData::Proposal(Proposal::deserialize(reader)?),
+        PayloadKind::ProposalProductChange => {
+            EventData::ProposalProductChange(ProposalProductChange::deserialize(reader)?)
+        }
+        PayloadKind::ProposalVariantChange => {
+            EventData::ProposalVariantChange(ProposalVariantChange::deserialize(reader)?)
+        }
+        PayloadKind::Rma => EventData::Rma(Rma::deserialize(reader)?),
+        PayloadKind::RmaReturn => EventData::RmaReturn(RmaReturn::deserialize(reader)?),
+    })
 }
 
 #[cfg(test)]

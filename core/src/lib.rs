@@ -25,6 +25,7 @@ pub mod secret;
 pub mod sink;
 pub mod standard;
 pub mod topics;
+mod typed;
 pub mod webhook;
 pub mod wire;
 
