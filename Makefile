@@ -150,6 +150,18 @@ bench-python: build-python bench-bodies ## verify+parse/s in Python against hmac
 bench-wasm: build-wasm build-node bench-bodies ## the WebAssembly build in Node against node:crypto by hand, standardwebhooks, svix
 	cd bindings-js && DROPSHIP_WEBHOOKS_MODULE=$(CURDIR)/bindings-wasm/dist/node.cjs node bench/verify.bench.js
 
+bench-worker: build-wasm build-node bench-bodies ## the WebAssembly build in a Worker on workerd (miniflare) against crypto.subtle by hand and standardwebhooks
+	cd bindings-wasm && node bench/worker.bench.mjs
+
+bench-rss: build-node build-python build-wasm bench-bodies ## resident memory over one million verify calls in each binding
+	@echo "resident set over one million verify calls (1 KiB canonical and platform bodies, every tenth refused)"
+	@echo
+	@echo "| binding | calls | RSS settled | RSS at the end | growth |"
+	@echo "|---|---:|---:|---:|---:|"
+	@node --expose-gc bindings-js/bench/rss.js
+	@DROPSHIP_WEBHOOKS_MODULE=$(CURDIR)/bindings-wasm/dist/node.cjs node --expose-gc bindings-js/bench/rss.js
+	@.venv/bin/python bindings-python/bench/rss.py
+
 bench: ## every benchmark (core, Node, Python, wasm, delivery service); writes BENCHMARKS.md
 	@scripts/setup.sh all
 	$(PYTHON) scripts/benchmarks.py

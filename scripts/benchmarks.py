@@ -22,18 +22,40 @@ ROOT = Path(__file__).resolve().parent.parent
 SECTIONS: List[Tuple[str, str, str]] = [
     ("bench-core", "Rust core (criterion)",
      "Median time per operation. `verify` is the full Standard Webhooks check (header parsing, tolerance, HMAC, "
-     "constant-time compare) next to one raw HMAC-SHA256 of the same bytes; the parse table puts "
-     "`canonical_event_json` (the canonical JSON every binding returns, written straight from the body) and the "
-     "typed `parse_event` next to parsing into a generic `serde_json::Value`."),
+     "constant-time compare) next to one raw HMAC-SHA256 of the same bytes. The parse table reads the binding "
+     "benchmarks' 1 KiB and 16 KiB `canonical` and `platform` order bodies (below): `canonical_event_json` (the "
+     "canonical JSON the Node and WebAssembly bindings return) and the typed `parse_event`, both one walk of the "
+     "body, next to parsing into a generic `serde_json::Value`."),
     ("bench-node", "Node.js native addon",
-     "verify + parse, operations per second, all in one process and one run: this package, a hand-rolled "
-     "`node:crypto` verifier (HMAC, base64 compare, `JSON.parse`), and the npm packages `standardwebhooks` and `svix`."),
+     "Operations per second, all in one process and one run, on the bodies `scripts/bench_bodies.py` writes: a typed "
+     "`order.created` in the `canonical` spelling (camelCase, string ids and money, model order, compact), the same "
+     "order in a `platform` spelling (snake_case and legacy aliases, integer ids, money as numbers, explicit nulls, "
+     "the platform's member order), and an `unknown` topic (data kept as received). What each contender does: this "
+     "package's `verify` checks the signature and returns the typed canonical event; the hand-written verifier "
+     "(`node:crypto`: headers, tolerance, HMAC, `timingSafeEqual`) and the npm packages `standardwebhooks` and "
+     "`svix` check the signature and return `JSON.parse` of the body as sent (no canonical form). The second table "
+     "is the signature alone: `verifySignature` against the hand-written check without `JSON.parse`, and one raw "
+     "HMAC-SHA256 of the body."),
     ("bench-python", "Python extension",
-     "verify + parse, operations per second, in one process: this package, a hand-rolled `hmac` verifier "
-     "(`hmac.compare_digest`, `json.loads`), and the PyPI packages `standardwebhooks` and `svix`."),
+     "Operations per second, in one process, on the same bodies. This package's `verify` returns the typed canonical "
+     "event as Python objects built directly (no JSON text); the hand-written verifier (`hmac`, "
+     "`hmac.compare_digest`) and the PyPI package `standardwebhooks` return `json.loads` of the body as sent. The "
+     "PyPI package `svix` does not parse (its `verify` returns `None`), so it is compared in the signature-only "
+     "table, with `verify_signature`, the hand-written check without `json.loads`, and one raw HMAC-SHA256."),
     ("bench-wasm", "WebAssembly build (in Node)",
-     "The same Node benchmark with the WebAssembly build loaded in place of the native addon. The module's "
-     "size is printed by `make build-wasm`."),
+     "The same Node benchmark with the WebAssembly build loaded in place of the native addon. In Node the module "
+     "computes HMACs of 2 KiB and more with the host's `node:crypto` (the host-HMAC seam), smaller ones itself. The "
+     "module's size is printed by `make build-wasm`."),
+    ("bench-worker", "WebAssembly build in a Worker (workerd)",
+     "The WebAssembly package's workerd entry in a real Worker under miniflare, on the canonical 1 KiB and 16 KiB "
+     "bodies: this package, a hand-written Worker verifier (`crypto.subtle` HMAC, `JSON.parse`) and the npm package "
+     "`standardwebhooks` (pure-JS SHA-256, `JSON.parse`). A Worker's clock stands still during CPU work, so each "
+     "request runs n verifications and is timed from outside, less an empty request. With `nodejs_compat` the "
+     "package may use `node:crypto`'s HMAC; without flags it uses its own SHA-256."),
+    ("bench-rss", "Memory",
+     "Resident set of one process over one million `verify` calls in each binding (1 KiB canonical and platform "
+     "bodies alternating, every tenth request tampered with so the error path runs): after the first 100,000 calls "
+     "and at the end."),
     ("bench-delivery", "Delivery service",
      "Signed deliveries per second draining a queued backlog to a fast loopback receiver, and enqueue→delivered "
      "latency (POST /v1/events to arrival at the receiver) at fixed rates. The throwaway Postgres runs with fsync "
@@ -89,9 +111,10 @@ def main() -> int:
         "",
         f"Written by `make bench` on {time.strftime('%Y-%m-%d')}. Machine: {machine()}.",
         "",
-        "Every figure comes from one run of the command named in its section. The peers run in the same process on "
-        "the same inputs, so the ratios are the comparison to read; absolute numbers move by ±10 % between runs "
-        "on this kind of shared machine.",
+        "Every figure comes from one run of the command named in its section, with `make bench` run alone on the "
+        "machine (nothing else building or running beside it). The peers run in the same process on the same "
+        "inputs, so the ratios are the comparison to read; absolute numbers move by ±10 % or more between runs on "
+        "this kind of shared 2-core machine.",
     ]
     failed = False
     for target, title, method in SECTIONS:

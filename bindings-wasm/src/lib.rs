@@ -78,6 +78,11 @@ fn secret_set(specs: &JsValue) -> Result<SecretSet> {
         .collect()
 }
 
+/// Below this much signed content the module's own SHA-256 is faster than a call out to the host's (measured in
+/// Node: 9.3 µs against 11.6 µs at 1 KiB, 18 µs against 11 µs at 4 KiB; in workerd the host's helps only past
+/// that too).
+const HOST_MAC_MIN_BYTES: usize = 2048;
+
 /// The host's synchronous HMAC-SHA256 (`node:crypto` where the runtime has it), called as
 /// `hmac(key, ...parts)` and answering the 32-byte tag; SHA-256 compiled to wasm is several times slower.
 struct JsHostMac<'a> {
@@ -92,6 +97,9 @@ struct JsHostMac<'a> {
 impl HostMac for JsHostMac<'_> {
     fn hmac_sha256(&self, key: &[u8], parts: &[&[u8]]) -> Option<[u8; 32]> {
         let function = self.function?;
+        if parts.iter().map(|part| part.len()).sum::<usize>() < HOST_MAC_MIN_BYTES {
+            return None;
+        }
         let arguments = Array::new();
         arguments.push(&Uint8Array::from(key));
         for part in parts {
