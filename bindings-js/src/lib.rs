@@ -50,6 +50,11 @@ fn body_bytes<'a>(body: &'a Either<Uint8ArraySlice<'_>, String>) -> &'a [u8] {
     }
 }
 
+/// The values the wrapper found under each of the [`RELEVANT_HEADERS`], in that order.
+fn by_position(values: [&Option<String>; 7]) -> RelevantHeaders<'_> {
+    RelevantHeaders(values.map(|value| value.as_deref()))
+}
+
 /// Flat `[name, value, name, value, …]` as pairs for the core's case-insensitive lookup.
 fn pairs(flat: &[String]) -> Vec<(&str, &str)> {
     flat.chunks_exact(2).filter_map(|pair| Some((pair.first()?.as_str(), pair.get(1)?.as_str()))).collect()
@@ -126,14 +131,14 @@ impl NativeWebhook {
         svix_timestamp: Option<String>,
         svix_signature: Option<String>,
     ) -> Result<VerifiedSignature> {
-        let headers = RelevantHeaders([
-            webhook_id.as_deref(),
-            webhook_timestamp.as_deref(),
-            webhook_signature.as_deref(),
-            fabric_signature.as_deref(),
-            svix_id.as_deref(),
-            svix_timestamp.as_deref(),
-            svix_signature.as_deref(),
+        let headers = by_position([
+            &webhook_id,
+            &webhook_timestamp,
+            &webhook_signature,
+            &fabric_signature,
+            &svix_id,
+            &svix_timestamp,
+            &svix_signature,
         ]);
         let verified = self.inner.verify_signature(&headers, body_bytes(&body), whole(now, "now")?).map_err(thrown)?;
         Ok(signature_report(verified))
@@ -172,14 +177,14 @@ impl NativeWebhook {
         svix_timestamp: Option<String>,
         svix_signature: Option<String>,
     ) -> Result<Option<String>> {
-        let headers = RelevantHeaders([
-            webhook_id.as_deref(),
-            webhook_timestamp.as_deref(),
-            webhook_signature.as_deref(),
-            fabric_signature.as_deref(),
-            svix_id.as_deref(),
-            svix_timestamp.as_deref(),
-            svix_signature.as_deref(),
+        let headers = by_position([
+            &webhook_id,
+            &webhook_timestamp,
+            &webhook_signature,
+            &fabric_signature,
+            &svix_id,
+            &svix_timestamp,
+            &svix_signature,
         ]);
         let bytes = body_bytes(&body);
         let event = self.inner.verify_json(&headers, bytes, whole(now, "now")?).map_err(thrown)?;

@@ -38,7 +38,7 @@ def describe(event: WebhookEvent) -> str:
     if event["topic"] == "rma.returnReceived":
         data = event["data"]
         assert_type(data, RmaReturn)
-        shipment = data["return"]
+        shipment = data.get("return")  # NotRequired: absent when the sender gave none
         assert_type(shipment, ReturnShipment | None)
         if shipment is None:
             return data["rma"]["id"]

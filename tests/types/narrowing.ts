@@ -20,9 +20,9 @@ export function handle(event: WebhookEvent): string {
       const unchecked: number = order.lines[0].quantity;
       const quantity: number = order.lines?.[0]?.quantity ?? unchecked;
       const city: string | null = order.shipTo?.city ?? null;
-      // @ts-expect-error an order is not a product
-      const product: Product = event.data;
-      return `${order.id} ${quantity} ${city} ${String(product)}`;
+      // @ts-expect-error an order has no variants: data is narrowed to Order, not Product
+      const variants: Product["variants"] = event.data.variants;
+      return `${order.id} ${quantity} ${city} ${String(variants)}`;
     }
     case "variant.unavailable": {
       const refs: VariantRefs = event.data;

@@ -98,8 +98,8 @@ def events_cases(topics: list[str]) -> list[Case]:
     add(valid("event-order-integer-id-number-money", "integer ids become text; numbers become decimal text",
               text(dict(order, data=numeric)), expected))
 
-    sparse = {"id": "ord_2", "lines": None, "fulfillments": None, "attributes": None, "shipTo": None,
-              "status": None, "returns": [], "isTest": False}
+    sparse: dict[str, Any] = {"id": "ord_2", "lines": None, "fulfillments": None, "attributes": None, "shipTo": None,
+                               "status": None, "returns": [], "isTest": False}
     add(valid("event-order-nulls-and-missing", "null and missing fields are left out; an empty list and false stay",
               text({"id": "evt_sparse", "topic": "order.created", "createdAt": None, "data": sparse}),
               {"id": "evt_sparse", "topic": "order.created", "data": {"id": "ord_2", "returns": [], "isTest": False}}))
