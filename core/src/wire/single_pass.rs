@@ -9,6 +9,7 @@
 //! both finish they report the same values (`single_pass_and_tape_agree` below, and the vector tests).
 
 use alloc::borrow::Cow;
+use core::cell::Cell;
 
 use super::{
     is_decimal_text, is_integer_literal, payload_schema, report_text, whole, whole_text, Decimal, Kind, Parser, Schema,
@@ -43,7 +44,7 @@ pub(super) fn walk_event<S: Sink + ?Sized>(body: &[u8], sink: &mut S) -> Pass<()
     let mut topic: Option<Cow<'_, str>> = None;
     let mut created_at: Option<Cow<'_, str>> = None;
     let mut seen = 0u32;
-    members(&mut parser, |parser, name| {
+    members(&mut parser, text, |parser, name| {
         let Some(index) = ENVELOPE.position(&name) else {
             return skip(parser, depth);
         };
@@ -102,9 +103,14 @@ pub(super) fn walk_event<S: Sink + ?Sized>(body: &[u8], sink: &mut S) -> Pass<()
     Ok(())
 }
 
-/// Reads an object's members after its `{`, through its `}`: `each` gets the parser at the member's value (after
-/// whitespace) and must read the whole value.
-fn members<'a>(parser: &mut Parser<'a>, mut each: impl FnMut(&mut Parser<'a>, Cow<'a, str>) -> Pass<()>) -> Pass<()> {
+/// Reads an object's members after its `{`, through its `}`: `name` reads each member's name (the parser at its
+/// opening quote), and `each` gets it with the parser at the member's value (after whitespace) and must read the
+/// whole value.
+fn members<'a, N>(
+    parser: &mut Parser<'a>,
+    mut name: impl FnMut(&mut Parser<'a>) -> Pass<N>,
+    mut each: impl FnMut(&mut Parser<'a>, N) -> Pass<()>,
+) -> Pass<()> {
     parser.skip_whitespace();
     if parser.peek() == Some(b'}') {
         parser.position += 1;
@@ -115,7 +121,7 @@ fn members<'a>(parser: &mut Parser<'a>, mut each: impl FnMut(&mut Parser<'a>, Co
         if parser.peek() != Some(b'"') {
             return Err(GiveUp);
         }
-        let name = parser.string()?;
+        let name = name(parser)?;
         parser.skip_whitespace();
         if parser.peek() != Some(b':') {
             return Err(GiveUp);
@@ -127,6 +133,34 @@ fn members<'a>(parser: &mut Parser<'a>, mut each: impl FnMut(&mut Parser<'a>, Co
             return Ok(());
         }
     }
+}
+
+/// Any member name, as the parser reads strings.
+fn text<'a>(parser: &mut Parser<'a>) -> Pass<Cow<'a, str>> {
+    Ok(parser.string()?)
+}
+
+/// A member name of a schema object: the index of the field it names, or its text when it is not one of the
+/// canonical names from `next` on (an alias, an unknown member, a field out of order).
+enum Member<'a> {
+    Field(usize),
+    Other(Cow<'a, str>),
+}
+
+/// Reads a member name at its opening quote. Canonical names from `next` on are matched in place, byte for byte
+/// with the closing quote after them (a canonical name holds no quote or backslash, so that is the whole string);
+/// anything else is read as a string.
+fn schema_member<'a>(parser: &mut Parser<'a>, fields: &[super::Field], next: usize) -> Pass<Member<'a>> {
+    let bytes = parser.text.as_bytes();
+    let start = parser.position + 1;
+    for (offset, field) in fields.get(next..).unwrap_or_default().iter().enumerate() {
+        let name = field.name.as_bytes();
+        if bytes.get(start + name.len()) == Some(&b'"') && bytes.get(start..start + name.len()) == Some(name) {
+            parser.position = start + name.len() + 1;
+            return Ok(Member::Field(next + offset));
+        }
+    }
+    Ok(Member::Other(parser.string()?))
 }
 
 /// Reads an array's elements after its `[`, through its `]`: `each` gets the parser at each element.
@@ -182,7 +216,7 @@ fn word(parser: &mut Parser<'_>, word: &str) -> Pass<()> {
 }
 
 /// An object of `schema` at the parser (its `{` next), whose members come in the schema's order.
-fn object<S: Sink + ?Sized>(parser: &mut Parser<'_>, depth: u32, schema: &Schema, sink: &mut S) -> Pass<()> {
+fn object<'a, S: Sink + ?Sized>(parser: &mut Parser<'a>, depth: u32, schema: &Schema, sink: &mut S) -> Pass<()> {
     if parser.peek() != Some(b'{') {
         return Err(GiveUp);
     }
@@ -191,13 +225,18 @@ fn object<S: Sink + ?Sized>(parser: &mut Parser<'_>, depth: u32, schema: &Schema
     sink.begin_object();
     let fields = schema.fields;
     // The schema index after the last field reported, and every field met (given twice is the tape walk's error).
-    let mut next = 0;
+    let next = Cell::new(0);
     let mut seen = 0u64;
-    members(parser, |parser, name| {
-        let ahead = fields.get(next..).unwrap_or_default().iter().position(|field| field.name == name);
-        let Some(index) = ahead.map(|offset| next + offset).or_else(|| schema.position(&name)) else {
+    let name = |parser: &mut Parser<'a>| schema_member(parser, fields, next.get());
+    members(parser, name, |parser, member| {
+        let found = match member {
+            Member::Field(index) => Some(index),
+            Member::Other(name) => schema.position(&name),
+        };
+        let Some(index) = found else {
             return skip(parser, depth);
         };
+        let next_field = next.get();
         let bit = 1u64 << index;
         if seen & bit != 0 {
             return Err(GiveUp);
@@ -210,15 +249,16 @@ fn object<S: Sink + ?Sized>(parser: &mut Parser<'_>, depth: u32, schema: &Schema
             return if field.kind.required() { Err(GiveUp) } else { Ok(()) };
         }
         // Out of the schema's order, or a required field left out before this one.
-        if index < next || fields.get(next..index).unwrap_or_default().iter().any(|skipped| skipped.kind.required()) {
+        let skipped = fields.get(next_field..index).unwrap_or_default();
+        if index < next_field || skipped.iter().any(|skipped| skipped.kind.required()) {
             return Err(GiveUp);
         }
         sink.field(field.name);
         value(parser, depth, field.kind, sink)?;
-        next = index + 1;
+        next.set(index + 1);
         Ok(())
     })?;
-    if fields.get(next..).unwrap_or_default().iter().any(|left| left.kind.required()) {
+    if fields.get(next.get()..).unwrap_or_default().iter().any(|left| left.kind.required()) {
         return Err(GiveUp);
     }
     sink.end_object();
@@ -297,7 +337,7 @@ fn any<S: Sink + ?Sized>(parser: &mut Parser<'_>, depth: u32, sink: &mut S) -> P
             parser.position += 1;
             sink.begin_object();
             let mut previous: Option<Cow<'_, str>> = None;
-            members(parser, |parser, name| {
+            members(parser, text, |parser, name| {
                 if previous.as_ref().is_some_and(|before| before.as_ref() >= name.as_ref()) {
                     return Err(GiveUp);
                 }
