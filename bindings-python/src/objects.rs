@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 use std::ffi::{c_char, CString};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use dropship_webhooks::wire::field_names;
 use dropship_webhooks::Sink;
@@ -20,21 +21,65 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyString;
 
-/// The interned Python string of every schema member name.
-fn names(py: Python<'_>) -> &'static HashMap<&'static str, Py<PyString>> {
-    static NAMES: PyOnceLock<HashMap<&'static str, Py<PyString>>> = PyOnceLock::new();
-    NAMES
-        .get_or_init(py, || field_names().into_iter().map(|name| (name, PyString::intern(py, name).unbind())).collect())
+/// Hashes a name's address: the walk reports schema names as the `&'static str`s of the tables, so an address
+/// names a field, and hashing one word is much cheaper than hashing the text.
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 << 8 | u64::from(byte)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_usize(&mut self, address: usize) {
+        // Fibonacci hashing: the multiply spreads the address's low, aligned bits over the whole word.
+        self.0 = (address as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29);
+    }
+}
+
+/// The interned Python string of every schema member name: by the name's address, and by its text for a name
+/// spelled at another address (the envelope's names, written in the walk itself).
+struct Names {
+    by_address: HashMap<usize, Py<PyString>, BuildHasherDefault<AddressHasher>>,
+    by_text: HashMap<&'static str, Py<PyString>>,
+}
+
+impl Names {
+    fn get(&self, name: &'static str) -> Option<&Py<PyString>> {
+        self.by_address.get(&(name.as_ptr() as usize)).or_else(|| self.by_text.get(name))
+    }
+}
+
+fn names(py: Python<'_>) -> &'static Names {
+    static NAMES: PyOnceLock<Names> = PyOnceLock::new();
+    NAMES.get_or_init(py, || {
+        let mut names = Names { by_address: HashMap::default(), by_text: HashMap::new() };
+        for name in field_names() {
+            let interned = PyString::intern(py, name).unbind();
+            names.by_address.insert(name.as_ptr() as usize, interned.clone_ref(py));
+            names.by_text.insert(name, interned);
+        }
+        names
+    })
 }
 
 /// Builds one event's Python object from the walk's reports. Every pointer it holds is a strong reference it owns.
 pub(crate) struct ObjectSink<'py> {
     py: Python<'py>,
-    names: &'static HashMap<&'static str, Py<PyString>>,
+    names: &'static Names,
     /// The open containers, innermost last, and whether each is a dict.
     open: Vec<(*mut ffi::PyObject, bool)>,
     /// The name of the dict member whose value comes next.
     key: *mut ffi::PyObject,
+    /// Whether the sink owns `key`; an interned schema name is borrowed from the name table, which lives as long as
+    /// the process, so it costs no reference counting.
+    key_owned: bool,
     /// The outermost value, once made.
     root: *mut ffi::PyObject,
     /// A C API call failed (it set the Python error); everything after is skipped and `finish` raises it.
@@ -48,6 +93,7 @@ impl<'py> ObjectSink<'py> {
             names: names(py),
             open: Vec::with_capacity(8),
             key: std::ptr::null_mut(),
+            key_owned: false,
             root: std::ptr::null_mut(),
             failed: false,
         }
@@ -81,13 +127,15 @@ impl<'py> ObjectSink<'py> {
             return;
         };
         // SAFETY: `container` is a live dict or list this sink owns, `value` a live strong reference, and `key`
-        // (for a dict) the strong reference set by the member name before it. Neither call steals a reference, so
-        // the sink's own are released after.
+        // (for a dict) the name set by the member before it: a reference the sink owns, or an interned name the
+        // name table keeps alive. Neither call steals a reference, so the sink's own are released after.
         let status = unsafe {
             if is_dict {
                 let key = std::mem::replace(&mut self.key, std::ptr::null_mut());
                 let status = if key.is_null() { -1 } else { ffi::PyDict_SetItem(container, key, value) };
-                ffi::Py_XDECREF(key);
+                if std::mem::take(&mut self.key_owned) {
+                    ffi::Py_XDECREF(key);
+                }
                 status
             } else {
                 ffi::PyList_Append(container, value)
@@ -121,14 +169,24 @@ impl<'py> ObjectSink<'py> {
         }
     }
 
-    fn set_key(&mut self, key: *mut ffi::PyObject) {
+    /// The name of the member whose value comes next; `owned` says whether the sink holds a reference to it.
+    fn set_key(&mut self, key: *mut ffi::PyObject, owned: bool) {
         if key.is_null() {
             self.failed = true;
             return;
         }
-        // SAFETY: `key` is a strong reference handed to the sink; an unused earlier one (none, when calls nest
-        // properly) is released.
-        unsafe { ffi::Py_XDECREF(std::mem::replace(&mut self.key, key)) };
+        self.release_key();
+        self.key = key;
+        self.key_owned = owned;
+    }
+
+    /// Forgets the pending member name (none is pending when calls nest properly), releasing it if owned.
+    fn release_key(&mut self) {
+        let key = std::mem::replace(&mut self.key, std::ptr::null_mut());
+        if std::mem::take(&mut self.key_owned) {
+            // SAFETY: a strong reference this sink owned; released once, and forgotten above.
+            unsafe { ffi::Py_XDECREF(key) };
+        }
     }
 
     fn text(text: &str) -> *mut ffi::PyObject {
@@ -162,20 +220,14 @@ impl Sink for ObjectSink<'_> {
     }
 
     fn field(&mut self, name: &'static str) {
-        let key = match self.names.get(name) {
-            Some(interned) => {
-                let pointer = interned.as_ptr();
-                // SAFETY: a live interned string kept by the name table for the life of the process.
-                unsafe { ffi::Py_INCREF(pointer) };
-                pointer
-            }
-            None => Self::text(name),
-        };
-        self.set_key(key);
+        match self.names.get(name) {
+            Some(interned) => self.set_key(interned.as_ptr(), false),
+            None => self.set_key(Self::text(name), true),
+        }
     }
 
     fn key(&mut self, name: &str) {
-        self.set_key(Self::text(name));
+        self.set_key(Self::text(name), true);
     }
 
     fn null(&mut self) {
@@ -228,6 +280,7 @@ impl ObjectSink<'_> {
     /// Releases every object held, and any error a failed C API call left (the walk's own error, or a fresh start,
     /// is what counts then).
     fn release(&mut self) {
+        self.release_key();
         if self.failed {
             drop(PyErr::take(self.py));
         }
@@ -237,7 +290,6 @@ impl ObjectSink<'_> {
             for (container, _) in self.open.drain(..) {
                 ffi::Py_DECREF(container);
             }
-            ffi::Py_XDECREF(std::mem::replace(&mut self.key, std::ptr::null_mut()));
             ffi::Py_XDECREF(std::mem::replace(&mut self.root, std::ptr::null_mut()));
         }
     }
