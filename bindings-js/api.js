@@ -135,25 +135,26 @@ function createApi(native) {
   }
 
   /**
-   * Runs a native check with the headers by position when they are a plain object (spares converting names), or
-   * listed by name in any case otherwise. A plain object whose names are not lowercase comes back `missing_header`
-   * by position, and is then read again in any case: the core still decides which header counts.
+   * Runs the native check `byPosition` with the header values by position when the headers are a plain object
+   * (spares converting names), or `listed` with them listed by name in any case otherwise. A plain object whose
+   * names are not lowercase comes back `missing_header` by position, and is then read again in any case: the core
+   * still decides which header counts. (Method names, not closures: nothing is allocated per call.)
    */
-  function withHeaders(headers, byPosition, listed) {
-    if (!BY_POSITION || !isPlainHeaders(headers)) return call(() => listed(headerList(headers)))
+  function withHeaders(target, byPosition, listed, raw, headers, now) {
+    if (!BY_POSITION || !isPlainHeaders(headers)) return call(() => target[listed](raw, headerList(headers), now))
     try {
-      return byPosition(single(headers[H0]), single(headers[H1]), single(headers[H2]), single(headers[H3]),
-        single(headers[H4]), single(headers[H5]), single(headers[H6]))
+      return target[byPosition](raw, now, single(headers[H0]), single(headers[H1]), single(headers[H2]),
+        single(headers[H3]), single(headers[H4]), single(headers[H5]), single(headers[H6]))
     } catch (error) {
       if (!error || error.code !== 'missing_header') throw translate(error)
-      return call(() => listed(headerList(headers)))
+      return call(() => target[listed](raw, headerList(headers), now))
     }
   }
 
   /** A raw body's text (when the canonical event is the body itself). */
   function textOf(raw) {
     if (typeof raw === 'string') return raw
-    if (typeof Buffer === 'function' && Buffer.isBuffer(raw)) return raw.toString('utf8')
+    if (typeof Buffer === 'function' && Buffer.isBuffer(raw)) return raw.toString()
     return DECODER.decode(raw)
   }
 
@@ -221,11 +222,7 @@ function createApi(native) {
     /** Checks the signature and parses the body into a typed event. */
     verify(body, headers, options) {
       const raw = rawBody(body)
-      const now = nowSeconds(options)
-      const native = this.#native
-      const json = withHeaders(headers,
-        (h0, h1, h2, h3, h4, h5, h6) => native.verify(raw, now, h0, h1, h2, h3, h4, h5, h6),
-        (listed) => native.verifyListed(raw, listed, now))
+      const json = withHeaders(this.#native, 'verify', 'verifyListed', raw, headers, nowSeconds(options))
       // No JSON back: the body is already the canonical event.
       return JSON.parse(json ?? textOf(raw))
     }
@@ -233,11 +230,8 @@ function createApi(native) {
     /** Checks the signature only: `{ id, timestamp, secretIndex, secretLabel }`. */
     verifySignature(body, headers, options) {
       const raw = rawBody(body)
-      const now = nowSeconds(options)
-      const native = this.#native
-      const verified = withHeaders(headers,
-        (h0, h1, h2, h3, h4, h5, h6) => native.verifySignature(raw, now, h0, h1, h2, h3, h4, h5, h6),
-        (listed) => native.verifySignatureListed(raw, listed, now))
+      const verified = withHeaders(this.#native, 'verifySignature', 'verifySignatureListed', raw, headers,
+        nowSeconds(options))
       // The WebAssembly module answers `[id, timestamp, secretIndex, secretLabel]`, the addon an object.
       if (Array.isArray(verified)) {
         return { id: verified[0] ?? null, timestamp: verified[1] ?? null, secretIndex: verified[2], secretLabel: verified[3] ?? null }
