@@ -6,7 +6,8 @@
 //! value of the wrong kind, `variant.unavailable`, a body that is not JSON) it gives up, and the tape walk of
 //! [`super::walk_event`] reads the body from the start and decides, errors and all. So this walk holds no rule of
 //! its own: every rule it applies is the tape walk's (the same tables, kinds, helpers and parser), and when the two
-//! both finish they report the same values (`single_pass_and_tape_agree` below, and the vector tests).
+//! both finish they report the same values (the `single_pass_and_tape_agree` test of `wire`, the `walks` fuzz
+//! target, and the vector tests).
 
 use alloc::borrow::Cow;
 use core::cell::Cell;
