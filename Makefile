@@ -110,7 +110,7 @@ build-wasm: ## build the WebAssembly package (bindings-wasm/dist) and print the 
 	scripts/build-wasm.sh
 
 test-wasm: build-wasm ## the shared JS vector and framework suites on the WebAssembly build in Node, the vectors in headless Chromium; a Worker on workerd, Deno, Bun
-	cd bindings-js && DROPSHIP_WEBHOOKS_MODULE=$(CURDIR)/bindings-wasm/dist/node.cjs node --test test/vectors.test.mjs test/frameworks.test.js
+	cd bindings-js && DROPSHIP_WEBHOOKS_MODULE=$(CURDIR)/bindings-wasm/dist/node.cjs node --test test/vectors.test.mjs test/frameworks.test.js test/bodies.test.mjs
 	cd bindings-wasm && node --test test/
 
 nostd: ## prove the core is no_std: build it for wasm32 with only core and alloc

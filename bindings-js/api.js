@@ -12,6 +12,7 @@ function createApi(native) {
   // The names the native entry points take by position, in the core's order (RELEVANT_HEADERS).
   const [H0, H1, H2, H3, H4, H5, H6] = native.relevantHeaders()
   const DECODER = new TextDecoder()
+  const ENCODER = new TextEncoder()
   // The Node addon takes header values by position (converting names costs more than looking them up in JS); the
   // WebAssembly module copies every string into its memory either way, and takes them listed only.
   const BY_POSITION = typeof native.NativeWebhook.prototype.verify === 'function'
@@ -151,9 +152,15 @@ function createApi(native) {
     }
   }
 
-  /** A raw body's text (when the canonical event is the body itself). */
+  /**
+   * A raw body's text (when the canonical event is the body itself): the text of the UTF-8 bytes that were verified.
+   * A string crosses to the native side as UTF-8, where a lone surrogate becomes U+FFFD, so such a string is read
+   * through the same conversion.
+   */
   function textOf(raw) {
-    if (typeof raw === 'string') return raw
+    if (typeof raw === 'string') {
+      return typeof raw.isWellFormed !== 'function' || raw.isWellFormed() ? raw : DECODER.decode(ENCODER.encode(raw))
+    }
     if (typeof Buffer === 'function' && Buffer.isBuffer(raw)) return raw.toString()
     return DECODER.decode(raw)
   }
