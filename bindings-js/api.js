@@ -127,19 +127,23 @@ function createApi(native) {
       typeof headers.get !== 'function'
   }
 
-  /** A header object's value under a lowercase name, as the schemes read it: the first of several, as text. */
+  /** Thrown by `single` for a header given several times: the core picks among them, from the listed form. */
+  const SEVERAL = Symbol('several values')
+
+  /** A header object's value under a lowercase name, as text (a repeated header leaves the fast path). */
   function single(value) {
     if (value === undefined || value === null) return undefined
     if (typeof value === 'string') return value
-    if (Array.isArray(value)) return single(value[0])
+    if (Array.isArray(value)) throw SEVERAL
     return String(value)
   }
 
   /**
    * Runs the native check `byPosition` with the header values by position when the headers are a plain object
    * (spares converting names), or `listed` with them listed by name in any case otherwise. A plain object whose
-   * names are not lowercase comes back `missing_header` by position, and is then read again in any case: the core
-   * still decides which header counts. (Method names, not closures: nothing is allocated per call.)
+   * names are not lowercase comes back `missing_header` by position, and one with a repeated header (an array) is
+   * not passed by position at all: both are then read again, listed in any case, and the core decides which header
+   * counts. (Method names, not closures: nothing is allocated per call.)
    */
   function withHeaders(target, byPosition, listed, raw, headers, now) {
     if (!BY_POSITION || !isPlainHeaders(headers)) return call(() => target[listed](raw, headerList(headers), now))
@@ -147,7 +151,7 @@ function createApi(native) {
       return target[byPosition](raw, now, single(headers[H0]), single(headers[H1]), single(headers[H2]),
         single(headers[H3]), single(headers[H4]), single(headers[H5]), single(headers[H6]))
     } catch (error) {
-      if (!error || error.code !== 'missing_header') throw translate(error)
+      if (error !== SEVERAL && (!error || error.code !== 'missing_header')) throw translate(error)
       return call(() => target[listed](raw, headerList(headers), now))
     }
   }

@@ -21,7 +21,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyString;
 
-/// Hashes a name's address: the walk reports schema names as the `&'static str`s of the tables, so an address
+/// Hashes a name's address and length: the walk reports schema names as the `&'static str`s of the tables, so an address
 /// names a field, and hashing one word is much cheaper than hashing the text.
 #[derive(Default)]
 struct AddressHasher(u64);
@@ -37,35 +37,24 @@ impl Hasher for AddressHasher {
         }
     }
 
-    fn write_usize(&mut self, address: usize) {
+    fn write_usize(&mut self, word: usize) {
         // Fibonacci hashing: the multiply spreads the address's low, aligned bits over the whole word.
-        self.0 = (address as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29);
+        self.0 = (self.0 ^ word as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29);
     }
 }
 
-/// The interned Python string of every schema member name: by the name's address, and by its text for a name
-/// spelled at another address (the envelope's names, written in the walk itself).
-struct Names {
-    by_address: HashMap<usize, Py<PyString>, BuildHasherDefault<AddressHasher>>,
-    by_text: HashMap<&'static str, Py<PyString>>,
-}
+/// The interned Python string of every schema member name, by the name's address and length (the walk reports
+/// names from its tables only: `field_names` lists those very strings).
+type Names = HashMap<(usize, usize), Py<PyString>, BuildHasherDefault<AddressHasher>>;
 
-impl Names {
-    fn get(&self, name: &'static str) -> Option<&Py<PyString>> {
-        self.by_address.get(&(name.as_ptr() as usize)).or_else(|| self.by_text.get(name))
-    }
+fn address(name: &'static str) -> (usize, usize) {
+    (name.as_ptr() as usize, name.len())
 }
 
 fn names(py: Python<'_>) -> &'static Names {
     static NAMES: PyOnceLock<Names> = PyOnceLock::new();
     NAMES.get_or_init(py, || {
-        let mut names = Names { by_address: HashMap::default(), by_text: HashMap::new() };
-        for name in field_names() {
-            let interned = PyString::intern(py, name).unbind();
-            names.by_address.insert(name.as_ptr() as usize, interned.clone_ref(py));
-            names.by_text.insert(name, interned);
-        }
-        names
+        field_names().into_iter().map(|name| (address(name), PyString::intern(py, name).unbind())).collect()
     })
 }
 
@@ -220,7 +209,7 @@ impl Sink for ObjectSink<'_> {
     }
 
     fn field(&mut self, name: &'static str) {
-        match self.names.get(name) {
+        match self.names.get(&address(name)) {
             Some(interned) => self.set_key(interned.as_ptr(), false),
             None => self.set_key(Self::text(name), true),
         }

@@ -13,8 +13,8 @@ use alloc::borrow::Cow;
 use core::cell::Cell;
 
 use super::{
-    is_decimal_text, is_integer_literal, payload_schema, report_text, whole, whole_text, Decimal, Kind, Parser, Schema,
-    ENVELOPE, MAX_DEPTH,
+    is_decimal_text, is_integer_literal, payload_schema, report_text, table_name, whole, whole_text, Decimal, Kind,
+    Parser, Schema, ENVELOPE, MAX_DEPTH,
 };
 use crate::error::WebhookError;
 use crate::sink::Sink;
@@ -75,15 +75,15 @@ pub(super) fn walk_event<S: Sink + ?Sized>(body: &[u8], sink: &mut S) -> Pass<()
                     return Err(GiveUp);
                 }
                 sink.begin_object();
-                sink.field("id");
+                sink.field(table_name(&ENVELOPE, 0));
                 report_text(sink, id);
-                sink.field("topic");
+                sink.field(table_name(&ENVELOPE, 1));
                 sink.string(&topic);
                 if let Some(created_at) = &created_at {
-                    sink.field("createdAt");
+                    sink.field(table_name(&ENVELOPE, 2));
                     report_text(sink, created_at);
                 }
-                sink.field("data");
+                sink.field(table_name(&ENVELOPE, 3));
                 match payload {
                     Some(kind) => object(parser, depth, payload_schema(kind), sink)?,
                     None => any(parser, depth, sink)?,
