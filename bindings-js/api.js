@@ -17,6 +17,11 @@ function createApi(native) {
   // WebAssembly module copies every string into its memory either way, and takes them listed only.
   const BY_POSITION = typeof native.NativeWebhook.prototype.verify === 'function'
   const HOST_MAC = typeof native.acceptsHostMac === 'function' && native.acceptsHostMac() ? hostMac() : undefined
+  // Where such a backend finds no synchronous HMAC (browsers, workerd without nodejs_compat), the async methods use
+  // the runtime's crypto.subtle: the core says what to sign, the runtime signs, the core decides.
+  const SUBTLE = !HOST_MAC && typeof native.NativeWebhook.prototype.tagRequest === 'function'
+    ? globalThis.crypto?.subtle
+    : undefined
   const ERROR_KINDS = new Map(JSON.parse(native.errorKindsJson()))
   const INSPECT = Symbol.for('nodejs.util.inspect.custom')
 
@@ -169,6 +174,19 @@ function createApi(native) {
     return DECODER.decode(raw)
   }
 
+  /** The signature check's answer as the API gives it (the WebAssembly module answers an array, the addon an object). */
+  function signatureReport(verified) {
+    if (Array.isArray(verified)) {
+      return { id: verified[0] ?? null, timestamp: verified[1] ?? null, secretIndex: verified[2], secretLabel: verified[3] ?? null }
+    }
+    return {
+      id: verified.id ?? null,
+      timestamp: verified.timestamp ?? null,
+      secretIndex: verified.secretIndex,
+      secretLabel: verified.secretLabel ?? null,
+    }
+  }
+
   function unixSeconds(value, fallback) {
     if (value === undefined || value === null) return fallback
     if (value instanceof Date) return Math.floor(value.getTime() / 1000)
@@ -212,6 +230,8 @@ function createApi(native) {
     #native
     #scheme
     #tolerance
+    /** crypto.subtle keys by secret index, imported when an async method first needs them. */
+    #subtleKeys = []
 
     constructor(secrets, options = {}) {
       this.#scheme = options.scheme ?? 'standard'
@@ -241,18 +261,60 @@ function createApi(native) {
     /** Checks the signature only: `{ id, timestamp, secretIndex, secretLabel }`. */
     verifySignature(body, headers, options) {
       const raw = rawBody(body)
-      const verified = withHeaders(this.#native, 'verifySignature', 'verifySignatureListed', raw, headers,
-        nowSeconds(options))
-      // The WebAssembly module answers `[id, timestamp, secretIndex, secretLabel]`, the addon an object.
-      if (Array.isArray(verified)) {
-        return { id: verified[0] ?? null, timestamp: verified[1] ?? null, secretIndex: verified[2], secretLabel: verified[3] ?? null }
+      return signatureReport(withHeaders(this.#native, 'verifySignature', 'verifySignatureListed', raw, headers,
+        nowSeconds(options)))
+    }
+
+    /**
+     * `verify` for async code: the same checks and answer. Where the runtime's only HMAC is `crypto.subtle`
+     * (browsers, workerd without nodejs_compat) the tags are computed there instead of in WebAssembly.
+     */
+    async verifyAsync(body, headers, options) {
+      const signed = SUBTLE && await this.#subtleTags(body, headers, options)
+      if (!signed) return this.verify(body, headers, options)
+      const { bytes, list, now, tags } = signed
+      const json = call(() => this.#native.verifyListed(bytes, list, now, tags))
+      return JSON.parse(json ?? textOf(bytes))
+    }
+
+    /** `verifySignature` for async code (see `verifyAsync`). */
+    async verifySignatureAsync(body, headers, options) {
+      const signed = SUBTLE && await this.#subtleTags(body, headers, options)
+      if (!signed) return this.verifySignature(body, headers, options)
+      const { bytes, list, now, tags } = signed
+      return signatureReport(call(() => this.#native.verifySignatureListed(bytes, list, now, tags)))
+    }
+
+    /**
+     * The tags crypto.subtle computes for the core's tag request, or undefined if crypto.subtle fails (the module
+     * then computes them itself). The core's checks that need no tag throw here.
+     */
+    async #subtleTags(body, headers, options) {
+      const raw = rawBody(body)
+      // Both sides sign the same bytes: a string is encoded once, here.
+      const bytes = typeof raw === 'string' ? ENCODER.encode(raw) : raw
+      const list = headerList(headers)
+      const now = nowSeconds(options)
+      const [prefix, ...secrets] = call(() => this.#native.tagRequest(list, now))
+      const content = new Uint8Array(prefix.length + bytes.length)
+      content.set(prefix)
+      content.set(bytes, prefix.length)
+      let signed
+      try {
+        signed = await Promise.all(secrets.map(async (index) => SUBTLE.sign('HMAC', await this.#subtleKey(index), content)))
+      } catch {
+        return undefined
       }
-      return {
-        id: verified.id ?? null,
-        timestamp: verified.timestamp ?? null,
-        secretIndex: verified.secretIndex,
-        secretLabel: verified.secretLabel ?? null,
-      }
+      const tags = new Uint8Array(32 * signed.length)
+      signed.forEach((tag, position) => tags.set(new Uint8Array(tag), 32 * position))
+      return { bytes, list, now, tags }
+    }
+
+    /** The secret's key imported into crypto.subtle once, on first use. */
+    #subtleKey(index) {
+      this.#subtleKeys[index] ??= SUBTLE.importKey('raw', this.#native.secretKey(index), { name: 'HMAC', hash: 'SHA-256' },
+        false, ['sign'])
+      return this.#subtleKeys[index]
     }
 
     /** The headers to send with a body: one signature per active secret. */
@@ -272,7 +334,7 @@ function createApi(native) {
       } catch {
         return call(() => native.payloadNotRaw('Request whose body was already read'))
       }
-      return this.verify(body, request.headers, options)
+      return this.verifyAsync(body, request.headers, options)
     }
 
     /** Express middleware: verifies, sets `req.webhook` to the event, or answers 401/400 with `{ error, message }`. */

@@ -103,9 +103,16 @@ export class Webhook {
   verify(body: RawBody, headers: HeadersInput, options?: VerifyOptions): WebhookEvent
   /** Checks the signature without parsing the body (for any Standard Webhooks sender). */
   verifySignature(body: RawBody, headers: HeadersInput, options?: VerifyOptions): VerifiedSignature
+  /**
+   * `verify` for async code: the same checks, answer and error codes. In the WebAssembly package, where the runtime's
+   * only HMAC is `crypto.subtle` (browsers, Workers without nodejs_compat), the signatures are computed there.
+   */
+  verifyAsync(body: RawBody, headers: HeadersInput, options?: VerifyOptions): Promise<WebhookEvent>
+  /** `verifySignature` for async code (see `verifyAsync`). */
+  verifySignatureAsync(body: RawBody, headers: HeadersInput, options?: VerifyOptions): Promise<VerifiedSignature>
   /** The headers to send: one signature per secret active at `timestamp`. */
   sign(id: string, timestamp: Timestamp, body: RawBody): SignedHeaders
-  /** Verifies a Fetch `Request` (Next.js route handlers, Hono, Workers, Deno, Bun); reads its body. */
+  /** Verifies a Fetch `Request` (Next.js route handlers, Hono, Workers, Deno, Bun); reads its body (as `verifyAsync`). */
   verifyRequest(request: Request, options?: VerifyOptions): Promise<WebhookEvent>
   /**
    * Express middleware: sets `req.webhook` to the event, or answers 401 / 400 / 500 with `{ error, message }`.

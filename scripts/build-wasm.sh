@@ -20,8 +20,9 @@ wasm-bindgen --target nodejs --out-dir "$dist/node" --out-name dropship_webhooks
 wasm-bindgen --target web --out-dir "$dist/web" --out-name dropship_webhooks "$module"
 # The nodejs glue is CommonJS in a .js file, while the package is "type": "module".
 echo '{ "type": "commonjs" }' > "$dist/node/package.json"
+# --converge repeats -Oz while it still shrinks the module; the producers section names the compilers only.
 for wasm in "$dist"/node/*.wasm "$dist"/web/*.wasm; do
-  bindings-wasm/node_modules/.bin/wasm-opt -Oz "$wasm" -o "$wasm"
+  bindings-wasm/node_modules/.bin/wasm-opt -Oz --converge --strip-producers "$wasm" -o "$wasm"
 done
 
 # One JS layer for both packages: api.js as CommonJS, and as an ES module for workers, Deno and browsers.

@@ -38,7 +38,10 @@ function headerForms(pairs) {
   return forms
 }
 
-/** The runner of every operation, checking with `assert` (node:assert/strict's equal, ok, deepEqual, throws). */
+/**
+ * The runner of every operation, checking with `assert` (node:assert/strict's equal, ok, deepEqual, throws); it
+ * answers a promise (the async methods run too).
+ */
 export function createRunners(api, assert) {
   const webhook = (vector) => {
     const options = { scheme: vector.scheme ?? 'standard' }
@@ -62,13 +65,35 @@ export function createRunners(api, assert) {
     return fn()
   }
 
+  /** `outcome` for an async call: the vector's error as a rejection, or the value. */
+  const settled = async (vector, fn) => {
+    let result
+    try {
+      result = await fn()
+    } catch (error) {
+      outcome(vector, () => {
+        throw error
+      })
+      return undefined
+    }
+    if (vector.result === 'invalid') outcome(vector, () => result)
+    return result
+  }
+
+  // The async methods: in a runtime whose only HMAC is crypto.subtle (a browser) they take the host's tags.
+  const SENDER_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+
   const runners = {
-    verify(vector) {
+    async verify(vector) {
       for (const [form, headers] of Object.entries(headerForms(vector.headers))) {
         const result = outcome(vector, () =>
           webhook(vector).verifySignature(body(vector.body), headers, { now: vector.now }),
         )
         if (vector.result === 'valid') assert.deepEqual(result, vector.expected, `with ${form}`)
+        const later = await settled(vector, () =>
+          webhook(vector).verifySignatureAsync(body(vector.body), headers, { now: vector.now }),
+        )
+        if (vector.result === 'valid') assert.deepEqual(later, vector.expected, `async, with ${form}`)
       }
     },
     sign(vector) {
@@ -86,10 +111,19 @@ export function createRunners(api, assert) {
       const result = outcome(vector, () => api.generateSecret(hexBytes(vector.randomHex)))
       if (vector.result === 'valid') assert.equal(result, vector.expected.secret)
     },
-    parse(vector) {
+    async parse(vector) {
       const event = outcome(vector, () => api.parseEvent(body(vector.body)))
+      // Signed and verified, the same body gives the same event or error, sync and async.
+      const sender = new api.Webhook(SENDER_SECRET)
+      const given = body(vector.body)
+      const signedBody = typeof given === 'string' || given instanceof Uint8Array ? given : ''
+      const headers = sender.sign('msg_vector', 1_700_000_000, signedBody)
+      const verified = outcome(vector, () => sender.verify(given, headers, { now: 1_700_000_000 }))
+      const later = await settled(vector, () => sender.verifyAsync(given, headers, { now: 1_700_000_000 }))
       if (vector.result !== 'valid') return
       assert.deepEqual(event, vector.expected.event)
+      assert.deepEqual(verified, vector.expected.event)
+      assert.deepEqual(later, vector.expected.event)
       const topic = api.topics.find((entry) => entry.name === event.topic)
       assert.equal(topic ? topic.payload : null, vector.expected.payloadKind)
     },
@@ -135,10 +169,10 @@ export function createRunners(api, assert) {
     },
   }
 
-  return (vector) => {
+  return async (vector) => {
     const run = runners[vector.operation]
     assert.ok(run, `no runner for operation ${vector.operation}`)
-    run(vector)
+    await run(vector)
   }
 }
 

@@ -37,13 +37,14 @@ export default {
     const { text, headers } = env.CASES[size]
     contenders ??= {
       ours: ((webhook) => (body, hs) => webhook.verify(body, hs))(new Webhook(env.SECRET)),
+      oursAsync: ((webhook) => (body, hs) => webhook.verifyAsync(body, hs))(new Webhook(env.SECRET)),
       subtle: await subtleVerifier(env.SECRET),
       standardwebhooks: ((webhook) => (body, hs) => webhook.verify(body, hs))(new standardWebhooks.Webhook(env.SECRET)),
     }
     const verify = contenders[url.searchParams.get('contender')]
     const body = encoder.encode(text)
     let last
-    for (let i = 0; i < n; i++) last = await verify(url.searchParams.get('contender') === 'ours' ? body : text, headers)
+    for (let i = 0; i < n; i++) last = await verify(url.searchParams.get('contender').startsWith('ours') ? body : text, headers)
     return Response.json({ n, topic: last?.topic ?? null })
   },
 }

@@ -9,7 +9,7 @@ use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, HealthStatus, Rate
 use dropship_webhooks::endpoint::{EndpointRequest, EndpointRules};
 use dropship_webhooks::headers::{HeaderSource, RELEVANT_HEADERS};
 use dropship_webhooks::{
-    canonical_event_json, generate_secret, HostMac, Scheme, Secret, SecretSet, Webhook, WebhookError,
+    canonical_event_json, generate_secret, HostMac, Scheme, Secret, SecretSet, Verified, Webhook, WebhookError,
 };
 use js_sys::{Array, Error, Function, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -116,6 +116,28 @@ impl HostMac for JsHostMac<'_> {
     }
 }
 
+/// `[id, timestamp, secretIndex, secretLabel]`: one `Array.of` call, where an object costs a call per property.
+fn report(verified: Verified) -> JsValue {
+    let optional_text = |value: Option<String>| value.map_or(JsValue::NULL, |text| text.into());
+    Array::of4(
+        &optional_text(verified.id),
+        &verified.timestamp.map_or(JsValue::NULL, |t| (t as f64).into()),
+        &(verified.secret_index as f64).into(),
+        &optional_text(verified.secret_label),
+    )
+    .into()
+}
+
+/// The canonical JSON, or `None` when it is the body itself byte for byte (the wrapper then parses the body).
+fn unless_body(event: String, body: &[u8]) -> Option<String> {
+    (event.as_bytes() != body).then_some(event)
+}
+
+/// Tags as the host hands them: 32 bytes each, back to back (a short tail is no tag).
+fn tag_list(flat: &[u8]) -> Vec<[u8; 32]> {
+    flat.chunks_exact(32).filter_map(|chunk| chunk.try_into().ok()).collect()
+}
+
 #[wasm_bindgen]
 pub struct NativeWebhook {
     inner: Webhook,
@@ -138,10 +160,26 @@ impl NativeWebhook {
         Ok(Self { inner, host_mac })
     }
 
-    /// Checks the signature with the headers as flat `[name, value, …]` (any case).
+    /// Checks the signature with the headers as flat `[name, value, …]` (any case). `tags`: the host's tags for
+    /// `tagRequest`'s secrets (32 bytes each, in its order), when the host computed them.
     #[wasm_bindgen(js_name = verifySignatureListed)]
-    pub fn verify_signature_listed(&self, body: JsValue, headers: Vec<String>, now: f64) -> Result<JsValue> {
-        self.signature_report(pairs(&headers).as_slice(), &body, now)
+    pub fn verify_signature_listed(
+        &self,
+        body: JsValue,
+        headers: Vec<String>,
+        now: f64,
+        tags: Option<Vec<u8>>,
+    ) -> Result<JsValue> {
+        let headers = pairs(&headers);
+        let Some(tags) = tags else {
+            return self.signature_report(headers.as_slice(), &body, now);
+        };
+        let (bytes, now) = (bytes(&body), whole(now, "now")?);
+        let request = self.inner.tag_request(headers.as_slice(), now).map_err(thrown)?;
+        let tags = tag_list(&tags);
+        let verified =
+            self.inner.verify_signature_with_tags(headers.as_slice(), &bytes, now, &request, &tags).map_err(thrown)?;
+        Ok(report(verified))
     }
 
     fn signature_report(&self, headers: &(impl HeaderSource + ?Sized), body: &JsValue, now: f64) -> Result<JsValue> {
@@ -149,22 +187,30 @@ impl NativeWebhook {
         let now = whole(now, "now")?;
         let host = JsHostMac { function: self.host_mac.as_ref(), body, body_bytes: &bytes };
         let verified = self.inner.verify_signature_with_mac(&host, headers, &bytes, now).map_err(thrown)?;
-        let optional_text = |value: Option<String>| value.map_or(JsValue::NULL, |text| text.into());
-        // `[id, timestamp, secretIndex, secretLabel]`: one `Array.of` call, where an object costs a call per property.
-        Ok(Array::of4(
-            &optional_text(verified.id),
-            &verified.timestamp.map_or(JsValue::NULL, |t| (t as f64).into()),
-            &(verified.secret_index as f64).into(),
-            &optional_text(verified.secret_label),
-        )
-        .into())
+        Ok(report(verified))
     }
 
     /// Verifies and parses, with the headers as flat `[name, value, …]` (any case). The canonical JSON, or
-    /// `undefined` when it is the body itself byte for byte (the wrapper then parses the body).
+    /// `undefined` when it is the body itself byte for byte (the wrapper then parses the body). `tags`: as for
+    /// `verifySignatureListed`.
     #[wasm_bindgen(js_name = verifyListed)]
-    pub fn verify_listed(&self, body: JsValue, headers: Vec<String>, now: f64) -> Result<Option<String>> {
-        self.event_json(pairs(&headers).as_slice(), &body, now)
+    pub fn verify_listed(
+        &self,
+        body: JsValue,
+        headers: Vec<String>,
+        now: f64,
+        tags: Option<Vec<u8>>,
+    ) -> Result<Option<String>> {
+        let headers = pairs(&headers);
+        let Some(tags) = tags else {
+            return self.event_json(headers.as_slice(), &body, now);
+        };
+        let (bytes, now) = (bytes(&body), whole(now, "now")?);
+        let request = self.inner.tag_request(headers.as_slice(), now).map_err(thrown)?;
+        let tags = tag_list(&tags);
+        let event =
+            self.inner.verify_json_with_tags(headers.as_slice(), &bytes, now, &request, &tags).map_err(thrown)?;
+        Ok(unless_body(event, &bytes))
     }
 
     fn event_json(&self, headers: &(impl HeaderSource + ?Sized), body: &JsValue, now: f64) -> Result<Option<String>> {
@@ -172,7 +218,25 @@ impl NativeWebhook {
         let now = whole(now, "now")?;
         let host = JsHostMac { function: self.host_mac.as_ref(), body, body_bytes: &bytes };
         let event = self.inner.verify_json_with_mac(&host, headers, &bytes, now).map_err(thrown)?;
-        Ok((event.as_bytes() != bytes.as_slice()).then_some(event))
+        Ok(unless_body(event, &bytes))
+    }
+
+    /// What the host signs for an asynchronous check (`crypto.subtle`): `[prefix, ...secretIndices]`, after every
+    /// check that needs no tag (whose errors are thrown here, as verification would throw them).
+    #[wasm_bindgen(js_name = tagRequest)]
+    pub fn tag_request(&self, headers: Vec<String>, now: f64) -> Result<Array> {
+        let request = self.inner.tag_request(pairs(&headers).as_slice(), whole(now, "now")?).map_err(thrown)?;
+        let answer = Array::of1(&Uint8Array::from(request.prefix.as_slice()));
+        for index in request.secrets {
+            answer.push(&(index as f64).into());
+        }
+        Ok(answer)
+    }
+
+    /// The HMAC key of one secret (see `tagRequest`).
+    #[wasm_bindgen(js_name = secretKey)]
+    pub fn secret_key(&self, index: u32) -> Option<Vec<u8>> {
+        self.inner.secret_key(index as usize).map(<[u8]>::to_vec)
     }
 
     pub fn sign(&self, id: &str, timestamp: f64, body: JsValue) -> Result<Vec<String>> {

@@ -68,6 +68,8 @@ it('every shared vector passes in headless Chromium', { timeout: 120_000 }, asyn
     assert.equal(results.passed, total)
     assert.ok(total > 400, `only ${total} vectors`)
     assert.match(results.userAgent, /Chrome\//)
+    // Every signature and event vector ran through verifySignatureAsync/verifyAsync, which sign with crypto.subtle.
+    assert.ok(results.subtleSigns > 200, `crypto.subtle signed ${results.subtleSigns} times`)
   } finally {
     await browser.close()
   }

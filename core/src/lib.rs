@@ -36,7 +36,8 @@ pub use secret::{generate_secret, Secret, SecretSet};
 pub use sink::{JsonSink, Sink};
 pub use topics::{find_topic, TopicInfo, TOPICS};
 pub use webhook::{
-    check_tolerance, BuiltInMac, HostMac, Scheme, SignedHeaders, Verified, Webhook, DEFAULT_TOLERANCE_SECONDS,
+    check_tolerance, BuiltInMac, HostMac, Scheme, SignedHeaders, TagRequest, Verified, Webhook,
+    DEFAULT_TOLERANCE_SECONDS,
 };
 pub use wire::{canonical_event_json, walk_event};
 

@@ -126,6 +126,38 @@ impl HostMac for BuiltInMac {
     }
 }
 
+/// What a host computes for an asynchronous verification (see [`Webhook::tag_request`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagRequest {
+    /// The bytes signed before the body: `id.timestamp.` for the standard scheme, nothing for fabric.
+    pub prefix: Vec<u8>,
+    /// The indices of the secrets active at `now`, in set order: one tag each, in this order.
+    pub secrets: Vec<usize>,
+}
+
+/// The standard headers as verification reads them.
+struct StandardHeaders<'h> {
+    id: &'h str,
+    timestamp: u64,
+    prefix: SignedPrefix,
+    signatures: Vec<&'h str>,
+}
+
+/// Tags a host computed for a [`TagRequest`], offered as a [`HostMac`] so verification runs unchanged: each key
+/// finds its tag by the secret it belongs to.
+struct ComputedTags<'a> {
+    webhook: &'a Webhook,
+    request: &'a TagRequest,
+    tags: &'a [[u8; 32]],
+}
+
+impl HostMac for ComputedTags<'_> {
+    fn hmac_sha256(&self, key: &[u8], _: &[&[u8]]) -> Option<[u8; 32]> {
+        let position = self.request.secrets.iter().position(|&index| self.webhook.secret_key(index) == Some(key))?;
+        self.tags.get(position).copied()
+    }
+}
+
 /// One secret ready for use: the keyed HMAC state plus what verification reports about it.
 #[derive(Clone)]
 struct Key {
@@ -306,13 +338,13 @@ impl Webhook {
         }
     }
 
-    fn verify_standard<H: HeaderSource + ?Sized>(
+    /// The standard scheme's headers, read and checked in order (present, well formed, timestamp within the
+    /// tolerance): everything verification checks before a tag is needed.
+    fn standard_headers<'h, H: HeaderSource + ?Sized>(
         &self,
-        host: &dyn HostMac,
-        headers: &H,
-        body: &[u8],
+        headers: &'h H,
         now: u64,
-    ) -> Result<Verified, WebhookError> {
+    ) -> Result<StandardHeaders<'h>, WebhookError> {
         let id =
             header_or_alias(headers, WEBHOOK_ID, SVIX_ID).ok_or(WebhookError::MissingHeader { name: WEBHOOK_ID })?;
         let timestamp = header_or_alias(headers, WEBHOOK_TIMESTAMP, SVIX_TIMESTAMP)
@@ -327,15 +359,32 @@ impl Webhook {
             .map_err(|problem| WebhookError::InvalidHeader { name: WEBHOOK_SIGNATURE, problem })?;
 
         check_tolerance(timestamp, now, self.tolerance_seconds)?;
-        let prefix = SignedPrefix::new(id, timestamp_text);
-        let key =
-            self.find_match(host, now, &[prefix.as_bytes(), body], &signatures, encode_base64_tag, base64_tag_matches)?;
+        Ok(StandardHeaders { id, timestamp, prefix: SignedPrefix::new(id, timestamp_text), signatures })
+    }
+
+    fn verify_standard<H: HeaderSource + ?Sized>(
+        &self,
+        host: &dyn HostMac,
+        headers: &H,
+        body: &[u8],
+        now: u64,
+    ) -> Result<Verified, WebhookError> {
+        let read = self.standard_headers(headers, now)?;
+        let content = [read.prefix.as_bytes(), body];
+        let key = self.find_match(host, now, &content, &read.signatures, encode_base64_tag, base64_tag_matches)?;
         Ok(Verified {
-            id: Some(id.to_string()),
-            timestamp: Some(timestamp),
+            id: Some(read.id.to_string()),
+            timestamp: Some(read.timestamp),
             secret_index: key.index,
             secret_label: key.label.clone(),
         })
+    }
+
+    fn fabric_candidates<H: HeaderSource + ?Sized>(headers: &H) -> Result<Vec<Tag>, WebhookError> {
+        let signature =
+            headers.header(FABRIC_SIGNATURE).ok_or(WebhookError::MissingHeader { name: FABRIC_SIGNATURE })?;
+        parse_fabric_header(signature)
+            .map_err(|problem| WebhookError::InvalidHeader { name: FABRIC_SIGNATURE, problem })
     }
 
     fn verify_fabric<H: HeaderSource + ?Sized>(
@@ -345,12 +394,58 @@ impl Webhook {
         body: &[u8],
         now: u64,
     ) -> Result<Verified, WebhookError> {
-        let signature =
-            headers.header(FABRIC_SIGNATURE).ok_or(WebhookError::MissingHeader { name: FABRIC_SIGNATURE })?;
-        let candidates = parse_fabric_header(signature)
-            .map_err(|problem| WebhookError::InvalidHeader { name: FABRIC_SIGNATURE, problem })?;
+        let candidates = Self::fabric_candidates(headers)?;
         let key = self.find_match(host, now, &[body], &candidates, |tag| *tag, tags_equal)?;
         Ok(Verified { id: None, timestamp: None, secret_index: key.index, secret_label: key.label.clone() })
+    }
+
+    /// The first half of a verification whose tags a host computes asynchronously (`crypto.subtle`): runs every
+    /// check that needs no tag, in the order [`Webhook::verify_signature`] does, and says what to sign. The host
+    /// then computes HMAC-SHA256 under [`Webhook::secret_key`] of each listed secret over `prefix` followed by the
+    /// body, and hands the tags to [`Webhook::verify_signature_with_tags`], which decides.
+    pub fn tag_request<H: HeaderSource + ?Sized>(&self, headers: &H, now: u64) -> Result<TagRequest, WebhookError> {
+        let prefix = match self.scheme {
+            Scheme::Standard => self.standard_headers(headers, now)?.prefix.as_bytes().to_vec(),
+            Scheme::Fabric => {
+                Self::fabric_candidates(headers)?;
+                Vec::new()
+            }
+        };
+        let secrets = self.active_keys(now)?.map(|key| key.index).collect();
+        Ok(TagRequest { prefix, secrets })
+    }
+
+    /// The HMAC key of secret `index` (its decoded bytes), for a host that computes tags ([`Webhook::tag_request`]).
+    pub fn secret_key(&self, index: usize) -> Option<&[u8]> {
+        self.keys.get(index).map(|key| key.bytes.as_slice())
+    }
+
+    /// The second half of [`Webhook::tag_request`]: [`Webhook::verify_signature`] with `tags[i]` taken as the tag of
+    /// the request's `secrets[i]`. A secret without a tag is computed by the core; a wrong tag matches nothing.
+    pub fn verify_signature_with_tags<H: HeaderSource + ?Sized>(
+        &self,
+        headers: &H,
+        body: &[u8],
+        now: u64,
+        request: &TagRequest,
+        tags: &[[u8; 32]],
+    ) -> Result<Verified, WebhookError> {
+        let computed = ComputedTags { webhook: self, request, tags };
+        self.verify_signature_with_mac(&computed, headers, body, now)
+    }
+
+    /// [`Webhook::verify_json`] with the tags of [`Webhook::tag_request`] (see
+    /// [`Webhook::verify_signature_with_tags`]).
+    pub fn verify_json_with_tags<H: HeaderSource + ?Sized>(
+        &self,
+        headers: &H,
+        body: &[u8],
+        now: u64,
+        request: &TagRequest,
+        tags: &[[u8; 32]],
+    ) -> Result<String, WebhookError> {
+        self.verify_signature_with_tags(headers, body, now, request, tags)?;
+        canonical_event_json(body)
     }
 
     /// Verifies the signature (as [`Webhook::verify_signature`]) and parses the body into a typed [`Event`].

@@ -144,6 +144,29 @@ fn run(case: &Value) -> Result<Value, WebhookError> {
                 Ok(_) => assert_eq!(wrong.unwrap_err().code(), "no_matching_signature", "{}", case["id"]),
                 Err(error) => assert_eq!(wrong.as_ref().err(), Some(error), "{}", case["id"]),
             }
+            // The two halves a host with an asynchronous HMAC uses: the request fails where verification would
+            // fail before a tag is needed, and the host's tags then decide; wrong tags match nothing.
+            match webhook.tag_request(&headers(case), now) {
+                Ok(request) => {
+                    let tags: Vec<[u8; 32]> = request
+                        .secrets
+                        .iter()
+                        .map(|&index| {
+                            let key = webhook.secret_key(index).unwrap();
+                            HostComputed.hmac_sha256(key, &[&request.prefix, &body]).unwrap()
+                        })
+                        .collect();
+                    let finished = webhook.verify_signature_with_tags(&headers(case), &body, now, &request, &tags);
+                    assert_eq!(finished, verified, "{}", case["id"]);
+                    let zeros = vec![[0u8; 32]; tags.len()];
+                    let wrong = webhook.verify_signature_with_tags(&headers(case), &body, now, &request, &zeros);
+                    match &verified {
+                        Ok(_) => assert_eq!(wrong.unwrap_err().code(), "no_matching_signature", "{}", case["id"]),
+                        Err(error) => assert_eq!(wrong.as_ref().err(), Some(error), "{}", case["id"]),
+                    }
+                }
+                Err(error) => assert_eq!(verified.as_ref().err(), Some(&error), "{}", case["id"]),
+            }
             let verified = verified?;
             Ok(serde_json::json!({
                 "id": verified.id,
