@@ -22,6 +22,9 @@ function createApi(native) {
   const SUBTLE = !HOST_MAC && typeof native.NativeWebhook.prototype.tagRequest === 'function'
     ? globalThis.crypto?.subtle
     : undefined
+  // Below this many body bytes the module's own SHA-256 beats a crypto.subtle round trip (a Worker at 1 KiB: 55k/s
+  // against 30k/s; at 16 KiB crypto.subtle is ahead).
+  const SUBTLE_MIN_BYTES = 2048
   const ERROR_KINDS = new Map(JSON.parse(native.errorKindsJson()))
   const INSPECT = Symbol.for('nodejs.util.inspect.custom')
 
@@ -270,7 +273,7 @@ function createApi(native) {
      * (browsers, workerd without nodejs_compat) the tags are computed there instead of in WebAssembly.
      */
     async verifyAsync(body, headers, options) {
-      const signed = SUBTLE && await this.#subtleTags(body, headers, options)
+      const signed = this.#subtleFits(body) && await this.#subtleTags(body, headers, options)
       if (!signed) return this.verify(body, headers, options)
       const { bytes, list, now, tags } = signed
       const json = call(() => this.#native.verifyListed(bytes, list, now, tags))
@@ -279,10 +282,16 @@ function createApi(native) {
 
     /** `verifySignature` for async code (see `verifyAsync`). */
     async verifySignatureAsync(body, headers, options) {
-      const signed = SUBTLE && await this.#subtleTags(body, headers, options)
+      const signed = this.#subtleFits(body) && await this.#subtleTags(body, headers, options)
       if (!signed) return this.verifySignature(body, headers, options)
       const { bytes, list, now, tags } = signed
       return signatureReport(call(() => this.#native.verifySignatureListed(bytes, list, now, tags)))
+    }
+
+    /** Whether crypto.subtle signs this body (a string's length in UTF-16 units stands in for its bytes). */
+    #subtleFits(body) {
+      const size = typeof body === 'string' ? body.length : body?.byteLength
+      return SUBTLE !== undefined && size >= SUBTLE_MIN_BYTES
     }
 
     /**
