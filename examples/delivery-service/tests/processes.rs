@@ -197,3 +197,40 @@ async fn a_receiver_slower_than_the_timeout_gets_one_request_per_attempt_until_t
         assert_eq!(classes, vec![json!("timeout"); 3]);
     }
 }
+
+/// The most requests the receiver saw start within any one second.
+fn busiest_second(seen: &[support::Seen]) -> usize {
+    let starts: Vec<Instant> = seen.iter().map(|s| s.at).collect();
+    (0..starts.len())
+        .map(|first| starts[first..].iter().take_while(|at| **at - starts[first] < Duration::from_secs(1)).count())
+        .max()
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_workers_hold_one_endpoints_rate_and_burst_limits_together() {
+    if !backends().contains(&"postgres") {
+        eprintln!("skipped: set DELIVERY_TEST_POSTGRES_URL (make test does) to run on Postgres");
+        return;
+    }
+    let (database, _) = fresh_database("postgres").await;
+    let receiver = Receiver::start(Reply::Slow(Duration::from_millis(300), 200)).await;
+    let front = spawn(&database, &[]);
+    let _workers = [spawn(&database, &["--worker-only"]), spawn(&database, &["--worker-only"])];
+    front
+        .api()
+        .endpoint(
+            json!({ "url": receiver.url("/limited"), "topics": ["order.created"], "rateLimit": 20, "burstLimit": 5 }),
+        )
+        .await;
+    const EVENTS: usize = 100;
+    for n in 0..EVENTS {
+        front.api().sample_event("order.created", Some(&format!("evt_limited_{n}"))).await;
+    }
+    let mut seen = receiver.wait_for(EVENTS, Duration::from_secs(60)).await;
+    seen.sort_by_key(|s| s.at);
+    assert!(receiver.max_in_flight() <= 5, "{} in flight with burst 5", receiver.max_in_flight());
+    assert!(busiest_second(&seen) <= 21, "{} requests in one second at 20/s", busiest_second(&seen));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(receiver.count(), EVENTS, "nothing sent twice");
+}
