@@ -21,6 +21,7 @@ use dropship_webhooks::standard::check_message_id;
 use dropship_webhooks::{canonical_event_json, find_topic, generate_secret, Scheme, SecretSet, Webhook, WebhookError};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -28,7 +29,7 @@ use tokio::sync::Notify;
 
 use crate::clock::Clock;
 use crate::error::ApiError;
-use crate::store::{new_id, EndpointRow, HistoryFilter, SecretRow, Store};
+use crate::store::{new_id, EndpointRow, EndpointUpdate, HistoryFilter, SecretRow, Store};
 use crate::time::rfc3339_ms;
 use crate::worker::secret_of;
 
@@ -317,36 +318,68 @@ async fn edit_endpoint(
     Path(id): Path<String>,
     JsonBody(edit): JsonBody<EditEndpoint>,
 ) -> Result<Json<Value>, ApiError> {
-    let mut endpoint = load_endpoint(&state, &id).await?;
-    if let Some(url) = edit.url {
-        endpoint.url = url;
-    }
-    if let Some(topics) = edit.topics {
-        endpoint.topics = topics;
-    }
-    if let Some(description) = edit.description {
-        endpoint.description = description;
-    }
-    if let Some(method) = edit.method {
-        endpoint.method = method;
-    }
-    if let Some(rate) = edit.rate_limit {
-        endpoint.rate_limit = limit_value("rateLimit", rate)?;
-    }
-    if let Some(burst) = edit.burst_limit {
-        endpoint.burst_limit = limit_value("burstLimit", burst)?;
-    }
     let secrets = state.store.secrets(&id).await?;
-    validate(state.rules, &mut endpoint, &secrets)?;
-    if let Some(enabled) = edit.enabled {
-        set_enabled(&mut endpoint, enabled);
-    }
-    endpoint.updated_at = state.clock.now_ms();
-    if !state.store.update_endpoint(&endpoint).await? {
-        return Err(url_taken(&endpoint.url));
-    }
+    let endpoint = modify_endpoint(&state, &id, |endpoint| {
+        if let Some(url) = &edit.url {
+            endpoint.url.clone_from(url);
+        }
+        if let Some(topics) = &edit.topics {
+            endpoint.topics.clone_from(topics);
+        }
+        if let Some(description) = &edit.description {
+            endpoint.description.clone_from(description);
+        }
+        if let Some(method) = &edit.method {
+            endpoint.method.clone_from(method);
+        }
+        if let Some(rate) = edit.rate_limit {
+            endpoint.rate_limit = limit_value("rateLimit", rate)?;
+        }
+        if let Some(burst) = edit.burst_limit {
+            endpoint.burst_limit = limit_value("burstLimit", burst)?;
+        }
+        validate(state.rules, endpoint, &secrets)?;
+        if let Some(enabled) = edit.enabled {
+            set_enabled(endpoint, enabled);
+        }
+        Ok(())
+    })
+    .await?;
     state.wake.notify_one();
     Ok(Json(endpoint_json(&endpoint)))
+}
+
+/// How often a change is re-read and redone when the endpoint changed under it (a worker's health verdict, another
+/// edit) before the API gives up with 409.
+const MODIFY_TRIES: usize = 8;
+
+/// Reads the endpoint, applies `change`, and writes it back only if nothing changed it meanwhile
+/// (compare-and-set); on a race, reads and applies again. 404 if it does not exist, 409 if its new URL is taken or
+/// it keeps changing.
+async fn modify_endpoint(
+    state: &AppState,
+    id: &str,
+    mut change: impl FnMut(&mut EndpointRow) -> Result<(), ApiError>,
+) -> Result<EndpointRow, ApiError> {
+    for _ in 0..MODIFY_TRIES {
+        let previous = load_endpoint(state, id).await?;
+        let mut endpoint = previous.clone();
+        change(&mut endpoint)?;
+        if endpoint == previous {
+            return Ok(endpoint);
+        }
+        endpoint.updated_at = state.clock.now_ms().max(previous.updated_at);
+        match state.store.update_endpoint(&previous, &endpoint).await? {
+            EndpointUpdate::Done => return Ok(endpoint),
+            EndpointUpdate::UrlTaken => return Err(url_taken(&endpoint.url)),
+            EndpointUpdate::Changed => continue,
+        }
+    }
+    Err(ApiError {
+        status: StatusCode::CONFLICT,
+        code: "conflict",
+        message: "the endpoint kept changing while this change was applied; try again".into(),
+    })
 }
 
 /// Activation re-arms a FAILED endpoint with a fresh health streak (the core's rule); its pending deliveries
@@ -359,10 +392,11 @@ fn set_enabled(endpoint: &mut EndpointRow, enabled: bool) {
 }
 
 async fn switch(state: AppState, id: String, enabled: bool) -> Result<Json<Value>, ApiError> {
-    let mut endpoint = load_endpoint(&state, &id).await?;
-    set_enabled(&mut endpoint, enabled);
-    endpoint.updated_at = state.clock.now_ms();
-    state.store.update_endpoint(&endpoint).await?;
+    let endpoint = modify_endpoint(&state, &id, |endpoint| {
+        set_enabled(endpoint, enabled);
+        Ok(())
+    })
+    .await?;
     tracing::info!(endpoint = %id, enabled, "endpoint switched");
     state.wake.notify_one();
     Ok(Json(endpoint_json(&endpoint)))
@@ -465,12 +499,16 @@ async fn edit_secret(
 #[serde(deny_unknown_fields)]
 struct CreateEvent {
     topic: String,
-    data: Value,
+    /// Kept as posted, byte for byte: numbers of any size or precision, escapes and key order reach the receiver
+    /// exactly as the platform wrote them (a parsed value would round `1e-398` to `0.0` and re-sort the keys).
+    data: Box<RawValue>,
     id: Option<String>,
 }
 
-/// Builds and checks an event envelope: known topic, valid id, data of the topic's shape (the core's parser).
-fn envelope(topic: &str, data: Value, id: Option<String>, now: i64) -> Result<(String, String, String), ApiError> {
+/// Builds and checks an event envelope around `data` as given: known topic, valid id, data of the topic's shape
+/// (the core's walk). The envelope is written in the canonical order (`id`, `topic`, `createdAt`, `data`), so a
+/// receiver whose data is canonical gets back the body itself.
+fn envelope(topic: &str, data: &RawValue, id: Option<String>, now: i64) -> Result<(String, String, String), ApiError> {
     let info = find_topic(topic).ok_or_else(|| {
         ApiError::bad_request("invalid_payload", format!("unknown topic `{topic}`; GET /v1/topics lists them"))
     })?;
@@ -480,7 +518,14 @@ fn envelope(topic: &str, data: Value, id: Option<String>, now: i64) -> Result<(S
             .map_err(|problem| ApiError::bad_request("invalid_payload", format!("event id: {problem}")))?,
         None => new_id("evt"),
     };
-    let body = json!({ "id": id, "topic": info.name, "createdAt": rfc3339_ms(now), "data": data }).to_string();
+    let text = |value: &str| Value::from(value).to_string();
+    let body = format!(
+        "{{\"id\":{},\"topic\":{},\"createdAt\":{},\"data\":{}}}",
+        text(&id),
+        text(info.name),
+        text(&rfc3339_ms(now)),
+        data.get()
+    );
     // The receivers' own check: refused here if their SDK would refuse it (the canonical walk, without the structs).
     canonical_event_json(body.as_bytes())?;
     Ok((id, info.name.to_owned(), body))
@@ -491,7 +536,7 @@ async fn create_event(
     JsonBody(request): JsonBody<CreateEvent>,
 ) -> Result<Response, ApiError> {
     let now = state.clock.now_ms();
-    let (id, topic, body) = envelope(&request.topic, request.data, request.id, now)?;
+    let (id, topic, body) = envelope(&request.topic, &request.data, request.id, now)?;
     let targets: Vec<String> = state
         .store
         .endpoints()
@@ -506,6 +551,13 @@ async fn create_event(
     }
     let status = if created { StatusCode::ACCEPTED } else { StatusCode::OK };
     Ok((status, Json(json!({ "id": id, "topic": topic, "deliveries": queued, "duplicate": !created }))).into_response())
+}
+
+/// A topic's sample event: its data, as written.
+#[derive(Deserialize)]
+struct SampleEvent<'a> {
+    #[serde(borrow)]
+    data: &'a RawValue,
 }
 
 #[derive(Deserialize)]
@@ -524,9 +576,9 @@ async fn send_test(
     let canonical = find_topic(&topic).map(|info| info.name).unwrap_or_default();
     let sample = sample_event_json(canonical)
         .ok_or_else(|| ApiError::bad_request("invalid_payload", format!("unknown topic `{topic}`")))?;
-    let sample: Value = serde_json::from_str(sample).map_err(|error| ApiError::internal(&error))?;
+    let sample: SampleEvent<'_> = serde_json::from_str(sample).map_err(|error| ApiError::internal(&error))?;
     let now = state.clock.now_ms();
-    let (event_id, topic, body) = envelope(canonical, sample["data"].clone(), None, now)?;
+    let (event_id, topic, body) = envelope(canonical, sample.data, None, now)?;
     let (_, queued) = state.store.enqueue_event(&event_id, &topic, &body, &[endpoint.id], now).await?;
     state.wake.notify_one();
     Ok((StatusCode::ACCEPTED, Json(json!({ "id": event_id, "topic": topic, "deliveries": queued }))).into_response())

@@ -98,6 +98,22 @@ impl Service {
                  For tests and demos only; never in production"
             );
         }
+        if settings.run_worker {
+            let needed = settings.worker.lease_needed(settings.request_timeout);
+            if u128::try_from(settings.worker.lease_ms).unwrap_or(0) < needed.as_millis() {
+                return Err(format!(
+                    "the lease ({} ms) cannot cover a delivery: the request timeout ({} s), pacing by the rate limit \
+                     (up to {} ms) and recording need at least {} ms; raise --lease-seconds to {} or lower \
+                     --request-timeout-seconds",
+                    settings.worker.lease_ms,
+                    settings.request_timeout.as_secs(),
+                    settings.worker.max_pacing.as_millis(),
+                    needed.as_millis(),
+                    needed.as_secs_f64().ceil(),
+                )
+                .into());
+            }
+        }
         let store = Store::connect(&settings.database_url, settings.db_connections).await?;
         let now = clock.now_ms();
         for key in &settings.api_keys {

@@ -4,15 +4,17 @@
 //!
 //! The queue is the `deliveries` table. A worker claims due rows by stamping a lease (`lease_owner`, `lease_until`)
 //! and bumping `claims`; it finishes a row only while `claims` still holds the value of its claim, so a worker whose
-//! lease ran out (killed, stalled) cannot overwrite the work of the one that took over. `(event_id, endpoint_id)` is
-//! unique, so an event is queued at most once per endpoint however often it is posted.
+//! lease ran out (killed, stalled) cannot overwrite the work of the one that took over, and records nothing for it
+//! (no attempt, no health verdict). Leases are stamped and compared in the database's clock, so processes on hosts
+//! whose clocks disagree still agree on when one ends; a live worker renews its leases ([`Store::renew_leases`]).
+//! `(event_id, endpoint_id)` is unique, so an event is queued at most once per endpoint however often it is posted.
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use dropship_webhooks::delivery::{EndpointHealth, HealthStatus, DEFAULT_FAILURE_WINDOW_SECONDS};
+use dropship_webhooks::delivery::{EndpointHealth, HealthStatus, RateLimit, DEFAULT_FAILURE_WINDOW_SECONDS};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
 
@@ -32,7 +34,8 @@ const SCHEMA: &[&str] = &[
         id TEXT PRIMARY KEY, url TEXT NOT NULL UNIQUE, description TEXT NOT NULL, topics TEXT NOT NULL,
         method TEXT NOT NULL, scheme TEXT NOT NULL, rate_limit BIGINT NOT NULL, burst_limit BIGINT NOT NULL,
         enabled BIGINT NOT NULL, health TEXT NOT NULL, failing_since BIGINT,
-        created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)",
+        created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
+        rate_tat_us BIGINT NOT NULL DEFAULT 0, served_at BIGINT NOT NULL DEFAULT 0)",
     "CREATE TABLE IF NOT EXISTS secrets (
         id TEXT PRIMARY KEY, endpoint_id TEXT NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,
         value TEXT NOT NULL, label TEXT, expires_at BIGINT, created_at BIGINT NOT NULL)",
@@ -47,6 +50,9 @@ const SCHEMA: &[&str] = &[
         created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, UNIQUE (event_id, endpoint_id))",
     "CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (next_attempt_at) WHERE status = 'pending'",
     "CREATE INDEX IF NOT EXISTS deliveries_endpoint ON deliveries (endpoint_id, created_at)",
+    "CREATE INDEX IF NOT EXISTS deliveries_lease ON deliveries (lease_owner) WHERE lease_owner IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS deliveries_endpoint_due ON deliveries (endpoint_id, next_attempt_at)
+        WHERE status = 'pending'",
     "CREATE TABLE IF NOT EXISTS attempts (
         id TEXT PRIMARY KEY, delivery_id TEXT NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
         endpoint_id TEXT NOT NULL, event_id TEXT NOT NULL, topic TEXT NOT NULL, attempt BIGINT NOT NULL,
@@ -54,6 +60,12 @@ const SCHEMA: &[&str] = &[
         error_class TEXT, error TEXT, response_excerpt TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS attempts_endpoint ON attempts (endpoint_id, started_at)",
     "CREATE INDEX IF NOT EXISTS attempts_delivery ON attempts (delivery_id)",
+];
+
+/// Columns added after a table's first release, for databases created before them: (table, column, definition).
+const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
+    ("endpoints", "rate_tat_us", "BIGINT NOT NULL DEFAULT 0"),
+    ("endpoints", "served_at", "BIGINT NOT NULL DEFAULT 0"),
 ];
 
 /// A random identifier with a readable prefix, e.g. `ep_3f9a…` (96 random bits).
@@ -103,6 +115,17 @@ impl EndpointRow {
     }
 }
 
+/// How a compare-and-set update of an endpoint ended ([`Store::update_endpoint`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndpointUpdate {
+    /// Written.
+    Done,
+    /// The new URL belongs to another endpoint.
+    UrlTaken,
+    /// The endpoint changed (or went) since it was read: read it again and redo the change.
+    Changed,
+}
+
 /// A signing secret as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretRow {
@@ -135,6 +158,42 @@ pub struct Claim {
     pub attempts: i64,
     /// The claim counter this worker holds; finishing is guarded by it.
     pub claims: i64,
+    /// How long after the claim the request may start (ms): the endpoint's rate limit, paced.
+    pub start_after_ms: i64,
+}
+
+/// How a worker claims ([`Store::claim`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClaimRules {
+    /// Most deliveries claimed at once.
+    pub limit: i64,
+    /// Most deliveries of one endpoint in one claim.
+    pub per_endpoint: i64,
+    /// How long a claim is held (ms of the database's clock).
+    pub lease_ms: i64,
+    /// How far ahead a rate-limited request may be scheduled (ms).
+    pub max_pacing_ms: i64,
+}
+
+/// Start times (µs after `now_us`) for up to `room` requests under `rate`, none later than `max_pacing_us`, and the
+/// rate's state after them: the core's GCRA step, taken at each request's start.
+pub fn paced_starts(rate: RateLimit, mut tat_us: u64, now_us: u64, room: usize, max_pacing_us: u64) -> (Vec<u64>, u64) {
+    let mut starts = Vec::new();
+    while starts.len() < room {
+        match rate.check(tat_us, now_us) {
+            Ok(next) => {
+                tat_us = next;
+                starts.push(0);
+            }
+            Err(wait_us) if wait_us <= max_pacing_us => {
+                // The step taken at the moment the limit next allows a request.
+                tat_us = rate.check(tat_us, tat_us).unwrap_or(tat_us);
+                starts.push(wait_us);
+            }
+            Err(_) => break,
+        }
+    }
+    (starts, tat_us)
 }
 
 /// What happens to a delivery after an attempt.
@@ -167,25 +226,32 @@ pub struct AttemptRecord {
     pub next: NextStep,
 }
 
-/// A worker's report on one claimed delivery.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// A request was sent (or failed to be sent).
-    Attempted(AttemptRecord),
-    /// Not sent: the endpoint's own rate or burst limit, or shutdown. Not an attempt and not a failure.
-    Deferred {
-        /// When to try again (unix ms).
-        until: i64,
-    },
-}
-
 /// A claimed delivery and what came of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Completion {
     /// The claim being finished.
     pub claim: Claim,
-    /// Its outcome.
-    pub outcome: Outcome,
+    /// The attempt: a request was sent (or failed to be sent).
+    pub record: AttemptRecord,
+}
+
+/// What recording a batch of outcomes did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CompletionReport {
+    /// Endpoints that turned FAILED.
+    pub failed_endpoints: Vec<String>,
+    /// Deliveries whose claim was no longer the worker's: nothing recorded.
+    pub stale: Vec<String>,
+    /// Deliveries whose outcome could not be written (their leases run out and they are attempted again).
+    pub unrecorded: Vec<String>,
+}
+
+impl CompletionReport {
+    fn absorb(&mut self, other: CompletionReport) {
+        self.failed_endpoints.extend(other.failed_endpoints);
+        self.stale.extend(other.stale);
+        self.unrecorded.extend(other.unrecorded);
+    }
 }
 
 /// A delivery as listed in the history.
@@ -344,6 +410,28 @@ impl Store {
                 break;
             }
         }
+        for (table, column, definition) in ADDED_COLUMNS {
+            if result.is_err() {
+                break;
+            }
+            let missing = match self.backend {
+                Backend::Postgres => true,
+                Backend::Sqlite => {
+                    sqlx::query("SELECT COUNT(*) AS n FROM pragma_table_info($1) WHERE name = $2")
+                        .bind(*table)
+                        .bind(*column)
+                        .fetch_one(&mut *connection)
+                        .await?
+                        .try_get::<i64, _>("n")?
+                        == 0
+                }
+            };
+            if missing {
+                let exists = if self.backend == Backend::Postgres { "IF NOT EXISTS " } else { "" };
+                let statement = format!("ALTER TABLE {table} ADD COLUMN {exists}{column} {definition}");
+                result = connection.execute(statement.as_str()).await.map(|_| ());
+            }
+        }
         if self.backend == Backend::Postgres {
             connection.execute("SELECT pg_advisory_unlock(72430151)").await?;
         }
@@ -462,19 +550,19 @@ impl Store {
         tx.commit().await
     }
 
-    /// Rewrites an endpoint's editable fields; `Ok(false)` if the new URL belongs to another endpoint.
-    pub async fn update_endpoint(&self, endpoint: &EndpointRow) -> Result<bool, sqlx::Error> {
-        let taken = sqlx::query("SELECT id FROM endpoints WHERE url = $1 AND id <> $2")
-            .bind(&endpoint.url)
-            .bind(&endpoint.id)
-            .fetch_optional(&self.pool)
-            .await?;
-        if taken.is_some() {
-            return Ok(false);
-        }
-        sqlx::query(
+    /// Rewrites an endpoint as `endpoint`, only if it is still exactly `previous` (compare-and-set): a worker's
+    /// health verdict or another edit that landed since the read is never overwritten with stale values.
+    pub async fn update_endpoint(
+        &self,
+        previous: &EndpointRow,
+        endpoint: &EndpointRow,
+    ) -> Result<EndpointUpdate, sqlx::Error> {
+        let result = sqlx::query(
             "UPDATE endpoints SET url = $2, description = $3, topics = $4, method = $5, rate_limit = $6,
-             burst_limit = $7, enabled = $8, health = $9, failing_since = $10, updated_at = $11 WHERE id = $1",
+             burst_limit = $7, enabled = $8, health = $9, failing_since = $10, updated_at = $11
+             WHERE id = $1 AND url = $12 AND description = $13 AND topics = $14 AND method = $15
+             AND rate_limit = $16 AND burst_limit = $17 AND enabled = $18 AND health = $19
+             AND COALESCE(failing_since, -1) = COALESCE($20, -1) AND updated_at = $21",
         )
         .bind(&endpoint.id)
         .bind(&endpoint.url)
@@ -487,9 +575,24 @@ impl Store {
         .bind(endpoint.health.status.name())
         .bind(endpoint.health.failing_since.and_then(|since| i64::try_from(since).ok()))
         .bind(endpoint.updated_at)
+        .bind(&previous.url)
+        .bind(&previous.description)
+        .bind(serde_json::to_string(&previous.topics).unwrap_or_else(|_| "[]".into()))
+        .bind(&previous.method)
+        .bind(i64::from(previous.rate_limit))
+        .bind(i64::from(previous.burst_limit))
+        .bind(bool_int(previous.enabled))
+        .bind(previous.health.status.name())
+        .bind(previous.health.failing_since.and_then(|since| i64::try_from(since).ok()))
+        .bind(previous.updated_at)
         .execute(&self.pool)
-        .await?;
-        Ok(true)
+        .await;
+        match result {
+            Ok(done) if done.rows_affected() > 0 => Ok(EndpointUpdate::Done),
+            Ok(_) => Ok(EndpointUpdate::Changed),
+            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => Ok(EndpointUpdate::UrlTaken),
+            Err(error) => Err(error),
+        }
     }
 
     /// One endpoint.
@@ -617,35 +720,163 @@ impl Store {
         Ok((created, usize::try_from(queued).unwrap_or(usize::MAX)))
     }
 
-    /// Claims up to `limit` due deliveries of active endpoints for `owner` until `lease_until`; each claim counts
-    /// as an attempt, so a message that kills its worker every time still runs out of retries.
-    pub async fn claim(&self, owner: &str, now: i64, lease_until: i64, limit: i64) -> Result<Vec<Claim>, sqlx::Error> {
-        let lock = match self.backend {
-            Backend::Postgres => "FOR UPDATE OF d SKIP LOCKED",
-            Backend::Sqlite => "",
+    /// The database's clock in unix ms, as SQL: leases are stamped and compared with it.
+    fn database_now(&self) -> &'static str {
+        match self.backend {
+            Backend::Postgres => "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)",
+            Backend::Sqlite => "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)",
+        }
+    }
+
+    /// Claims due deliveries (by the service clock's `now`) of active endpoints for `owner`, leased for
+    /// `rules.lease_ms` of the database's clock, fairly and within every endpoint's limits, shared by all workers:
+    ///
+    /// - an endpoint with a burst limit gets no more rows than it has free slots (rows leased now are in flight,
+    ///   whichever worker holds them), one with a rate limit no more than its rate allows within
+    ///   `rules.max_pacing_ms`, each with the time its request may start; the rate's state lives on the endpoint's
+    ///   row and moves in the same transaction (locked on Postgres, so workers take turns per endpoint);
+    /// - endpoints without limits share the rest of the batch, at most `rules.per_endpoint` rows each, oldest
+    ///   first in turns, so one endpoint's backlog never fills a batch while another's deliveries wait.
+    ///
+    /// Each claim counts as an attempt, so a message that kills its worker every time still runs out of retries.
+    pub async fn claim(&self, owner: &str, now: i64, rules: ClaimRules) -> Result<Vec<Claim>, sqlx::Error> {
+        let postgres = self.backend == Backend::Postgres;
+        // SQLite: take the write lock at once, so this transaction never has to upgrade a read lock (which fails
+        // at once, not after the busy timeout, when another connection wrote in between).
+        let mut tx = if postgres { self.pool.begin().await? } else { self.pool.begin_with("BEGIN IMMEDIATE").await? };
+        let database_now: i64 =
+            sqlx::query(&format!("SELECT {} AS now", self.database_now())).fetch_one(&mut *tx).await?.try_get("now")?;
+        let skip_locked = if postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
+        let due = "d.status = 'pending' AND d.next_attempt_at <= $2 AND (d.lease_until IS NULL OR d.lease_until <= $3)";
+        let claim = |select: &str| {
+            format!(
+                "UPDATE deliveries SET attempts = attempts + 1, claims = claims + 1, lease_owner = $1,
+                 lease_until = $3 + $4, updated_at = $2 WHERE id IN ({select})
+                 RETURNING id, event_id, endpoint_id, topic, attempts, claims"
+            )
         };
+        let mut claims = Vec::new();
+
+        let limited = sqlx::query(&format!(
+            "SELECT e.id, e.rate_limit, e.burst_limit, e.rate_tat_us FROM endpoints e
+             WHERE e.enabled = 1 AND e.health = 'HEALTHY' AND (e.rate_limit > 0 OR e.burst_limit > 0)
+             AND EXISTS (SELECT 1 FROM deliveries d WHERE d.endpoint_id = e.id AND {due})
+             ORDER BY e.served_at, e.id LIMIT $1 {skip_locked}"
+        ))
+        .bind(rules.limit)
+        .bind(now)
+        .bind(database_now)
+        .fetch_all(&mut *tx)
+        .await?;
+        let now_us = u64::try_from(database_now).unwrap_or(0).saturating_mul(1000);
+        let max_pacing_us = u64::try_from(rules.max_pacing_ms).unwrap_or(0).saturating_mul(1000);
+        for row in limited {
+            let budget = rules.limit - i64::try_from(claims.len()).unwrap_or(i64::MAX);
+            if budget <= 0 {
+                break;
+            }
+            let endpoint_id: String = row.try_get("id")?;
+            let rate = RateLimit(u32::try_from(row.try_get::<i64, _>("rate_limit")?).unwrap_or(u32::MAX));
+            let burst = row.try_get::<i64, _>("burst_limit")?;
+            let tat_us = u64::try_from(row.try_get::<i64, _>("rate_tat_us")?).unwrap_or(0);
+            let mut room = budget.min(rules.per_endpoint);
+            if burst > 0 {
+                let in_flight: i64 = sqlx::query(
+                    "SELECT COUNT(*) AS n FROM deliveries WHERE endpoint_id = $1 AND status = 'pending'
+                     AND lease_until > $2",
+                )
+                .bind(&endpoint_id)
+                .bind(database_now)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("n")?;
+                room = room.min(burst - in_flight);
+            }
+            let room = usize::try_from(room).unwrap_or(0);
+            let (starts, _) = paced_starts(rate, tat_us, now_us, room, max_pacing_us);
+            if starts.is_empty() {
+                continue;
+            }
+            let select = format!(
+                "SELECT d.id FROM deliveries d WHERE d.endpoint_id = $6 AND {due}
+                 ORDER BY d.next_attempt_at, d.id LIMIT $5 {skip_locked}"
+            );
+            let rows = sqlx::query(&claim(&select))
+                .bind(owner)
+                .bind(now)
+                .bind(database_now)
+                .bind(rules.lease_ms)
+                .bind(i64::try_from(starts.len()).unwrap_or(i64::MAX))
+                .bind(&endpoint_id)
+                .fetch_all(&mut *tx)
+                .await?;
+            // The rate's state after the rows actually claimed (another worker may have taken some).
+            let (starts, tat_us) = paced_starts(rate, tat_us, now_us, rows.len(), max_pacing_us);
+            sqlx::query("UPDATE endpoints SET rate_tat_us = $2, served_at = $3 WHERE id = $1")
+                .bind(&endpoint_id)
+                .bind(i64::try_from(tat_us).unwrap_or(i64::MAX))
+                .bind(database_now)
+                .execute(&mut *tx)
+                .await?;
+            for (row, start_us) in rows.iter().zip(starts) {
+                claims.push(Self::claim_from_row(row, i64::try_from(start_us / 1000).unwrap_or(i64::MAX))?);
+            }
+        }
+
+        let budget = rules.limit - i64::try_from(claims.len()).unwrap_or(i64::MAX);
+        if budget > 0 {
+            let ranked = format!(
+                "SELECT ranked.id FROM (
+                   SELECT d.id, d.next_attempt_at,
+                     ROW_NUMBER() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) AS turn
+                   FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
+                   WHERE {due} AND e.enabled = 1 AND e.health = 'HEALTHY' AND e.rate_limit = 0 AND e.burst_limit = 0
+                 ) ranked WHERE ranked.turn <= $6 ORDER BY ranked.turn, ranked.next_attempt_at LIMIT $5"
+            );
+            // Postgres locks outside the window function (FOR UPDATE cannot sit beside one), and checks `due` again
+            // there: a row another worker claimed since the ranking's snapshot is re-read under the lock and left.
+            let select = if postgres {
+                format!("SELECT d.id FROM deliveries d WHERE d.id IN ({ranked}) AND {due} {skip_locked}")
+            } else {
+                ranked
+            };
+            let rows = sqlx::query(&claim(&select))
+                .bind(owner)
+                .bind(now)
+                .bind(database_now)
+                .bind(rules.lease_ms)
+                .bind(budget)
+                .bind(rules.per_endpoint)
+                .fetch_all(&mut *tx)
+                .await?;
+            for row in &rows {
+                claims.push(Self::claim_from_row(row, 0)?);
+            }
+        }
+        tx.commit().await?;
+        Ok(claims)
+    }
+
+    fn claim_from_row(row: &AnyRow, start_after_ms: i64) -> Result<Claim, sqlx::Error> {
+        Ok(Claim {
+            delivery_id: row.try_get("id")?,
+            event_id: row.try_get("event_id")?,
+            endpoint_id: row.try_get("endpoint_id")?,
+            topic: row.try_get("topic")?,
+            attempts: row.try_get("attempts")?,
+            claims: row.try_get("claims")?,
+            start_after_ms,
+        })
+    }
+
+    /// Extends every lease `owner` holds to `lease_ms` from now (the database's clock): a live worker's heartbeat,
+    /// so a request that runs long is not taken over while it is still in flight. Returns the rows renewed.
+    pub async fn renew_leases(&self, owner: &str, lease_ms: i64) -> Result<u64, sqlx::Error> {
         let statement = format!(
-            "UPDATE deliveries SET attempts = attempts + 1, claims = claims + 1, lease_owner = $1, lease_until = $2,
-             updated_at = $3
-             WHERE id IN (SELECT d.id FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
-               WHERE d.status = 'pending' AND d.next_attempt_at <= $3 AND (d.lease_until IS NULL OR d.lease_until <= $3)
-               AND e.enabled = 1 AND e.health = 'HEALTHY' ORDER BY d.next_attempt_at LIMIT $4 {lock})
-             RETURNING id, event_id, endpoint_id, topic, attempts, claims"
+            "UPDATE deliveries SET lease_until = {} + $2 WHERE lease_owner = $1 AND status = 'pending'",
+            self.database_now()
         );
-        let rows =
-            sqlx::query(&statement).bind(owner).bind(lease_until).bind(now).bind(limit).fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|row| {
-                Ok(Claim {
-                    delivery_id: row.try_get("id")?,
-                    event_id: row.try_get("event_id")?,
-                    endpoint_id: row.try_get("endpoint_id")?,
-                    topic: row.try_get("topic")?,
-                    attempts: row.try_get("attempts")?,
-                    claims: row.try_get("claims")?,
-                })
-            })
-            .collect()
+        Ok(sqlx::query(&statement).bind(owner).bind(lease_ms).execute(&self.pool).await?.rows_affected())
     }
 
     /// The bodies of events by id.
@@ -661,78 +892,99 @@ impl Store {
         query.fetch_all(&self.pool).await?.iter().map(|row| Ok((row.try_get("id")?, row.try_get("body")?))).collect()
     }
 
-    /// Records a batch of outcomes in one transaction: each delivery's next step (only while the claim is still
-    /// the worker's), each attempt, and each endpoint's health folded through the core's rule. Returns the ids of
-    /// endpoints that turned FAILED.
-    pub async fn complete(&self, completions: &[Completion], now: i64) -> Result<Vec<String>, sqlx::Error> {
+    /// Records a batch of outcomes: each delivery's next step, its attempt, and each endpoint's health folded
+    /// through the core's rule — only for claims still the worker's: a claim lost to another worker (its lease ran
+    /// out) records nothing and decides no health. One transaction for the batch; if that fails, each outcome in a
+    /// transaction of its own, so one row that cannot be written never takes the others with it. `Err` only when
+    /// nothing could be written (the database is unreachable): the caller keeps the batch and tries again.
+    pub async fn complete(&self, completions: &[Completion], now: i64) -> Result<CompletionReport, sqlx::Error> {
+        let batch_error = match self.complete_together(completions, now).await {
+            Ok(report) => return Ok(report),
+            Err(error) if completions.len() > 1 => error,
+            Err(error) => return Err(error),
+        };
+        tracing::warn!(error = %batch_error, count = completions.len(), "recording a batch failed; recording it row by row");
+        let mut report = CompletionReport::default();
+        let mut written = 0;
+        let mut last_error = batch_error;
+        for completion in completions {
+            match self.complete_together(std::slice::from_ref(completion), now).await {
+                Ok(one) => {
+                    written += 1;
+                    report.absorb(one);
+                }
+                Err(error) => {
+                    tracing::error!(%error, delivery = %completion.claim.delivery_id, "could not record an outcome");
+                    report.unrecorded.push(completion.claim.delivery_id.clone());
+                    last_error = error;
+                }
+            }
+        }
+        if written == 0 {
+            return Err(last_error);
+        }
+        Ok(report)
+    }
+
+    async fn complete_together(&self, completions: &[Completion], now: i64) -> Result<CompletionReport, sqlx::Error> {
+        let mut report = CompletionReport::default();
         if completions.is_empty() {
-            return Ok(Vec::new());
+            return Ok(report);
         }
         let mut tx = self.pool.begin().await?;
         // Outcomes per endpoint in order: `Some(true)` success, `Some(false)` failure.
         let mut verdicts: HashMap<&str, Vec<(bool, i64)>> = HashMap::new();
         for completion in completions {
             let claim = &completion.claim;
-            match &completion.outcome {
-                Outcome::Deferred { until } => {
-                    sqlx::query(
-                        "UPDATE deliveries SET attempts = attempts - 1, next_attempt_at = $3, lease_owner = NULL,
-                         lease_until = NULL, updated_at = $4 WHERE id = $1 AND claims = $2",
-                    )
-                    .bind(&claim.delivery_id)
-                    .bind(claim.claims)
-                    .bind(*until)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                Outcome::Attempted(record) => {
-                    let (status, next_at) = match record.next {
-                        NextStep::Succeeded => ("succeeded", None),
-                        NextStep::RetryAt(at) => ("pending", Some(at)),
-                        NextStep::GiveUp => ("failed", None),
-                    };
-                    sqlx::query(
-                        "UPDATE deliveries SET status = $3, next_attempt_at = COALESCE($4, next_attempt_at),
-                         lease_owner = NULL, lease_until = NULL, last_error = $5, updated_at = $6
-                         WHERE id = $1 AND claims = $2",
-                    )
-                    .bind(&claim.delivery_id)
-                    .bind(claim.claims)
-                    .bind(status)
-                    .bind(next_at)
-                    .bind(record.error.clone())
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                    sqlx::query(
-                        "INSERT INTO attempts (id, delivery_id, endpoint_id, event_id, topic, attempt, started_at,
-                         latency_ms, status_code, outcome, error_class, error, response_excerpt)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-                    )
-                    .bind(new_id("att"))
-                    .bind(&claim.delivery_id)
-                    .bind(&claim.endpoint_id)
-                    .bind(&claim.event_id)
-                    .bind(&claim.topic)
-                    .bind(claim.attempts)
-                    .bind(record.started_at)
-                    .bind(record.latency_ms)
-                    .bind(record.status_code)
-                    .bind(if record.next == NextStep::Succeeded { "success" } else { "failure" })
-                    .bind(record.error_class)
-                    .bind(record.error.clone())
-                    .bind(&record.response_excerpt)
-                    .execute(&mut *tx)
-                    .await?;
-                    verdicts
-                        .entry(claim.endpoint_id.as_str())
-                        .or_default()
-                        .push((record.next == NextStep::Succeeded, record.started_at));
-                }
+            let record = &completion.record;
+            let (status, next_at) = match record.next {
+                NextStep::Succeeded => ("succeeded", None),
+                NextStep::RetryAt(at) => ("pending", Some(at)),
+                NextStep::GiveUp => ("failed", None),
+            };
+            let done = sqlx::query(
+                "UPDATE deliveries SET status = $3, next_attempt_at = COALESCE($4, next_attempt_at),
+                 lease_owner = NULL, lease_until = NULL, last_error = $5, updated_at = $6
+                 WHERE id = $1 AND claims = $2",
+            )
+            .bind(&claim.delivery_id)
+            .bind(claim.claims)
+            .bind(status)
+            .bind(next_at)
+            .bind(record.error.clone())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                // Taken over (or deleted with its endpoint): the worker that holds it now reports.
+                report.stale.push(claim.delivery_id.clone());
+                continue;
             }
+            sqlx::query(
+                "INSERT INTO attempts (id, delivery_id, endpoint_id, event_id, topic, attempt, started_at,
+                 latency_ms, status_code, outcome, error_class, error, response_excerpt)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            )
+            .bind(new_id("att"))
+            .bind(&claim.delivery_id)
+            .bind(&claim.endpoint_id)
+            .bind(&claim.event_id)
+            .bind(&claim.topic)
+            .bind(claim.attempts)
+            .bind(record.started_at)
+            .bind(record.latency_ms)
+            .bind(record.status_code)
+            .bind(if record.next == NextStep::Succeeded { "success" } else { "failure" })
+            .bind(record.error_class)
+            .bind(record.error.clone())
+            .bind(&record.response_excerpt)
+            .execute(&mut *tx)
+            .await?;
+            verdicts
+                .entry(claim.endpoint_id.as_str())
+                .or_default()
+                .push((record.next == NextStep::Succeeded, record.started_at));
         }
-        let mut failed = Vec::new();
         for (endpoint_id, outcomes) in verdicts {
             let lock = if self.backend == Backend::Postgres { " FOR UPDATE" } else { "" };
             let row = sqlx::query(&format!("SELECT health, failing_since, enabled FROM endpoints WHERE id = $1{lock}"))
@@ -759,7 +1011,7 @@ impl Store {
             }
             let turned_failed = before.status == HealthStatus::Healthy && after.status == HealthStatus::Failed;
             if turned_failed {
-                failed.push(endpoint_id.to_owned());
+                report.failed_endpoints.push(endpoint_id.to_owned());
                 tracing::warn!(endpoint = endpoint_id, "endpoint FAILED after 3 days of failures; deactivated");
             }
             // FAILED deactivates the endpoint; the owner re-activates it.
@@ -776,7 +1028,7 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
-        Ok(failed)
+        Ok(report)
     }
 
     // ---- history ----

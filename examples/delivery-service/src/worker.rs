@@ -1,23 +1,24 @@
-//! The delivery worker: claim → limit → sign → send → record.
+//! The delivery worker: claim → pace → sign → send → record.
 //!
-//! A dispatcher claims due deliveries in batches (with a lease), admits each through the endpoint's limits — the
-//! core's [`RateLimit`] step paced in real time and a semaphore sized by the core's [`BurstLimit`] — and spawns
-//! one task per request. Tasks report to a completer, which writes a whole batch of outcomes in one transaction.
-//! A delivery its endpoint's limits hold back is handed back to the queue untouched: being rate-limited by the
-//! sender is neither an attempt nor a failure. Retry delays and `Retry-After` come from the core's
-//! [`RetrySchedule`].
+//! A dispatcher claims due deliveries in batches (with a lease renewed while the worker lives). The claim itself
+//! applies every endpoint's rate and burst limits, with their state in the database, so they hold across all the
+//! worker processes and one endpoint's backlog never takes the turns of another's ([`Store::claim`]). Each claimed
+//! delivery runs as a task that waits for its paced start, signs with every active secret and sends one request;
+//! tasks report to a completer, which records a batch of outcomes at a time. Retry delays and `Retry-After` come
+//! from the core's [`RetrySchedule`].
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use dropship_webhooks::delivery::{BurstLimit, RateLimit, RetrySchedule};
+use dropship_webhooks::delivery::RetrySchedule;
 use dropship_webhooks::{Scheme, Secret, SecretSet, Webhook};
-use tokio::sync::{mpsc, watch, Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{mpsc, watch, Notify, Semaphore};
 
 use crate::clock::{wall_ms, Clock};
 use crate::net::{check_literal_host, classify, describe, AddressPolicy};
-use crate::store::{AttemptRecord, Claim, Completion, EndpointRow, NextStep, Outcome, SecretRow, Store};
+use crate::store::{AttemptRecord, Claim, ClaimRules, Completion, EndpointRow, NextStep, SecretRow, Store};
 
 /// The most of a response body kept in the history.
 pub const RESPONSE_EXCERPT_BYTES: usize = 16 * 1024;
@@ -29,8 +30,8 @@ pub struct WorkerSettings {
     pub concurrency: usize,
     /// Most deliveries claimed at once.
     pub batch_size: usize,
-    /// How long a claim is held before another worker may take the delivery over (clock ms); longer than the
-    /// request timeout.
+    /// How long a claim is held before another worker may take the delivery over (ms of the database's clock);
+    /// renewed every third of it while the worker lives, and at least [`WorkerSettings::lease_needed`].
     pub lease_ms: i64,
     /// How often to look for due deliveries when nothing wakes the worker.
     pub poll_interval: Duration,
@@ -38,68 +39,27 @@ pub struct WorkerSettings {
     pub schedule: RetrySchedule,
     /// Which addresses requests may reach.
     pub policy: AddressPolicy,
-    /// A rate-limited delivery due within this much real time waits in memory; later ones go back to the queue.
+    /// How far ahead a claim schedules a rate-limited delivery (its task waits that long); later ones stay queued.
     pub max_pacing: Duration,
 }
 
-/// One endpoint's limits, shared by its in-flight requests.
-struct Limiter {
-    rate: RateLimit,
-    /// The GCRA theoretical arrival time, in µs of the worker's monotonic clock.
-    tat_us: Mutex<u64>,
-    /// Sized by the burst limit; `None` when unlimited.
-    in_flight: Option<Arc<Semaphore>>,
-}
+/// Time a worker keeps for writing an outcome down after the request ended, inside its lease.
+const RECORDING_MARGIN: Duration = Duration::from_secs(1);
 
-/// The verdict of the rate limit on one delivery.
-enum Pace {
-    /// Send after this real delay.
-    After(Duration),
-    /// Put back; due again after this many ms.
-    Defer(i64),
-}
-
-impl Limiter {
-    fn new(rate: u32, burst: u32) -> Self {
-        let burst = BurstLimit(burst);
-        let in_flight = (!burst.is_unlimited()).then(|| Arc::new(Semaphore::new(burst.0 as usize)));
-        Self { rate: RateLimit(rate), tat_us: Mutex::new(0), in_flight }
-    }
-
-    /// Waits (up to `patience`) for a burst slot; `Err` if none came.
-    async fn burst_slot(&self, patience: Duration) -> Result<Option<OwnedSemaphorePermit>, ()> {
-        let Some(semaphore) = &self.in_flight else { return Ok(None) };
-        match tokio::time::timeout(patience, semaphore.clone().acquire_owned()).await {
-            Ok(Ok(permit)) => Ok(Some(permit)),
-            _ => Err(()),
-        }
-    }
-
-    fn pace(&self, now_us: u64, max_pacing: Duration) -> Pace {
-        let mut tat = self.tat_us.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        match self.rate.check(*tat, now_us) {
-            Ok(next) => {
-                *tat = next;
-                Pace::After(Duration::ZERO)
-            }
-            Err(wait_us) if Duration::from_micros(wait_us) <= max_pacing => {
-                // Reserve the next slot: the step taken at the moment the limit next allows a request.
-                *tat = self.rate.check(*tat, *tat).unwrap_or(*tat);
-                Pace::After(Duration::from_micros(wait_us))
-            }
-            Err(wait_us) => Pace::Defer(i64::try_from(wait_us / 1000).unwrap_or(i64::MAX).max(1)),
-        }
+impl WorkerSettings {
+    /// The shortest lease that covers one delivery from claim to record: its paced start (up to `max_pacing`),
+    /// the whole request (`request_timeout`), and recording the outcome.
+    pub fn lease_needed(&self, request_timeout: Duration) -> Duration {
+        request_timeout + self.max_pacing + RECORDING_MARGIN
     }
 }
-
-/// A limiter with the (rate, burst) settings it was built for.
-type LimiterEntry = (u32, u32, Arc<Limiter>);
 
 /// A running worker's controls.
 pub struct WorkerHandle {
     shutdown: watch::Sender<bool>,
     dispatcher: tokio::task::JoinHandle<()>,
     completer: tokio::task::JoinHandle<()>,
+    heartbeat: tokio::task::JoinHandle<()>,
 }
 
 impl WorkerHandle {
@@ -112,6 +72,8 @@ impl WorkerHandle {
             );
         }
         let _ = tokio::time::timeout(Duration::from_secs(10), self.completer).await;
+        // Leases renew until every outcome is recorded (or the grace ran out).
+        self.heartbeat.abort();
     }
 }
 
@@ -122,9 +84,9 @@ pub struct Worker {
     client: reqwest::Client,
     settings: WorkerSettings,
     owner: String,
-    /// Per endpoint: the (rate, burst) the limiter was built for, and the limiter.
-    limiters: Mutex<HashMap<String, LimiterEntry>>,
     started: Instant,
+    /// When this worker's leases were last renewed (ms since `started`; negative: never).
+    renewed_at_ms: AtomicI64,
 }
 
 impl Worker {
@@ -146,31 +108,57 @@ impl Worker {
             client,
             settings,
             owner,
-            limiters: Mutex::new(HashMap::new()),
             started: Instant::now(),
+            renewed_at_ms: AtomicI64::new(-1),
         });
         let completer = tokio::spawn(worker.clone().complete_loop(done_rx, wake.clone()));
+        let heartbeat = tokio::spawn(worker.clone().heartbeat_loop());
         let dispatcher = tokio::spawn(worker.dispatch_loop(done_tx, wake, shutdown_rx));
-        WorkerHandle { shutdown, dispatcher, completer }
+        WorkerHandle { shutdown, dispatcher, completer, heartbeat }
     }
 
-    fn limiter(&self, endpoint: &EndpointRow) -> Arc<Limiter> {
-        let mut limiters = self.limiters.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let entry = limiters.entry(endpoint.id.clone()).or_insert_with(|| {
-            (
-                endpoint.rate_limit,
-                endpoint.burst_limit,
-                Arc::new(Limiter::new(endpoint.rate_limit, endpoint.burst_limit)),
-            )
-        });
-        if (entry.0, entry.1) != (endpoint.rate_limit, endpoint.burst_limit) {
-            *entry = (
-                endpoint.rate_limit,
-                endpoint.burst_limit,
-                Arc::new(Limiter::new(endpoint.rate_limit, endpoint.burst_limit)),
-            );
+    fn elapsed_ms(&self) -> i64 {
+        i64::try_from(self.started.elapsed().as_millis()).unwrap_or(i64::MAX)
+    }
+
+    fn renewal_interval(&self) -> Duration {
+        Duration::from_millis(u64::try_from(self.settings.lease_ms / 3).unwrap_or(0).max(10))
+    }
+
+    /// Extends this worker's leases; `true` once done.
+    async fn renew_leases(&self) -> bool {
+        let started = self.elapsed_ms();
+        match self.store.renew_leases(&self.owner, self.settings.lease_ms).await {
+            Ok(_) => {
+                self.renewed_at_ms.fetch_max(started, Ordering::SeqCst);
+                true
+            }
+            Err(error) => {
+                tracing::warn!(%error, "renewing leases failed; retrying");
+                false
+            }
         }
-        entry.2.clone()
+    }
+
+    /// Renews the leases every third of their length, so a long request stays this worker's while it lives; a
+    /// killed worker stops renewing and its deliveries are taken over when its leases run out.
+    async fn heartbeat_loop(self: Arc<Self>) {
+        loop {
+            tokio::time::sleep(self.renewal_interval()).await;
+            self.renew_leases().await;
+        }
+    }
+
+    /// Before claiming: the worker's own leases must have been renewed within a renewal interval, or claiming
+    /// could take back its own in-flight rows whose leases ran out while the database was unreachable.
+    async fn leases_fresh(&self) -> bool {
+        let interval = i64::try_from(self.renewal_interval().as_millis()).unwrap_or(i64::MAX);
+        if self.renewed_at_ms.load(Ordering::SeqCst) >= 0
+            && self.elapsed_ms() - self.renewed_at_ms.load(Ordering::SeqCst) <= interval
+        {
+            return true;
+        }
+        self.renew_leases().await
     }
 
     async fn dispatch_loop(
@@ -187,6 +175,10 @@ impl Worker {
                     permit = in_flight.clone().acquire_owned() => drop(permit),
                     _ = shutdown.changed() => {}
                 }
+                continue;
+            }
+            if !self.leases_fresh().await {
+                tokio::time::sleep(self.settings.poll_interval).await;
                 continue;
             }
             let claimed = match self.claim_batch(free).await {
@@ -214,8 +206,13 @@ impl Worker {
                 let worker = self.clone();
                 let done = done.clone();
                 tokio::spawn(async move {
-                    let outcome = worker.limited_attempt(&claim, &endpoint, &secrets, body.as_bytes()).await;
-                    let _ = done.send(Completion { claim, outcome }).await;
+                    // The endpoint's rate limit, paced at the claim.
+                    if claim.start_after_ms > 0 {
+                        tokio::time::sleep(Duration::from_millis(u64::try_from(claim.start_after_ms).unwrap_or(0)))
+                            .await;
+                    }
+                    let record = worker.attempt(&claim, &endpoint, &secrets, body.as_bytes()).await;
+                    let _ = done.send(Completion { claim, record }).await;
                     drop(slot);
                 });
             }
@@ -233,7 +230,14 @@ impl Worker {
     ) -> Result<Vec<(Claim, Option<(EndpointRow, Vec<SecretRow>, Arc<String>)>)>, sqlx::Error> {
         let now = self.clock.now_ms();
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let claims = self.store.claim(&self.owner, now, now.saturating_add(self.settings.lease_ms), limit).await?;
+        let rules = ClaimRules {
+            limit,
+            // A batch holds the oldest deliveries of up to four endpoints' backlogs before anyone's second turn.
+            per_endpoint: (limit / 4).max(1),
+            lease_ms: self.settings.lease_ms,
+            max_pacing_ms: i64::try_from(self.settings.max_pacing.as_millis()).unwrap_or(i64::MAX),
+        };
+        let claims = self.store.claim(&self.owner, now, rules).await?;
         if claims.is_empty() {
             return Ok(Vec::new());
         }
@@ -255,33 +259,6 @@ impl Worker {
                 (claim, work)
             })
             .collect())
-    }
-
-    /// Holds a delivery to its endpoint's burst and rate limits, then attempts it; a delivery the limits hold back
-    /// for longer than `max_pacing` goes back to the queue (deferred, not failed).
-    async fn limited_attempt(
-        &self,
-        claim: &Claim,
-        endpoint: &EndpointRow,
-        secrets: &[SecretRow],
-        body: &[u8],
-    ) -> Outcome {
-        let limiter = self.limiter(endpoint);
-        let Ok(burst_permit) = limiter.burst_slot(self.settings.max_pacing).await else {
-            return Outcome::Deferred { until: self.clock.now_ms() };
-        };
-        let now_us = u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX);
-        match limiter.pace(now_us, self.settings.max_pacing) {
-            Pace::Defer(wait_ms) => Outcome::Deferred { until: self.clock.now_ms().saturating_add(wait_ms) },
-            Pace::After(delay) => {
-                if !delay.is_zero() {
-                    tokio::time::sleep(delay).await;
-                }
-                let record = self.attempt(claim, endpoint, secrets, body).await;
-                drop(burst_permit);
-                Outcome::Attempted(record)
-            }
-        }
     }
 
     /// Signs with every secret active now (by the service clock) and sends one request.
@@ -366,28 +343,33 @@ impl Worker {
         Ok(SentResponse { status, retry_after, excerpt: String::from_utf8_lossy(&excerpt).into_owned() })
     }
 
+    /// Records outcomes in batches. A batch is kept and written again until the database takes it (with a backoff
+    /// up to 5 s): while the worker lives, its leases keep the deliveries its own, so nothing is sent twice for an
+    /// outage; a row that cannot be written while the others can is left to its lease.
     async fn complete_loop(self: Arc<Self>, mut done: mpsc::Receiver<Completion>, wake: Arc<Notify>) {
         let mut batch = Vec::with_capacity(512);
         while done.recv_many(&mut batch, 512).await > 0 {
-            let mut tries = 0;
+            let mut tries: u32 = 0;
             loop {
                 match self.store.complete(&batch, self.clock.now_ms()).await {
-                    Ok(_) => break,
-                    Err(error) if tries < 5 => {
-                        tries += 1;
-                        tracing::warn!(%error, tries, "recording outcomes failed; retrying");
-                        tokio::time::sleep(Duration::from_millis(100 * tries)).await;
+                    Ok(report) => {
+                        if !report.stale.is_empty() {
+                            tracing::warn!(
+                                count = report.stale.len(),
+                                "outcomes of deliveries taken over by another worker were not recorded"
+                            );
+                        }
+                        break;
                     }
                     Err(error) => {
-                        // Not lost: the leases expire and the deliveries are attempted again.
-                        tracing::error!(%error, count = batch.len(), "could not record outcomes");
-                        break;
+                        tries += 1;
+                        tracing::warn!(%error, tries, count = batch.len(), "recording outcomes failed; retrying");
+                        tokio::time::sleep(Duration::from_millis(100 * u64::from(tries.min(50)))).await;
                     }
                 }
             }
-            if batch.iter().any(|c| matches!(c.outcome, Outcome::Deferred { .. })) {
-                wake.notify_one();
-            }
+            // Finished requests free burst slots: the dispatcher may claim what they held back.
+            wake.notify_one();
             batch.clear();
         }
     }

@@ -1,0 +1,323 @@
+//! Integrity under faults (issue [integrity]): a lost claim records nothing, one row never sinks a batch, leases
+//! stay with a live worker, edits never undo a worker's verdict, and bodies leave byte for byte as posted. Every
+//! test runs on SQLite and, when `DELIVERY_TEST_POSTGRES_URL` is set, on Postgres.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod support;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use delivery_service::store::{
+    AttemptRecord, ClaimRules, Completion, EndpointRow, EndpointUpdate, HistoryFilter, NextStep, SecretRow, Store,
+};
+use dropship_webhooks::delivery::{EndpointHealth, HealthStatus};
+use serde_json::json;
+use support::{backends, fresh_database, Harness, Receiver, Reply};
+
+const NOW: i64 = 1_790_000_000_000;
+
+/// A store on a fresh database with one endpoint and one queued delivery; returns the store, the endpoint and the
+/// database's temp dir (SQLite).
+async fn store_with_one_delivery(backend: &str) -> (Store, EndpointRow, Option<tempfile::TempDir>) {
+    let (url, dir) = fresh_database(backend).await;
+    let store = Store::connect(&url, 4).await.unwrap();
+    let endpoint = EndpointRow {
+        id: "ep_integrity".into(),
+        url: "https://hooks.example.com/integrity".into(),
+        description: String::new(),
+        topics: vec!["order.created".into()],
+        method: "POST".into(),
+        scheme: "standard".into(),
+        rate_limit: 0,
+        burst_limit: 0,
+        enabled: true,
+        health: EndpointHealth::HEALTHY,
+        created_at: NOW,
+        updated_at: NOW,
+    };
+    let secret = SecretRow {
+        id: "sec_integrity".into(),
+        endpoint_id: endpoint.id.clone(),
+        value: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
+        label: None,
+        expires_at: None,
+        created_at: NOW,
+    };
+    assert!(store.insert_endpoint(&endpoint, &secret).await.unwrap());
+    let (created, queued) = store
+        .enqueue_event("evt_integrity", "order.created", "{}", std::slice::from_ref(&endpoint.id), NOW)
+        .await
+        .unwrap();
+    assert!(created && queued == 1);
+    (store, endpoint, dir)
+}
+
+fn attempted(claim: &delivery_service::store::Claim, success: bool) -> Completion {
+    Completion {
+        claim: claim.clone(),
+        record: AttemptRecord {
+            started_at: NOW,
+            latency_ms: 5,
+            status_code: Some(if success { 200 } else { 500 }),
+            error_class: (!success).then_some("http"),
+            error: (!success).then(|| "the endpoint answered HTTP 500".to_owned()),
+            response_excerpt: String::new(),
+            next: if success { NextStep::Succeeded } else { NextStep::RetryAt(NOW + 1_000) },
+        },
+    }
+}
+
+/// Up to ten deliveries, leased for `lease_ms`.
+fn rules(lease_ms: i64) -> ClaimRules {
+    ClaimRules { limit: 10, per_endpoint: 10, lease_ms, max_pacing_ms: 2_000 }
+}
+
+fn all() -> HistoryFilter {
+    HistoryFilter { limit: 100, ..HistoryFilter::default() }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_lost_to_another_worker_records_nothing() {
+    for backend in backends() {
+        let (store, endpoint, _dir) = store_with_one_delivery(backend).await;
+        let first = store.claim("wrk_first", NOW, rules(300)).await.unwrap();
+        assert_eq!(first.len(), 1);
+        assert!(store.claim("wrk_second", NOW, rules(300)).await.unwrap().is_empty(), "{backend}: leased");
+        tokio::time::sleep(Duration::from_millis(450)).await;
+        let second = store.claim("wrk_second", NOW, rules(30_000)).await.unwrap();
+        assert_eq!(second.len(), 1, "{backend}: the expired lease is taken over");
+
+        // The first worker's late answers: a success must not mark the delivery done, write an attempt, or reset
+        // the endpoint's failing streak.
+        let report = store.complete(&[attempted(&first[0], true)], NOW).await.unwrap();
+        assert_eq!(report.stale, vec![first[0].delivery_id.clone()], "{backend}");
+        assert!(store.attempts(Some(&endpoint.id), None, &all()).await.unwrap().is_empty(), "{backend}");
+        let delivery = store.delivery(&first[0].delivery_id).await.unwrap().unwrap();
+        assert_eq!((delivery.status.as_str(), delivery.attempts), ("pending", 2), "{backend}");
+
+        // The worker that holds the claim records its failure.
+        let report = store.complete(&[attempted(&second[0], false)], NOW).await.unwrap();
+        assert!(report.stale.is_empty(), "{backend}");
+        let attempts = store.attempts(Some(&endpoint.id), None, &all()).await.unwrap();
+        assert_eq!(attempts.len(), 1, "{backend}");
+        assert_eq!((attempts[0].attempt, attempts[0].outcome.as_str()), (2, "failure"), "{backend}");
+        let health = store.endpoint(&endpoint.id).await.unwrap().unwrap().health;
+        assert_eq!(health.failing_since, Some(u64::try_from(NOW / 1000).unwrap()), "{backend}: the streak started");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_workers_renewed_lease_is_not_taken_over() {
+    for backend in backends() {
+        let (store, _endpoint, _dir) = store_with_one_delivery(backend).await;
+        assert_eq!(store.claim("wrk_live", NOW, rules(1_000)).await.unwrap().len(), 1);
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert_eq!(store.renew_leases("wrk_live", 1_000).await.unwrap(), 1, "{backend}");
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert!(
+            store.claim("wrk_other", NOW, rules(1_000)).await.unwrap().is_empty(),
+            "{backend}: renewed, still held"
+        );
+        // No more renewals (the worker died): the lease runs out and another worker takes over.
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        assert_eq!(store.claim("wrk_other", NOW, rules(1_000)).await.unwrap().len(), 1, "{backend}");
+        assert_eq!(store.renew_leases("wrk_live", 1_000).await.unwrap(), 0, "{backend}: nothing left to renew");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_never_overwrites_a_verdict_taken_since_it_read() {
+    for backend in backends() {
+        let (store, endpoint, _dir) = store_with_one_delivery(backend).await;
+        let read = store.endpoint(&endpoint.id).await.unwrap().unwrap();
+        // A worker records a failure after the edit read the endpoint.
+        let claim = store.claim("wrk_health", NOW, rules(30_000)).await.unwrap();
+        store.complete(&[attempted(&claim[0], false)], NOW).await.unwrap();
+        let mut edited = read.clone();
+        edited.description = "edited".into();
+        edited.updated_at = NOW + 1;
+        assert_eq!(store.update_endpoint(&read, &edited).await.unwrap(), EndpointUpdate::Changed, "{backend}");
+        let now = store.endpoint(&endpoint.id).await.unwrap().unwrap();
+        assert!(now.health.failing_since.is_some(), "{backend}: the verdict stands");
+        assert_eq!(now.description, "", "{backend}");
+        // Read again, the same edit lands.
+        let mut again = now.clone();
+        again.description = "edited".into();
+        assert_eq!(store.update_endpoint(&now, &again).await.unwrap(), EndpointUpdate::Done, "{backend}");
+        assert_eq!(store.endpoint(&endpoint.id).await.unwrap().unwrap().health.status, HealthStatus::Healthy);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_edits_to_one_url_answer_409_never_500() {
+    for backend in backends() {
+        let harness = Harness::start(backend).await;
+        let api = &harness.api;
+        let receiver = Receiver::start(Reply::Status(200)).await;
+        let mut ids = Vec::new();
+        for n in 0..6 {
+            ids.push(
+                api.endpoint(json!({ "url": receiver.url(&format!("/own/{n}")), "topics": ["order.created"] })).await.0,
+            );
+        }
+        for round in 0..5 {
+            let target = receiver.url(&format!("/contested/{round}"));
+            let calls = ids.iter().map(|id| {
+                let api = api.clone();
+                let target = target.clone();
+                let id = id.clone();
+                tokio::spawn(async move { api.patch(&format!("/v1/endpoints/{id}"), json!({ "url": target })).await })
+            });
+            let mut statuses = HashMap::new();
+            for call in calls {
+                let (status, body) = call.await.unwrap();
+                assert!(status == 200 || status == 409, "{backend}: {status} {body}");
+                if status == 409 {
+                    assert_eq!(body["error"]["code"], "endpoint_exists", "{backend}");
+                }
+                *statuses.entry(status).or_insert(0) += 1;
+            }
+            assert_eq!(statuses.get(&200), Some(&1), "{backend}: exactly one edit wins: {statuses:?}");
+            // Free the URL for the next round's winner check: move everyone back to its own path.
+            for (n, id) in ids.iter().enumerate() {
+                let (status, _) = api
+                    .patch(&format!("/v1/endpoints/{id}"), json!({ "url": receiver.url(&format!("/own/{n}/{round}")) }))
+                    .await;
+                assert_eq!(status, 200);
+            }
+        }
+        harness.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_deleted_mid_flight_costs_the_others_nothing() {
+    for backend in backends() {
+        let harness = Harness::start(backend).await;
+        let api = &harness.api;
+        let doomed = Receiver::start(Reply::Slow(Duration::from_millis(400), 200)).await;
+        let healthy = Receiver::start(Reply::Slow(Duration::from_millis(400), 200)).await;
+        let (doomed_id, _) = api.endpoint(json!({ "url": doomed.url("/doomed"), "topics": ["order.created"] })).await;
+        let (healthy_id, _) =
+            api.endpoint(json!({ "url": healthy.url("/healthy"), "topics": ["order.created"] })).await;
+        const EVENTS: usize = 20;
+        for n in 0..EVENTS {
+            api.sample_event("order.created", Some(&format!("evt_mid_{n}"))).await;
+        }
+        doomed.wait_for(1, Duration::from_secs(10)).await;
+        let (status, _) = api.call(reqwest::Method::DELETE, &format!("/v1/endpoints/{doomed_id}"), None).await;
+        assert_eq!(status, 204);
+        healthy.wait_for(EVENTS, Duration::from_secs(20)).await;
+        // Outcomes of the deleted endpoint's in-flight requests land in the same batches as the healthy ones'.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let (_, body) = api.get(&format!("/v1/endpoints/{healthy_id}/deliveries?status=succeeded&limit=500")).await;
+            if body["data"].as_array().map_or(0, Vec::len) == EVENTS {
+                assert!(body["data"].as_array().unwrap().iter().all(|d| d["attempts"] == 1), "{backend}: {body}");
+                break;
+            }
+            assert!(Instant::now() < deadline, "{backend}: the healthy endpoint's outcomes were not recorded: {body}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(healthy.count(), EVENTS, "{backend}: nothing sent twice");
+        harness.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn event_data_reaches_the_receiver_byte_for_byte() {
+    for backend in backends() {
+        let harness = Harness::start(backend).await;
+        let receiver = Receiver::start(Reply::Status(200)).await;
+        let (endpoint, _) =
+            harness.api.endpoint(json!({ "url": receiver.url("/raw"), "topics": ["order.created"] })).await;
+        // What a parsed value would change: a subnormal underflow, integers past 2^64, long decimals, escapes,
+        // key order and spacing.
+        let data = r#"{ "id": "po_raw", "zeta": 1e-398, "big": 123456789012345678901234567890,
+  "money": "12.345678901234567890", "note": "caf\u00e9 \ud83d\ude00 \"q\"", "alpha": [3.14159265358979323846, -0.0] }"#;
+        let posted = format!(r#"{{"topic": "order.created", "id": "evt_raw", "data": {data}}}"#);
+        let response = reqwest::Client::new()
+            .post(format!("{}/v1/events", harness.api.base))
+            .bearer_auth(support::API_KEY)
+            .header("content-type", "application/json")
+            .body(posted)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 202, "{}", response.text().await.unwrap());
+        let seen = receiver.wait_for(1, Duration::from_secs(10)).await;
+        let body = std::str::from_utf8(&seen[0].body).unwrap();
+        let created_at = serde_json::from_str::<serde_json::Value>(body).unwrap()["createdAt"].clone();
+        assert_eq!(
+            body,
+            format!(r#"{{"id":"evt_raw","topic":"order.created","createdAt":{created_at},"data":{data}}}"#)
+        );
+        assert_eq!(harness.wait_delivery(&endpoint, "succeeded").await.len(), 1);
+        harness.stop().await;
+    }
+}
+
+/// Queues `count` deliveries of one event each to `endpoint`, due at `due`, in two statements (a backlog too large
+/// to post one event at a time in a test).
+async fn backlog(database_url: &str, endpoint: &str, count: i64, due: i64) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(database_url).await.unwrap();
+    let numbers = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)";
+    sqlx::query(&format!(
+        "{numbers} INSERT INTO events (id, topic, body, created_at)
+         SELECT 'evt_backlog_' || i, 'order.created', '{{}}', $2 FROM n"
+    ))
+    .bind(count)
+    .bind(due)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(&format!(
+        "{numbers} INSERT INTO deliveries (id, event_id, endpoint_id, topic, status, attempts, next_attempt_at,
+         claims, created_at, updated_at)
+         SELECT 'dlv_backlog_' || i, 'evt_backlog_' || i, $3, 'order.created', 'pending', 0, $2, 0, $2, $2 FROM n"
+    ))
+    .bind(count)
+    .bind(due)
+    .bind(endpoint)
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backlog_behind_a_burst_limit_does_not_delay_other_endpoints() {
+    for backend in backends() {
+        let (url, dir) = fresh_database(backend).await;
+        let settings = support::test_settings(url.clone());
+        let clock = std::sync::Arc::new(delivery_service::ManualClock::new(NOW));
+        let service = delivery_service::Service::start(settings, clock.clone()).await.unwrap();
+        let api = support::Api::new(service.address.unwrap());
+        let slow = Receiver::start(Reply::Slow(Duration::from_millis(200), 200)).await;
+        let healthy = Receiver::start(Reply::Status(200)).await;
+        let (slow_id, _) =
+            api.endpoint(json!({ "url": slow.url("/slow"), "topics": ["order.created"], "burstLimit": 1 })).await;
+        api.endpoint(json!({ "url": healthy.url("/healthy"), "topics": ["order.cancelled"] })).await;
+        backlog(&url, &slow_id, 10_000, NOW).await;
+        service.wake.notify_one();
+        slow.wait_for(2, Duration::from_secs(10)).await;
+
+        let mut latencies = Vec::new();
+        for n in 0..50 {
+            let posted = Instant::now();
+            api.sample_event("order.cancelled", Some(&format!("evt_healthy_{n}"))).await;
+            let seen = healthy.wait_for(n + 1, Duration::from_secs(10)).await;
+            latencies.push(seen[n].at.saturating_duration_since(posted));
+        }
+        latencies.sort();
+        let p99 = latencies[latencies.len() * 99 / 100 - 1];
+        eprintln!("{backend}: enqueue→delivered p99 {p99:?} beside a burst-1 backlog of 10,000");
+        assert!(p99 < Duration::from_millis(100), "{backend}: p99 {p99:?} behind a backlog of 10,000: {latencies:?}");
+        assert_eq!(slow.max_in_flight(), 1, "{backend}: the burst limit held");
+        service.shutdown().await;
+        drop(dir);
+    }
+}
