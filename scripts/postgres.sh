@@ -4,6 +4,7 @@
 #   scripts/postgres.sh start    installs Debian's postgresql if needed, starts the cluster (idempotent), prints its URL
 #   scripts/postgres.sh url      prints the URL
 #   scripts/postgres.sh dir      prints the cluster's data directory
+#   scripts/postgres.sh restart  restarts the running cluster (every connection is cut): the fault tests' outage
 #   scripts/postgres.sh stop     stops the cluster and removes its data directory
 #
 # The cluster belongs to this checkout: its data directory is under the system's temp dir (not in the checkout,
@@ -82,6 +83,13 @@ case "${1:-start}" in
   start) start ;;
   url) echo "$url" ;;
   dir) echo "$data" ;;
+  restart)
+    # Cuts every connection (fast shutdown) and starts again on the same port and data: the fault tests' outage.
+    [ -d "$data" ] || fail "no cluster in $data: run $0 start first"
+    bin=$(bin_dir)
+    run_pg "$bin/pg_ctl" -D "$data" -m fast -o "-p $port" -l "$data/server.log" -w -t 60 restart >/dev/null 2>&1 \
+      || fail "the server in $data did not restart; its log says:"$'\n'"$(tail -20 "$data/server.log" 2>/dev/null)"
+    ;;
   stop)
     if [ -d "$data" ]; then
       bin=$(bin_dir)
@@ -89,5 +97,5 @@ case "${1:-start}" in
       rm -rf "$data"
     fi
     ;;
-  *) echo "usage: $0 start|url|dir|stop" >&2; exit 2 ;;
+  *) echo "usage: $0 start|url|dir|restart|stop" >&2; exit 2 ;;
 esac

@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use dropship_webhooks::delivery::{EndpointHealth, HealthStatus, RateLimit, DEFAULT_FAILURE_WINDOW_SECONDS};
@@ -51,6 +52,7 @@ const SCHEMA: &[&str] = &[
     "CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (next_attempt_at) WHERE status = 'pending'",
     "CREATE INDEX IF NOT EXISTS deliveries_endpoint ON deliveries (endpoint_id, created_at)",
     "CREATE INDEX IF NOT EXISTS deliveries_lease ON deliveries (lease_owner) WHERE lease_owner IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS deliveries_in_flight ON deliveries (endpoint_id) WHERE lease_owner IS NOT NULL",
     "CREATE INDEX IF NOT EXISTS deliveries_endpoint_due ON deliveries (endpoint_id, next_attempt_at)
         WHERE status = 'pending'",
     "CREATE TABLE IF NOT EXISTS attempts (
@@ -330,6 +332,9 @@ pub struct HistoryFilter {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite takes one writer at a time; a second one waits in SQLite's busy handler, which sleeps in steps of up
+    /// to 100 ms. The process's writers queue here instead and start the moment the previous one commits.
+    sqlite_writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 fn placeholders(start: usize, count: usize) -> String {
@@ -387,9 +392,17 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        let store = Self { pool, backend };
+        let store = Self { pool, backend, sqlite_writer: Arc::new(tokio::sync::Mutex::new(())) };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// Held for the length of a write (see `sqlite_writer`); nothing on Postgres.
+    async fn writing(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.sqlite_writer.lock().await),
+            Backend::Postgres => None,
+        }
     }
 
     /// The backend in use.
@@ -442,6 +455,7 @@ impl Store {
 
     /// Stores an API key's hash (hex SHA-256) if it is new.
     pub async fn add_api_key_hash(&self, hash: &str, now: i64) -> Result<(), sqlx::Error> {
+        let _writing = self.writing().await;
         sqlx::query("INSERT INTO api_keys (hash, created_at) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING")
             .bind(hash)
             .bind(now)
@@ -497,6 +511,7 @@ impl Store {
 
     /// Inserts an endpoint with its first secret; `Ok(false)` if the URL is already configured.
     pub async fn insert_endpoint(&self, endpoint: &EndpointRow, secret: &SecretRow) -> Result<bool, sqlx::Error> {
+        let _writing = self.writing().await;
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO endpoints (id, url, description, topics, method, scheme, rate_limit, burst_limit, enabled,
@@ -545,6 +560,7 @@ impl Store {
 
     /// Adds a secret to an endpoint.
     pub async fn insert_secret(&self, secret: &SecretRow) -> Result<(), sqlx::Error> {
+        let _writing = self.writing().await;
         let mut tx = self.pool.begin().await?;
         Self::insert_secret_in(&mut tx, secret).await?;
         tx.commit().await
@@ -557,6 +573,7 @@ impl Store {
         previous: &EndpointRow,
         endpoint: &EndpointRow,
     ) -> Result<EndpointUpdate, sqlx::Error> {
+        let _writing = self.writing().await;
         let result = sqlx::query(
             "UPDATE endpoints SET url = $2, description = $3, topics = $4, method = $5, rate_limit = $6,
              burst_limit = $7, enabled = $8, health = $9, failing_since = $10, updated_at = $11
@@ -642,6 +659,7 @@ impl Store {
 
     /// Deletes an endpoint with its secrets, queue and history; whether it existed.
     pub async fn delete_endpoint(&self, id: &str) -> Result<bool, sqlx::Error> {
+        let _writing = self.writing().await;
         let mut tx = self.pool.begin().await?;
         let deleted = sqlx::query("DELETE FROM endpoints WHERE id = $1").bind(id).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM attempts WHERE endpoint_id = $1").bind(id).execute(&mut *tx).await?;
@@ -665,6 +683,7 @@ impl Store {
         secret_id: &str,
         expires_at: Option<i64>,
     ) -> Result<bool, sqlx::Error> {
+        let _writing = self.writing().await;
         let done = sqlx::query("UPDATE secrets SET expires_at = $3 WHERE id = $2 AND endpoint_id = $1")
             .bind(endpoint_id)
             .bind(secret_id)
@@ -686,6 +705,7 @@ impl Store {
         endpoint_ids: &[String],
         now: i64,
     ) -> Result<(bool, usize), sqlx::Error> {
+        let _writing = self.writing().await;
         let mut tx = self.pool.begin().await?;
         let created = sqlx::query(
             "INSERT INTO events (id, topic, body, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
@@ -740,6 +760,7 @@ impl Store {
     ///
     /// Each claim counts as an attempt, so a message that kills its worker every time still runs out of retries.
     pub async fn claim(&self, owner: &str, now: i64, rules: ClaimRules) -> Result<Vec<Claim>, sqlx::Error> {
+        let _writing = self.writing().await;
         let postgres = self.backend == Backend::Postgres;
         // SQLite: take the write lock at once, so this transaction never has to upgrade a read lock (which fails
         // at once, not after the busy timeout, when another connection wrote in between).
@@ -782,8 +803,8 @@ impl Store {
             let mut room = budget.min(rules.per_endpoint);
             if burst > 0 {
                 let in_flight: i64 = sqlx::query(
-                    "SELECT COUNT(*) AS n FROM deliveries WHERE endpoint_id = $1 AND status = 'pending'
-                     AND lease_until > $2",
+                    "SELECT COUNT(*) AS n FROM deliveries WHERE endpoint_id = $1 AND lease_owner IS NOT NULL
+                     AND status = 'pending' AND lease_until > $2",
                 )
                 .bind(&endpoint_id)
                 .bind(database_now)
@@ -825,12 +846,15 @@ impl Store {
 
         let budget = rules.limit - i64::try_from(claims.len()).unwrap_or(i64::MAX);
         if budget > 0 {
+            // Endpoints first (CROSS JOIN keeps that order in SQLite), then each one's due rows through its index:
+            // a limited endpoint's backlog is never read here.
             let ranked = format!(
                 "SELECT ranked.id FROM (
                    SELECT d.id, d.next_attempt_at,
                      ROW_NUMBER() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) AS turn
-                   FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
-                   WHERE {due} AND e.enabled = 1 AND e.health = 'HEALTHY' AND e.rate_limit = 0 AND e.burst_limit = 0
+                   FROM endpoints e CROSS JOIN deliveries d
+                   WHERE e.enabled = 1 AND e.health = 'HEALTHY' AND e.rate_limit = 0 AND e.burst_limit = 0
+                   AND d.endpoint_id = e.id AND {due}
                  ) ranked WHERE ranked.turn <= $6 ORDER BY ranked.turn, ranked.next_attempt_at LIMIT $5"
             );
             // Postgres locks outside the window function (FOR UPDATE cannot sit beside one), and checks `due` again
@@ -872,6 +896,7 @@ impl Store {
     /// Extends every lease `owner` holds to `lease_ms` from now (the database's clock): a live worker's heartbeat,
     /// so a request that runs long is not taken over while it is still in flight. Returns the rows renewed.
     pub async fn renew_leases(&self, owner: &str, lease_ms: i64) -> Result<u64, sqlx::Error> {
+        let _writing = self.writing().await;
         let statement = format!(
             "UPDATE deliveries SET lease_until = {} + $2 WHERE lease_owner = $1 AND status = 'pending'",
             self.database_now()
@@ -927,6 +952,7 @@ impl Store {
     }
 
     async fn complete_together(&self, completions: &[Completion], now: i64) -> Result<CompletionReport, sqlx::Error> {
+        let _writing = self.writing().await;
         let mut report = CompletionReport::default();
         if completions.is_empty() {
             return Ok(report);
@@ -1131,6 +1157,7 @@ impl Store {
     /// Deletes history older than `cutoff` (unix ms): attempts, finished deliveries, and events left with no
     /// delivery. Pending deliveries are kept whatever their age. Returns the attempts and deliveries removed.
     pub async fn prune(&self, cutoff: i64) -> Result<(u64, u64), sqlx::Error> {
+        let _writing = self.writing().await;
         let mut tx = self.pool.begin().await?;
         let attempts = sqlx::query("DELETE FROM attempts WHERE started_at < $1").bind(cutoff).execute(&mut *tx).await?;
         let deliveries = sqlx::query("DELETE FROM deliveries WHERE status <> 'pending' AND updated_at < $1")

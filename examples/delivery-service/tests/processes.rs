@@ -5,86 +5,11 @@
 mod support;
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use support::{backends, fresh_database, Api, Receiver, Reply, API_KEY};
-
-/// A service process and its API.
-struct Process {
-    child: Child,
-    api: Option<Api>,
-}
-
-fn spawn(database_url: &str, extra: &[&str]) -> Process {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_delivery-service"))
-        .args(["--database-url", database_url, "--listen", "127.0.0.1:0", "--api-key", API_KEY])
-        .args(["--allow-insecure-loopback", "--poll-ms", "20"])
-        .args(if extra.contains(&"--request-timeout-seconds") { &[][..] } else { &["--request-timeout-seconds", "5"] })
-        .args(extra)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    if extra.contains(&"--worker-only") {
-        return Process { child, api: None };
-    }
-    let stdout = child.stdout.take().unwrap();
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(address) = line.strip_prefix("listening on http://") {
-                let _ = sender.send(address.to_owned());
-            }
-        }
-    });
-    let address = receiver.recv_timeout(Duration::from_secs(30)).expect("the service did not start");
-    Process { child, api: Some(Api::new(address.parse().unwrap())) }
-}
-
-impl Process {
-    fn api(&self) -> &Api {
-        self.api.as_ref().unwrap()
-    }
-
-    fn signal(&self, name: &str) {
-        let status = Command::new("kill").args([format!("-{name}"), self.child.id().to_string()]).status().unwrap();
-        assert!(status.success());
-    }
-
-    fn wait_exit(&mut self, within: Duration) -> std::process::ExitStatus {
-        let deadline = Instant::now() + within;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "the service did not exit");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn delivery_of(api: &Api, endpoint: &str, status: &str) -> serde_json::Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let (_, body) = api.get(&format!("/v1/endpoints/{endpoint}/deliveries?status={status}")).await;
-        if let Some(first) = body["data"].as_array().and_then(|list| list.first()) {
-            return first.clone();
-        }
-        assert!(Instant::now() < deadline, "no delivery reached {status}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
+use support::{backends, delivery_of, fresh_database, spawn, Receiver, Reply, API_KEY};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_killed_mid_request_is_taken_over_after_its_lease() {

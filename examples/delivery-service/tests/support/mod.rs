@@ -2,7 +2,9 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::collections::VecDeque;
+use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -336,4 +338,92 @@ impl Api {
 /// The headers a receiver saw, as the core's header source.
 pub fn header_map(seen: &Seen) -> Vec<(String, String)> {
     seen.headers.iter().map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned())).collect()
+}
+
+/// A service process (the `delivery-service` binary of the package under test) and its API.
+pub struct Process {
+    pub child: Child,
+    pub api: Option<Api>,
+}
+
+pub fn spawn(database_url: &str, extra: &[&str]) -> Process {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_delivery-service"))
+        .args(["--database-url", database_url, "--listen", "127.0.0.1:0", "--api-key", API_KEY])
+        .args(["--allow-insecure-loopback", "--poll-ms", "20"])
+        .args(if extra.contains(&"--request-timeout-seconds") { &[][..] } else { &["--request-timeout-seconds", "5"] })
+        .args(extra)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    if extra.contains(&"--worker-only") {
+        return Process { child, api: None };
+    }
+    let stdout = child.stdout.take().unwrap();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(address) = line.strip_prefix("listening on http://") {
+                let _ = sender.send(address.to_owned());
+            }
+        }
+    });
+    let address = receiver.recv_timeout(Duration::from_secs(30)).expect("the service did not start");
+    Process { child, api: Some(Api::new(address.parse().unwrap())) }
+}
+
+impl Process {
+    pub fn api(&self) -> &Api {
+        self.api.as_ref().unwrap()
+    }
+
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill").args([format!("-{name}"), self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+    }
+
+    pub fn wait_exit(&mut self, within: Duration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "the service did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub async fn delivery_of(api: &Api, endpoint: &str, status: &str) -> serde_json::Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, body) = api.get(&format!("/v1/endpoints/{endpoint}/deliveries?status={status}")).await;
+        if let Some(first) = body["data"].as_array().and_then(|list| list.first()) {
+            return first.clone();
+        }
+        assert!(Instant::now() < deadline, "no delivery reached {status}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits (bounded) until every delivery of `endpoint` is recorded as succeeded and there are `n` of them: after
+/// that, nothing of it can be sent again.
+pub async fn all_recorded(api: &Api, endpoint: &str, n: usize, within: Duration) {
+    let deadline = Instant::now() + within;
+    loop {
+        let (_, health) = api.get(&format!("/v1/endpoints/{endpoint}/health")).await;
+        if health["deliveries"] == serde_json::json!({ "succeeded": n }) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "not every delivery was recorded: {health}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
