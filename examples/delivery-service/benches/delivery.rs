@@ -61,10 +61,10 @@ fn sample_body(id: &str) -> String {
         .to_string()
 }
 
-/// Deliveries per second draining a pre-filled queue of `count`.
-async fn throughput(backend: &str, count: usize) -> f64 {
-    let (database, _dir) = support::fresh_database(backend).await;
-    let (receiver, arrivals) = fast_receiver().await;
+/// A fresh database of `backend` with one endpoint (the receiver) and a queue of `count` deliveries to it, filled
+/// with no worker running.
+async fn filled_queue(backend: &str, count: usize, receiver: SocketAddr) -> (String, Option<tempfile::TempDir>) {
+    let (database, dir) = support::fresh_database(backend).await;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let filler = Service::start(settings(&database, true, false), clock.clone()).await.unwrap();
     support::Api::new(filler.address.unwrap())
@@ -80,8 +80,109 @@ async fn throughput(backend: &str, count: usize) -> f64 {
             .await
             .unwrap();
     }
-    let store = filler.store.clone();
     filler.shutdown().await;
+    (database, dir)
+}
+
+fn rss_mib(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let kib: f64 = status
+        .lines()
+        .find(|line| line.starts_with("VmRSS:"))
+        .and_then(|line| line.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0.0);
+    kib / 1024.0
+}
+
+/// `processes` worker processes (the service binary, `--worker-only`) draining a queue of `count`: deliveries per
+/// second, and the highest resident memory any of them reached (sampled every 50 ms).
+async fn process_drain(backend: &str, processes: usize, count: usize) -> (f64, f64) {
+    let (receiver, arrivals) = fast_receiver().await;
+    let (database, _dir) = filled_queue(backend, count, receiver).await;
+    let store = delivery_service::store::Store::connect(&database, 2).await.unwrap();
+    let started = Instant::now();
+    let mut workers: Vec<std::process::Child> = (0..processes)
+        .map(|_| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_delivery-service"))
+                .args(["--database-url", &database, "--worker-only", "--allow-insecure-loopback", "--poll-ms", "50"])
+                .env("RUST_LOG", "error")
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let deadline = started + Duration::from_secs(300);
+    let mut peak_rss: f64 = 0.0;
+    loop {
+        for worker in &workers {
+            peak_rss = peak_rss.max(rss_mib(worker.id()));
+        }
+        let counts = store.delivery_counts(None).await.unwrap();
+        if counts.get("succeeded").copied().unwrap_or(0) as usize >= count {
+            break;
+        }
+        assert!(Instant::now() < deadline, "drain did not finish: {counts:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let elapsed = started.elapsed();
+    for worker in &mut workers {
+        let _ = worker.kill();
+        let _ = worker.wait();
+    }
+    assert!(arrivals.lock().unwrap().len() >= count);
+    (count as f64 / elapsed.as_secs_f64(), peak_rss)
+}
+
+/// Seconds to queue one event fanned out to `endpoints` endpoints (the `POST /v1/events` call).
+async fn fan_out(backend: &str, endpoints: usize) -> f64 {
+    let (database, _dir) = support::fresh_database(backend).await;
+    let service = Service::start(settings(&database, true, false), Arc::new(SystemClock)).await.unwrap();
+    for n in 0..endpoints {
+        let endpoint = delivery_service::store::EndpointRow {
+            id: format!("ep_fan{n}"),
+            url: format!("https://hooks{n}.example.com/webhooks"),
+            description: String::new(),
+            topics: vec!["order.created".into()],
+            method: "POST".into(),
+            scheme: "standard".into(),
+            rate_limit: 0,
+            burst_limit: 0,
+            enabled: true,
+            health: dropship_webhooks::delivery::EndpointHealth::HEALTHY,
+            created_at: 0,
+            updated_at: 0,
+        };
+        let secret = delivery_service::store::SecretRow {
+            id: format!("sec_fan{n}"),
+            endpoint_id: endpoint.id.clone(),
+            value: dropship_webhooks::generate_secret(&[7u8; 32]).unwrap(),
+            label: None,
+            expires_at: None,
+            created_at: 0,
+        };
+        assert!(service.store.insert_endpoint(&endpoint, &secret).await.unwrap());
+    }
+    let api = support::Api::new(service.address.unwrap());
+    let data = serde_json::from_str::<serde_json::Value>(
+        dropship_webhooks::samples::sample_event_json("order.created").unwrap(),
+    )
+    .unwrap()["data"]
+        .clone();
+    let started = Instant::now();
+    let (status, answer) = api.post("/v1/events", json!({ "topic": "order.created", "data": data })).await;
+    let seconds = started.elapsed().as_secs_f64();
+    assert_eq!((status, answer["deliveries"].as_u64()), (202, Some(endpoints as u64)), "{answer}");
+    service.shutdown().await;
+    seconds
+}
+
+/// Deliveries per second draining a pre-filled queue of `count`, with the worker in this process.
+async fn throughput(backend: &str, count: usize) -> f64 {
+    let (receiver, arrivals) = fast_receiver().await;
+    let (database, _dir) = filled_queue(backend, count, receiver).await;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let store = delivery_service::store::Store::connect(&database, 2).await.unwrap();
     let started = Instant::now();
     let worker = Service::start(settings(&database, false, true), clock).await.unwrap();
     let deadline = started + Duration::from_secs(300);
@@ -164,7 +265,7 @@ fn main() {
     }
     println!("| backend | drain {count} deliveries (per s) | p50 / p99 / max at 100/s (ms) | p50 / p99 / max at 1,000/s (ms) |");
     println!("|---|---:|---:|---:|");
-    for backend in backends {
+    for backend in &backends {
         runtime.block_on(async {
             let per_second = throughput(backend, count).await;
             let slow = latency(backend, 100, 5).await;
@@ -174,5 +275,24 @@ fn main() {
                 slow.0, slow.1, slow.2, fast.0, fast.1, fast.2
             );
         });
+    }
+    println!();
+    println!("Worker processes (the service binary, `--worker-only`) draining a queue of {count}:");
+    println!();
+    println!("| backend | worker processes | deliveries/s | peak RSS of a worker (MiB) |");
+    println!("|---|---:|---:|---:|");
+    for backend in &backends {
+        let counts: &[usize] = if *backend == "postgres" { &[1, 2, 4] } else { &[1] };
+        for &processes in counts {
+            let (per_second, rss) = runtime.block_on(process_drain(backend, processes, count));
+            println!("| {backend} | {processes} | {per_second:.0} | {rss:.1} |");
+        }
+    }
+    println!();
+    println!("| backend | one event fanned out to 10,000 endpoints: `POST /v1/events` (s) |");
+    println!("|---|---:|");
+    for backend in &backends {
+        let seconds = runtime.block_on(fan_out(backend, 10_000));
+        println!("| {backend} | {seconds:.2} |");
     }
 }

@@ -36,7 +36,7 @@ const SCHEMA: &[&str] = &[
         method TEXT NOT NULL, scheme TEXT NOT NULL, rate_limit BIGINT NOT NULL, burst_limit BIGINT NOT NULL,
         enabled BIGINT NOT NULL, health TEXT NOT NULL, failing_since BIGINT,
         created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
-        rate_tat_us BIGINT NOT NULL DEFAULT 0, served_at BIGINT NOT NULL DEFAULT 0)",
+        rate_tat_us BIGINT NOT NULL DEFAULT 0, served_at BIGINT NOT NULL DEFAULT 0, due_at BIGINT)",
     "CREATE TABLE IF NOT EXISTS secrets (
         id TEXT PRIMARY KEY, endpoint_id TEXT NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,
         value TEXT NOT NULL, label TEXT, expires_at BIGINT, created_at BIGINT NOT NULL)",
@@ -55,6 +55,7 @@ const SCHEMA: &[&str] = &[
     "CREATE INDEX IF NOT EXISTS deliveries_in_flight ON deliveries (endpoint_id) WHERE lease_owner IS NOT NULL",
     "CREATE INDEX IF NOT EXISTS deliveries_endpoint_due ON deliveries (endpoint_id, next_attempt_at)
         WHERE status = 'pending'",
+    "CREATE INDEX IF NOT EXISTS endpoints_due ON endpoints (due_at) WHERE due_at IS NOT NULL",
     "CREATE TABLE IF NOT EXISTS attempts (
         id TEXT PRIMARY KEY, delivery_id TEXT NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
         endpoint_id TEXT NOT NULL, event_id TEXT NOT NULL, topic TEXT NOT NULL, attempt BIGINT NOT NULL,
@@ -68,7 +69,12 @@ const SCHEMA: &[&str] = &[
 const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("endpoints", "rate_tat_us", "BIGINT NOT NULL DEFAULT 0"),
     ("endpoints", "served_at", "BIGINT NOT NULL DEFAULT 0"),
+    ("endpoints", "due_at", "BIGINT"),
 ];
+
+/// Deliveries inserted by one statement when an event fans out (two parameters each, well under both databases'
+/// parameter limits).
+const FAN_OUT_ROWS_PER_STATEMENT: usize = 500;
 
 /// A random identifier with a readable prefix, e.g. `ep_3f9a…` (96 random bits).
 pub fn new_id(prefix: &str) -> String {
@@ -169,8 +175,6 @@ pub struct Claim {
 pub struct ClaimRules {
     /// Most deliveries claimed at once.
     pub limit: i64,
-    /// Most deliveries of one endpoint in one claim.
-    pub per_endpoint: i64,
     /// How long a claim is held (ms of the database's clock).
     pub lease_ms: i64,
     /// How far ahead a rate-limited request may be scheduled (ms).
@@ -444,6 +448,17 @@ impl Store {
                 let statement = format!("ALTER TABLE {table} ADD COLUMN {exists}{column} {definition}");
                 result = connection.execute(statement.as_str()).await.map(|_| ());
             }
+        }
+        if result.is_ok() {
+            // Endpoints with pending deliveries and no due time (a database from before `due_at`): due again.
+            result = connection
+                .execute(
+                    "UPDATE endpoints SET due_at = (SELECT MIN(d.next_attempt_at) FROM deliveries d
+                       WHERE d.endpoint_id = endpoints.id AND d.status = 'pending')
+                     WHERE due_at IS NULL",
+                )
+                .await
+                .map(|_| ());
         }
         if self.backend == Backend::Postgres {
             connection.execute("SELECT pg_advisory_unlock(72430151)").await?;
@@ -720,21 +735,24 @@ impl Store {
             > 0;
         let mut queued = 0;
         if created {
-            for endpoint_id in endpoint_ids {
-                queued += sqlx::query(
+            // Many rows per statement: an event fanned out to thousands of endpoints is a few round trips.
+            for chunk in endpoint_ids.chunks(FAN_OUT_ROWS_PER_STATEMENT) {
+                let rows: Vec<String> = (0..chunk.len())
+                    .map(|n| format!("(${}, $1, ${}, $2, 'pending', 0, $3, 0, $3, $3)", 4 + 2 * n, 5 + 2 * n))
+                    .collect();
+                let statement = format!(
                     "INSERT INTO deliveries (id, event_id, endpoint_id, topic, status, attempts, next_attempt_at,
-                     claims, created_at, updated_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, 0, $5, $5)
-                     ON CONFLICT (event_id, endpoint_id) DO NOTHING",
-                )
-                .bind(new_id("dlv"))
-                .bind(event_id)
-                .bind(endpoint_id)
-                .bind(topic)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+                     claims, created_at, updated_at) VALUES {} ON CONFLICT (event_id, endpoint_id) DO NOTHING",
+                    rows.join(", ")
+                );
+                let mut insert = sqlx::query(&statement).bind(event_id).bind(topic).bind(now);
+                for endpoint_id in chunk {
+                    insert = insert.bind(new_id("dlv")).bind(endpoint_id);
+                }
+                queued += insert.execute(&mut *tx).await?.rows_affected();
             }
+            let ids: Vec<&str> = endpoint_ids.iter().map(String::as_str).collect();
+            Self::mark_due(&mut tx, &ids, now).await?;
         }
         tx.commit().await?;
         Ok((created, usize::try_from(queued).unwrap_or(usize::MAX)))
@@ -749,14 +767,16 @@ impl Store {
     }
 
     /// Claims due deliveries (by the service clock's `now`) of active endpoints for `owner`, leased for
-    /// `rules.lease_ms` of the database's clock, fairly and within every endpoint's limits, shared by all workers:
+    /// `rules.lease_ms` of the database's clock, fairly and within every endpoint's limits, shared by all workers.
     ///
-    /// - an endpoint with a burst limit gets no more rows than it has free slots (rows leased now are in flight,
-    ///   whichever worker holds them), one with a rate limit no more than its rate allows within
-    ///   `rules.max_pacing_ms`, each with the time its request may start; the rate's state lives on the endpoint's
-    ///   row and moves in the same transaction (locked on Postgres, so workers take turns per endpoint);
-    /// - endpoints without limits share the rest of the batch, at most `rules.per_endpoint` rows each, oldest
-    ///   first in turns, so one endpoint's backlog never fills a batch while another's deliveries wait.
+    /// An endpoint is a candidate while its `due_at` has come (set when deliveries are queued or retried, and
+    /// recomputed here from its oldest claimable row); candidates take turns, least recently served first, each up
+    /// to an even share of the batch, so one endpoint's backlog never fills a batch while another's deliveries
+    /// wait. An endpoint with a burst limit gets no more rows than it has free slots (rows leased now are in
+    /// flight, whichever worker holds them); one with a rate limit no more than its rate allows within
+    /// `rules.max_pacing_ms`, each with the time its request may start, and is not due again before its pace
+    /// allows. The limits' state lives on the endpoint's row and moves in the same transaction (locked on Postgres,
+    /// so workers take turns per endpoint).
     ///
     /// Each claim counts as an attempt, so a message that kills its worker every time still runs out of retries.
     pub async fn claim(&self, owner: &str, now: i64, rules: ClaimRules) -> Result<Vec<Claim>, sqlx::Error> {
@@ -768,39 +788,47 @@ impl Store {
         let database_now: i64 =
             sqlx::query(&format!("SELECT {} AS now", self.database_now())).fetch_one(&mut *tx).await?.try_get("now")?;
         let skip_locked = if postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
-        let due = "d.status = 'pending' AND d.next_attempt_at <= $2 AND (d.lease_until IS NULL OR d.lease_until <= $3)";
-        let claim = |select: &str| {
-            format!(
-                "UPDATE deliveries SET attempts = attempts + 1, claims = claims + 1, lease_owner = $1,
-                 lease_until = $3 + $4, updated_at = $2 WHERE id IN ({select})
-                 RETURNING id, event_id, endpoint_id, topic, attempts, claims"
-            )
-        };
-        let mut claims = Vec::new();
-
-        let limited = sqlx::query(&format!(
-            "SELECT e.id, e.rate_limit, e.burst_limit, e.rate_tat_us FROM endpoints e
-             WHERE e.enabled = 1 AND e.health = 'HEALTHY' AND (e.rate_limit > 0 OR e.burst_limit > 0)
-             AND EXISTS (SELECT 1 FROM deliveries d WHERE d.endpoint_id = e.id AND {due})
-             ORDER BY e.served_at, e.id LIMIT $1 {skip_locked}"
-        ))
-        .bind(rules.limit)
+        // Deliveries whose lease ran out (their worker died) are claimable again: their endpoints are due.
+        sqlx::query(
+            "UPDATE endpoints SET due_at = $1 WHERE (due_at IS NULL OR due_at > $1) AND id IN (
+               SELECT endpoint_id FROM deliveries WHERE lease_owner IS NOT NULL AND lease_until <= $2
+               AND status = 'pending')",
+        )
         .bind(now)
         .bind(database_now)
+        .execute(&mut *tx)
+        .await?;
+        let candidates = sqlx::query(&format!(
+            "SELECT id, rate_limit, burst_limit, rate_tat_us FROM endpoints
+             WHERE due_at <= $1 AND enabled = 1 AND health = 'HEALTHY'
+             ORDER BY served_at, id LIMIT $2 {skip_locked}"
+        ))
+        .bind(now)
+        .bind(rules.limit)
         .fetch_all(&mut *tx)
         .await?;
+        let claim = format!(
+            "UPDATE deliveries SET attempts = attempts + 1, claims = claims + 1, lease_owner = $1,
+             lease_until = $3 + $4, updated_at = $2
+             WHERE id IN (SELECT d.id FROM deliveries d WHERE d.endpoint_id = $6 AND d.status = 'pending'
+               AND d.next_attempt_at <= $2 AND (d.lease_until IS NULL OR d.lease_until <= $3)
+               ORDER BY d.next_attempt_at, d.id LIMIT $5 {skip_locked})
+             RETURNING id, event_id, endpoint_id, topic, attempts, claims"
+        );
         let now_us = u64::try_from(database_now).unwrap_or(0).saturating_mul(1000);
         let max_pacing_us = u64::try_from(rules.max_pacing_ms).unwrap_or(0).saturating_mul(1000);
-        for row in limited {
-            let budget = rules.limit - i64::try_from(claims.len()).unwrap_or(i64::MAX);
-            if budget <= 0 {
+        let mut claims = Vec::new();
+        for (turn, row) in candidates.iter().enumerate() {
+            let budget = usize::try_from(rules.limit).unwrap_or(0).saturating_sub(claims.len());
+            if budget == 0 {
                 break;
             }
             let endpoint_id: String = row.try_get("id")?;
             let rate = RateLimit(u32::try_from(row.try_get::<i64, _>("rate_limit")?).unwrap_or(u32::MAX));
             let burst = row.try_get::<i64, _>("burst_limit")?;
             let tat_us = u64::try_from(row.try_get::<i64, _>("rate_tat_us")?).unwrap_or(0);
-            let mut room = budget.min(rules.per_endpoint);
+            // An even share of what is left among the endpoints still waiting for their turn.
+            let mut room = (budget / (candidates.len() - turn)).max(1);
             if burst > 0 {
                 let in_flight: i64 = sqlx::query(
                     "SELECT COUNT(*) AS n FROM deliveries WHERE endpoint_id = $1 AND lease_owner IS NOT NULL
@@ -811,74 +839,73 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?
                 .try_get("n")?;
-                room = room.min(burst - in_flight);
+                room = room.min(usize::try_from(burst - in_flight).unwrap_or(0));
+                if room == 0 {
+                    // Every slot is taken: due as it is, it is looked at again when the next claim runs.
+                    continue;
+                }
             }
-            let room = usize::try_from(room).unwrap_or(0);
             let (starts, _) = paced_starts(rate, tat_us, now_us, room, max_pacing_us);
-            if starts.is_empty() {
-                continue;
-            }
-            let select = format!(
-                "SELECT d.id FROM deliveries d WHERE d.endpoint_id = $6 AND {due}
-                 ORDER BY d.next_attempt_at, d.id LIMIT $5 {skip_locked}"
-            );
-            let rows = sqlx::query(&claim(&select))
-                .bind(owner)
-                .bind(now)
-                .bind(database_now)
-                .bind(rules.lease_ms)
-                .bind(i64::try_from(starts.len()).unwrap_or(i64::MAX))
-                .bind(&endpoint_id)
-                .fetch_all(&mut *tx)
-                .await?;
+            let rows = if starts.is_empty() {
+                Vec::new()
+            } else {
+                sqlx::query(&claim)
+                    .bind(owner)
+                    .bind(now)
+                    .bind(database_now)
+                    .bind(rules.lease_ms)
+                    .bind(i64::try_from(starts.len()).unwrap_or(i64::MAX))
+                    .bind(&endpoint_id)
+                    .fetch_all(&mut *tx)
+                    .await?
+            };
             // The rate's state after the rows actually claimed (another worker may have taken some).
             let (starts, tat_us) = paced_starts(rate, tat_us, now_us, rows.len(), max_pacing_us);
-            sqlx::query("UPDATE endpoints SET rate_tat_us = $2, served_at = $3 WHERE id = $1")
+            // Due next: its oldest claimable row, and not before its rate lets the next request into the window.
+            let oldest: Option<i64> = sqlx::query(
+                "SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE endpoint_id = $1 AND status = 'pending'
+                 AND (lease_until IS NULL OR lease_until <= $2)",
+            )
+            .bind(&endpoint_id)
+            .bind(database_now)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("due")?;
+            let paced_ms = i64::try_from(tat_us.saturating_sub(now_us + max_pacing_us) / 1000).unwrap_or(i64::MAX);
+            let due_at = oldest.map(|due| due.max(now.saturating_add(paced_ms)));
+            sqlx::query("UPDATE endpoints SET rate_tat_us = $2, served_at = $3, due_at = $4 WHERE id = $1")
                 .bind(&endpoint_id)
                 .bind(i64::try_from(tat_us).unwrap_or(i64::MAX))
                 .bind(database_now)
+                .bind(due_at)
                 .execute(&mut *tx)
                 .await?;
             for (row, start_us) in rows.iter().zip(starts) {
                 claims.push(Self::claim_from_row(row, i64::try_from(start_us / 1000).unwrap_or(i64::MAX))?);
             }
         }
-
-        let budget = rules.limit - i64::try_from(claims.len()).unwrap_or(i64::MAX);
-        if budget > 0 {
-            // Endpoints first (CROSS JOIN keeps that order in SQLite), then each one's due rows through its index:
-            // a limited endpoint's backlog is never read here.
-            let ranked = format!(
-                "SELECT ranked.id FROM (
-                   SELECT d.id, d.next_attempt_at,
-                     ROW_NUMBER() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) AS turn
-                   FROM endpoints e CROSS JOIN deliveries d
-                   WHERE e.enabled = 1 AND e.health = 'HEALTHY' AND e.rate_limit = 0 AND e.burst_limit = 0
-                   AND d.endpoint_id = e.id AND {due}
-                 ) ranked WHERE ranked.turn <= $6 ORDER BY ranked.turn, ranked.next_attempt_at LIMIT $5"
-            );
-            // Postgres locks outside the window function (FOR UPDATE cannot sit beside one), and checks `due` again
-            // there: a row another worker claimed since the ranking's snapshot is re-read under the lock and left.
-            let select = if postgres {
-                format!("SELECT d.id FROM deliveries d WHERE d.id IN ({ranked}) AND {due} {skip_locked}")
-            } else {
-                ranked
-            };
-            let rows = sqlx::query(&claim(&select))
-                .bind(owner)
-                .bind(now)
-                .bind(database_now)
-                .bind(rules.lease_ms)
-                .bind(budget)
-                .bind(rules.per_endpoint)
-                .fetch_all(&mut *tx)
-                .await?;
-            for row in &rows {
-                claims.push(Self::claim_from_row(row, 0)?);
-            }
-        }
         tx.commit().await?;
         Ok(claims)
+    }
+
+    /// Marks endpoints due at `at` (unless they are due sooner already): new or retried deliveries.
+    async fn mark_due(
+        executor: &mut sqlx::Transaction<'_, sqlx::Any>,
+        endpoint_ids: &[&str],
+        at: i64,
+    ) -> Result<(), sqlx::Error> {
+        for chunk in endpoint_ids.chunks(FAN_OUT_ROWS_PER_STATEMENT) {
+            let statement = format!(
+                "UPDATE endpoints SET due_at = $1 WHERE (due_at IS NULL OR due_at > $1) AND id IN ({})",
+                placeholders(2, chunk.len())
+            );
+            let mut update = sqlx::query(&statement).bind(at);
+            for id in chunk {
+                update = update.bind(*id);
+            }
+            update.execute(&mut **executor).await?;
+        }
+        Ok(())
     }
 
     fn claim_from_row(row: &AnyRow, start_after_ms: i64) -> Result<Claim, sqlx::Error> {
@@ -893,15 +920,46 @@ impl Store {
         })
     }
 
-    /// Extends every lease `owner` holds to `lease_ms` from now (the database's clock): a live worker's heartbeat,
-    /// so a request that runs long is not taken over while it is still in flight. Returns the rows renewed.
-    pub async fn renew_leases(&self, owner: &str, lease_ms: i64) -> Result<u64, sqlx::Error> {
+    /// Extends `owner`'s leases on `deliveries` to `lease_ms` from now (the database's clock): a live worker's
+    /// heartbeat over the deliveries it is working on, so a request that runs long is not taken over while it is
+    /// still in flight. Returns the rows renewed.
+    pub async fn renew_leases(&self, owner: &str, deliveries: &[String], lease_ms: i64) -> Result<u64, sqlx::Error> {
         let _writing = self.writing().await;
-        let statement = format!(
-            "UPDATE deliveries SET lease_until = {} + $2 WHERE lease_owner = $1 AND status = 'pending'",
-            self.database_now()
-        );
-        Ok(sqlx::query(&statement).bind(owner).bind(lease_ms).execute(&self.pool).await?.rows_affected())
+        let mut renewed = 0;
+        for chunk in deliveries.chunks(FAN_OUT_ROWS_PER_STATEMENT) {
+            let statement = format!(
+                "UPDATE deliveries SET lease_until = {} + $2 WHERE lease_owner = $1 AND status = 'pending'
+                 AND id IN ({})",
+                self.database_now(),
+                placeholders(3, chunk.len())
+            );
+            let mut update = sqlx::query(&statement).bind(owner).bind(lease_ms);
+            for id in chunk {
+                update = update.bind(id);
+            }
+            renewed += update.execute(&self.pool).await?.rows_affected();
+        }
+        Ok(renewed)
+    }
+
+    /// Hands claims back untouched (not an attempt), e.g. when the worker could not load what they need: they are
+    /// claimable again from `now`.
+    pub async fn release(&self, claims: &[Claim], now: i64) -> Result<(), sqlx::Error> {
+        let _writing = self.writing().await;
+        let mut tx = self.pool.begin().await?;
+        for claim in claims {
+            sqlx::query(
+                "UPDATE deliveries SET attempts = attempts - 1, lease_owner = NULL, lease_until = NULL
+                 WHERE id = $1 AND claims = $2",
+            )
+            .bind(&claim.delivery_id)
+            .bind(claim.claims)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let endpoints: Vec<&str> = claims.iter().map(|claim| claim.endpoint_id.as_str()).collect();
+        Self::mark_due(&mut tx, &endpoints, now).await?;
+        tx.commit().await
     }
 
     /// The bodies of events by id.
@@ -1010,6 +1068,9 @@ impl Store {
                 .entry(claim.endpoint_id.as_str())
                 .or_default()
                 .push((record.next == NextStep::Succeeded, record.started_at));
+            if let NextStep::RetryAt(at) = record.next {
+                Self::mark_due(&mut tx, &[claim.endpoint_id.as_str()], at).await?;
+            }
         }
         for (endpoint_id, outcomes) in verdicts {
             let lock = if self.backend == Backend::Postgres { " FOR UPDATE" } else { "" };

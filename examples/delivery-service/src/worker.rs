@@ -7,9 +7,9 @@
 //! tasks report to a completer, which records a batch of outcomes at a time. Retry delays and `Retry-After` come
 //! from the core's [`RetrySchedule`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use dropship_webhooks::delivery::RetrySchedule;
@@ -87,6 +87,9 @@ pub struct Worker {
     started: Instant,
     /// When this worker's leases were last renewed (ms since `started`; negative: never).
     renewed_at_ms: AtomicI64,
+    /// The deliveries this worker works on, from claim until their outcome is recorded: the leases the heartbeat
+    /// renews (a claim the worker lost track of is left to run out).
+    held: Mutex<HashSet<String>>,
 }
 
 impl Worker {
@@ -110,6 +113,7 @@ impl Worker {
             owner,
             started: Instant::now(),
             renewed_at_ms: AtomicI64::new(-1),
+            held: Mutex::new(HashSet::new()),
         });
         let completer = tokio::spawn(worker.clone().complete_loop(done_rx, wake.clone()));
         let heartbeat = tokio::spawn(worker.clone().heartbeat_loop());
@@ -125,10 +129,12 @@ impl Worker {
         Duration::from_millis(u64::try_from(self.settings.lease_ms / 3).unwrap_or(0).max(10))
     }
 
-    /// Extends this worker's leases; `true` once done.
+    /// Extends this worker's leases on what it holds; `true` once done.
     async fn renew_leases(&self) -> bool {
         let started = self.elapsed_ms();
-        match self.store.renew_leases(&self.owner, self.settings.lease_ms).await {
+        let held: Vec<String> =
+            self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter().cloned().collect();
+        match self.store.renew_leases(&self.owner, &held, self.settings.lease_ms).await {
             Ok(_) => {
                 self.renewed_at_ms.fetch_max(started, Ordering::SeqCst);
                 true
@@ -232,8 +238,6 @@ impl Worker {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rules = ClaimRules {
             limit,
-            // A batch holds the oldest deliveries of up to four endpoints' backlogs before anyone's second turn.
-            per_endpoint: (limit / 4).max(1),
             lease_ms: self.settings.lease_ms,
             max_pacing_ms: i64::try_from(self.settings.max_pacing.as_millis()).unwrap_or(i64::MAX),
         };
@@ -241,6 +245,30 @@ impl Worker {
         if claims.is_empty() {
             return Ok(Vec::new());
         }
+        let work = match self.load_work(&claims).await {
+            Ok(work) => work,
+            Err(error) => {
+                // Not lost either way: handed back now, or (if that fails too) its leases run out unrenewed.
+                if let Err(release_error) = self.store.release(&claims, now).await {
+                    tracing::warn!(error = %release_error, "handing back claims failed; their leases will run out");
+                }
+                return Err(error);
+            }
+        };
+        let mut held = self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        held.extend(
+            claims.iter().zip(&work).filter(|(_, work)| work.is_some()).map(|(claim, _)| claim.delivery_id.clone()),
+        );
+        drop(held);
+        Ok(claims.into_iter().zip(work).collect())
+    }
+
+    /// The endpoint (with its secrets) and the body each claim needs; `None` where one of them is gone (deleted).
+    #[allow(clippy::type_complexity)]
+    async fn load_work(
+        &self,
+        claims: &[Claim],
+    ) -> Result<Vec<Option<(EndpointRow, Vec<SecretRow>, Arc<String>)>>, sqlx::Error> {
         let mut endpoint_ids: Vec<&str> = claims.iter().map(|c| c.endpoint_id.as_str()).collect();
         endpoint_ids.sort_unstable();
         endpoint_ids.dedup();
@@ -251,12 +279,11 @@ impl Worker {
         let bodies: HashMap<String, Arc<String>> =
             self.store.event_bodies(&event_ids).await?.into_iter().map(|(id, body)| (id, Arc::new(body))).collect();
         Ok(claims
-            .into_iter()
+            .iter()
             .map(|claim| {
-                let work = endpoints.get(&claim.endpoint_id).and_then(|(endpoint, secrets)| {
+                endpoints.get(&claim.endpoint_id).and_then(|(endpoint, secrets)| {
                     bodies.get(&claim.event_id).map(|body| (endpoint.clone(), secrets.clone(), body.clone()))
-                });
-                (claim, work)
+                })
             })
             .collect())
     }
@@ -353,6 +380,11 @@ impl Worker {
             loop {
                 match self.store.complete(&batch, self.clock.now_ms()).await {
                     Ok(report) => {
+                        let mut held = self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                        for completion in &batch {
+                            held.remove(&completion.claim.delivery_id);
+                        }
+                        drop(held);
                         if !report.stale.is_empty() {
                             tracing::warn!(
                                 count = report.stale.len(),

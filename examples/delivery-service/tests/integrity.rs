@@ -70,7 +70,7 @@ fn attempted(claim: &delivery_service::store::Claim, success: bool) -> Completio
 
 /// Up to ten deliveries, leased for `lease_ms`.
 fn rules(lease_ms: i64) -> ClaimRules {
-    ClaimRules { limit: 10, per_endpoint: 10, lease_ms, max_pacing_ms: 2_000 }
+    ClaimRules { limit: 10, lease_ms, max_pacing_ms: 2_000 }
 }
 
 fn all() -> HistoryFilter {
@@ -111,9 +111,11 @@ async fn a_claim_lost_to_another_worker_records_nothing() {
 async fn a_live_workers_renewed_lease_is_not_taken_over() {
     for backend in backends() {
         let (store, _endpoint, _dir) = store_with_one_delivery(backend).await;
-        assert_eq!(store.claim("wrk_live", NOW, rules(1_000)).await.unwrap().len(), 1);
+        let held: Vec<String> =
+            store.claim("wrk_live", NOW, rules(1_000)).await.unwrap().into_iter().map(|c| c.delivery_id).collect();
+        assert_eq!(held.len(), 1);
         tokio::time::sleep(Duration::from_millis(600)).await;
-        assert_eq!(store.renew_leases("wrk_live", 1_000).await.unwrap(), 1, "{backend}");
+        assert_eq!(store.renew_leases("wrk_live", &held, 1_000).await.unwrap(), 1, "{backend}");
         tokio::time::sleep(Duration::from_millis(600)).await;
         assert!(
             store.claim("wrk_other", NOW, rules(1_000)).await.unwrap().is_empty(),
@@ -122,7 +124,7 @@ async fn a_live_workers_renewed_lease_is_not_taken_over() {
         // No more renewals (the worker died): the lease runs out and another worker takes over.
         tokio::time::sleep(Duration::from_millis(700)).await;
         assert_eq!(store.claim("wrk_other", NOW, rules(1_000)).await.unwrap().len(), 1, "{backend}");
-        assert_eq!(store.renew_leases("wrk_live", 1_000).await.unwrap(), 0, "{backend}: nothing left to renew");
+        assert_eq!(store.renew_leases("wrk_live", &held, 1_000).await.unwrap(), 0, "{backend}: nothing left to renew");
     }
 }
 
@@ -285,6 +287,13 @@ async fn backlog(database_url: &str, endpoint: &str, count: i64, due: i64) {
     .execute(&pool)
     .await
     .unwrap();
+    // What queueing through the store does besides: the endpoint is due.
+    sqlx::query("UPDATE endpoints SET due_at = $1 WHERE id = $2")
+        .bind(due)
+        .bind(endpoint)
+        .execute(&pool)
+        .await
+        .unwrap();
     pool.close().await;
 }
 
