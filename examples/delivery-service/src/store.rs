@@ -785,21 +785,10 @@ impl Store {
         // SQLite: take the write lock at once, so this transaction never has to upgrade a read lock (which fails
         // at once, not after the busy timeout, when another connection wrote in between).
         let mut tx = if postgres { self.pool.begin().await? } else { self.pool.begin_with("BEGIN IMMEDIATE").await? };
-        let database_now: i64 =
-            sqlx::query(&format!("SELECT {} AS now", self.database_now())).fetch_one(&mut *tx).await?.try_get("now")?;
         let skip_locked = if postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
-        // Deliveries whose lease ran out (their worker died) are claimable again: their endpoints are due.
-        sqlx::query(
-            "UPDATE endpoints SET due_at = $1 WHERE (due_at IS NULL OR due_at > $1) AND id IN (
-               SELECT endpoint_id FROM deliveries WHERE lease_owner IS NOT NULL AND lease_until <= $2
-               AND status = 'pending')",
-        )
-        .bind(now)
-        .bind(database_now)
-        .execute(&mut *tx)
-        .await?;
+        let database_now = self.database_now();
         let candidates = sqlx::query(&format!(
-            "SELECT id, rate_limit, burst_limit, rate_tat_us FROM endpoints
+            "SELECT id, rate_limit, burst_limit, rate_tat_us, {database_now} AS database_now FROM endpoints
              WHERE due_at <= $1 AND enabled = 1 AND health = 'HEALTHY'
              ORDER BY served_at, id LIMIT $2 {skip_locked}"
         ))
@@ -807,15 +796,22 @@ impl Store {
         .bind(rules.limit)
         .fetch_all(&mut *tx)
         .await?;
+        let claimable =
+            "d.endpoint_id = $6 AND d.status = 'pending' AND (d.lease_until IS NULL OR d.lease_until <= $3)";
         let claim = format!(
             "UPDATE deliveries SET attempts = attempts + 1, claims = claims + 1, lease_owner = $1,
              lease_until = $3 + $4, updated_at = $2
-             WHERE id IN (SELECT d.id FROM deliveries d WHERE d.endpoint_id = $6 AND d.status = 'pending'
-               AND d.next_attempt_at <= $2 AND (d.lease_until IS NULL OR d.lease_until <= $3)
+             WHERE id IN (SELECT d.id FROM deliveries d WHERE {claimable} AND d.next_attempt_at <= $2
                ORDER BY d.next_attempt_at, d.id LIMIT $5 {skip_locked})
              RETURNING id, event_id, endpoint_id, topic, attempts, claims"
         );
-        let now_us = u64::try_from(database_now).unwrap_or(0).saturating_mul(1000);
+        // After its turn: served now; due next at its oldest claimable row once none is left due (and not before
+        // its rate lets the next request into the pacing window), else still due.
+        let served = "UPDATE endpoints SET rate_tat_us = $2, served_at = $3, due_at = CASE WHEN $4 = 0 THEN due_at
+             ELSE (SELECT CASE WHEN MIN(d.next_attempt_at) < $5 THEN $5 ELSE MIN(d.next_attempt_at) END
+                   FROM deliveries d WHERE d.endpoint_id = $1 AND d.status = 'pending'
+                   AND (d.lease_until IS NULL OR d.lease_until <= $3)) END
+             WHERE id = $1";
         let max_pacing_us = u64::try_from(rules.max_pacing_ms).unwrap_or(0).saturating_mul(1000);
         let mut claims = Vec::new();
         for (turn, row) in candidates.iter().enumerate() {
@@ -827,6 +823,8 @@ impl Store {
             let rate = RateLimit(u32::try_from(row.try_get::<i64, _>("rate_limit")?).unwrap_or(u32::MAX));
             let burst = row.try_get::<i64, _>("burst_limit")?;
             let tat_us = u64::try_from(row.try_get::<i64, _>("rate_tat_us")?).unwrap_or(0);
+            let database_now: i64 = row.try_get("database_now")?;
+            let now_us = u64::try_from(database_now).unwrap_or(0).saturating_mul(1000);
             // An even share of what is left among the endpoints still waiting for their turn.
             let mut room = (budget / (candidates.len() - turn)).max(1);
             if burst > 0 {
@@ -841,7 +839,7 @@ impl Store {
                 .try_get("n")?;
                 room = room.min(usize::try_from(burst - in_flight).unwrap_or(0));
                 if room == 0 {
-                    // Every slot is taken: due as it is, it is looked at again when the next claim runs.
+                    // Every slot is taken: still due, it is looked at again when the next claim runs.
                     continue;
                 }
             }
@@ -861,23 +859,14 @@ impl Store {
             };
             // The rate's state after the rows actually claimed (another worker may have taken some).
             let (starts, tat_us) = paced_starts(rate, tat_us, now_us, rows.len(), max_pacing_us);
-            // Due next: its oldest claimable row, and not before its rate lets the next request into the window.
-            let oldest: Option<i64> = sqlx::query(
-                "SELECT MIN(next_attempt_at) AS due FROM deliveries WHERE endpoint_id = $1 AND status = 'pending'
-                 AND (lease_until IS NULL OR lease_until <= $2)",
-            )
-            .bind(&endpoint_id)
-            .bind(database_now)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("due")?;
             let paced_ms = i64::try_from(tat_us.saturating_sub(now_us + max_pacing_us) / 1000).unwrap_or(i64::MAX);
-            let due_at = oldest.map(|due| due.max(now.saturating_add(paced_ms)));
-            sqlx::query("UPDATE endpoints SET rate_tat_us = $2, served_at = $3, due_at = $4 WHERE id = $1")
+            let exhausted = rows.len() < room;
+            sqlx::query(served)
                 .bind(&endpoint_id)
                 .bind(i64::try_from(tat_us).unwrap_or(i64::MAX))
                 .bind(database_now)
-                .bind(due_at)
+                .bind(i64::from(exhausted))
+                .bind(now.saturating_add(paced_ms))
                 .execute(&mut *tx)
                 .await?;
             for (row, start_us) in rows.iter().zip(starts) {
@@ -886,6 +875,19 @@ impl Store {
         }
         tx.commit().await?;
         Ok(claims)
+    }
+
+    /// Makes the endpoints of deliveries whose lease ran out (their worker died) due at `now`: they are claimable
+    /// again. A live worker's heartbeat runs it.
+    pub async fn mark_expired_leases_due(&self, now: i64) -> Result<u64, sqlx::Error> {
+        let _writing = self.writing().await;
+        let statement = format!(
+            "UPDATE endpoints SET due_at = $1 WHERE (due_at IS NULL OR due_at > $1) AND id IN (
+               SELECT endpoint_id FROM deliveries WHERE lease_owner IS NOT NULL AND lease_until <= {}
+               AND status = 'pending')",
+            self.database_now()
+        );
+        Ok(sqlx::query(&statement).bind(now).execute(&self.pool).await?.rows_affected())
     }
 
     /// Marks endpoints due at `at` (unless they are due sooner already): new or retried deliveries.

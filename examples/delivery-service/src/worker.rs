@@ -152,6 +152,10 @@ impl Worker {
         loop {
             tokio::time::sleep(self.renewal_interval()).await;
             self.renew_leases().await;
+            // Another worker's leases that ran out: what it held is claimable again.
+            if let Err(error) = self.store.mark_expired_leases_due(self.clock.now_ms()).await {
+                tracing::warn!(%error, "looking for expired leases failed; retrying");
+            }
         }
     }
 

@@ -85,6 +85,9 @@ async fn a_claim_lost_to_another_worker_records_nothing() {
         assert_eq!(first.len(), 1);
         assert!(store.claim("wrk_second", NOW, rules(300)).await.unwrap().is_empty(), "{backend}: leased");
         tokio::time::sleep(Duration::from_millis(450)).await;
+        // The second worker's heartbeat finds the expired lease (nothing is due before it looks).
+        assert!(store.claim("wrk_second", NOW, rules(30_000)).await.unwrap().is_empty(), "{backend}");
+        assert_eq!(store.mark_expired_leases_due(NOW).await.unwrap(), 1, "{backend}");
         let second = store.claim("wrk_second", NOW, rules(30_000)).await.unwrap();
         assert_eq!(second.len(), 1, "{backend}: the expired lease is taken over");
 
@@ -121,8 +124,10 @@ async fn a_live_workers_renewed_lease_is_not_taken_over() {
             store.claim("wrk_other", NOW, rules(1_000)).await.unwrap().is_empty(),
             "{backend}: renewed, still held"
         );
+        assert_eq!(store.mark_expired_leases_due(NOW).await.unwrap(), 0, "{backend}: renewed, not expired");
         // No more renewals (the worker died): the lease runs out and another worker takes over.
         tokio::time::sleep(Duration::from_millis(700)).await;
+        assert_eq!(store.mark_expired_leases_due(NOW).await.unwrap(), 1, "{backend}");
         assert_eq!(store.claim("wrk_other", NOW, rules(1_000)).await.unwrap().len(), 1, "{backend}");
         assert_eq!(store.renew_leases("wrk_live", &held, 1_000).await.unwrap(), 0, "{backend}: nothing left to renew");
     }
