@@ -168,6 +168,8 @@ pub struct Claim {
     pub claims: i64,
     /// How long after the claim the request may start (ms): the endpoint's rate limit, paced.
     pub start_after_ms: i64,
+    /// The endpoint has a burst limit: when this request ends, a slot frees for the next claim.
+    pub burst_limited: bool,
 }
 
 /// How a worker claims ([`Store::claim`]).
@@ -870,7 +872,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             for (row, start_us) in rows.iter().zip(starts) {
-                claims.push(Self::claim_from_row(row, i64::try_from(start_us / 1000).unwrap_or(i64::MAX))?);
+                claims.push(Self::claim_from_row(row, i64::try_from(start_us / 1000).unwrap_or(i64::MAX), burst > 0)?);
             }
         }
         tx.commit().await?;
@@ -910,7 +912,7 @@ impl Store {
         Ok(())
     }
 
-    fn claim_from_row(row: &AnyRow, start_after_ms: i64) -> Result<Claim, sqlx::Error> {
+    fn claim_from_row(row: &AnyRow, start_after_ms: i64, burst_limited: bool) -> Result<Claim, sqlx::Error> {
         Ok(Claim {
             delivery_id: row.try_get("id")?,
             event_id: row.try_get("event_id")?,
@@ -919,6 +921,7 @@ impl Store {
             attempts: row.try_get("attempts")?,
             claims: row.try_get("claims")?,
             start_after_ms,
+            burst_limited,
         })
     }
 
@@ -1075,26 +1078,37 @@ impl Store {
             }
         }
         for (endpoint_id, outcomes) in verdicts {
-            let lock = if self.backend == Backend::Postgres { " FOR UPDATE" } else { "" };
-            let row = sqlx::query(&format!("SELECT health, failing_since, enabled FROM endpoints WHERE id = $1{lock}"))
-                .bind(endpoint_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let Some(row) = row else { continue };
-            let status: String = row.try_get("health")?;
-            let since: Option<i64> = row.try_get("failing_since")?;
-            let before = EndpointHealth {
-                status: HealthStatus::from_name(&status).unwrap_or(HealthStatus::Healthy),
-                failing_since: since.and_then(|s| u64::try_from(s).ok()),
-            };
-            let after = outcomes.iter().fold(before, |health, &(success, started_at)| {
-                if success {
-                    health.record_success()
-                } else {
-                    let at = u64::try_from(started_at.max(0) / 1000).unwrap_or(0);
-                    health.record_failure(at, DEFAULT_FAILURE_WINDOW_SECONDS)
+            // Read unlocked first: most verdicts change nothing (a success on a healthy endpoint), and a locked
+            // endpoint row would make other workers' claims pass it by. Lock only to write a change.
+            let mut locked = false;
+            let (row, before, after) = loop {
+                let lock = if locked && self.backend == Backend::Postgres { " FOR UPDATE" } else { "" };
+                let row =
+                    sqlx::query(&format!("SELECT health, failing_since, enabled FROM endpoints WHERE id = $1{lock}"))
+                        .bind(endpoint_id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let Some(row) = row else { break (None, EndpointHealth::HEALTHY, EndpointHealth::HEALTHY) };
+                let status: String = row.try_get("health")?;
+                let since: Option<i64> = row.try_get("failing_since")?;
+                let before = EndpointHealth {
+                    status: HealthStatus::from_name(&status).unwrap_or(HealthStatus::Healthy),
+                    failing_since: since.and_then(|s| u64::try_from(s).ok()),
+                };
+                let after = outcomes.iter().fold(before, |health, &(success, started_at)| {
+                    if success {
+                        health.record_success()
+                    } else {
+                        let at = u64::try_from(started_at.max(0) / 1000).unwrap_or(0);
+                        health.record_failure(at, DEFAULT_FAILURE_WINDOW_SECONDS)
+                    }
+                });
+                if after == before || locked || self.backend == Backend::Sqlite {
+                    break (Some(row), before, after);
                 }
-            });
+                locked = true;
+            };
+            let Some(row) = row else { continue };
             if after == before {
                 continue;
             }

@@ -404,8 +404,10 @@ impl Worker {
                     }
                 }
             }
-            // Finished requests free burst slots: the dispatcher may claim what they held back.
-            wake.notify_one();
+            // Finished requests of burst-limited endpoints free slots: the dispatcher may claim what they held back.
+            if batch.iter().any(|completion| completion.claim.burst_limited) {
+                wake.notify_one();
+            }
             batch.clear();
         }
     }
