@@ -789,10 +789,12 @@ impl Store {
         let mut tx = if postgres { self.pool.begin().await? } else { self.pool.begin_with("BEGIN IMMEDIATE").await? };
         let skip_locked = if postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
         let database_now = self.database_now();
+        // Unlocked: an endpoint without limits holds no state to guard (its rows are locked one by one), and a lock
+        // here would make claims pass by endpoints whose row an enqueue is marking due.
         let candidates = sqlx::query(&format!(
             "SELECT id, rate_limit, burst_limit, rate_tat_us, {database_now} AS database_now FROM endpoints
              WHERE due_at <= $1 AND enabled = 1 AND health = 'HEALTHY'
-             ORDER BY served_at, id LIMIT $2 {skip_locked}"
+             ORDER BY served_at, id LIMIT $2"
         ))
         .bind(now)
         .bind(rules.limit)
@@ -824,8 +826,21 @@ impl Store {
             let endpoint_id: String = row.try_get("id")?;
             let rate = RateLimit(u32::try_from(row.try_get::<i64, _>("rate_limit")?).unwrap_or(u32::MAX));
             let burst = row.try_get::<i64, _>("burst_limit")?;
-            let tat_us = u64::try_from(row.try_get::<i64, _>("rate_tat_us")?).unwrap_or(0);
-            let database_now: i64 = row.try_get("database_now")?;
+            let mut tat_us = u64::try_from(row.try_get::<i64, _>("rate_tat_us")?).unwrap_or(0);
+            let mut database_now: i64 = row.try_get("database_now")?;
+            if postgres && (burst > 0 || !rate.is_unlimited()) {
+                // Limits are shared state: one worker at a time per endpoint (another one's turn is skipped).
+                let locked = sqlx::query(&format!(
+                    "SELECT rate_tat_us, {} AS database_now FROM endpoints WHERE id = $1 {skip_locked}",
+                    self.database_now()
+                ))
+                .bind(&endpoint_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(locked) = locked else { continue };
+                tat_us = u64::try_from(locked.try_get::<i64, _>("rate_tat_us")?).unwrap_or(0);
+                database_now = locked.try_get("database_now")?;
+            }
             let now_us = u64::try_from(database_now).unwrap_or(0).saturating_mul(1000);
             // An even share of what is left among the endpoints still waiting for their turn.
             let mut room = (budget / (candidates.len() - turn)).max(1);
