@@ -51,7 +51,8 @@ SECTIONS: List[Tuple[str, str, str]] = [
      "bodies: this package, a hand-written Worker verifier (`crypto.subtle` HMAC, `JSON.parse`) and the npm package "
      "`standardwebhooks` (pure-JS SHA-256, `JSON.parse`). A Worker's clock stands still during CPU work, so each "
      "request runs n verifications and is timed from outside, less an empty request. With `nodejs_compat` the "
-     "package may use `node:crypto`'s HMAC; without flags it uses its own SHA-256."),
+     "package may use `node:crypto`'s HMAC; without flags `verify` uses its own SHA-256 and `verifyAsync` "
+     "`crypto.subtle` (from 2 KiB)."),
     ("bench-rss", "Memory",
      "Resident set of one process over one million `verify` calls in each binding (1 KiB canonical and platform "
      "bodies alternating, every tenth request tampered with so the error path runs): after the first 100,000 calls "

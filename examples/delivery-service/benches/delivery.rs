@@ -139,20 +139,8 @@ async fn fan_out(backend: &str, endpoints: usize) -> f64 {
     let (database, _dir) = support::fresh_database(backend).await;
     let service = Service::start(settings(&database, true, false), Arc::new(SystemClock)).await.unwrap();
     for n in 0..endpoints {
-        let endpoint = delivery_service::store::EndpointRow {
-            id: format!("ep_fan{n}"),
-            url: format!("https://hooks{n}.example.com/webhooks"),
-            description: String::new(),
-            topics: vec!["order.created".into()],
-            method: "POST".into(),
-            scheme: "standard".into(),
-            rate_limit: 0,
-            burst_limit: 0,
-            enabled: true,
-            health: dropship_webhooks::delivery::EndpointHealth::HEALTHY,
-            created_at: 0,
-            updated_at: 0,
-        };
+        let endpoint =
+            support::endpoint_row(&format!("ep_fan{n}"), &format!("https://hooks{n}.example.com/webhooks"), 0);
         let secret = delivery_service::store::SecretRow {
             id: format!("sec_fan{n}"),
             endpoint_id: endpoint.id.clone(),

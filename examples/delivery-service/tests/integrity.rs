@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use delivery_service::store::{
     AttemptRecord, ClaimRules, Completion, EndpointRow, EndpointUpdate, HistoryFilter, NextStep, SecretRow, Store,
 };
-use dropship_webhooks::delivery::{EndpointHealth, HealthStatus};
+use dropship_webhooks::delivery::HealthStatus;
 use serde_json::json;
 use support::{backends, fresh_database, Harness, Receiver, Reply};
 
@@ -22,20 +22,7 @@ const NOW: i64 = 1_790_000_000_000;
 async fn store_with_one_delivery(backend: &str) -> (Store, EndpointRow, Option<tempfile::TempDir>) {
     let (url, dir) = fresh_database(backend).await;
     let store = Store::connect(&url, 4).await.unwrap();
-    let endpoint = EndpointRow {
-        id: "ep_integrity".into(),
-        url: "https://hooks.example.com/integrity".into(),
-        description: String::new(),
-        topics: vec!["order.created".into()],
-        method: "POST".into(),
-        scheme: "standard".into(),
-        rate_limit: 0,
-        burst_limit: 0,
-        enabled: true,
-        health: EndpointHealth::HEALTHY,
-        created_at: NOW,
-        updated_at: NOW,
-    };
+    let endpoint = support::endpoint_row("ep_integrity", "https://hooks.example.com/integrity", NOW);
     let secret = SecretRow {
         id: "sec_integrity".into(),
         endpoint_id: endpoint.id.clone(),

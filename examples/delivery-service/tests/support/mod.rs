@@ -427,3 +427,21 @@ pub async fn all_recorded(api: &Api, endpoint: &str, n: usize, within: Duration)
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// An active endpoint configuration without limits, for tests and benchmarks that write the store directly.
+pub fn endpoint_row(id: &str, url: &str, now: i64) -> delivery_service::store::EndpointRow {
+    delivery_service::store::EndpointRow {
+        id: id.into(),
+        url: url.into(),
+        description: String::new(),
+        topics: vec!["order.created".into()],
+        method: "POST".into(),
+        scheme: "standard".into(),
+        rate_limit: 0,
+        burst_limit: 0,
+        enabled: true,
+        health: dropship_webhooks::delivery::EndpointHealth::HEALTHY,
+        created_at: now,
+        updated_at: now,
+    }
+}
