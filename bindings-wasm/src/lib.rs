@@ -128,11 +128,6 @@ fn report(verified: Verified) -> JsValue {
     .into()
 }
 
-/// The canonical JSON, or `None` when it is the body itself byte for byte (the wrapper then parses the body).
-fn unless_body(event: String, body: &[u8]) -> Option<String> {
-    (event.as_bytes() != body).then_some(event)
-}
-
 /// Tags as the host hands them: 32 bytes each, back to back (a short tail is no tag).
 fn tag_list(flat: &[u8]) -> Vec<[u8; 32]> {
     flat.chunks_exact(32).filter_map(|chunk| chunk.try_into().ok()).collect()
@@ -170,23 +165,7 @@ impl NativeWebhook {
         now: f64,
         tags: Option<Vec<u8>>,
     ) -> Result<JsValue> {
-        let headers = pairs(&headers);
-        let Some(tags) = tags else {
-            return self.signature_report(headers.as_slice(), &body, now);
-        };
-        let (bytes, now) = (bytes(&body), whole(now, "now")?);
-        let request = self.inner.tag_request(headers.as_slice(), now).map_err(thrown)?;
-        let tags = tag_list(&tags);
-        let verified =
-            self.inner.verify_signature_with_tags(headers.as_slice(), &bytes, now, &request, &tags).map_err(thrown)?;
-        Ok(report(verified))
-    }
-
-    fn signature_report(&self, headers: &(impl HeaderSource + ?Sized), body: &JsValue, now: f64) -> Result<JsValue> {
-        let bytes = bytes(body);
-        let now = whole(now, "now")?;
-        let host = JsHostMac { function: self.host_mac.as_ref(), body, body_bytes: &bytes };
-        let verified = self.inner.verify_signature_with_mac(&host, headers, &bytes, now).map_err(thrown)?;
+        let (verified, _) = self.checked(pairs(&headers).as_slice(), &body, now, tags)?;
         Ok(report(verified))
     }
 
@@ -201,24 +180,30 @@ impl NativeWebhook {
         now: f64,
         tags: Option<Vec<u8>>,
     ) -> Result<Option<String>> {
-        let headers = pairs(&headers);
-        let Some(tags) = tags else {
-            return self.event_json(headers.as_slice(), &body, now);
-        };
-        let (bytes, now) = (bytes(&body), whole(now, "now")?);
-        let request = self.inner.tag_request(headers.as_slice(), now).map_err(thrown)?;
-        let tags = tag_list(&tags);
-        let event =
-            self.inner.verify_json_with_tags(headers.as_slice(), &bytes, now, &request, &tags).map_err(thrown)?;
-        Ok(unless_body(event, &bytes))
+        let (_, bytes) = self.checked(pairs(&headers).as_slice(), &body, now, tags)?;
+        let event = canonical_event_json(&bytes).map_err(thrown)?;
+        Ok((event.as_bytes() != bytes.as_slice()).then_some(event))
     }
 
-    fn event_json(&self, headers: &(impl HeaderSource + ?Sized), body: &JsValue, now: f64) -> Result<Option<String>> {
+    /// The signature check, with the host's tags when it computed them, else with its synchronous HMAC (or the
+    /// module's): what was verified, and the body's bytes.
+    fn checked(
+        &self,
+        headers: &(impl HeaderSource + ?Sized),
+        body: &JsValue,
+        now: f64,
+        tags: Option<Vec<u8>>,
+    ) -> Result<(Verified, Vec<u8>)> {
         let bytes = bytes(body);
         let now = whole(now, "now")?;
-        let host = JsHostMac { function: self.host_mac.as_ref(), body, body_bytes: &bytes };
-        let event = self.inner.verify_json_with_mac(&host, headers, &bytes, now).map_err(thrown)?;
-        Ok(unless_body(event, &bytes))
+        let verified = match tags {
+            Some(tags) => self.inner.verify_signature_with_tags(headers, &bytes, now, &tag_list(&tags)),
+            None => {
+                let host = JsHostMac { function: self.host_mac.as_ref(), body, body_bytes: &bytes };
+                self.inner.verify_signature_with_mac(&host, headers, &bytes, now)
+            }
+        };
+        Ok((verified.map_err(thrown)?, bytes))
     }
 
     /// What the host signs for an asynchronous check (`crypto.subtle`): `[prefix, ...secretIndices]`, after every

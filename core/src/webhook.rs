@@ -143,17 +143,17 @@ struct StandardHeaders<'h> {
     signatures: Vec<&'h str>,
 }
 
-/// Tags a host computed for a [`TagRequest`], offered as a [`HostMac`] so verification runs unchanged: each key
-/// finds its tag by the secret it belongs to.
+/// Tags a host computed for a [`TagRequest`] (one per secret active at `now`, in set order), offered as a
+/// [`HostMac`] so verification runs unchanged: each key finds its tag by its place among the active secrets.
 struct ComputedTags<'a> {
     webhook: &'a Webhook,
-    request: &'a TagRequest,
+    now: u64,
     tags: &'a [[u8; 32]],
 }
 
 impl HostMac for ComputedTags<'_> {
     fn hmac_sha256(&self, key: &[u8], _: &[&[u8]]) -> Option<[u8; 32]> {
-        let position = self.request.secrets.iter().position(|&index| self.webhook.secret_key(index) == Some(key))?;
+        let position = self.webhook.keys.iter().filter(|k| k.is_active_at(self.now)).position(|k| k.bytes == key)?;
         self.tags.get(position).copied()
     }
 }
@@ -420,32 +420,17 @@ impl Webhook {
         self.keys.get(index).map(|key| key.bytes.as_slice())
     }
 
-    /// The second half of [`Webhook::tag_request`]: [`Webhook::verify_signature`] with `tags[i]` taken as the tag of
-    /// the request's `secrets[i]`. A secret without a tag is computed by the core; a wrong tag matches nothing.
+    /// The second half of [`Webhook::tag_request`]: [`Webhook::verify_signature`] at the same `now`, with `tags[i]`
+    /// taken as the tag of the request's `secrets[i]` (the secrets active at `now`, in set order). A secret without
+    /// a tag is computed by the core; a wrong tag matches nothing.
     pub fn verify_signature_with_tags<H: HeaderSource + ?Sized>(
         &self,
         headers: &H,
         body: &[u8],
         now: u64,
-        request: &TagRequest,
         tags: &[[u8; 32]],
     ) -> Result<Verified, WebhookError> {
-        let computed = ComputedTags { webhook: self, request, tags };
-        self.verify_signature_with_mac(&computed, headers, body, now)
-    }
-
-    /// [`Webhook::verify_json`] with the tags of [`Webhook::tag_request`] (see
-    /// [`Webhook::verify_signature_with_tags`]).
-    pub fn verify_json_with_tags<H: HeaderSource + ?Sized>(
-        &self,
-        headers: &H,
-        body: &[u8],
-        now: u64,
-        request: &TagRequest,
-        tags: &[[u8; 32]],
-    ) -> Result<String, WebhookError> {
-        self.verify_signature_with_tags(headers, body, now, request, tags)?;
-        canonical_event_json(body)
+        self.verify_signature_with_mac(&ComputedTags { webhook: self, now, tags }, headers, body, now)
     }
 
     /// Verifies the signature (as [`Webhook::verify_signature`]) and parses the body into a typed [`Event`].
