@@ -84,6 +84,20 @@ async fn filled_queue(backend: &str, count: usize, receiver: SocketAddr) -> (Str
     (database, dir)
 }
 
+/// Waits (up to 5 minutes from `started`) until `count` deliveries succeeded, calling `each_poll` every 20 ms.
+async fn drained(store: &delivery_service::store::Store, count: usize, started: Instant, mut each_poll: impl FnMut()) {
+    let deadline = started + Duration::from_secs(300);
+    loop {
+        each_poll();
+        let counts = store.delivery_counts(None).await.unwrap();
+        if counts.get("succeeded").copied().unwrap_or(0) as usize >= count {
+            return;
+        }
+        assert!(Instant::now() < deadline, "drain did not finish: {counts:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 fn rss_mib(pid: u32) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let kib: f64 = status
@@ -112,19 +126,13 @@ async fn process_drain(backend: &str, processes: usize, count: usize) -> (f64, f
                 .unwrap()
         })
         .collect();
-    let deadline = started + Duration::from_secs(300);
     let mut peak_rss: f64 = 0.0;
-    loop {
+    drained(&store, count, started, || {
         for worker in &workers {
             peak_rss = peak_rss.max(rss_mib(worker.id()));
         }
-        let counts = store.delivery_counts(None).await.unwrap();
-        if counts.get("succeeded").copied().unwrap_or(0) as usize >= count {
-            break;
-        }
-        assert!(Instant::now() < deadline, "drain did not finish: {counts:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    })
+    .await;
     let elapsed = started.elapsed();
     for worker in &mut workers {
         let _ = worker.kill();
@@ -173,15 +181,7 @@ async fn throughput(backend: &str, count: usize) -> f64 {
     let store = delivery_service::store::Store::connect(&database, 2).await.unwrap();
     let started = Instant::now();
     let worker = Service::start(settings(&database, false, true), clock).await.unwrap();
-    let deadline = started + Duration::from_secs(300);
-    loop {
-        let counts = store.delivery_counts(None).await.unwrap();
-        if counts.get("succeeded").copied().unwrap_or(0) as usize >= count {
-            break;
-        }
-        assert!(Instant::now() < deadline, "drain did not finish: {counts:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    drained(&store, count, started, || {}).await;
     let elapsed = started.elapsed();
     worker.shutdown().await;
     assert!(arrivals.lock().unwrap().len() >= count);
