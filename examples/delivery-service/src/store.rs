@@ -1,6 +1,7 @@
 //! Persistence on SQLite (the embedded default, a WAL file under `./data`) or Postgres (`DATABASE_URL`), through
 //! sqlx's `Any` driver and one SQL dialect (`$n` parameters, `RETURNING`, `ON CONFLICT`), so both backends run the
-//! same statements; only the claim differs (`FOR UPDATE SKIP LOCKED` lets several Postgres workers claim at once).
+//! same statements; only the locks differ (`FOR NO KEY UPDATE SKIP LOCKED` lets several Postgres workers claim at once; SQLite
+//! has one writer at a time).
 //!
 //! The queue is the `deliveries` table. A worker claims due rows by stamping a lease (`lease_owner`, `lease_until`)
 //! and bumping `claims`; it finishes a row only while `claims` still holds the value of its claim, so a worker whose
@@ -9,7 +10,7 @@
 //! whose clocks disagree still agree on when one ends; a live worker renews its leases ([`Store::renew_leases`]).
 //! `(event_id, endpoint_id)` is unique, so an event is queued at most once per endpoint however often it is posted.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -753,10 +754,12 @@ impl Store {
                 }
                 queued += insert.execute(&mut *tx).await?.rows_affected();
             }
-            let ids: Vec<&str> = endpoint_ids.iter().map(String::as_str).collect();
-            Self::mark_due(&mut tx, &ids, now).await?;
         }
         tx.commit().await?;
+        if queued > 0 {
+            let ids: Vec<&str> = endpoint_ids.iter().map(String::as_str).collect();
+            self.mark_due(&ids, now).await;
+        }
         Ok((created, usize::try_from(queued).unwrap_or(usize::MAX)))
     }
 
@@ -787,14 +790,17 @@ impl Store {
         // SQLite: take the write lock at once, so this transaction never has to upgrade a read lock (which fails
         // at once, not after the busy timeout, when another connection wrote in between).
         let mut tx = if postgres { self.pool.begin().await? } else { self.pool.begin_with("BEGIN IMMEDIATE").await? };
-        let skip_locked = if postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
+        // `NO KEY UPDATE`: the rows' keys stay, so enqueues' and attempts' foreign-key checks (key-share locks) do
+        // not make a claim pass rows by. Every lock a claim takes skips what is locked, and its writes touch only
+        // rows it locked, so a claim never waits for a lock and is never part of a deadlock.
+        let skip_locked = if postgres { "FOR NO KEY UPDATE SKIP LOCKED" } else { "" };
         let database_now = self.database_now();
-        // Unlocked: an endpoint without limits holds no state to guard (its rows are locked one by one), and a lock
-        // here would make claims pass by endpoints whose row an enqueue is marking due.
+        // Each endpoint is claimed by one worker at a time: its row is locked (Postgres; another worker's claim
+        // passes it by this time), so its limits' state and due time move in step with its rows.
         let candidates = sqlx::query(&format!(
             "SELECT id, rate_limit, burst_limit, rate_tat_us, {database_now} AS database_now FROM endpoints
              WHERE due_at <= $1 AND enabled = 1 AND health = 'HEALTHY'
-             ORDER BY served_at, id LIMIT $2"
+             ORDER BY served_at, id LIMIT $2 {skip_locked}"
         ))
         .bind(now)
         .bind(rules.limit)
@@ -826,21 +832,8 @@ impl Store {
             let endpoint_id: String = row.try_get("id")?;
             let rate = RateLimit(u32::try_from(row.try_get::<i64, _>("rate_limit")?).unwrap_or(u32::MAX));
             let burst = row.try_get::<i64, _>("burst_limit")?;
-            let mut tat_us = u64::try_from(row.try_get::<i64, _>("rate_tat_us")?).unwrap_or(0);
-            let mut database_now: i64 = row.try_get("database_now")?;
-            if postgres && (burst > 0 || !rate.is_unlimited()) {
-                // Limits are shared state: one worker at a time per endpoint (another one's turn is skipped).
-                let locked = sqlx::query(&format!(
-                    "SELECT rate_tat_us, {} AS database_now FROM endpoints WHERE id = $1 {skip_locked}",
-                    self.database_now()
-                ))
-                .bind(&endpoint_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(locked) = locked else { continue };
-                tat_us = u64::try_from(locked.try_get::<i64, _>("rate_tat_us")?).unwrap_or(0);
-                database_now = locked.try_get("database_now")?;
-            }
+            let tat_us = u64::try_from(row.try_get::<i64, _>("rate_tat_us")?).unwrap_or(0);
+            let database_now: i64 = row.try_get("database_now")?;
             let now_us = u64::try_from(database_now).unwrap_or(0).saturating_mul(1000);
             // An even share of what is left among the endpoints still waiting for their turn.
             let mut room = (budget / (candidates.len() - turn)).max(1);
@@ -894,37 +887,73 @@ impl Store {
         Ok(claims)
     }
 
-    /// Makes the endpoints of deliveries whose lease ran out (their worker died) due at `now`: they are claimable
-    /// again. A live worker's heartbeat runs it.
-    pub async fn mark_expired_leases_due(&self, now: i64) -> Result<u64, sqlx::Error> {
+    /// Makes every endpoint with a claimable row due by `now` that is not already due at `now`: rows whose lease
+    /// ran out (their worker died), and rows queued or retried by a process that died between committing them and
+    /// marking their endpoint due (that runs after the commit). A live worker's heartbeat runs it;
+    /// an endpoint it marks that a rate limit holds back is claimed within its limits and paced again.
+    pub async fn mark_claimable_due(&self, now: i64) -> Result<u64, sqlx::Error> {
         let _writing = self.writing().await;
         let statement = format!(
-            "UPDATE endpoints SET due_at = $1 WHERE (due_at IS NULL OR due_at > $1) AND id IN (
-               SELECT endpoint_id FROM deliveries WHERE lease_owner IS NOT NULL AND lease_until <= {}
-               AND status = 'pending')",
+            "UPDATE endpoints SET due_at = $1 WHERE (due_at IS NULL OR due_at > $1) AND enabled = 1 AND EXISTS (
+               SELECT 1 FROM deliveries d WHERE d.endpoint_id = endpoints.id AND d.status = 'pending'
+               AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= {}))",
             self.database_now()
         );
         Ok(sqlx::query(&statement).bind(now).execute(&self.pool).await?.rows_affected())
     }
 
-    /// Marks endpoints due at `at` (unless they are due sooner already): new or retried deliveries.
-    async fn mark_due(
-        executor: &mut sqlx::Transaction<'_, sqlx::Any>,
-        endpoint_ids: &[&str],
-        at: i64,
-    ) -> Result<(), sqlx::Error> {
-        for chunk in endpoint_ids.chunks(FAN_OUT_ROWS_PER_STATEMENT) {
-            let statement = format!(
-                "UPDATE endpoints SET due_at = $1 WHERE (due_at IS NULL OR due_at > $1) AND id IN ({})",
-                placeholders(2, chunk.len())
-            );
-            let mut update = sqlx::query(&statement).bind(at);
-            for id in chunk {
-                update = update.bind(*id);
+    /// Marks endpoints due at `at` (those due sooner keep their time): new, retried or released deliveries.
+    ///
+    /// Runs after the transaction that made the rows claimable has committed, and always locks and writes the
+    /// endpoints' rows (a `CASE`, not a `WHERE` on `due_at`): a claim that read the queue before that commit and
+    /// is about to mark the endpoint idle holds its row, so this waits for that claim and then applies to what it
+    /// wrote. Inside the transaction, or filtered by `due_at`, it would act on a row the claim then overwrites,
+    /// and the new deliveries would wait for a due time that never comes. On Postgres the rows are locked in id
+    /// order by one statement and written by the next, whose snapshot sees what the lock waited for; one
+    /// statement doing both can deadlock with a waiting claim. A failure is logged, not returned (the rows are
+    /// committed): the heartbeat's [`Store::mark_claimable_due`] makes such endpoints due.
+    async fn mark_due(&self, endpoint_ids: &[&str], at: i64) {
+        let mut ids = endpoint_ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        for chunk in ids.chunks(FAN_OUT_ROWS_PER_STATEMENT) {
+            let mut tries = 0;
+            while let Err(error) = self.mark_due_once(chunk, at).await {
+                tries += 1;
+                if tries > 3 {
+                    tracing::warn!(%error, "could not mark endpoints due; the heartbeat will");
+                    break;
+                }
+                tracing::debug!(%error, "marking endpoints due failed; trying again");
+                tokio::time::sleep(Duration::from_millis(20 * tries)).await;
             }
-            update.execute(&mut **executor).await?;
         }
-        Ok(())
+    }
+
+    async fn mark_due_once(&self, ids: &[&str], at: i64) -> Result<(), sqlx::Error> {
+        let listed = placeholders(2, ids.len());
+        let update = format!(
+            "UPDATE endpoints SET due_at = CASE WHEN due_at IS NULL OR due_at > $1 THEN $1 ELSE due_at END
+             WHERE id IN ({listed})"
+        );
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            let lock = format!(
+                "SELECT id FROM endpoints WHERE id IN ({}) ORDER BY id FOR NO KEY UPDATE",
+                placeholders(1, ids.len())
+            );
+            let mut query = sqlx::query(&lock);
+            for id in ids {
+                query = query.bind(*id);
+            }
+            query.fetch_all(&mut *tx).await?;
+        }
+        let mut query = sqlx::query(&update).bind(at);
+        for id in ids {
+            query = query.bind(*id);
+        }
+        query.execute(&mut *tx).await?;
+        tx.commit().await
     }
 
     fn claim_from_row(row: &AnyRow, start_after_ms: i64, burst_limited: bool) -> Result<Claim, sqlx::Error> {
@@ -977,9 +1006,10 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        tx.commit().await?;
         let endpoints: Vec<&str> = claims.iter().map(|claim| claim.endpoint_id.as_str()).collect();
-        Self::mark_due(&mut tx, &endpoints, now).await?;
-        tx.commit().await
+        self.mark_due(&endpoints, now).await;
+        Ok(())
     }
 
     /// The bodies of events by id.
@@ -1036,8 +1066,12 @@ impl Store {
             return Ok(report);
         }
         let mut tx = self.pool.begin().await?;
-        // Outcomes per endpoint in order: `Some(true)` success, `Some(false)` failure.
-        let mut verdicts: HashMap<&str, Vec<(bool, i64)>> = HashMap::new();
+        // Outcomes per endpoint in order: (success, started at).
+        let mut verdicts: BTreeMap<&str, Vec<(bool, i64)>> = BTreeMap::new();
+        // Endpoints with a retry, due again at the batch's earliest retry (a turn that finds nothing due yet only
+        // recomputes the due time).
+        let mut retried = Vec::new();
+        let mut retry_at = i64::MAX;
         for completion in completions {
             let claim = &completion.claim;
             let record = &completion.record;
@@ -1089,15 +1123,18 @@ impl Store {
                 .or_default()
                 .push((record.next == NextStep::Succeeded, record.started_at));
             if let NextStep::RetryAt(at) = record.next {
-                Self::mark_due(&mut tx, &[claim.endpoint_id.as_str()], at).await?;
+                retried.push(claim.endpoint_id.as_str());
+                retry_at = retry_at.min(at);
             }
         }
+        // In id order, as every writer that locks several endpoint rows does, so none of them deadlock.
         for (endpoint_id, outcomes) in verdicts {
             // Read unlocked first: most verdicts change nothing (a success on a healthy endpoint), and a locked
             // endpoint row would make other workers' claims pass it by. Lock only to write a change.
             let mut locked = false;
             let (row, before, after) = loop {
-                let lock = if locked && self.backend == Backend::Postgres { " FOR UPDATE" } else { "" };
+                // Not `FOR UPDATE`: that would conflict with the key-share lock an enqueue's foreign key takes.
+                let lock = if locked && self.backend == Backend::Postgres { " FOR NO KEY UPDATE" } else { "" };
                 let row =
                     sqlx::query(&format!("SELECT health, failing_since, enabled FROM endpoints WHERE id = $1{lock}"))
                         .bind(endpoint_id)
@@ -1146,6 +1183,7 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
+        self.mark_due(&retried, retry_at).await;
         Ok(report)
     }
 

@@ -152,9 +152,9 @@ impl Worker {
         loop {
             tokio::time::sleep(self.renewal_interval()).await;
             self.renew_leases().await;
-            // Another worker's leases that ran out: what it held is claimable again.
-            if let Err(error) = self.store.mark_expired_leases_due(self.clock.now_ms()).await {
-                tracing::warn!(%error, "looking for expired leases failed; retrying");
+            // What another worker held when its leases ran out, or queued but died before marking due: due again.
+            if let Err(error) = self.store.mark_claimable_due(self.clock.now_ms()).await {
+                tracing::warn!(%error, "looking for claimable deliveries failed; retrying");
             }
         }
     }

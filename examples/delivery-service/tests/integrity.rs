@@ -74,7 +74,7 @@ async fn a_claim_lost_to_another_worker_records_nothing() {
         tokio::time::sleep(Duration::from_millis(450)).await;
         // The second worker's heartbeat finds the expired lease (nothing is due before it looks).
         assert!(store.claim("wrk_second", NOW, rules(30_000)).await.unwrap().is_empty(), "{backend}");
-        assert_eq!(store.mark_expired_leases_due(NOW).await.unwrap(), 1, "{backend}");
+        assert_eq!(store.mark_claimable_due(NOW).await.unwrap(), 1, "{backend}");
         let second = store.claim("wrk_second", NOW, rules(30_000)).await.unwrap();
         assert_eq!(second.len(), 1, "{backend}: the expired lease is taken over");
 
@@ -111,10 +111,10 @@ async fn a_live_workers_renewed_lease_is_not_taken_over() {
             store.claim("wrk_other", NOW, rules(1_000)).await.unwrap().is_empty(),
             "{backend}: renewed, still held"
         );
-        assert_eq!(store.mark_expired_leases_due(NOW).await.unwrap(), 0, "{backend}: renewed, not expired");
+        assert_eq!(store.mark_claimable_due(NOW).await.unwrap(), 0, "{backend}: renewed, not expired");
         // No more renewals (the worker died): the lease runs out and another worker takes over.
         tokio::time::sleep(Duration::from_millis(700)).await;
-        assert_eq!(store.mark_expired_leases_due(NOW).await.unwrap(), 1, "{backend}");
+        assert_eq!(store.mark_claimable_due(NOW).await.unwrap(), 1, "{backend}");
         assert_eq!(store.claim("wrk_other", NOW, rules(1_000)).await.unwrap().len(), 1, "{backend}");
         assert_eq!(store.renew_leases("wrk_live", &held, 1_000).await.unwrap(), 0, "{backend}: nothing left to renew");
     }
@@ -320,5 +320,88 @@ async fn a_backlog_behind_a_burst_limit_does_not_delay_other_endpoints() {
         assert_eq!(slow.max_in_flight(), 1, "{backend}: the burst limit held");
         service.shutdown().await;
         drop(dir);
+    }
+}
+
+/// Enqueues and retries race claims on one endpoint while the service clock stands still: whatever interleaving
+/// the database picks, every delivery queued is claimed in the end (none is left pending on an endpoint that is
+/// never due again).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliveries_queued_during_a_claim_are_never_stranded() {
+    const EVENTS: usize = 400;
+    const ENDPOINTS: usize = 4;
+    for backend in backends() {
+        let (url, _dir) = fresh_database(backend).await;
+        let store = Store::connect(&url, 8).await.unwrap();
+        let mut endpoints = Vec::new();
+        for n in 0..ENDPOINTS {
+            let endpoint =
+                support::endpoint_row(&format!("ep_race_{n}"), &format!("https://hooks.example.com/{n}"), NOW);
+            let secret = SecretRow {
+                id: format!("sec_race_{n}"),
+                endpoint_id: endpoint.id.clone(),
+                value: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
+                label: None,
+                expires_at: None,
+                created_at: NOW,
+            };
+            assert!(store.insert_endpoint(&endpoint, &secret).await.unwrap());
+            endpoints.push(endpoint.id);
+        }
+        // Two writers queue events while two workers claim and answer.
+        let mut enqueuers = Vec::new();
+        for writer in 0..2 {
+            let store = store.clone();
+            let endpoints = endpoints.clone();
+            enqueuers.push(tokio::spawn(async move {
+                for n in (writer..EVENTS).step_by(2) {
+                    let event = format!("evt_race_{n}");
+                    store.enqueue_event(&event, "order.created", "{}", &endpoints, NOW).await.unwrap();
+                }
+            }));
+        }
+        // The workers answer as fast as they can; every first attempt fails and is retried at once.
+        let succeeded = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut workers = Vec::new();
+        for name in ["wrk_a", "wrk_b"] {
+            let store = store.clone();
+            let succeeded = succeeded.clone();
+            workers.push(tokio::spawn(async move {
+                let deadline = Instant::now() + Duration::from_secs(20);
+                while succeeded.load(std::sync::atomic::Ordering::SeqCst) < EVENTS * ENDPOINTS
+                    && Instant::now() < deadline
+                {
+                    let claims = store.claim(name, NOW, rules(30_000)).await.unwrap();
+                    if claims.is_empty() {
+                        tokio::time::sleep(Duration::from_millis(2)).await;
+                        continue;
+                    }
+                    let completions: Vec<Completion> = claims
+                        .iter()
+                        .map(|claim| {
+                            let mut completion = attempted(claim, claim.attempts > 1);
+                            completion.record.next = match completion.record.next {
+                                NextStep::RetryAt(_) => NextStep::RetryAt(NOW),
+                                next => next,
+                            };
+                            completion
+                        })
+                        .collect();
+                    let report = store.complete(&completions, NOW).await.unwrap();
+                    assert!(report.stale.is_empty() && report.unrecorded.is_empty());
+                    let done = completions.iter().filter(|c| c.record.next == NextStep::Succeeded).count();
+                    succeeded.fetch_add(done, std::sync::atomic::Ordering::SeqCst);
+                }
+            }));
+        }
+        for task in enqueuers.into_iter().chain(workers) {
+            task.await.unwrap();
+        }
+        let counts = store.delivery_counts(None).await.unwrap();
+        assert_eq!(
+            (counts.get("succeeded").copied(), counts.get("pending").copied()),
+            (Some(i64::try_from(EVENTS * ENDPOINTS).unwrap()), None),
+            "{backend}: {counts:?}"
+        );
     }
 }
