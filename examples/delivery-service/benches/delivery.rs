@@ -251,9 +251,27 @@ fn main() {
     if std::env::var("DELIVERY_TEST_POSTGRES_URL").is_ok() {
         backends.push("postgres");
     }
+    if let Ok(only) = std::env::var("BENCH_BACKENDS") {
+        backends.retain(|backend| only.split(',').any(|name| name == *backend));
+    }
+    // `BENCH_SECTIONS=queue,processes,fanout` (all by default): the tables to measure, to look at one alone.
+    let sections = std::env::var("BENCH_SECTIONS").unwrap_or_else(|_| "queue,processes,fanout".into());
+    let section = |name: &str| sections.split(',').any(|listed| listed == name);
+    if section("queue") {
+        queue_table(&runtime, &backends, count);
+    }
+    if section("processes") {
+        processes_table(&runtime, &backends, count);
+    }
+    if section("fanout") {
+        fan_out_table(&runtime, &backends);
+    }
+}
+
+fn queue_table(runtime: &tokio::runtime::Runtime, backends: &[&str], count: usize) {
     println!("| backend | drain {count} deliveries (per s) | p50 / p99 / max at 100/s (ms) | p50 / p99 / max at 1,000/s (ms) |");
     println!("|---|---:|---:|---:|");
-    for backend in &backends {
+    for backend in backends {
         runtime.block_on(async {
             let per_second = throughput(backend, count).await;
             let slow = latency(backend, 100, 5).await;
@@ -265,11 +283,14 @@ fn main() {
         });
     }
     println!();
+}
+
+fn processes_table(runtime: &tokio::runtime::Runtime, backends: &[&str], count: usize) {
     println!("Worker processes (the service binary, `--worker-only`) draining a queue of {count}:");
     println!();
     println!("| backend | worker processes | deliveries/s | peak RSS of a worker (MiB) |");
     println!("|---|---:|---:|---:|");
-    for backend in &backends {
+    for backend in backends {
         let counts: &[usize] = if *backend == "postgres" { &[1, 2, 4] } else { &[1] };
         for &processes in counts {
             let (per_second, rss) = runtime.block_on(process_drain(backend, processes, count));
@@ -277,9 +298,12 @@ fn main() {
         }
     }
     println!();
+}
+
+fn fan_out_table(runtime: &tokio::runtime::Runtime, backends: &[&str]) {
     println!("| backend | one event fanned out to 10,000 endpoints: `POST /v1/events` (s) |");
     println!("|---|---:|");
-    for backend in &backends {
+    for backend in backends {
         let seconds = runtime.block_on(fan_out(backend, 10_000));
         println!("| {backend} | {seconds:.2} |");
     }

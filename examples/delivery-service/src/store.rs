@@ -821,7 +821,9 @@ impl Store {
              ELSE (SELECT CASE WHEN MIN(d.next_attempt_at) < $5 THEN $5 ELSE MIN(d.next_attempt_at) END
                    FROM deliveries d WHERE d.endpoint_id = $1 AND d.status = 'pending'
                    AND (d.lease_until IS NULL OR d.lease_until <= $3)) END
-             WHERE id = $1";
+             WHERE id = $1 RETURNING due_at";
+        // Endpoints this claim left idle or deferred past their pace (Postgres): looked at again after the commit.
+        let mut rechecks = Vec::new();
         let max_pacing_us = u64::try_from(rules.max_pacing_ms).unwrap_or(0).saturating_mul(1000);
         let mut claims = Vec::new();
         for (turn, row) in candidates.iter().enumerate() {
@@ -871,20 +873,52 @@ impl Store {
             let (starts, tat_us) = paced_starts(rate, tat_us, now_us, rows.len(), max_pacing_us);
             let paced_ms = i64::try_from(tat_us.saturating_sub(now_us + max_pacing_us) / 1000).unwrap_or(i64::MAX);
             let exhausted = rows.len() < room;
-            sqlx::query(served)
+            let floor = now.saturating_add(paced_ms);
+            let due_at: Option<i64> = sqlx::query(served)
                 .bind(&endpoint_id)
                 .bind(i64::try_from(tat_us).unwrap_or(i64::MAX))
                 .bind(database_now)
                 .bind(i64::from(exhausted))
-                .bind(now.saturating_add(paced_ms))
-                .execute(&mut *tx)
-                .await?;
+                .bind(floor)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("due_at")?;
+            if postgres && exhausted && due_at.is_none_or(|due| due > floor) {
+                rechecks.push((endpoint_id.clone(), floor));
+            }
             for (row, start_us) in rows.iter().zip(starts) {
                 claims.push(Self::claim_from_row(row, i64::try_from(start_us / 1000).unwrap_or(i64::MAX), burst > 0)?);
             }
         }
         tx.commit().await?;
+        for (endpoint_id, floor) in rechecks {
+            if let Err(error) = self.recheck_due(&endpoint_id, floor).await {
+                tracing::warn!(%error, endpoint = %endpoint_id, "rechecking an endpoint's due time failed; the heartbeat will");
+            }
+        }
         Ok(claims)
+    }
+
+    /// After a claim that left an endpoint idle (or due later than its pace requires) has committed: makes it due
+    /// again at its oldest claimable row, not before `floor`, if that is sooner than what the claim wrote.
+    ///
+    /// Postgres only. The claim read the queue in a snapshot; a delivery committed after that snapshot is marked
+    /// due by its writer after its own commit ([`Store::mark_due`]), but that mark, made while the claim had not
+    /// committed yet, acted on the endpoint's row as it was before the claim. This statement starts after the
+    /// claim's commit, so it sees every delivery whose writer's mark could have been lost that way. (SQLite runs
+    /// one writer at a time: the claim saw every committed row.)
+    async fn recheck_due(&self, endpoint_id: &str, floor: i64) -> Result<(), sqlx::Error> {
+        let statement = format!(
+            "UPDATE endpoints SET due_at = oldest.due FROM (
+               SELECT CASE WHEN MIN(d.next_attempt_at) < $2 THEN $2 ELSE MIN(d.next_attempt_at) END AS due
+               FROM deliveries d WHERE d.endpoint_id = $1 AND d.status = 'pending'
+               AND (d.lease_until IS NULL OR d.lease_until <= {})) AS oldest
+             WHERE endpoints.id = $1 AND oldest.due IS NOT NULL
+             AND (endpoints.due_at IS NULL OR endpoints.due_at > oldest.due)",
+            self.database_now()
+        );
+        sqlx::query(&statement).bind(endpoint_id).bind(floor).execute(&self.pool).await?;
+        Ok(())
     }
 
     /// Makes every endpoint with a claimable row due by `now` that is not already due at `now`: rows whose lease
@@ -904,56 +938,41 @@ impl Store {
 
     /// Marks endpoints due at `at` (those due sooner keep their time): new, retried or released deliveries.
     ///
-    /// Runs after the transaction that made the rows claimable has committed, and always locks and writes the
-    /// endpoints' rows (a `CASE`, not a `WHERE` on `due_at`): a claim that read the queue before that commit and
-    /// is about to mark the endpoint idle holds its row, so this waits for that claim and then applies to what it
-    /// wrote. Inside the transaction, or filtered by `due_at`, it would act on a row the claim then overwrites,
-    /// and the new deliveries would wait for a due time that never comes. On Postgres the rows are locked in id
-    /// order by one statement and written by the next, whose snapshot sees what the lock waited for; one
-    /// statement doing both can deadlock with a waiting claim. A failure is logged, not returned (the rows are
-    /// committed): the heartbeat's [`Store::mark_claimable_due`] makes such endpoints due.
+    /// Runs after the transaction that made the rows claimable has committed. A claim that is running then may
+    /// have read the queue before that commit and be about to mark the endpoint idle; if this statement sees the
+    /// endpoint's row as it was before that claim, the claim's own recheck after its commit
+    /// ([`Store::recheck_due`]) sees these rows. Inside the transaction neither would be sure to. A failure is
+    /// logged, not returned (the rows are committed): the heartbeat's [`Store::mark_claimable_due`] makes such
+    /// endpoints due.
     async fn mark_due(&self, endpoint_ids: &[&str], at: i64) {
         let mut ids = endpoint_ids.to_vec();
         ids.sort_unstable();
         ids.dedup();
         for chunk in ids.chunks(FAN_OUT_ROWS_PER_STATEMENT) {
-            let mut tries = 0;
-            while let Err(error) = self.mark_due_once(chunk, at).await {
-                tries += 1;
-                if tries > 3 {
-                    tracing::warn!(%error, "could not mark endpoints due; the heartbeat will");
-                    break;
-                }
-                tracing::debug!(%error, "marking endpoints due failed; trying again");
-                tokio::time::sleep(Duration::from_millis(20 * tries)).await;
-            }
-        }
-    }
-
-    async fn mark_due_once(&self, ids: &[&str], at: i64) -> Result<(), sqlx::Error> {
-        let listed = placeholders(2, ids.len());
-        let update = format!(
-            "UPDATE endpoints SET due_at = CASE WHEN due_at IS NULL OR due_at > $1 THEN $1 ELSE due_at END
-             WHERE id IN ({listed})"
-        );
-        let mut tx = self.pool.begin().await?;
-        if self.backend == Backend::Postgres {
-            let lock = format!(
-                "SELECT id FROM endpoints WHERE id IN ({}) ORDER BY id FOR NO KEY UPDATE",
-                placeholders(1, ids.len())
+            let statement = format!(
+                "UPDATE endpoints SET due_at = $1 WHERE (due_at IS NULL OR due_at > $1) AND id IN ({})",
+                placeholders(2, chunk.len())
             );
-            let mut query = sqlx::query(&lock);
-            for id in ids {
-                query = query.bind(*id);
+            let mut tries = 0;
+            loop {
+                let mut update = sqlx::query(&statement).bind(at);
+                for id in chunk {
+                    update = update.bind(*id);
+                }
+                match update.execute(&self.pool).await {
+                    Ok(_) => break,
+                    Err(error) if tries < 3 => {
+                        tries += 1;
+                        tracing::debug!(%error, "marking endpoints due failed; trying again");
+                        tokio::time::sleep(Duration::from_millis(20 * tries)).await;
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "could not mark endpoints due; the heartbeat will");
+                        break;
+                    }
+                }
             }
-            query.fetch_all(&mut *tx).await?;
         }
-        let mut query = sqlx::query(&update).bind(at);
-        for id in ids {
-            query = query.bind(*id);
-        }
-        query.execute(&mut *tx).await?;
-        tx.commit().await
     }
 
     fn claim_from_row(row: &AnyRow, start_after_ms: i64, burst_limited: bool) -> Result<Claim, sqlx::Error> {

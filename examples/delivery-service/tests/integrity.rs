@@ -21,7 +21,13 @@ const NOW: i64 = 1_790_000_000_000;
 /// database's temp dir (SQLite).
 async fn store_with_one_delivery(backend: &str) -> (Store, EndpointRow, Option<tempfile::TempDir>) {
     let (url, dir) = fresh_database(backend).await;
-    let store = Store::connect(&url, 4).await.unwrap();
+    let (store, endpoint) = one_delivery_at(&url).await;
+    (store, endpoint, dir)
+}
+
+/// A store on the database at `url` with one endpoint and one queued delivery.
+async fn one_delivery_at(url: &str) -> (Store, EndpointRow) {
+    let store = Store::connect(url, 4).await.unwrap();
     let endpoint = support::endpoint_row("ep_integrity", "https://hooks.example.com/integrity", NOW);
     let secret = SecretRow {
         id: "sec_integrity".into(),
@@ -37,7 +43,7 @@ async fn store_with_one_delivery(backend: &str) -> (Store, EndpointRow, Option<t
         .await
         .unwrap();
     assert!(created && queued == 1);
-    (store, endpoint, dir)
+    (store, endpoint)
 }
 
 fn attempted(claim: &delivery_service::store::Claim, success: bool) -> Completion {
@@ -404,4 +410,57 @@ async fn deliveries_queued_during_a_claim_are_never_stranded() {
             "{backend}: {counts:?}"
         );
     }
+}
+
+/// The interleaving the test above hits only now and then, made certain (Postgres; SQLite has one writer at a
+/// time): a claim reads the queue, and while it marks the endpoint idle (held there by a trigger that sleeps) a new
+/// delivery is committed and marked due against the endpoint's row as it was before the claim. The claim's
+/// recheck after its commit must make the endpoint due again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_committed_while_a_claim_marks_its_endpoint_idle_is_claimed_next() {
+    if !backends().contains(&"postgres") {
+        return;
+    }
+    let (url, _) = fresh_database("postgres").await;
+    let (store, endpoint) = one_delivery_at(&url).await;
+    let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&url).await.unwrap();
+    for statement in [
+        "CREATE FUNCTION idle_slowly() RETURNS trigger AS $$ BEGIN
+           IF NEW.due_at IS NULL THEN PERFORM pg_sleep(1); END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER idle_slowly BEFORE UPDATE ON endpoints FOR EACH ROW EXECUTE FUNCTION idle_slowly()",
+    ] {
+        sqlx::Executor::execute(&mut admin, statement).await.unwrap();
+    }
+    let claiming = {
+        let store = store.clone();
+        tokio::spawn(async move { store.claim("wrk_a", NOW, rules(30_000)).await.unwrap() })
+    };
+    // Wait (bounded) until the claim sleeps inside its write of the endpoint's due time.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let sleeping: i64 = sqlx::Row::get(
+            &sqlx::query("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE wait_event = 'PgSleep'")
+                .fetch_one(&mut admin)
+                .await
+                .unwrap(),
+            "n",
+        );
+        if sleeping > 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the claim never reached the endpoint's due time");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let (_, queued) = store
+        .enqueue_event("evt_during_claim", "order.created", "{}", std::slice::from_ref(&endpoint.id), NOW)
+        .await
+        .unwrap();
+    assert_eq!(queued, 1);
+    assert_eq!(claiming.await.unwrap().len(), 1, "the claim took the delivery it saw");
+    let next = store.claim("wrk_a", NOW, rules(30_000)).await.unwrap();
+    assert_eq!(
+        next.iter().map(|claim| claim.event_id.as_str()).collect::<Vec<_>>(),
+        ["evt_during_claim"],
+        "the delivery queued during the claim is due"
+    );
 }
