@@ -109,9 +109,20 @@ fn rss_mib(pid: u32) -> f64 {
     kib / 1024.0
 }
 
+/// CPU time (user + system) a process has used so far, in µs, from `/proc/<pid>/stat` (clock ticks of 10 ms).
+fn cpu_us(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name (which may hold spaces) start at the state, field 3.
+    let fields: Vec<&str> =
+        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
+    let ticks = |n: usize| fields.get(n - 3).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(14) + ticks(15)) * 10_000.0
+}
+
 /// `processes` worker processes (the service binary, `--worker-only`) draining a queue of `count`: deliveries per
-/// second, and the highest resident memory any of them reached (sampled every 50 ms).
-async fn process_drain(backend: &str, processes: usize, count: usize) -> (f64, f64) {
+/// second, the highest resident memory any of them reached (sampled every 50 ms), and their CPU time per delivery
+/// (µs; steadier than the rate on a shared machine).
+async fn process_drain(backend: &str, processes: usize, count: usize) -> (f64, f64, f64) {
     let (receiver, arrivals) = fast_receiver().await;
     let (database, _dir) = filled_queue(backend, count, receiver).await;
     let store = delivery_service::store::Store::connect(&database, 2).await.unwrap();
@@ -134,12 +145,13 @@ async fn process_drain(backend: &str, processes: usize, count: usize) -> (f64, f
     })
     .await;
     let elapsed = started.elapsed();
+    let cpu: f64 = workers.iter().map(|worker| cpu_us(worker.id())).sum();
     for worker in &mut workers {
         let _ = worker.kill();
         let _ = worker.wait();
     }
     assert!(arrivals.lock().unwrap().len() >= count);
-    (count as f64 / elapsed.as_secs_f64(), peak_rss)
+    (count as f64 / elapsed.as_secs_f64(), peak_rss, cpu / count as f64)
 }
 
 /// Seconds to queue one event fanned out to `endpoints` endpoints (the `POST /v1/events` call).
@@ -288,13 +300,15 @@ fn queue_table(runtime: &tokio::runtime::Runtime, backends: &[&str], count: usiz
 fn processes_table(runtime: &tokio::runtime::Runtime, backends: &[&str], count: usize) {
     println!("Worker processes (the service binary, `--worker-only`) draining a queue of {count}:");
     println!();
-    println!("| backend | worker processes | deliveries/s | peak RSS of a worker (MiB) |");
-    println!("|---|---:|---:|---:|");
+    println!(
+        "| backend | worker processes | deliveries/s | peak RSS of a worker (MiB) | worker CPU per delivery (µs) |"
+    );
+    println!("|---|---:|---:|---:|---:|");
     for backend in backends {
         let counts: &[usize] = if *backend == "postgres" { &[1, 2, 4] } else { &[1] };
         for &processes in counts {
-            let (per_second, rss) = runtime.block_on(process_drain(backend, processes, count));
-            println!("| {backend} | {processes} | {per_second:.0} | {rss:.1} |");
+            let (per_second, rss, cpu) = runtime.block_on(process_drain(backend, processes, count));
+            println!("| {backend} | {processes} | {per_second:.0} | {rss:.1} | {cpu:.0} |");
         }
     }
     println!();

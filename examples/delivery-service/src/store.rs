@@ -10,7 +10,7 @@
 //! whose clocks disagree still agree on when one ends; a live worker renews its leases ([`Store::renew_leases`]).
 //! `(event_id, endpoint_id)` is unique, so an event is queued at most once per endpoint however often it is posted.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -344,9 +344,38 @@ pub struct Store {
     sqlite_writer: Arc<tokio::sync::Mutex<()>>,
 }
 
-fn placeholders(start: usize, count: usize) -> String {
-    (start..start + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+/// Placeholders for one statement, numbered in the order they appear (bind values in that order): `$1, $2, …` on
+/// Postgres, `?` on SQLite. SQLite looks each numbered or named parameter up in a list when it prepares and binds a
+/// statement, so a multi-row statement of thousands of `$n` costs it quadratic time; `?` costs nothing.
+struct Params {
+    postgres: bool,
+    next: usize,
 }
+
+impl Params {
+    fn one(&mut self) -> String {
+        if self.postgres {
+            self.next += 1;
+            format!("${}", self.next)
+        } else {
+            "?".to_owned()
+        }
+    }
+
+    /// `count` placeholders separated by commas.
+    fn list(&mut self, count: usize) -> String {
+        (0..count).map(|_| self.one()).collect::<Vec<_>>().join(", ")
+    }
+
+    /// `rows` parenthesized tuples of `width` placeholders: a multi-row `VALUES` list.
+    fn rows(&mut self, rows: usize, width: usize) -> String {
+        (0..rows).map(|_| format!("({})", self.list(width))).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// Outcomes recorded by one statement of a completion batch (13 parameters per attempt row, well under both
+/// databases' parameter limits).
+const COMPLETION_ROWS_PER_STATEMENT: usize = 256;
 
 fn bool_int(value: bool) -> i64 {
     i64::from(value)
@@ -650,7 +679,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let list = placeholders(1, ids.len());
+        let list = self.params().list(ids.len());
         let mut query = format!("SELECT * FROM endpoints WHERE id IN ({list})");
         let mut endpoints = sqlx::query(&query);
         for id in ids {
@@ -740,17 +769,29 @@ impl Store {
         if created {
             // Many rows per statement: an event fanned out to thousands of endpoints is a few round trips.
             for chunk in endpoint_ids.chunks(FAN_OUT_ROWS_PER_STATEMENT) {
+                let mut params = self.params();
                 let rows: Vec<String> = (0..chunk.len())
-                    .map(|n| format!("(${}, $1, ${}, $2, 'pending', 0, $3, 0, $3, $3)", 4 + 2 * n, 5 + 2 * n))
+                    .map(|_| {
+                        let [id, event, endpoint, topic] = [(); 4].map(|()| params.one());
+                        let [next, created, updated] = [(); 3].map(|()| params.one());
+                        format!("({id}, {event}, {endpoint}, {topic}, 'pending', 0, {next}, 0, {created}, {updated})")
+                    })
                     .collect();
                 let statement = format!(
                     "INSERT INTO deliveries (id, event_id, endpoint_id, topic, status, attempts, next_attempt_at,
                      claims, created_at, updated_at) VALUES {} ON CONFLICT (event_id, endpoint_id) DO NOTHING",
                     rows.join(", ")
                 );
-                let mut insert = sqlx::query(&statement).bind(event_id).bind(topic).bind(now);
+                let mut insert = sqlx::query(&statement);
                 for endpoint_id in chunk {
-                    insert = insert.bind(new_id("dlv")).bind(endpoint_id);
+                    insert = insert
+                        .bind(new_id("dlv"))
+                        .bind(event_id)
+                        .bind(endpoint_id)
+                        .bind(topic)
+                        .bind(now)
+                        .bind(now)
+                        .bind(now);
                 }
                 queued += insert.execute(&mut *tx).await?.rows_affected();
             }
@@ -761,6 +802,10 @@ impl Store {
             self.mark_due(&ids, now).await;
         }
         Ok((created, usize::try_from(queued).unwrap_or(usize::MAX)))
+    }
+
+    fn params(&self) -> Params {
+        Params { postgres: self.backend == Backend::Postgres, next: 0 }
     }
 
     /// The database's clock in unix ms, as SQL: leases are stamped and compared with it.
@@ -949,13 +994,16 @@ impl Store {
         ids.sort_unstable();
         ids.dedup();
         for chunk in ids.chunks(FAN_OUT_ROWS_PER_STATEMENT) {
+            let mut params = self.params();
             let statement = format!(
-                "UPDATE endpoints SET due_at = $1 WHERE (due_at IS NULL OR due_at > $1) AND id IN ({})",
-                placeholders(2, chunk.len())
+                "UPDATE endpoints SET due_at = {} WHERE (due_at IS NULL OR due_at > {}) AND id IN ({})",
+                params.one(),
+                params.one(),
+                params.list(chunk.len())
             );
             let mut tries = 0;
             loop {
-                let mut update = sqlx::query(&statement).bind(at);
+                let mut update = sqlx::query(&statement).bind(at).bind(at);
                 for id in chunk {
                     update = update.bind(*id);
                 }
@@ -995,13 +1043,16 @@ impl Store {
         let _writing = self.writing().await;
         let mut renewed = 0;
         for chunk in deliveries.chunks(FAN_OUT_ROWS_PER_STATEMENT) {
+            let mut params = self.params();
             let statement = format!(
-                "UPDATE deliveries SET lease_until = {} + $2 WHERE lease_owner = $1 AND status = 'pending'
+                "UPDATE deliveries SET lease_until = {} + {} WHERE lease_owner = {} AND status = 'pending'
                  AND id IN ({})",
                 self.database_now(),
-                placeholders(3, chunk.len())
+                params.one(),
+                params.one(),
+                params.list(chunk.len())
             );
-            let mut update = sqlx::query(&statement).bind(owner).bind(lease_ms);
+            let mut update = sqlx::query(&statement).bind(lease_ms).bind(owner);
             for id in chunk {
                 update = update.bind(id);
             }
@@ -1036,7 +1087,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let statement = format!("SELECT id, body FROM events WHERE id IN ({})", placeholders(1, ids.len()));
+        let statement = format!("SELECT id, body FROM events WHERE id IN ({})", self.params().list(ids.len()));
         let mut query = sqlx::query(&statement);
         for id in ids {
             query = query.bind(*id);
@@ -1091,59 +1142,75 @@ impl Store {
         // recomputes the due time).
         let mut retried = Vec::new();
         let mut retry_at = i64::MAX;
-        for completion in completions {
-            let claim = &completion.claim;
-            let record = &completion.record;
-            let (status, next_at) = match record.next {
-                NextStep::Succeeded => ("succeeded", None),
-                NextStep::RetryAt(at) => ("pending", Some(at)),
-                NextStep::GiveUp => ("failed", None),
-            };
-            let done = sqlx::query(
-                "UPDATE deliveries SET status = $3, next_attempt_at = COALESCE($4, next_attempt_at),
-                 lease_owner = NULL, lease_until = NULL, last_error = $5, updated_at = $6
-                 WHERE id = $1 AND claims = $2",
-            )
-            .bind(&claim.delivery_id)
-            .bind(claim.claims)
-            .bind(status)
-            .bind(next_at)
-            .bind(record.error.clone())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() == 0 {
-                // Taken over (or deleted with its endpoint): the worker that holds it now reports.
-                report.stale.push(claim.delivery_id.clone());
+        for chunk in completions.chunks(COMPLETION_ROWS_PER_STATEMENT) {
+            // Each row's next step, only where the claim is still this worker's (`claims` unchanged), in one
+            // statement: the rows written come back.
+            let mut params = self.params();
+            let statement = format!(
+                "UPDATE deliveries SET status = v.column3, next_attempt_at = COALESCE(v.column4, deliveries.next_attempt_at),
+                 lease_owner = NULL, lease_until = NULL, last_error = v.column5, updated_at = {}
+                 FROM (VALUES {}) AS v WHERE deliveries.id = v.column1 AND deliveries.claims = v.column2
+                 RETURNING deliveries.id",
+                params.one(),
+                params.rows(chunk.len(), 5)
+            );
+            let mut update = sqlx::query(&statement).bind(now);
+            for completion in chunk {
+                let (status, next_at) = match completion.record.next {
+                    NextStep::Succeeded => ("succeeded", None),
+                    NextStep::RetryAt(at) => ("pending", Some(at)),
+                    NextStep::GiveUp => ("failed", None),
+                };
+                update = update
+                    .bind(&completion.claim.delivery_id)
+                    .bind(completion.claim.claims)
+                    .bind(status)
+                    .bind(next_at)
+                    .bind(completion.record.error.clone());
+            }
+            let written: HashSet<String> =
+                update.fetch_all(&mut *tx).await?.iter().map(|row| row.try_get("id")).collect::<Result<_, _>>()?;
+            let (recorded, stale): (Vec<&Completion>, Vec<&Completion>) =
+                chunk.iter().partition(|completion| written.contains(&completion.claim.delivery_id));
+            // Taken over (or deleted with its endpoint): the worker that holds it now reports.
+            report.stale.extend(stale.iter().map(|completion| completion.claim.delivery_id.clone()));
+            if recorded.is_empty() {
                 continue;
             }
-            sqlx::query(
+            let statement = format!(
                 "INSERT INTO attempts (id, delivery_id, endpoint_id, event_id, topic, attempt, started_at,
-                 latency_ms, status_code, outcome, error_class, error, response_excerpt)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-            )
-            .bind(new_id("att"))
-            .bind(&claim.delivery_id)
-            .bind(&claim.endpoint_id)
-            .bind(&claim.event_id)
-            .bind(&claim.topic)
-            .bind(claim.attempts)
-            .bind(record.started_at)
-            .bind(record.latency_ms)
-            .bind(record.status_code)
-            .bind(if record.next == NextStep::Succeeded { "success" } else { "failure" })
-            .bind(record.error_class)
-            .bind(record.error.clone())
-            .bind(&record.response_excerpt)
-            .execute(&mut *tx)
-            .await?;
-            verdicts
-                .entry(claim.endpoint_id.as_str())
-                .or_default()
-                .push((record.next == NextStep::Succeeded, record.started_at));
-            if let NextStep::RetryAt(at) = record.next {
-                retried.push(claim.endpoint_id.as_str());
-                retry_at = retry_at.min(at);
+                 latency_ms, status_code, outcome, error_class, error, response_excerpt) VALUES {}",
+                self.params().rows(recorded.len(), 13)
+            );
+            let mut insert = sqlx::query(&statement);
+            for completion in &recorded {
+                let (claim, record) = (&completion.claim, &completion.record);
+                insert = insert
+                    .bind(new_id("att"))
+                    .bind(&claim.delivery_id)
+                    .bind(&claim.endpoint_id)
+                    .bind(&claim.event_id)
+                    .bind(&claim.topic)
+                    .bind(claim.attempts)
+                    .bind(record.started_at)
+                    .bind(record.latency_ms)
+                    .bind(record.status_code)
+                    .bind(if record.next == NextStep::Succeeded { "success" } else { "failure" })
+                    .bind(record.error_class)
+                    .bind(record.error.clone())
+                    .bind(&record.response_excerpt);
+            }
+            insert.execute(&mut *tx).await?;
+            for completion in recorded {
+                let (claim, record) = (&completion.claim, &completion.record);
+                verdicts
+                    .entry(claim.endpoint_id.as_str())
+                    .or_default()
+                    .push((record.next == NextStep::Succeeded, record.started_at));
+                if let NextStep::RetryAt(at) = record.next {
+                    retried.push(claim.endpoint_id.as_str());
+                    retry_at = retry_at.min(at);
+                }
             }
         }
         // In id order, as every writer that locks several endpoint rows does, so none of them deadlock.

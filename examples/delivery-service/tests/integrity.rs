@@ -464,3 +464,39 @@ async fn a_delivery_committed_while_a_claim_marks_its_endpoint_idle_is_claimed_n
         "the delivery queued during the claim is due"
     );
 }
+
+/// One batch holding a claim still the worker's and one taken over records the first and only the first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_records_its_live_claims_and_skips_the_lost_ones() {
+    for backend in backends() {
+        let (store, endpoint, _dir) = store_with_one_delivery(backend).await;
+        store
+            .enqueue_event("evt_second", "order.created", "{}", std::slice::from_ref(&endpoint.id), NOW)
+            .await
+            .unwrap();
+        let claims = store.claim("wrk_first", NOW, rules(300)).await.unwrap();
+        assert_eq!(claims.len(), 2, "{backend}");
+        // The first claim's lease runs out and another worker takes it; the second stays the first worker's.
+        let lost = &claims[0];
+        tokio::time::sleep(Duration::from_millis(450)).await;
+        store.renew_leases("wrk_first", std::slice::from_ref(&claims[1].delivery_id), 30_000).await.unwrap();
+        store.mark_claimable_due(NOW).await.unwrap();
+        let taken = store.claim("wrk_second", NOW, rules(30_000)).await.unwrap();
+        assert_eq!(taken.iter().map(|c| &c.delivery_id).collect::<Vec<_>>(), [&lost.delivery_id], "{backend}");
+
+        let batch = [attempted(&claims[0], true), attempted(&claims[1], false)];
+        let report = store.complete(&batch, NOW).await.unwrap();
+        assert_eq!(report.stale, vec![lost.delivery_id.clone()], "{backend}");
+        let attempts = store.attempts(Some(&endpoint.id), None, &all()).await.unwrap();
+        assert_eq!(attempts.len(), 1, "{backend}: only the live claim's attempt");
+        assert_eq!(
+            (attempts[0].delivery_id.as_str(), attempts[0].outcome.as_str()),
+            (claims[1].delivery_id.as_str(), "failure"),
+            "{backend}"
+        );
+        let kept = store.delivery(&lost.delivery_id).await.unwrap().unwrap();
+        assert_eq!(kept.status, "pending", "{backend}: the lost claim's success is not recorded");
+        let retried = store.delivery(&claims[1].delivery_id).await.unwrap().unwrap();
+        assert_eq!((retried.status.as_str(), retried.next_attempt_at), ("pending", Some(NOW + 1_000)), "{backend}");
+    }
+}
