@@ -8,11 +8,12 @@ CARGO ?= cargo
 DEBIAN_CARGO := RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc /usr/bin/cargo
 PYTHON ?= python3
 
-.PHONY: help setup demo test fmt fmt-check lint lint-python test-core build-node test-node bench-node build-python test-python bench-python build-wasm test-wasm bench-wasm vectors vectors-check codegen codegen-check nostd fuzz \
-	bench bench-core clean
+.PHONY: help setup demo test fmt fmt-check lint lint-python generate generate-check test-core test-delivery \
+	test-examples bench-delivery build-node test-node build-python test-python build-wasm test-wasm nostd fuzz bench-core \
+	bench-bodies bench-node bench-python bench-wasm bench-worker bench-rss bench clean test-e2e
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 setup: ## install whatever is missing (idempotent; seconds when everything is there)
 	@scripts/setup.sh all
@@ -21,7 +22,7 @@ demo: ## the whole system: delivery service + Express, FastAPI and Worker receiv
 	@scripts/setup.sh all
 	$(PYTHON) scripts/demo.py
 
-test: setup fmt-check lint lint-python vectors-check codegen-check test-core nostd test-node test-python test-wasm test-delivery test-examples test-e2e ## every check and test, in every language
+test: setup fmt-check lint lint-python generate-check test-core nostd test-node test-python test-wasm test-delivery test-examples test-e2e ## every check and test, in every language
 	@echo "make test: all checks passed"
 
 fmt: ## format the Rust code
@@ -41,20 +42,16 @@ lint-python: ## mypy --strict on every Python file of the repo (generators, scri
 	MYPYPATH=scripts .venv/bin/mypy --strict core/samples/generate.py
 	MYPYPATH=bindings-python/python .venv/bin/mypy --strict tests/types/check_events.py
 
-vectors: ## regenerate the sample events and tests/vectors/*.json
+generate: ## regenerate everything derived from the Rust types and the generators, in order: samples, vectors, schema, types
 	$(PYTHON) core/samples/generate.py
 	$(PYTHON) tests/vectors/generate.py
-
-vectors-check: ## fail if the committed samples or vectors differ from what their generators write
-	$(PYTHON) core/samples/generate.py --check
-	$(PYTHON) tests/vectors/generate.py --check
-
-codegen: ## regenerate the JSON Schema, TypeScript declarations and Python TypedDicts from the Rust types
 	$(CARGO) run --quiet --locked -p dropship-webhooks-codegen
 	$(PYTHON) scripts/codegen.py
 
-codegen-check: ## fail if generated types are stale; type-check them with tsc (mypy: lint-python)
+generate-check: ## fail if anything `make generate` writes differs from what is committed; type-check the generated types
 	@scripts/setup.sh types
+	$(PYTHON) core/samples/generate.py --check
+	$(PYTHON) tests/vectors/generate.py --check
 	$(CARGO) run --quiet --locked -p dropship-webhooks-codegen -- --check
 	$(PYTHON) scripts/codegen.py --check
 	tools/typecheck/node_modules/.bin/tsc --noEmit --strict --target es2020 --module nodenext \

@@ -1,5 +1,5 @@
 // Type declarations of the dropship-webhooks Node.js package. Event and payload types are generated from the Rust
-// types into ./events.d.ts (`make codegen`).
+// types into ./events.d.ts (`make generate`).
 
 import type { TopicInfo, WebhookEvent } from './events'
 

@@ -194,7 +194,7 @@ def render(index: int, topic: str) -> str:
 
 def main() -> int:
     outputs = {HERE / f"{topic}.json": render(index, topic) for index, topic in enumerate(TOPICS)}
-    return write_or_check(outputs, "make vectors")
+    return write_or_check(outputs, "make generate")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 // Compile-time checks of the generated declarations (bindings-js/events.d.ts): `tsc --noEmit --strict` runs this in
-// `make codegen-check`. A failed narrowing, a wrong field type or a stale union makes it fail to compile.
+// `make generate-check`. A failed narrowing, a wrong field type or a stale union makes it fail to compile.
 import type {
   EventsByTopic,
   Order,

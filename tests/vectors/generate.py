@@ -574,7 +574,7 @@ def render(description: str, cases: list[Case]) -> str:
 
 def main() -> int:
     outputs = {HERE / name: render(description, build()) for name, (description, build) in FILES.items()}
-    return write_or_check(outputs, "make vectors")
+    return write_or_check(outputs, "make generate")
 
 
 if __name__ == "__main__":

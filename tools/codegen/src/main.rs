@@ -1,8 +1,8 @@
 //! Writes `core/schema/events.schema.json`: the JSON Schema of every payload type, in the form the library
 //! *returns* events (serialize contract: canonical names, every field present), plus the topic catalog.
 //!
-//! `scripts/codegen.py` turns it into TypeScript declarations and Python TypedDicts. Run both with `make codegen`;
-//! `--check` fails instead of writing when the file on disk differs (`make codegen-check`).
+//! `scripts/codegen.py` turns it into TypeScript declarations and Python TypedDicts. Run both (and the other generators) with `make generate`;
+//! `--check` fails instead of writing when the file on disk differs (`make generate-check`).
 #![allow(clippy::expect_used)]
 
 use std::path::PathBuf;
@@ -45,7 +45,7 @@ fn main() {
     let text = serde_json::to_string_pretty(&document).expect("schema serializes") + "\n";
     if std::env::args().any(|argument| argument == "--check") {
         if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
-            eprintln!("core/schema/events.schema.json is stale: run `make codegen` and commit the result");
+            eprintln!("core/schema/events.schema.json is stale: run `make generate` and commit the result");
             std::process::exit(1);
         }
         return;
