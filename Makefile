@@ -97,11 +97,13 @@ build-python: ## build the Python extension into .venv (maturin develop, release
 	@scripts/setup.sh types
 	cd bindings-python && ../.venv/bin/maturin develop --release --quiet
 
-test-python: build-python ## the Python package: every shared vector, the framework helpers, source/sdist/wheel installs
+test-python: build-python ## the Python package: every shared vector, the framework helpers, source/sdist/wheel installs, the stubs (stubtest)
 	.venv/bin/python -m pytest -q -W ignore::DeprecationWarning bindings-python/tests
 	MYPYPATH=bindings-python/python .venv/bin/mypy --strict bindings-python/python/dropship_webhooks \
 		bindings-python/tests/test_vectors.py bindings-python/tests/test_readme.py bindings-python/tests/test_packaging.py \
-		bindings-python/tests/test_sinks.py
+		bindings-python/tests/test_sinks.py bindings-python/tests/test_secrets.py
+	@# The stubs against the built extension: every name, signature and default as it is at run time.
+	cd bindings-python/python && ../../.venv/bin/python -m mypy.stubtest dropship_webhooks._native
 
 build-wasm: ## build the WebAssembly package (bindings-wasm/dist) and print the module's size
 	scripts/build-wasm.sh

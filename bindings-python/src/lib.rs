@@ -127,9 +127,11 @@ fn headers(value: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
     Ok(pairs)
 }
 
-/// One secret: a string, a mapping with `secret` (and `expires_at`/`label`), or an object with those attributes.
-fn secret(item: &Bound<'_, PyAny>) -> PyResult<Secret> {
+/// One secret, the `index`th of the list: a string, a mapping with `secret` (and `expires_at`/`label`), or an object
+/// with those attributes. A shape that is none of these is `invalid_secret` naming that index.
+fn secret(item: &Bound<'_, PyAny>, index: usize) -> PyResult<Secret> {
     let py = item.py();
+    let invalid = |problem: &'static str| raise(py, CoreError::InvalidSecret { index, problem });
     if let Ok(text) = item.extract::<String>() {
         return Ok(Secret::new(text));
     }
@@ -144,24 +146,21 @@ fn secret(item: &Bound<'_, PyAny>) -> PyResult<Secret> {
         Ok(found.filter(|value| !value.is_none()))
     };
     let Some(value) = field("secret")? else {
-        return Err(raise(
-            py,
-            CoreError::InvalidSecret {
-                index: 0,
-                problem: "each secret must be a str, a Secret or a dict with 'secret'",
-            },
-        ));
+        return Err(invalid("each secret must be a str, a Secret or a dict with 'secret'"));
     };
+    let value = value.extract::<String>().map_err(|_| invalid("its 'secret' must be a str"))?;
     let expiry = field("expires_at")?.map(|at| seconds(&at, "expires_at")).transpose()?;
-    let label = field("label")?.map(|label| label.extract::<String>()).transpose()?;
-    Ok(Secret::new(value.extract::<String>()?).with_expiry(expiry).with_label(label))
+    let label = field("label")?
+        .map(|label| label.extract::<String>().map_err(|_| invalid("its 'label' must be a str")))
+        .transpose()?;
+    Ok(Secret::new(value).with_expiry(expiry).with_label(label))
 }
 
 fn secret_set(value: &Bound<'_, PyAny>) -> PyResult<SecretSet> {
     if value.is_instance_of::<PyString>() || value.cast::<PyDict>().is_ok() || value.hasattr("secret")? {
-        return Ok(SecretSet::from(secret(value)?));
+        return Ok(SecretSet::from(secret(value, 0)?));
     }
-    value.try_iter()?.map(|item| secret(&item?)).collect()
+    value.try_iter()?.enumerate().map(|(index, item)| secret(&item?, index)).collect()
 }
 
 /// What a signature check reports.

@@ -1,14 +1,38 @@
 """Type stubs of the native extension (Rust, pyo3). Import from ``dropship_webhooks`` instead."""
 
 from datetime import datetime
-from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Union, final
+
+from typing_extensions import Self, TypeAlias
 
 from .events import WebhookEvent
 
-Body = Union[bytes, bytearray, memoryview, str]
-Seconds = Union[int, float, datetime]
-Headers = Union[Mapping[str, Any], Iterable[Tuple[str, str]], None]
-SecretLike = Union[str, Mapping[str, Any], Any]
+__all__ = [
+    "WebhookError",
+    "WebhookVerificationError",
+    "WebhookPayloadError",
+    "Webhook",
+    "VerifiedSignature",
+    "parse_event",
+    "canonical_event_json",
+    "generate_secret_from",
+    "topics_json",
+    "retry_schedule_json",
+    "next_retry_delay",
+    "retry_after_delay",
+    "health_record_failure",
+    "health_record_success",
+    "health_reactivate",
+    "rate_limit_check",
+    "burst_allows",
+    "validate_endpoint_json",
+]
+
+# Names for the stubs only (not in the module at run time, so private).
+_Body: TypeAlias = Union[bytes, bytearray, memoryview, str]
+_Seconds: TypeAlias = Union[int, float, datetime]
+_Headers: TypeAlias = Union[Mapping[str, Any], Iterable[Tuple[str, str]], None]
+_SecretLike: TypeAlias = Union[str, Mapping[str, Any], Any]
 
 class WebhookError(ValueError):
     """Base class of every error this package raises; ``code`` is stable across languages."""
@@ -22,6 +46,7 @@ class WebhookVerificationError(WebhookError):
 class WebhookPayloadError(WebhookError):
     """The body: not raw bytes, not JSON, or not an event of the expected shape."""
 
+@final
 class VerifiedSignature:
     """What a signature check reports."""
 
@@ -34,43 +59,44 @@ class VerifiedSignature:
     @property
     def secret_label(self) -> Optional[str]: ...
 
+@final
 class Webhook:
     """Verifies and signs webhooks with one or more active secrets."""
 
-    def __init__(
-        self,
-        secrets: Union[SecretLike, Sequence[SecretLike]],
+    def __new__(
+        cls,
+        secrets: Union[_SecretLike, Sequence[_SecretLike]],
         *,
         scheme: str = "standard",
-        tolerance_seconds: int = 300,
-    ) -> None: ...
+        tolerance_seconds: Optional[int] = None,
+    ) -> Self: ...
     @property
     def scheme(self) -> str: ...
     @property
     def tolerance_seconds(self) -> int: ...
-    def verify(self, body: Body, headers: Headers, *, now: Optional[Seconds] = None) -> WebhookEvent:
+    def verify(self, body: _Body, headers: _Headers, *, now: Optional[_Seconds] = None) -> WebhookEvent:
         """Checks the signature and parses the body into a typed event."""
     def verify_signature(
-        self, body: Body, headers: Headers, *, now: Optional[Seconds] = None
+        self, body: _Body, headers: _Headers, *, now: Optional[_Seconds] = None
     ) -> VerifiedSignature:
         """Checks the signature only."""
-    def sign(self, id: str, timestamp: Seconds, body: Body) -> Dict[str, str]:
+    def sign(self, id: str, timestamp: _Seconds, body: _Body) -> Dict[str, str]:
         """The headers to send: one signature per secret active at ``timestamp``."""
 
-def parse_event(body: Body) -> WebhookEvent:
+def parse_event(body: _Body) -> WebhookEvent:
     """Parses a body into a typed event without checking a signature."""
-def canonical_event_json(body: Body) -> str:
+def canonical_event_json(body: _Body) -> str:
     """The canonical JSON text of the body's event (what the Node and WebAssembly bindings return)."""
-def generate_secret_from(random: Body) -> str: ...
+def generate_secret_from(random: _Body) -> str: ...
 def topics_json() -> str: ...
 def retry_schedule_json(schedule_spec: Optional[Mapping[str, int]] = None) -> str: ...
 def next_retry_delay(
     failures: int, random: float, schedule_spec: Optional[Mapping[str, int]] = None
 ) -> Optional[int]: ...
 def retry_after_delay(
-    header: Optional[str], now: Seconds, schedule_spec: Optional[Mapping[str, int]] = None
+    header: Optional[str], now: _Seconds, schedule_spec: Optional[Mapping[str, int]] = None
 ) -> Optional[int]: ...
-def health_record_failure(state: Optional[Mapping[str, Any]], at: Seconds, window_seconds: int) -> Dict[str, Any]: ...
+def health_record_failure(state: Optional[Mapping[str, Any]], at: _Seconds, window_seconds: int) -> Dict[str, Any]: ...
 def health_record_success(state: Optional[Mapping[str, Any]]) -> Dict[str, Any]: ...
 def health_reactivate(state: Optional[Mapping[str, Any]]) -> Dict[str, Any]: ...
 def rate_limit_check(rate: int, tat_us: int, now_us: int) -> Dict[str, int]: ...
