@@ -5,8 +5,10 @@
 //! fields the sender gave (an optional field is an `Option`, left out when `None`; a list or `attributes` given
 //! empty stays), which is what the bindings return. How the platforms' own spellings are
 //! read (aliases such as `_id`, `items`, `order_lines`, `ship_to`; integer ids; money as numbers or strings; `null`
-//! lists) is defined once, in the tables of [`crate::wire`]; [`crate::parse_event`] reads the canonical JSON those
-//! produce, so these derives see canonical names only.
+//! lists) is declared beside each field, by `payload_type!` (below): one line per field gives the Rust field, its canonical
+//! name, its kind and its other spellings, and makes both the struct and the wire table the walk of [`crate::wire`]
+//! reads. [`crate::parse_event`] reads the canonical JSON the walk produces, so the serde derives see canonical names
+//! only.
 //!
 //! Required fields (a parse fails with `invalid_payload` without them) are the ones every platform always sends:
 //! the object's `id`, an order line's `quantity`, a proposal change's `proposal`, an RMA return's `rma`.
@@ -18,384 +20,388 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::wire::{Field, Kind, Schema};
+
 /// Free-form custom data (`attributes`), kept as received.
 pub type Attributes = BTreeMap<String, Value>;
 
-/// A company on either side of the marketplace: a buyer (retailer) or a seller (supplier, "brand").
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct Party {
-    /// The company id.
-    pub id: String,
-    /// Display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Short code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
+/// Declares a payload type once: the struct (with its serde and JSON Schema derives) and its wire table for
+/// [`crate::wire`], from one line per field:
+///
+/// ```text
+/// /// Doc comment.
+/// rust_name "canonicalName": Kind ["other", "spellings"],
+/// ```
+///
+/// The kind ([`Kind`], with the nested type's name for `Object`, `RequiredObject` and `List`) decides how the wire
+/// is read, the field's Rust type (`payload_field_type!`) and whether it is required (`Id`, `RequiredText`,
+/// `RequiredCount`, `RequiredObject`); the other spellings are optional. Every field ends with a comma. The canonical
+/// names are the serde names, so the struct, the table, the JSON Schema and the generated TypeScript and Python types
+/// all come from this one line.
+macro_rules! payload_type {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $(
+                $(#[doc = $doc:literal])*
+                $field:ident $canon:literal : $kind:ident $(($inner:ident))? $([$($alias:literal),* $(,)?])?,
+            )*
+        }
+    ) => {
+        payload_type!(@fields [
+            $(#[$meta])*
+            #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+            #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+            pub struct $name
+        ] [] $($(#[doc = $doc])* $field $canon : $kind $(($inner))?,)*);
+
+        impl $name {
+            /// How this type arrives on the wire: its fields in canonical order, each with its other spellings and
+            /// kind. The walk of [`crate::wire`] reads bodies through it.
+            pub(crate) const fn wire_schema() -> &'static Schema {
+                static SCHEMA: Schema = Schema {
+                    fields: &[$(Field {
+                        name: $canon,
+                        aliases: &[$($($alias),*)?],
+                        kind: payload_field_kind!($kind $(($inner))?),
+                    },)*],
+                };
+                &SCHEMA
+            }
+        }
+    };
+    // The struct's fields, one at a time: a required kind has no default and is always written.
+    (@fields [$($head:tt)*] [$($done:tt)*]) => { $($head)* { $($done)* } };
+    (@fields $head:tt [$($done:tt)*] $(#[doc = $doc:literal])* $field:ident $canon:literal : Id, $($rest:tt)*) => {
+        payload_type!(@fields $head [$($done)* $(#[doc = $doc])* #[serde(rename = $canon)] pub $field: String,] $($rest)*);
+    };
+    (@fields $head:tt [$($done:tt)*] $(#[doc = $doc:literal])* $field:ident $canon:literal : RequiredText, $($rest:tt)*) => {
+        payload_type!(@fields $head [$($done)* $(#[doc = $doc])* #[serde(rename = $canon)] pub $field: String,] $($rest)*);
+    };
+    (@fields $head:tt [$($done:tt)*] $(#[doc = $doc:literal])* $field:ident $canon:literal : RequiredCount, $($rest:tt)*) => {
+        payload_type!(@fields $head [$($done)* $(#[doc = $doc])* #[serde(rename = $canon)] pub $field: u32,] $($rest)*);
+    };
+    (@fields $head:tt [$($done:tt)*] $(#[doc = $doc:literal])* $field:ident $canon:literal : RequiredObject($inner:ident), $($rest:tt)*) => {
+        payload_type!(@fields $head [$($done)* $(#[doc = $doc])* #[serde(rename = $canon)] pub $field: $inner,] $($rest)*);
+    };
+    (@fields $head:tt [$($done:tt)*] $(#[doc = $doc:literal])* $field:ident $canon:literal : $kind:ident $(($inner:ident))?, $($rest:tt)*) => {
+        payload_type!(@fields $head [$($done)*
+            $(#[doc = $doc])*
+            #[serde(rename = $canon, default, skip_serializing_if = "Option::is_none")]
+            pub $field: payload_field_type!($kind $(($inner))?),
+        ] $($rest)*);
+    };
 }
 
-/// A postal address (Modern Dropship `address`/`shippingAddress`, fabric `ship_to`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct Address {
-    /// Recipient name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Company name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub company: Option<String>,
-    /// First street line.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub address_one: Option<String>,
-    /// Second street line.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub address_two: Option<String>,
-    /// City.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub city: Option<String>,
-    /// State or province.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
-    /// Postal code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub zip: Option<String>,
-    /// Country name or ISO 3166-1 alpha-2 code (both occur).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
-    /// Phone number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone_number: Option<String>,
-    /// Email address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
+/// The Rust type of an optional field of a kind: `None` when the sender did not give it.
+macro_rules! payload_field_type {
+    (OptionalId) => { Option<String> };
+    (Text) => { Option<String> };
+    (Decimal) => { Option<String> };
+    (Count) => { Option<u32> };
+    (Integer) => { Option<i64> };
+    (Float) => { Option<f64> };
+    (Flag) => { Option<bool> };
+    (Texts) => { Option<Vec<String>> };
+    (Ids) => { Option<Vec<String>> };
+    (Attributes) => { Option<Attributes> };
+    (Object($inner:ident)) => { Option<$inner> };
+    (List($inner:ident)) => { Option<Vec<$inner>> };
 }
 
-/// An order as the seller sees it (Modern Dropship seller order, fabric order).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct Order {
-    /// The order id.
-    pub id: String,
-    /// Purchase order number, the main human-facing key.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub purchase_order_number: Option<String>,
-    /// The order number in the buyer's system.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub buyer_reference: Option<String>,
-    /// The order number in the seller's system.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub seller_reference: Option<String>,
-    /// The end customer's order number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer_reference: Option<String>,
-    /// Lifecycle status, e.g. `open`, `processing`, `closed`, `cancelled`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// The buyer (retailer).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub buyer: Option<Party>,
-    /// The seller (supplier).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub seller: Option<Party>,
-    /// ISO 4217 currency of the prices.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
-    /// Sum of the lines, as decimal text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subtotal: Option<String>,
-    /// Shipping charged, as decimal text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shipping: Option<String>,
-    /// Where the order ships to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ship_to: Option<Address>,
-    /// The order lines.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lines: Option<Vec<OrderLine>>,
-    /// Shipments (present on `order.fulfilled`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fulfillments: Option<Vec<Fulfillment>>,
-    /// Cancelled quantities (present on `order.cancelled`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cancellations: Option<Vec<Cancellation>>,
-    /// Returns (present on `order.returned`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub returns: Option<Vec<OrderReturn>>,
-    /// Whether any line is cancelled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub has_cancellations: Option<bool>,
-    /// Whether this is a test order.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub is_test: Option<bool>,
-    /// When the order was placed (RFC 3339).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
-    /// When the order last changed (RFC 3339).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
-    /// When the order was cancelled, if it was.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cancelled_at: Option<String>,
-    /// When the order was fully shipped, if it was.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fulfilled_at: Option<String>,
-    /// Custom data.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<Attributes>,
+/// The wire [`Kind`] of a field, with the nested type's table where it has one.
+macro_rules! payload_field_kind {
+    (Object($inner:ident)) => {
+        Kind::Object($inner::wire_schema())
+    };
+    (RequiredObject($inner:ident)) => {
+        Kind::RequiredObject($inner::wire_schema())
+    };
+    (List($inner:ident)) => {
+        Kind::List($inner::wire_schema())
+    };
+    ($kind:ident) => {
+        Kind::$kind
+    };
 }
 
-/// One line of an order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct OrderLine {
-    /// The line id.
-    pub id: String,
-    /// The variant ordered.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub variant_id: Option<String>,
-    /// The seller's SKU.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sku: Option<String>,
-    /// Product and variant title.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    /// Quantity ordered.
-    pub quantity: u32,
-    /// Quantity shipped so far.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quantity_shipped: Option<u32>,
-    /// Quantity cancelled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quantity_cancelled: Option<u32>,
-    /// Wholesale unit cost, as decimal text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base_price: Option<String>,
-    /// Retail unit price, as decimal text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retail_price: Option<String>,
-    /// Whether the line is cancelled (the key for `order.cancelled`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cancelled: Option<bool>,
-    /// Why it was cancelled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cancelled_reason: Option<String>,
-    /// Who cancelled it: `buyer` or `seller`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cancelled_by: Option<String>,
-    /// When it was cancelled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cancelled_at: Option<String>,
-    /// Line status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+payload_type! {
+    /// A company on either side of the marketplace: a buyer (retailer) or a seller (supplier, "brand").
+    pub struct Party {
+        /// The company id.
+        id "id": Id ["_id"],
+        /// Display name.
+        name "name": Text,
+        /// Short code.
+        code "code": Text,
+    }
 }
 
-/// A shipment of some of an order's lines.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct Fulfillment {
-    /// The fulfillment id.
-    pub id: String,
-    /// Carrier name, e.g. `UPS`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub carrier: Option<String>,
-    /// Tracking number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tracking_code: Option<String>,
-    /// Tracking pages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tracking_urls: Option<Vec<String>>,
-    /// When it shipped.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shipped_at: Option<String>,
-    /// What it contains.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lines: Option<Vec<LineQuantity>>,
+payload_type! {
+    /// A postal address (Modern Dropship `address`/`shippingAddress`, fabric `ship_to`).
+    #[derive(Default)]
+    pub struct Address {
+        /// Recipient name.
+        name "name": Text ["name1"],
+        /// Company name.
+        company "company": Text ["name2"],
+        /// First street line.
+        address_one "addressOne": Text ["street1", "address1"],
+        /// Second street line.
+        address_two "addressTwo": Text ["street2", "address2"],
+        /// City.
+        city "city": Text,
+        /// State or province.
+        state "state": Text ["province"],
+        /// Postal code.
+        zip "zip": Text ["postal_code", "postalCode"],
+        /// Country name or ISO 3166-1 alpha-2 code (both occur).
+        country "country": Text,
+        /// Phone number.
+        phone_number "phoneNumber": Text ["phone1", "phone"],
+        /// Email address.
+        email "email": Text,
+    }
 }
 
-/// A quantity of one order line (in a fulfillment, cancellation or return).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct LineQuantity {
-    /// The order line.
-    pub order_line_id: String,
-    /// How many units.
-    pub quantity: u32,
+payload_type! {
+    /// An order as the seller sees it (Modern Dropship seller order, fabric order).
+    pub struct Order {
+        /// The order id.
+        id "id": Id ["_id"],
+        /// Purchase order number, the main human-facing key.
+        purchase_order_number "purchaseOrderNumber": Text ["purchase_order_number"],
+        /// The order number in the buyer's system.
+        buyer_reference "buyerReference": Text ["buyerOrderCode", "retailer_order_number"],
+        /// The order number in the seller's system.
+        seller_reference "sellerReference": Text ["sellerOrderCode", "brand_identifier"],
+        /// The end customer's order number.
+        customer_reference "customerReference": Text ["customer_order_number"],
+        /// Lifecycle status, e.g. `open`, `processing`, `closed`, `cancelled`.
+        status "status": Text,
+        /// The buyer (retailer).
+        buyer "buyer": Object(Party) ["retailer"],
+        /// The seller (supplier).
+        seller "seller": Object(Party) ["brand"],
+        /// ISO 4217 currency of the prices.
+        currency "currency": Text ["baseCurrency"],
+        /// Sum of the lines, as decimal text.
+        subtotal "subtotal": Decimal ["subtotal_charged"],
+        /// Shipping charged, as decimal text.
+        shipping "shipping": Decimal ["shipping_charged"],
+        /// Where the order ships to.
+        ship_to "shipTo": Object(Address) ["ship_to", "address", "shippingAddress"],
+        /// The order lines.
+        lines "lines": List(OrderLine) ["items", "order_lines"],
+        /// Shipments (present on `order.fulfilled`).
+        fulfillments "fulfillments": List(Fulfillment) ["shipments"],
+        /// Cancelled quantities (present on `order.cancelled`).
+        cancellations "cancellations": List(Cancellation) ["cancels"],
+        /// Returns (present on `order.returned`).
+        returns "returns": List(OrderReturn) ["rmas"],
+        /// Whether any line is cancelled.
+        has_cancellations "hasCancellations": Flag,
+        /// Whether this is a test order.
+        is_test "isTest": Flag,
+        /// When the order was placed (RFC 3339).
+        created_at "createdAt": Text ["created", "ordered_at"],
+        /// When the order last changed (RFC 3339).
+        updated_at "updatedAt": Text ["updated", "updated_at"],
+        /// When the order was cancelled, if it was.
+        cancelled_at "cancelledAt": Text ["canceled_at", "canceledAt"],
+        /// When the order was fully shipped, if it was.
+        fulfilled_at "fulfilledAt": Text ["fulfilledDate", "fulfilled_at"],
+        /// Custom data.
+        attributes "attributes": Attributes ["custom"],
+    }
 }
 
-/// A cancellation of some of an order's quantities.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct Cancellation {
-    /// The cancellation id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Why.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// Who cancelled: `buyer` or `seller`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cancelled_by: Option<String>,
-    /// When.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cancelled_at: Option<String>,
-    /// Which quantities.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lines: Option<Vec<LineQuantity>>,
+payload_type! {
+    /// One line of an order.
+    pub struct OrderLine {
+        /// The line id.
+        id "id": Id ["_id"],
+        /// The variant ordered.
+        variant_id "variantId": OptionalId,
+        /// The seller's SKU.
+        sku "sku": Text ["sellerVariantCode"],
+        /// Product and variant title.
+        title "title": Text,
+        /// Quantity ordered.
+        quantity "quantity": RequiredCount,
+        /// Quantity shipped so far.
+        quantity_shipped "quantityShipped": Count ["quantity_shipped"],
+        /// Quantity cancelled.
+        quantity_cancelled "quantityCancelled": Count ["quantity_canceled", "quantityCanceled"],
+        /// Wholesale unit cost, as decimal text.
+        base_price "basePrice": Decimal ["net_price"],
+        /// Retail unit price, as decimal text.
+        retail_price "retailPrice": Decimal ["price"],
+        /// Whether the line is cancelled (the key for `order.cancelled`).
+        cancelled "cancelled": Flag,
+        /// Why it was cancelled.
+        cancelled_reason "cancelledReason": Text,
+        /// Who cancelled it: `buyer` or `seller`.
+        cancelled_by "cancelledBy": Text,
+        /// When it was cancelled.
+        cancelled_at "cancelledAt": Text ["cancelledDate"],
+        /// Line status.
+        status "status": Text,
+    }
 }
 
-/// A return started against an order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct OrderReturn {
-    /// The return (RMA) id.
-    pub id: String,
-    /// RMA number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rma_number: Option<String>,
-    /// Return status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// Why.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// Which quantities.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lines: Option<Vec<LineQuantity>>,
+payload_type! {
+    /// A shipment of some of an order's lines.
+    pub struct Fulfillment {
+        /// The fulfillment id.
+        id "id": Id ["_id"],
+        /// Carrier name, e.g. `UPS`.
+        carrier "carrier": Text,
+        /// Tracking number.
+        tracking_code "trackingCode": Text ["tracking_number", "trackingNumber"],
+        /// Tracking pages.
+        tracking_urls "trackingUrls": Texts,
+        /// When it shipped.
+        shipped_at "shippedAt": Text ["created", "shipped_at"],
+        /// What it contains.
+        lines "lines": List(LineQuantity) ["items"],
+    }
 }
 
-/// A product as a buyer sees it (Modern Dropship buyer product).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct Product {
-    /// The product id.
-    pub id: String,
-    /// Title.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    /// Brand or vendor name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub brand: Option<String>,
-    /// Description (may be HTML).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// The product id in the seller's platform.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub seller_reference: Option<String>,
-    /// The seller company.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub seller_id: Option<String>,
-    /// Tags.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
-    /// Option names, e.g. `["Size", "Color"]`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub option_names: Option<Vec<String>>,
-    /// Images.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub images: Option<Vec<Image>>,
-    /// Variants.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub variants: Option<Vec<Variant>>,
-    /// When the product was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
-    /// When the product last changed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
-    /// Custom data.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<Attributes>,
+payload_type! {
+    /// A quantity of one order line (in a fulfillment, cancellation or return).
+    pub struct LineQuantity {
+        /// The order line.
+        order_line_id "orderLineId": Id ["orderItemId", "order_line_id"],
+        /// How many units.
+        quantity "quantity": RequiredCount,
+    }
 }
 
-/// A product image.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct Image {
-    /// The image id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// The image URL.
-    pub source: String,
+payload_type! {
+    /// A cancellation of some of an order's quantities.
+    pub struct Cancellation {
+        /// The cancellation id.
+        id "id": OptionalId ["_id"],
+        /// Why.
+        reason "reason": Text,
+        /// Who cancelled: `buyer` or `seller`.
+        cancelled_by "cancelledBy": Text,
+        /// When.
+        cancelled_at "cancelledAt": Text ["canceled_at"],
+        /// Which quantities.
+        lines "lines": List(LineQuantity) ["items"],
+    }
 }
 
-/// A purchasable variant of a product.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct Variant {
-    /// The variant id (what orders carry as `variantId`).
-    pub id: String,
-    /// SKU.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sku: Option<String>,
-    /// Variant title.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    /// Units available (the value `product.inventoryChanged` reports); may be negative when oversold.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub inventory_amount: Option<i64>,
-    /// Retail price, as decimal text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retail_price: Option<String>,
-    /// Currency of the retail price.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retail_currency: Option<String>,
-    /// Wholesale cost to the buyer, as decimal text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base_price: Option<String>,
-    /// Currency of the wholesale cost.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub base_currency: Option<String>,
-    /// Barcode (UPC, GTIN, EAN).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub barcode: Option<String>,
-    /// Barcode kind: `upc`, `gtin-13`, `gtin-14` or `ean-8`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub barcode_type: Option<String>,
-    /// Option values, e.g. Size = M.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub options: Option<Vec<VariantOption>>,
-    /// Weight in `weightUnits`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub weight: Option<f64>,
-    /// Weight unit, e.g. `kg`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub weight_units: Option<String>,
-    /// Custom data.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attributes: Option<Attributes>,
+payload_type! {
+    /// A return started against an order.
+    pub struct OrderReturn {
+        /// The return (RMA) id.
+        id "id": Id ["_id"],
+        /// RMA number.
+        rma_number "rmaNumber": Text ["rma_number"],
+        /// Return status.
+        status "status": Text,
+        /// Why.
+        reason "reason": Text,
+        /// Which quantities.
+        lines "lines": List(LineQuantity) ["items"],
+    }
 }
 
-/// One option value of a variant.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct VariantOption {
-    /// Option name, e.g. `Size`.
-    pub name: String,
-    /// Option value, e.g. `M`.
-    pub value: String,
+payload_type! {
+    /// A product as a buyer sees it (Modern Dropship buyer product).
+    pub struct Product {
+        /// The product id.
+        id "id": Id ["_id"],
+        /// Title.
+        title "title": Text,
+        /// Brand or vendor name.
+        brand "brand": Text,
+        /// Description (may be HTML).
+        description "description": Text,
+        /// The product id in the seller's platform.
+        seller_reference "sellerReference": Text,
+        /// The seller company.
+        seller_id "sellerId": OptionalId ["companyId"],
+        /// Tags.
+        tags "tags": Texts,
+        /// Option names, e.g. `["Size", "Color"]`.
+        option_names "optionNames": Texts,
+        /// Images.
+        images "images": List(Image),
+        /// Variants.
+        variants "variants": List(Variant),
+        /// When the product was created.
+        created_at "createdAt": Text ["created"],
+        /// When the product last changed.
+        updated_at "updatedAt": Text ["updated"],
+        /// Custom data.
+        attributes "attributes": Attributes,
+    }
 }
 
-/// `product.unavailable`: the product id only.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct ProductRef {
-    /// The product that is no longer available.
-    pub id: String,
+payload_type! {
+    /// A product image.
+    pub struct Image {
+        /// The image id.
+        id "id": OptionalId ["_id"],
+        /// The image URL.
+        source "source": RequiredText ["src", "url"],
+    }
+}
+
+payload_type! {
+    /// A purchasable variant of a product.
+    pub struct Variant {
+        /// The variant id (what orders carry as `variantId`).
+        id "id": Id ["_id"],
+        /// SKU.
+        sku "sku": Text,
+        /// Variant title.
+        title "title": Text,
+        /// Units available (the value `product.inventoryChanged` reports); may be negative when oversold.
+        inventory_amount "inventoryAmount": Integer ["inventory_quantity", "inventoryQuantity"],
+        /// Retail price, as decimal text.
+        retail_price "retailPrice": Decimal,
+        /// Currency of the retail price.
+        retail_currency "retailCurrency": Text,
+        /// Wholesale cost to the buyer, as decimal text.
+        base_price "basePrice": Decimal,
+        /// Currency of the wholesale cost.
+        base_currency "baseCurrency": Text,
+        /// Barcode (UPC, GTIN, EAN).
+        barcode "barcode": OptionalId ["upc"],
+        /// Barcode kind: `upc`, `gtin-13`, `gtin-14` or `ean-8`.
+        barcode_type "barcodeType": Text,
+        /// Option values, e.g. Size = M.
+        options "options": List(VariantOption),
+        /// Weight in `weightUnits`.
+        weight "weight": Float,
+        /// Weight unit, e.g. `kg`.
+        weight_units "weightUnits": Text,
+        /// Custom data.
+        attributes "attributes": Attributes,
+    }
+}
+
+payload_type! {
+    /// One option value of a variant.
+    pub struct VariantOption {
+        /// Option name, e.g. `Size`.
+        name "name": RequiredText,
+        /// Option value, e.g. `M`.
+        value "value": RequiredText,
+    }
+}
+
+payload_type! {
+    /// `product.unavailable`: the product id only.
+    pub struct ProductRef {
+        /// The product that is no longer available.
+        id "id": Id ["_id", "productId"],
+    }
 }
 
 /// `variant.unavailable`: the variant id(s) only.
@@ -412,277 +418,206 @@ pub struct VariantRefs {
     pub product_id: Option<String>,
 }
 
-/// A supplier-retailer connection.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct Connection {
-    /// The connection id.
-    pub id: String,
-    /// The buyer (retailer).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub buyer: Option<Party>,
-    /// The seller (supplier).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub seller: Option<Party>,
-    /// `active`, `suspended`, `pending` or `onboarding`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// `basic` or `full`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub level: Option<String>,
-    /// How the supplier integrates: `console`, `edi`, `api`, `shopify`, …
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub integration_type: Option<String>,
-    /// `pending` or `complete`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub onboarding_status: Option<String>,
-    /// When the connection was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
-    /// When it last changed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
+payload_type! {
+    /// A supplier-retailer connection.
+    pub struct Connection {
+        /// The connection id.
+        id "id": Id ["_id"],
+        /// The buyer (retailer).
+        buyer "buyer": Object(Party) ["retailer"],
+        /// The seller (supplier).
+        seller "seller": Object(Party) ["brand"],
+        /// `active`, `suspended`, `pending` or `onboarding`.
+        status "status": Text,
+        /// `basic` or `full`.
+        level "level": Text,
+        /// How the supplier integrates: `console`, `edi`, `api`, `shopify`, …
+        integration_type "integrationType": Text ["integration_type"],
+        /// `pending` or `complete`.
+        onboarding_status "onboardingStatus": Text ["onboarding_status"],
+        /// When the connection was created.
+        created_at "createdAt": Text ["created_at", "created"],
+        /// When it last changed.
+        updated_at "updatedAt": Text ["updated_at", "updated"],
+    }
 }
 
-/// A person acting on a proposal (owner or collaborator).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct Person {
-    /// The user id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Display name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Email address.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
+payload_type! {
+    /// A person acting on a proposal (owner or collaborator).
+    pub struct Person {
+        /// The user id.
+        id "id": OptionalId ["_id"],
+        /// Display name.
+        name "name": Text,
+        /// Email address.
+        email "email": Text,
+    }
 }
 
-/// A product proposal from a supplier to a retailer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct Proposal {
-    /// The proposal id.
-    pub id: String,
-    /// Proposal name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// `draft`, `proposed`, `revised`, `approved`, `declined`, `pricing_approved`, `completed`, …
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// e.g. `new_product`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub proposal_type: Option<String>,
-    /// The buyer (retailer).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub buyer: Option<Party>,
-    /// The seller (supplier).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub seller: Option<Party>,
-    /// The connection it belongs to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub connection_id: Option<String>,
-    /// The owner.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub owner: Option<Person>,
-    /// Collaborators.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub collaborators: Option<Vec<Person>>,
-    /// Number of products proposed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub item_count: Option<u32>,
-    /// Number approved.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub item_approved_count: Option<u32>,
-    /// Number rejected.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub item_rejected_count: Option<u32>,
-    /// Why it was declined or returned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// When it was proposed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub proposed_at: Option<String>,
-    /// When it was last revised.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub revised_at: Option<String>,
-    /// When it was approved.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub approved_at: Option<String>,
-    /// When it was declined.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub declined_at: Option<String>,
-    /// When it was completed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub completed_at: Option<String>,
-    /// When it was created.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
-    /// When it last changed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
+payload_type! {
+    /// A product proposal from a supplier to a retailer.
+    pub struct Proposal {
+        /// The proposal id.
+        id "id": Id ["_id"],
+        /// Proposal name.
+        name "name": Text,
+        /// `draft`, `proposed`, `revised`, `approved`, `declined`, `pricing_approved`, `completed`, …
+        status "status": Text,
+        /// e.g. `new_product`.
+        proposal_type "proposalType": Text ["proposal_type"],
+        /// The buyer (retailer).
+        buyer "buyer": Object(Party) ["retailer"],
+        /// The seller (supplier).
+        seller "seller": Object(Party) ["brand"],
+        /// The connection it belongs to.
+        connection_id "connectionId": OptionalId ["connection"],
+        /// The owner.
+        owner "owner": Object(Person) ["created_by"],
+        /// Collaborators.
+        collaborators "collaborators": List(Person),
+        /// Number of products proposed.
+        item_count "itemCount": Count ["item_count"],
+        /// Number approved.
+        item_approved_count "itemApprovedCount": Count ["item_approved_count"],
+        /// Number rejected.
+        item_rejected_count "itemRejectedCount": Count ["item_rejected_count"],
+        /// Why it was declined or returned.
+        reason "reason": Text ["return_reason"],
+        /// When it was proposed.
+        proposed_at "proposedAt": Text ["proposed_at"],
+        /// When it was last revised.
+        revised_at "revisedAt": Text ["revised_at"],
+        /// When it was approved.
+        approved_at "approvedAt": Text ["approved_at"],
+        /// When it was declined.
+        declined_at "declinedAt": Text ["declined_at"],
+        /// When it was completed.
+        completed_at "completedAt": Text ["completed_at"],
+        /// When it was created.
+        created_at "createdAt": Text ["created_at"],
+        /// When it last changed.
+        updated_at "updatedAt": Text ["updated_at"],
+    }
 }
 
-/// A product inside a proposal.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct ProposalProduct {
-    /// The proposal-product id.
-    pub id: String,
-    /// Product name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Its status in the proposal.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+payload_type! {
+    /// A product inside a proposal.
+    pub struct ProposalProduct {
+        /// The proposal-product id.
+        id "id": Id ["_id"],
+        /// Product name.
+        name "name": Text ["title"],
+        /// Its status in the proposal.
+        status "status": Text,
+    }
 }
 
-/// A variant inside a proposal.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct ProposalVariant {
-    /// The variant id.
-    pub id: String,
-    /// Variant name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Supplier SKU.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sku: Option<String>,
-    /// Its status in the proposal.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
+payload_type! {
+    /// A variant inside a proposal.
+    pub struct ProposalVariant {
+        /// The variant id.
+        id "id": Id ["_id"],
+        /// Variant name.
+        name "name": Text ["title"],
+        /// Supplier SKU.
+        sku "sku": Text ["brand_identifier"],
+        /// Its status in the proposal.
+        status "status": Text,
+    }
 }
 
-/// `proposal.productApproved` / `proposal.productRejected`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct ProposalProductChange {
-    /// The proposal.
-    pub proposal: Proposal,
-    /// The product that changed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub product: Option<ProposalProduct>,
-    /// Why (for a rejection).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+payload_type! {
+    /// `proposal.productApproved` / `proposal.productRejected`.
+    pub struct ProposalProductChange {
+        /// The proposal.
+        proposal "proposal": RequiredObject(Proposal),
+        /// The product that changed.
+        product "product": Object(ProposalProduct),
+        /// Why (for a rejection).
+        reason "reason": Text,
+    }
 }
 
-/// `proposal.variantApproved` / `proposal.variantRejected` / `proposal.variantRemoved`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct ProposalVariantChange {
-    /// The proposal.
-    pub proposal: Proposal,
-    /// The variant that changed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub variant: Option<ProposalVariant>,
-    /// Why (for a rejection or removal).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+payload_type! {
+    /// `proposal.variantApproved` / `proposal.variantRejected` / `proposal.variantRemoved`.
+    pub struct ProposalVariantChange {
+        /// The proposal.
+        proposal "proposal": RequiredObject(Proposal),
+        /// The variant that changed.
+        variant "variant": Object(ProposalVariant),
+        /// Why (for a rejection or removal).
+        reason "reason": Text,
+    }
 }
 
-/// A return merchandise authorization.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct Rma {
-    /// The RMA id.
-    pub id: String,
-    /// The order being returned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub order_id: Option<String>,
-    /// The order's purchase order number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub purchase_order_number: Option<String>,
-    /// RMA number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rma_number: Option<String>,
-    /// `pending`, `approved`, `rejected`, `completed`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// Who opened it, e.g. `retailer`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_by: Option<String>,
-    /// The returned lines.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lines: Option<Vec<RmaLine>>,
-    /// When it was opened.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
-    /// When it was approved.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub approved_at: Option<String>,
-    /// When it was rejected.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rejected_at: Option<String>,
-    /// When it was completed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub completed_at: Option<String>,
+payload_type! {
+    /// A return merchandise authorization.
+    pub struct Rma {
+        /// The RMA id.
+        id "id": Id ["_id"],
+        /// The order being returned.
+        order_id "orderId": OptionalId ["order_id"],
+        /// The order's purchase order number.
+        purchase_order_number "purchaseOrderNumber": Text ["purchase_order_number"],
+        /// RMA number.
+        rma_number "rmaNumber": Text ["rma_number"],
+        /// `pending`, `approved`, `rejected`, `completed`.
+        status "status": Text,
+        /// Who opened it, e.g. `retailer`.
+        created_by "createdBy": Text ["created_by"],
+        /// The returned lines.
+        lines "lines": List(RmaLine) ["rma_lines"],
+        /// When it was opened.
+        created_at "createdAt": Text ["rmad_at", "created_at"],
+        /// When it was approved.
+        approved_at "approvedAt": Text ["approved_at"],
+        /// When it was rejected.
+        rejected_at "rejectedAt": Text ["rejected_at"],
+        /// When it was completed.
+        completed_at "completedAt": Text ["completed_at"],
+    }
 }
 
-/// One line of an RMA.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct RmaLine {
-    /// The line id.
-    pub id: String,
-    /// The returned variant.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub variant_id: Option<String>,
-    /// Supplier SKU.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sku: Option<String>,
-    /// Units returned.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quantity: Option<u32>,
-    /// Return reason.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
+payload_type! {
+    /// One line of an RMA.
+    pub struct RmaLine {
+        /// The line id.
+        id "id": Id ["_id"],
+        /// The returned variant.
+        variant_id "variantId": OptionalId,
+        /// Supplier SKU.
+        sku "sku": Text ["brand_identifier"],
+        /// Units returned.
+        quantity "quantity": Count,
+        /// Return reason.
+        reason "reason": Text,
+    }
 }
 
-/// The physical return shipment under an RMA.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct ReturnShipment {
-    /// The return id.
-    pub id: String,
-    /// `pending`, `approved`, `received`, `rejected`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
-    /// Units in the shipment.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quantity: Option<u32>,
-    /// Carrier name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub carrier: Option<String>,
-    /// Tracking number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tracking_number: Option<String>,
-    /// Notes from inspecting the returned goods.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub inspection_notes: Option<String>,
+payload_type! {
+    /// The physical return shipment under an RMA.
+    pub struct ReturnShipment {
+        /// The return id.
+        id "id": Id ["_id"],
+        /// `pending`, `approved`, `received`, `rejected`.
+        status "status": Text,
+        /// Units in the shipment.
+        quantity "quantity": Count,
+        /// Carrier name.
+        carrier "carrier": Text,
+        /// Tracking number.
+        tracking_number "trackingNumber": Text ["return_tracking_number"],
+        /// Notes from inspecting the returned goods.
+        inspection_notes "inspectionNotes": Text ["inspection_notes"],
+    }
 }
 
-/// `rma.returnApproved` / `rma.returnReceived` / `rma.returnRejected`: the RMA and its return shipment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct RmaReturn {
-    /// The RMA.
-    pub rma: Rma,
-    /// The return shipment, when the sender includes it.
-    #[serde(rename = "return")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub return_shipment: Option<ReturnShipment>,
+payload_type! {
+    /// `rma.returnApproved` / `rma.returnReceived` / `rma.returnRejected`: the RMA and its return shipment.
+    pub struct RmaReturn {
+        /// The RMA.
+        rma "rma": RequiredObject(Rma),
+        /// The return shipment, when the sender includes it.
+        return_shipment "return": Object(ReturnShipment),
+    }
 }

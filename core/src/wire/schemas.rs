@@ -1,8 +1,11 @@
 //! The schemas the walk reads: for the envelope and every payload type of [`crate::payloads`], its canonical field
-//! names in serialization order, the other spellings accepted for each, and how each value is read ([`Kind`]).
+//! names in serialization order, the other spellings accepted for each, and how each value is read ([`Kind`]). The
+//! payload types' tables are declared with the types (`payload_type!` in [`crate::payloads`]); the envelope's and
+//! the one read by a walk of its own (`variant.unavailable`) are here.
 
 use alloc::vec::Vec;
 
+use crate::payloads;
 use crate::topics::{PayloadKind, TOPICS};
 
 /// How a field's value is read, and written canonically.
@@ -125,14 +128,15 @@ pub(super) fn every_schema() -> Vec<&'static Schema> {
     found
 }
 
-/// Every name a sink's [`Sink::field`](crate::sink::Sink::field) can be called with, each once, as the very `&'static str`s the walk reports
-/// (the same addresses): a binding may make its host strings for them up front and find them by address (the
-/// Python extension interns them once, instead of making a string per member of every event).
+/// Every name a sink's [`Sink::field`](crate::sink::Sink::field) can be called with, as the very `&'static str`s the
+/// walk reports (the same addresses): a binding may make its host strings for them up front and find them by address
+/// (the Python extension interns them once, instead of making a string per member of every event). Each address is
+/// listed once; a name declared in several tables may sit at several addresses, and each of them is listed.
 pub fn field_names() -> Vec<&'static str> {
     let mut names: Vec<&'static str> = Vec::new();
     for schema in every_schema() {
         for field in schema.fields {
-            if !names.contains(&field.name) {
+            if !names.iter().any(|listed| core::ptr::eq(*listed, field.name)) {
                 names.push(field.name);
             }
         }
@@ -142,20 +146,21 @@ pub fn field_names() -> Vec<&'static str> {
 
 pub(super) fn payload_schema(kind: PayloadKind) -> &'static Schema {
     match kind {
-        PayloadKind::Order => &ORDER,
-        PayloadKind::Product => &PRODUCT,
-        PayloadKind::ProductRef => &PRODUCT_REF,
+        PayloadKind::Order => payloads::Order::wire_schema(),
+        PayloadKind::Product => payloads::Product::wire_schema(),
+        PayloadKind::ProductRef => payloads::ProductRef::wire_schema(),
         PayloadKind::VariantRefs => &VARIANT_REFS_WIRE,
-        PayloadKind::Connection => &CONNECTION,
-        PayloadKind::Proposal => &PROPOSAL,
-        PayloadKind::ProposalProductChange => &PROPOSAL_PRODUCT_CHANGE,
-        PayloadKind::ProposalVariantChange => &PROPOSAL_VARIANT_CHANGE,
-        PayloadKind::Rma => &RMA,
-        PayloadKind::RmaReturn => &RMA_RETURN,
+        PayloadKind::Connection => payloads::Connection::wire_schema(),
+        PayloadKind::Proposal => payloads::Proposal::wire_schema(),
+        PayloadKind::ProposalProductChange => payloads::ProposalProductChange::wire_schema(),
+        PayloadKind::ProposalVariantChange => payloads::ProposalVariantChange::wire_schema(),
+        PayloadKind::Rma => payloads::Rma::wire_schema(),
+        PayloadKind::RmaReturn => payloads::RmaReturn::wire_schema(),
     }
 }
 
-// The payload tables, one per type of `crate::payloads`, in the same field order.
+// Each payload type's table is declared with the type, in `crate::payloads` (`payload_type!`). The one exception:
+// `variant.unavailable` arrives as one id or a list and is read by a walk of its own.
 
 /// [`crate::payloads::VariantRefs`] as it arrives (see [`walk_variant_refs`]).
 pub(super) static VARIANT_REFS_WIRE: Schema = Schema {
@@ -164,290 +169,4 @@ pub(super) static VARIANT_REFS_WIRE: Schema = Schema {
         field("variantIds", &["ids"], Kind::Ids),
         field("productId", &[], Kind::OptionalId),
     ],
-};
-
-/// [`crate::payloads::Party`]
-static PARTY: Schema = Schema {
-    fields: &[field("id", &["_id"], Kind::Id), field("name", &[], Kind::Text), field("code", &[], Kind::Text)],
-};
-
-/// [`crate::payloads::Address`]
-static ADDRESS: Schema = Schema {
-    fields: &[
-        field("name", &["name1"], Kind::Text),
-        field("company", &["name2"], Kind::Text),
-        field("addressOne", &["street1", "address1"], Kind::Text),
-        field("addressTwo", &["street2", "address2"], Kind::Text),
-        field("city", &[], Kind::Text),
-        field("state", &["province"], Kind::Text),
-        field("zip", &["postal_code", "postalCode"], Kind::Text),
-        field("country", &[], Kind::Text),
-        field("phoneNumber", &["phone1", "phone"], Kind::Text),
-        field("email", &[], Kind::Text),
-    ],
-};
-
-/// [`crate::payloads::Order`]
-static ORDER: Schema = Schema {
-    fields: &[
-        field("id", &["_id"], Kind::Id),
-        field("purchaseOrderNumber", &["purchase_order_number"], Kind::Text),
-        field("buyerReference", &["buyerOrderCode", "retailer_order_number"], Kind::Text),
-        field("sellerReference", &["sellerOrderCode", "brand_identifier"], Kind::Text),
-        field("customerReference", &["customer_order_number"], Kind::Text),
-        field("status", &[], Kind::Text),
-        field("buyer", &["retailer"], Kind::Object(&PARTY)),
-        field("seller", &["brand"], Kind::Object(&PARTY)),
-        field("currency", &["baseCurrency"], Kind::Text),
-        field("subtotal", &["subtotal_charged"], Kind::Decimal),
-        field("shipping", &["shipping_charged"], Kind::Decimal),
-        field("shipTo", &["ship_to", "address", "shippingAddress"], Kind::Object(&ADDRESS)),
-        field("lines", &["items", "order_lines"], Kind::List(&ORDER_LINE)),
-        field("fulfillments", &["shipments"], Kind::List(&FULFILLMENT)),
-        field("cancellations", &["cancels"], Kind::List(&CANCELLATION)),
-        field("returns", &["rmas"], Kind::List(&ORDER_RETURN)),
-        field("hasCancellations", &[], Kind::Flag),
-        field("isTest", &[], Kind::Flag),
-        field("createdAt", &["created", "ordered_at"], Kind::Text),
-        field("updatedAt", &["updated", "updated_at"], Kind::Text),
-        field("cancelledAt", &["canceled_at", "canceledAt"], Kind::Text),
-        field("fulfilledAt", &["fulfilledDate", "fulfilled_at"], Kind::Text),
-        field("attributes", &["custom"], Kind::Attributes),
-    ],
-};
-
-/// [`crate::payloads::OrderLine`]
-static ORDER_LINE: Schema = Schema {
-    fields: &[
-        field("id", &["_id"], Kind::Id),
-        field("variantId", &[], Kind::OptionalId),
-        field("sku", &["sellerVariantCode"], Kind::Text),
-        field("title", &[], Kind::Text),
-        field("quantity", &[], Kind::RequiredCount),
-        field("quantityShipped", &["quantity_shipped"], Kind::Count),
-        field("quantityCancelled", &["quantity_canceled", "quantityCanceled"], Kind::Count),
-        field("basePrice", &["net_price"], Kind::Decimal),
-        field("retailPrice", &["price"], Kind::Decimal),
-        field("cancelled", &[], Kind::Flag),
-        field("cancelledReason", &[], Kind::Text),
-        field("cancelledBy", &[], Kind::Text),
-        field("cancelledAt", &["cancelledDate"], Kind::Text),
-        field("status", &[], Kind::Text),
-    ],
-};
-
-/// [`crate::payloads::Fulfillment`]
-static FULFILLMENT: Schema = Schema {
-    fields: &[
-        field("id", &["_id"], Kind::Id),
-        field("carrier", &[], Kind::Text),
-        field("trackingCode", &["tracking_number", "trackingNumber"], Kind::Text),
-        field("trackingUrls", &[], Kind::Texts),
-        field("shippedAt", &["created", "shipped_at"], Kind::Text),
-        field("lines", &["items"], Kind::List(&LINE_QUANTITY)),
-    ],
-};
-
-/// [`crate::payloads::LineQuantity`]
-static LINE_QUANTITY: Schema = Schema {
-    fields: &[
-        field("orderLineId", &["orderItemId", "order_line_id"], Kind::Id),
-        field("quantity", &[], Kind::RequiredCount),
-    ],
-};
-
-/// [`crate::payloads::Cancellation`]
-static CANCELLATION: Schema = Schema {
-    fields: &[
-        field("id", &["_id"], Kind::OptionalId),
-        field("reason", &[], Kind::Text),
-        field("cancelledBy", &[], Kind::Text),
-        field("cancelledAt", &["canceled_at"], Kind::Text),
-        field("lines", &["items"], Kind::List(&LINE_QUANTITY)),
-    ],
-};
-
-/// [`crate::payloads::OrderReturn`]
-static ORDER_RETURN: Schema = Schema {
-    fields: &[
-        field("id", &["_id"], Kind::Id),
-        field("rmaNumber", &["rma_number"], Kind::Text),
-        field("status", &[], Kind::Text),
-        field("reason", &[], Kind::Text),
-        field("lines", &["items"], Kind::List(&LINE_QUANTITY)),
-    ],
-};
-
-/// [`crate::payloads::Product`]
-static PRODUCT: Schema = Schema {
-    fields: &[
-        field("id", &["_id"], Kind::Id),
-        field("title", &[], Kind::Text),
-        field("brand", &[], Kind::Text),
-        field("description", &[], Kind::Text),
-        field("sellerReference", &[], Kind::Text),
-        field("sellerId", &["companyId"], Kind::OptionalId),
-        field("tags", &[], Kind::Texts),
-        field("optionNames", &[], Kind::Texts),
-        field("images", &[], Kind::List(&IMAGE)),
-        field("variants", &[], Kind::List(&VARIANT)),
-        field("createdAt", &["created"], Kind::Text),
-        field("updatedAt", &["updated"], Kind::Text),
-        field("attributes", &[], Kind::Attributes),
-    ],
-};
-
-/// [`crate::payloads::Image`]
-static IMAGE: Schema =
-    Schema { fields: &[field("id", &["_id"], Kind::OptionalId), field("source", &["src", "url"], Kind::RequiredText)] };
-
-/// [`crate::payloads::Variant`]
-static VARIANT: Schema = Schema {
-    fields: &[
-        field("id", &["_id"], Kind::Id),
-        field("sku", &[], Kind::Text),
-        field("title", &[], Kind::Text),
-        field("inventoryAmount", &["inventory_quantity", "inventoryQuantity"], Kind::Integer),
-        field("retailPrice", &[], Kind::Decimal),
-        field("retailCurrency", &[], Kind::Text),
-        field("basePrice", &[], Kind::Decimal),
-        field("baseCurrency", &[], Kind::Text),
-        field("barcode", &["upc"], Kind::OptionalId),
-        field("barcodeType", &[], Kind::Text),
-        field("options", &[], Kind::List(&VARIANT_OPTION)),
-        field("weight", &[], Kind::Float),
-        field("weightUnits", &[], Kind::Text),
-        field("attributes", &[], Kind::Attributes),
-    ],
-};
-
-/// [`crate::payloads::VariantOption`]
-static VARIANT_OPTION: Schema =
-    Schema { fields: &[field("name", &[], Kind::RequiredText), field("value", &[], Kind::RequiredText)] };
-
-/// [`crate::payloads::ProductRef`]
-static PRODUCT_REF: Schema = Schema { fields: &[field("id", &["_id", "productId"], Kind::Id)] };
-
-/// [`crate::payloads::Connection`]
-static CONNECTION: Schema = Schema {
-    fields: &[
-        field("id", &["_id"], Kind::Id),
-        field("buyer", &["retailer"], Kind::Object(&PARTY)),
-        field("seller", &["brand"], Kind::Object(&PARTY)),
-        field("status", &[], Kind::Text),
-        field("level", &[], Kind::Text),
-        field("integrationType", &["integration_type"], Kind::Text),
-        field("onboardingStatus", &["onboarding_status"], Kind::Text),
-        field("createdAt", &["created_at", "created"], Kind::Text),
-        field("updatedAt", &["updated_at", "updated"], Kind::Text),
-    ],
-};
-
-/// [`crate::payloads::Person`]
-static PERSON: Schema = Schema {
-    fields: &[field("id", &["_id"], Kind::OptionalId), field("name", &[], Kind::Text), field("email", &[], Kind::Text)],
-};
-
-/// [`crate::payloads::Proposal`]
-static PROPOSAL: Schema = Schema {
-    fields: &[
-        field("id", &["_id"], Kind::Id),
-        field("name", &[], Kind::Text),
-        field("status", &[], Kind::Text),
-        field("proposalType", &["proposal_type"], Kind::Text),
-        field("buyer", &["retailer"], Kind::Object(&PARTY)),
-        field("seller", &["brand"], Kind::Object(&PARTY)),
-        field("connectionId", &["connection"], Kind::OptionalId),
-        field("owner", &["created_by"], Kind::Object(&PERSON)),
-        field("collaborators", &[], Kind::List(&PERSON)),
-        field("itemCount", &["item_count"], Kind::Count),
-        field("itemApprovedCount", &["item_approved_count"], Kind::Count),
-        field("itemRejectedCount", &["item_rejected_count"], Kind::Count),
-        field("reason", &["return_reason"], Kind::Text),
-        field("proposedAt", &["proposed_at"], Kind::Text),
-        field("revisedAt", &["revised_at"], Kind::Text),
-        field("approvedAt", &["approved_at"], Kind::Text),
-        field("declinedAt", &["declined_at"], Kind::Text),
-        field("completedAt", &["completed_at"], Kind::Text),
-        field("createdAt", &["created_at"], Kind::Text),
-        field("updatedAt", &["updated_at"], Kind::Text),
-    ],
-};
-
-/// [`crate::payloads::ProposalProduct`]
-static PROPOSAL_PRODUCT: Schema = Schema {
-    fields: &[field("id", &["_id"], Kind::Id), field("name", &["title"], Kind::Text), field("status", &[], Kind::Text)],
-};
-
-/// [`crate::payloads::ProposalVariant`]
-static PROPOSAL_VARIANT: Schema = Schema {
-    fields: &[
-        field("id", &["_id"], Kind::Id),
-        field("name", &["title"], Kind::Text),
-        field("sku", &["brand_identifier"], Kind::Text),
-        field("status", &[], Kind::Text),
-    ],
-};
-
-/// [`crate::payloads::ProposalProductChange`]
-static PROPOSAL_PRODUCT_CHANGE: Schema = Schema {
-    fields: &[
-        field("proposal", &[], Kind::RequiredObject(&PROPOSAL)),
-        field("product", &[], Kind::Object(&PROPOSAL_PRODUCT)),
-        field("reason", &[], Kind::Text),
-    ],
-};
-
-/// [`crate::payloads::ProposalVariantChange`]
-static PROPOSAL_VARIANT_CHANGE: Schema = Schema {
-    fields: &[
-        field("proposal", &[], Kind::RequiredObject(&PROPOSAL)),
-        field("variant", &[], Kind::Object(&PROPOSAL_VARIANT)),
-        field("reason", &[], Kind::Text),
-    ],
-};
-
-/// [`crate::payloads::Rma`]
-static RMA: Schema = Schema {
-    fields: &[
-        field("id", &["_id"], Kind::Id),
-        field("orderId", &["order_id"], Kind::OptionalId),
-        field("purchaseOrderNumber", &["purchase_order_number"], Kind::Text),
-        field("rmaNumber", &["rma_number"], Kind::Text),
-        field("status", &[], Kind::Text),
-        field("createdBy", &["created_by"], Kind::Text),
-        field("lines", &["rma_lines"], Kind::List(&RMA_LINE)),
-        field("createdAt", &["rmad_at", "created_at"], Kind::Text),
-        field("approvedAt", &["approved_at"], Kind::Text),
-        field("rejectedAt", &["rejected_at"], Kind::Text),
-        field("completedAt", &["completed_at"], Kind::Text),
-    ],
-};
-
-/// [`crate::payloads::RmaLine`]
-static RMA_LINE: Schema = Schema {
-    fields: &[
-        field("id", &["_id"], Kind::Id),
-        field("variantId", &[], Kind::OptionalId),
-        field("sku", &["brand_identifier"], Kind::Text),
-        field("quantity", &[], Kind::Count),
-        field("reason", &[], Kind::Text),
-    ],
-};
-
-/// [`crate::payloads::ReturnShipment`]
-static RETURN_SHIPMENT: Schema = Schema {
-    fields: &[
-        field("id", &["_id"], Kind::Id),
-        field("status", &[], Kind::Text),
-        field("quantity", &[], Kind::Count),
-        field("carrier", &[], Kind::Text),
-        field("trackingNumber", &["return_tracking_number"], Kind::Text),
-        field("inspectionNotes", &["inspection_notes"], Kind::Text),
-    ],
-};
-
-/// [`crate::payloads::RmaReturn`]
-static RMA_RETURN: Schema = Schema {
-    fields: &[field("rma", &[], Kind::RequiredObject(&RMA)), field("return", &[], Kind::Object(&RETURN_SHIPMENT))],
 };
