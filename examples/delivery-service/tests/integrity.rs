@@ -25,12 +25,11 @@ async fn store_with_one_delivery(backend: &str) -> (Store, EndpointRow, Option<t
     (store, endpoint, dir)
 }
 
-/// A store on the database at `url` with one endpoint and one queued delivery.
-async fn one_delivery_at(url: &str) -> (Store, EndpointRow) {
-    let store = Store::connect(url, 4).await.unwrap();
-    let endpoint = support::endpoint_row("ep_integrity", "https://hooks.example.com/integrity", NOW);
+/// Adds the endpoint `ep_{name}` (at `https://hooks.example.com/{name}`) with one secret.
+async fn added_endpoint(store: &Store, name: &str) -> EndpointRow {
+    let endpoint = support::endpoint_row(&format!("ep_{name}"), &format!("https://hooks.example.com/{name}"), NOW);
     let secret = SecretRow {
-        id: "sec_integrity".into(),
+        id: format!("sec_{name}"),
         endpoint_id: endpoint.id.clone(),
         value: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
         label: None,
@@ -38,6 +37,13 @@ async fn one_delivery_at(url: &str) -> (Store, EndpointRow) {
         created_at: NOW,
     };
     assert!(store.insert_endpoint(&endpoint, &secret).await.unwrap());
+    endpoint
+}
+
+/// A store on the database at `url` with one endpoint and one queued delivery.
+async fn one_delivery_at(url: &str) -> (Store, EndpointRow) {
+    let store = Store::connect(url, 4).await.unwrap();
+    let endpoint = added_endpoint(&store, "integrity").await;
     let (created, queued) = store
         .enqueue_event("evt_integrity", "order.created", "{}", std::slice::from_ref(&endpoint.id), NOW)
         .await
@@ -341,18 +347,7 @@ async fn deliveries_queued_during_a_claim_are_never_stranded() {
         let store = Store::connect(&url, 8).await.unwrap();
         let mut endpoints = Vec::new();
         for n in 0..ENDPOINTS {
-            let endpoint =
-                support::endpoint_row(&format!("ep_race_{n}"), &format!("https://hooks.example.com/{n}"), NOW);
-            let secret = SecretRow {
-                id: format!("sec_race_{n}"),
-                endpoint_id: endpoint.id.clone(),
-                value: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),
-                label: None,
-                expires_at: None,
-                created_at: NOW,
-            };
-            assert!(store.insert_endpoint(&endpoint, &secret).await.unwrap());
-            endpoints.push(endpoint.id);
+            endpoints.push(added_endpoint(&store, &format!("race_{n}")).await.id);
         }
         // Two writers queue events while two workers claim and answer.
         let mut enqueuers = Vec::new();
