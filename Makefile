@@ -42,17 +42,17 @@ lint-python: ## mypy --strict on every Python file of the repo (generators, scri
 	MYPYPATH=scripts .venv/bin/mypy --strict core/samples/generate.py
 	MYPYPATH=bindings-python/python .venv/bin/mypy --strict tests/types/check_events.py
 
-generate: ## regenerate everything derived from the Rust types and the generators, in order: samples, vectors, schema, types
+generate: ## regenerate everything derived from the Rust types and the catalog, in order: schema, samples, vectors, types
+	$(CARGO) run --quiet --locked -p dropship-webhooks-codegen
 	$(PYTHON) core/samples/generate.py
 	$(PYTHON) tests/vectors/generate.py
-	$(CARGO) run --quiet --locked -p dropship-webhooks-codegen
 	$(PYTHON) scripts/codegen.py
 
 generate-check: ## fail if anything `make generate` writes differs from what is committed; type-check the generated types
 	@scripts/setup.sh types
+	$(CARGO) run --quiet --locked -p dropship-webhooks-codegen -- --check
 	$(PYTHON) core/samples/generate.py --check
 	$(PYTHON) tests/vectors/generate.py --check
-	$(CARGO) run --quiet --locked -p dropship-webhooks-codegen -- --check
 	$(PYTHON) scripts/codegen.py --check
 	tools/typecheck/node_modules/.bin/tsc --noEmit --strict --target es2020 --module nodenext \
 		--moduleResolution nodenext tests/types/narrowing.ts

@@ -19,37 +19,8 @@ macro_rules! sample_files {
     };
 }
 
-sample_files!(
-    "order.created",
-    "order.fulfilled",
-    "order.cancelled",
-    "order.returned",
-    "order.shipToAddressUpdated",
-    "product.selected",
-    "product.inventoryChanged",
-    "product.unavailable",
-    "variant.unavailable",
-    "connection.created",
-    "connection.established",
-    "proposal.approved",
-    "proposal.completed",
-    "proposal.declined",
-    "proposal.revised",
-    "proposal.collaboratorAdded",
-    "proposal.ownerReassigned",
-    "proposal.pricingApproved",
-    "proposal.productApproved",
-    "proposal.productRejected",
-    "proposal.variantApproved",
-    "proposal.variantRejected",
-    "proposal.variantRemoved",
-    "rma.approved",
-    "rma.rejected",
-    "rma.completed",
-    "rma.returnApproved",
-    "rma.returnReceived",
-    "rma.returnRejected",
-);
+// The topics with a sample, in catalog order: written by `core/samples/generate.py` from the catalog.
+include!("../samples/index.rs");
 
 /// The sample event for a topic, parsed; `None` for an unknown topic.
 pub fn sample_event(topic: &str) -> Option<Result<Event, WebhookError>> {

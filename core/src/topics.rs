@@ -217,8 +217,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn catalog_has_29_unique_topics() {
-        assert_eq!(TOPICS.len(), 29);
+    fn catalog_topics_are_unique_and_found_by_name() {
+        assert!(TOPICS.len() >= 29, "topics are added, not removed: receivers rely on every one");
         for (index, topic) in TOPICS.iter().enumerate() {
             assert!(TOPICS.iter().skip(index + 1).all(|other| other.name != topic.name), "{} twice", topic.name);
             assert_eq!(find_topic(topic.name), Some(topic));
