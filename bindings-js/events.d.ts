@@ -638,3 +638,18 @@ export interface TopicInfo {
   description: string;
   payload: PayloadKind;
 }
+
+/** Every error code; identical in the Node, Python and WebAssembly packages. */
+export type WebhookErrorCode =
+  | 'missing_header'
+  | 'invalid_header'
+  | 'invalid_secret'
+  | 'no_active_secret'
+  | 'timestamp_too_old'
+  | 'timestamp_too_new'
+  | 'no_matching_signature'
+  | 'payload_not_raw'
+  | 'invalid_json'
+  | 'invalid_payload'
+  | 'invalid_endpoint'
+  | 'invalid_option';

@@ -1,7 +1,7 @@
 // Type declarations of the dropship-webhooks Node.js package. Event and payload types are generated from the Rust
 // types into ./events.d.ts (`make generate`).
 
-import type { TopicInfo, WebhookEvent } from './events'
+import type { TopicInfo, WebhookErrorCode, WebhookEvent } from './events'
 
 export * from './events'
 
@@ -56,21 +56,6 @@ export interface VerifiedSignature {
 
 /** The headers to send with a signed body. */
 export type SignedHeaders = Record<string, string>
-
-/** Every error code; identical in the Node, Python and WebAssembly packages. */
-export type WebhookErrorCode =
-  | 'missing_header'
-  | 'invalid_header'
-  | 'invalid_secret'
-  | 'no_active_secret'
-  | 'timestamp_too_old'
-  | 'timestamp_too_new'
-  | 'no_matching_signature'
-  | 'payload_not_raw'
-  | 'invalid_json'
-  | 'invalid_payload'
-  | 'invalid_endpoint'
-  | 'invalid_option'
 
 /** Base class of every error this package throws. */
 export class WebhookError extends Error {

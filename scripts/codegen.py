@@ -168,6 +168,9 @@ def typescript(document: Schema) -> str:
             "  name: Topic;", '  group: "orders" | "products" | "connections" | "proposals" | "returns";',
             '  audience: "buyers" | "sellers" | "buyersAndSellers";', "  description: string;",
             "  payload: PayloadKind;", "}", ""]
+    errors: list[dict[str, Any]] = document["x-errors"]
+    out += ["/** Every error code; identical in the Node, Python and WebAssembly packages. */",
+            "export type WebhookErrorCode =\n" + "\n".join(f"  | '{e['code']}'" for e in errors) + ";", ""]
     return "\n".join(out)
 
 
@@ -248,8 +251,11 @@ def python(document: Schema) -> str:
             "A topic the platform adds later still parses and arrives as an :class:`UnknownEvent`; keep a branch that",
             'ignores topics you do not handle."""', "",
             "Topic = Literal[\n" + "".join(f'    "{t["name"]}",\n' for t in topics) + "]",
-            '"""Every topic this version knows."""', ""]
-    exported += ["UnknownEvent", "WebhookEvent", "Topic"]
+            '"""Every topic this version knows."""', "",
+            "WebhookErrorCode = Literal[\n" + "".join(f'    "{e["code"]}",\n' for e in document["x-errors"]) + "]",
+            '"""Every error code (``WebhookError.code``); identical in the Node, Python and WebAssembly packages."""',
+            ""]
+    exported += ["UnknownEvent", "WebhookEvent", "Topic", "WebhookErrorCode"]
     out.insert(12, "__all__ = [\n" + "".join(f'    "{name}",\n' for name in sorted(exported)) + "]\n")
     return "\n".join(out) + "\n"
 

@@ -17,6 +17,38 @@ pub enum ErrorKind {
     Usage,
 }
 
+/// Every error code with its family and the HTTP status a receiver answers it with, in declaration order: the one
+/// list of codes ([`WebhookError::code`] maps each variant to its row). 401 when the request cannot be trusted, 400
+/// for a body or option that is wrong, 500 for `payload_not_raw` (the receiver handed over a parsed body: a server
+/// bug, and the sender should retry once it is fixed).
+const ERRORS: &[(&str, ErrorKind, u16)] = &[
+    ("missing_header", ErrorKind::Verification, 401),
+    ("invalid_header", ErrorKind::Verification, 401),
+    ("invalid_secret", ErrorKind::Verification, 401),
+    ("no_active_secret", ErrorKind::Verification, 401),
+    ("timestamp_too_old", ErrorKind::Verification, 401),
+    ("timestamp_too_new", ErrorKind::Verification, 401),
+    ("no_matching_signature", ErrorKind::Verification, 401),
+    ("payload_not_raw", ErrorKind::Payload, 500),
+    ("invalid_json", ErrorKind::Payload, 400),
+    ("invalid_payload", ErrorKind::Payload, 400),
+    ("invalid_endpoint", ErrorKind::Usage, 400),
+    ("invalid_option", ErrorKind::Usage, 400),
+];
+
+/// The codes of [`ERRORS`], for [`WebhookError::CODES`]. Evaluated at compile time only, where an index out of
+/// range is a build error, not a panic.
+#[allow(clippy::indexing_slicing)]
+const fn codes() -> [&'static str; ERRORS.len()] {
+    let mut codes = [""; ERRORS.len()];
+    let mut row = 0;
+    while row < ERRORS.len() {
+        codes[row] = ERRORS[row].0;
+        row += 1;
+    }
+    codes
+}
+
 /// Everything that can go wrong while verifying, signing or parsing a webhook.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -140,20 +172,7 @@ impl WebhookError {
     }
 
     /// Every code this crate can return, in declaration order.
-    pub const CODES: &'static [&'static str] = &[
-        "missing_header",
-        "invalid_header",
-        "invalid_secret",
-        "no_active_secret",
-        "timestamp_too_old",
-        "timestamp_too_new",
-        "no_matching_signature",
-        "payload_not_raw",
-        "invalid_json",
-        "invalid_payload",
-        "invalid_endpoint",
-        "invalid_option",
-    ];
+    pub const CODES: &'static [&'static str] = &codes();
 
     /// The stable machine-readable code, identical in every language binding.
     pub fn code(&self) -> &'static str {
@@ -175,33 +194,12 @@ impl WebhookError {
 
     /// The family of the error, which decides the exception class in the bindings.
     pub fn kind(&self) -> ErrorKind {
-        match self {
-            Self::MissingHeader { .. }
-            | Self::InvalidHeader { .. }
-            | Self::InvalidSecret { .. }
-            | Self::NoActiveSecret { .. }
-            | Self::TimestampTooOld { .. }
-            | Self::TimestampTooNew { .. }
-            | Self::NoMatchingSignature { .. } => ErrorKind::Verification,
-            Self::PayloadNotRaw { .. } | Self::InvalidJson { .. } | Self::InvalidPayload { .. } => ErrorKind::Payload,
-            Self::InvalidEndpoint { .. } | Self::InvalidOption { .. } => ErrorKind::Usage,
-        }
+        Self::kind_of_code(self.code()).unwrap_or(ErrorKind::Usage)
     }
 
     /// The family of an error code, for bindings that rebuild errors from their code; `None` for an unknown code.
     pub fn kind_of_code(code: &str) -> Option<ErrorKind> {
-        Some(match code {
-            "missing_header"
-            | "invalid_header"
-            | "invalid_secret"
-            | "no_active_secret"
-            | "timestamp_too_old"
-            | "timestamp_too_new"
-            | "no_matching_signature" => ErrorKind::Verification,
-            "payload_not_raw" | "invalid_json" | "invalid_payload" => ErrorKind::Payload,
-            "invalid_endpoint" | "invalid_option" => ErrorKind::Usage,
-            _ => return None,
-        })
+        ERRORS.iter().find(|(known, ..)| *known == code).map(|(_, kind, _)| *kind)
     }
 
     /// The HTTP status a receiver should answer a refused webhook with: 401 when the request cannot be trusted, 400
@@ -213,11 +211,7 @@ impl WebhookError {
 
     /// [`WebhookError::http_status`] by code, for bindings that rebuild errors from their code.
     pub fn http_status_of_code(code: &str) -> Option<u16> {
-        Some(match Self::kind_of_code(code)? {
-            _ if code == "payload_not_raw" => 500,
-            ErrorKind::Verification => 401,
-            ErrorKind::Payload | ErrorKind::Usage => 400,
-        })
+        ERRORS.iter().find(|(known, ..)| *known == code).map(|(.., status)| *status)
     }
 
     /// The error a binding raises when it is handed an already-parsed body; `found` names what it got.

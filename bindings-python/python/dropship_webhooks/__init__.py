@@ -30,7 +30,7 @@ from ._native import (
     WebhookPayloadError,
     WebhookVerificationError,
 )
-from .events import WebhookEvent
+from .events import WebhookErrorCode, WebhookEvent
 
 __all__ = [
     "DEFAULT_FAILURE_WINDOW_SECONDS",
@@ -39,6 +39,7 @@ __all__ = [
     "VerifiedSignature",
     "Webhook",
     "WebhookError",
+    "WebhookErrorCode",
     "WebhookEvent",
     "WebhookPayloadError",
     "WebhookVerificationError",

@@ -5,7 +5,7 @@ from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Tuple, Unio
 
 from typing_extensions import Self, TypeAlias
 
-from .events import WebhookEvent
+from .events import WebhookErrorCode, WebhookEvent
 
 __all__ = [
     "WebhookError",
@@ -37,7 +37,7 @@ _SecretLike: TypeAlias = Union[str, Mapping[str, Any], Any]
 class WebhookError(ValueError):
     """Base class of every error this package raises; ``code`` is stable across languages."""
 
-    code: str
+    code: WebhookErrorCode
     status: int
 
 class WebhookVerificationError(WebhookError):

@@ -70,6 +70,7 @@ __all__ = [
     "VariantOption",
     "VariantRefs",
     "VariantUnavailableEvent",
+    "WebhookErrorCode",
     "WebhookEvent",
 ]
 
@@ -875,4 +876,20 @@ Topic = Literal[
     "rma.returnRejected",
 ]
 """Every topic this version knows."""
+
+WebhookErrorCode = Literal[
+    "missing_header",
+    "invalid_header",
+    "invalid_secret",
+    "no_active_secret",
+    "timestamp_too_old",
+    "timestamp_too_new",
+    "no_matching_signature",
+    "payload_not_raw",
+    "invalid_json",
+    "invalid_payload",
+    "invalid_endpoint",
+    "invalid_option",
+]
+"""Every error code (``WebhookError.code``); identical in the Node, Python and WebAssembly packages."""
 
