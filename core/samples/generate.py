@@ -117,7 +117,8 @@ def order_data(topic: str) -> dict[str, Any]:
     raise KeyError(topic)
 
 
-# The data of a topic this script has no sample of its own for: its payload type's base sample.
+# The data of a topic this script has no sample of its own for (`product.unavailable`, `variant.unavailable`, a
+# topic just added to the catalog): its payload type's base sample.
 BASE_BY_PAYLOAD: dict[str, dict[str, Any]] = {
     "Order": ORDER,
     "Product": PRODUCT,
@@ -148,10 +149,6 @@ def topic_data(topic: str) -> dict[str, Any]:
     if topic == "product.inventoryChanged":
         return with_changes(PRODUCT, variants=[with_changes(VARIANTS[0], inventoryAmount=131), VARIANTS[1]],
                             updatedAt=CREATED)
-    if topic == "product.unavailable":
-        return {"id": "prd_mug_stoneware"}
-    if topic == "variant.unavailable":
-        return {"variantIds": ["var_mug_sand"], "productId": "prd_mug_stoneware"}
     if group == "connection":
         return CONNECTION if action == "created" else with_changes(CONNECTION, status="active",
                                                                    onboardingStatus="complete", updatedAt=CREATED)
