@@ -42,11 +42,12 @@ lint-python: ## mypy --strict on every Python file of the repo (generators, scri
 	MYPYPATH=scripts .venv/bin/mypy --strict core/samples/generate.py
 	MYPYPATH=bindings-python/python .venv/bin/mypy --strict tests/types/check_events.py
 
-generate: ## regenerate everything derived from the Rust types and the catalog, in order: schema, samples, vectors, types
+generate: ## regenerate everything derived from the Rust types and the catalog, in order: schema, samples, vectors, types, the ES entries' export list
 	$(CARGO) run --quiet --locked -p dropship-webhooks-codegen
 	$(PYTHON) core/samples/generate.py
 	$(PYTHON) tests/vectors/generate.py
 	$(PYTHON) scripts/codegen.py
+	$(PYTHON) scripts/es_entries.py
 
 generate-check: ## fail if anything `make generate` writes differs from what is committed; type-check the generated types
 	@scripts/setup.sh types
@@ -54,6 +55,7 @@ generate-check: ## fail if anything `make generate` writes differs from what is 
 	$(PYTHON) core/samples/generate.py --check
 	$(PYTHON) tests/vectors/generate.py --check
 	$(PYTHON) scripts/codegen.py --check
+	$(PYTHON) scripts/es_entries.py --check
 	tools/typecheck/node_modules/.bin/tsc --noEmit --strict --target es2020 --module nodenext \
 		--moduleResolution nodenext tests/types/narrowing.ts
 	.venv/bin/python tests/types/check_events.py
@@ -101,7 +103,7 @@ test-python: build-python ## the Python package: every shared vector, the framew
 	.venv/bin/python -m pytest -q -W ignore::DeprecationWarning bindings-python/tests
 	MYPYPATH=bindings-python/python .venv/bin/mypy --strict bindings-python/python/dropship_webhooks \
 		bindings-python/tests/test_vectors.py bindings-python/tests/test_readme.py bindings-python/tests/test_packaging.py \
-		bindings-python/tests/test_sinks.py bindings-python/tests/test_secrets.py
+		bindings-python/tests/test_sinks.py bindings-python/tests/test_secrets.py bindings-python/tests/test_options.py
 	@# The stubs against the built extension: every name, signature and default as it is at run time.
 	cd bindings-python/python && ../../.venv/bin/python -m mypy.stubtest dropship_webhooks._native
 
@@ -109,7 +111,7 @@ build-wasm: ## build the WebAssembly package (bindings-wasm/dist) and print the 
 	scripts/build-wasm.sh
 
 test-wasm: build-wasm ## the shared JS vector and framework suites on the WebAssembly build in Node, the vectors in headless Chromium; a Worker on workerd, Deno, Bun
-	cd bindings-js && DROPSHIP_WEBHOOKS_MODULE=$(CURDIR)/bindings-wasm/dist/node.cjs node --test test/vectors.test.mjs test/frameworks.test.js test/bodies.test.mjs
+	cd bindings-js && DROPSHIP_WEBHOOKS_MODULE=$(CURDIR)/bindings-wasm/dist/node.cjs node --test test/vectors.test.mjs test/frameworks.test.js test/bodies.test.mjs test/options.test.mjs
 	cd bindings-wasm && node --test test/
 
 nostd: ## prove the core is no_std: build it for wasm32 with only core and alloc

@@ -239,7 +239,7 @@ function createApi(native) {
     constructor(secrets, options = {}) {
       this.#scheme = options.scheme ?? 'standard'
       this.#tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS
-      const specs = secretList(secrets)
+      const specs = optionsText(secretList(secrets))
       this.#native = call(() => HOST_MAC
         ? new native.NativeWebhook(specs, this.#scheme, this.#tolerance, HOST_MAC)
         : new native.NativeWebhook(specs, this.#scheme, this.#tolerance))
@@ -430,51 +430,54 @@ function createApi(native) {
   const topics = deepFreeze(JSON.parse(native.topicsJson()))
   const retrySchedule = deepFreeze(JSON.parse(native.retryScheduleJson()))
 
+  /**
+   * An option set as the native layer reads it: JSON text (the core's options layer names a bad field). Numbers
+   * JSON cannot carry (NaN, ±Infinity, bigint) go as their text, so they are refused with the field named rather
+   * than dropped to `null` (which would mean "the default").
+   */
+  function optionsText(options) {
+    if (options === undefined || options === null) return undefined
+    return JSON.stringify(options, (_key, value) =>
+      (typeof value === 'number' && !Number.isFinite(value)) || typeof value === 'bigint' ? String(value) : value,
+    )
+  }
+
   /** Milliseconds to wait after `failures` failed attempts, or null once retries are used up. */
   function nextRetryDelay(failures, random = Math.random(), schedule) {
-    return call(() => native.nextRetryDelay(failures, random, schedule)) ?? null
+    return call(() => native.nextRetryDelay(failures, random, optionsText(schedule))) ?? null
   }
 
   /** Milliseconds a `Retry-After` header asks for (clamped), or null if absent or unreadable. */
   function retryAfterDelay(header, now, schedule) {
-    return (
-      call(() => native.retryAfterDelay(header ?? null, unixSeconds(now, Math.floor(Date.now() / 1000)), schedule)) ?? null
-    )
+    const at = unixSeconds(now, Math.floor(Date.now() / 1000))
+    return call(() => native.retryAfterDelay(header ?? null, at, optionsText(schedule))) ?? null
   }
 
-  function healthOut(state) {
-    return { status: state.status, failingSince: state.failingSince ?? null }
-  }
-
-  function healthIn(state) {
-    if (!state) return null
-    const spec = { status: state.status }
-    if (state.failingSince !== undefined && state.failingSince !== null) spec.failingSince = state.failingSince
-    return spec
+  /** A health state as the native layer reads it (`failingSince` may be a Date). */
+  function healthText(state) {
+    if (!state) return undefined
+    return optionsText({ status: state.status, failingSince: unixSeconds(state.failingSince, null) })
   }
 
   const health = Object.freeze({
-    HEALTHY: Object.freeze({ status: 'HEALTHY', failingSince: null }),
+    HEALTHY: deepFreeze(JSON.parse(native.healthRecordSuccess())),
     /** After a failed delivery at `at` (unix seconds). */
     recordFailure(state, at, windowSeconds = DEFAULT_FAILURE_WINDOW_SECONDS) {
-      return healthOut(call(() => native.healthRecordFailure(healthIn(state), unixSeconds(at, undefined), windowSeconds)))
+      return JSON.parse(call(() => native.healthRecordFailure(healthText(state), unixSeconds(at, undefined), windowSeconds)))
     },
     /** After a delivery the endpoint accepted. */
     recordSuccess(state) {
-      return healthOut(call(() => native.healthRecordSuccess(healthIn(state))))
+      return JSON.parse(call(() => native.healthRecordSuccess(healthText(state))))
     },
     /** The owner re-activated the endpoint. */
     reactivate(state) {
-      return healthOut(call(() => native.healthReactivate(healthIn(state))))
+      return JSON.parse(call(() => native.healthReactivate(healthText(state))))
     },
   })
 
   /** Rate limit step (GCRA): `{ nextTatUs }` if a request may go now, else `{ waitUs }`; rate 0 = unlimited. */
   function rateLimitCheck(rate, tatUs, nowUs) {
-    const decision = call(() => native.rateLimitCheck(rate, tatUs, nowUs))
-    return decision.waitUs === undefined || decision.waitUs === null
-      ? { nextTatUs: decision.nextTatUs }
-      : { waitUs: decision.waitUs }
+    return JSON.parse(call(() => native.rateLimitCheck(rate, tatUs, nowUs)))
   }
 
   /** Whether one more request may start while `inFlight` run; burst 0 = unlimited. */
@@ -485,7 +488,7 @@ function createApi(native) {
   /** Checks an endpoint configuration; returns it normalized or throws `invalid_endpoint` / `invalid_secret`. */
   function validateEndpoint(config, options = {}) {
     const spec = { ...config, secrets: secretList(config.secrets ?? []) }
-    return JSON.parse(call(() => native.validateEndpointJson(spec, Boolean(options.allowInsecureLoopback))))
+    return JSON.parse(call(() => native.validateEndpointJson(optionsText(spec), Boolean(options.allowInsecureLoopback))))
   }
 
   return {

@@ -28,64 +28,12 @@ done
 # One JS layer for both packages: api.js as CommonJS, and as an ES module for workers, Deno and browsers.
 cp bindings-js/api.js "$dist/api.cjs"
 sed -e "s/^'use strict'$//" -e 's/^module.exports = { createApi }$/export { createApi }/' bindings-js/api.js > "$dist/api.mjs"
-cat > "$dist/node.cjs" <<'JS'
-'use strict'
-// dropship-webhooks-wasm in Node and Bun (require): the JS API over the WebAssembly module, loaded synchronously.
-module.exports = require('./api.cjs').createApi(require('./node/dropship_webhooks.js'))
-JS
-# The ES-module entries: each instantiates the module the way its runtime allows, then exports the same API.
-exports='export const { Webhook, WebhookError, WebhookVerificationError, WebhookPayloadError, generateSecret, parseEvent, topics, retrySchedule, nextRetryDelay, retryAfterDelay, health, rateLimitCheck, burstAllows, validateEndpoint, DEFAULT_TOLERANCE_SECONDS, DEFAULT_FAILURE_WINDOW_SECONDS } = api
-export default api'
-cat > "$dist/workerd.mjs" <<JS
-// Cloudflare Workers (workerd): a .wasm import is a WebAssembly.Module, so instantiation is synchronous.
-import wasmModule from './web/dropship_webhooks_bg.wasm'
-import * as glue from './web/dropship_webhooks.js'
-import { createApi } from './api.mjs'
+# The entries (bindings-wasm/entries): each instantiates the module the way its runtime allows, then exports the
+# API; the ES entries' named exports are the names createApi returns, written in by scripts/es_entries.py.
+python3 scripts/es_entries.py --dist "$dist"
 
-glue.initSync({ module: wasmModule })
-const api = createApi(glue)
-$exports
-JS
-cat > "$dist/node.mjs" <<JS
-// Node, Deno and Bun (import): the module's bytes are read from disk synchronously.
-import { readFileSync } from 'node:fs'
-import * as glue from './web/dropship_webhooks.js'
-import { createApi } from './api.mjs'
-
-glue.initSync({ module: readFileSync(new URL('./web/dropship_webhooks_bg.wasm', import.meta.url)) })
-const api = createApi(glue)
-$exports
-JS
-cat > "$dist/browser.mjs" <<JS
-// Browsers: the module is fetched next to this file (top-level await), then the API is ready.
-import init from './web/dropship_webhooks.js'
-import * as glue from './web/dropship_webhooks.js'
-import { createApi } from './api.mjs'
-
-await init({ module_or_path: new URL('./web/dropship_webhooks_bg.wasm', import.meta.url) })
-const api = createApi(glue)
-$exports
-JS
-cat > "$dist/init.mjs" <<'JS'
-// Any other host: pass a WebAssembly.Module, the .wasm bytes, a Response or a URL; get the API back.
-import init, * as glue from './web/dropship_webhooks.js'
-import { createApi } from './api.mjs'
-
-export async function initDropshipWebhooks(moduleOrPath) {
-  await init({ module_or_path: moduleOrPath })
-  return createApi(glue)
-}
-export default initDropshipWebhooks
-JS
-
-# The same declarations as the Node package (one API), plus the init entry's.
+# The same declarations as the Node package (one API); init.d.ts, the init entry's, is among the entries.
 cp bindings-js/index.d.ts bindings-js/events.d.ts "$dist/"
-cat > "$dist/init.d.ts" <<'TS'
-import type * as api from './index'
-/** Instantiates the module from a WebAssembly.Module, its bytes, a Response or a URL, and returns the API. */
-export function initDropshipWebhooks(moduleOrPath: WebAssembly.Module | BufferSource | Response | URL | string): Promise<typeof api>
-export default initDropshipWebhooks
-TS
 
 raw=$(stat -c %s "$dist/web/dropship_webhooks_bg.wasm")
 gz=$(gzip -9 -c "$dist/web/dropship_webhooks_bg.wasm" | wc -c)

@@ -5,12 +5,16 @@
 // The public JS API is documented in index.d.ts; these are the addon's private entry points.
 #![allow(missing_docs)]
 
-use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, HealthStatus, RateLimit, RetryOverrides, RetrySchedule};
-use dropship_webhooks::endpoint::{EndpointRequest, EndpointRules};
+use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, RateLimit, RetrySchedule};
+use dropship_webhooks::endpoint::EndpointRules;
 use dropship_webhooks::headers::{RelevantHeaders, RELEVANT_HEADERS};
-use dropship_webhooks::{canonical_event_json, generate_secret, Scheme, Secret, SecretSet, Webhook, WebhookError};
+use dropship_webhooks::options::{whole_number, whole_number_u32, Casing};
+use dropship_webhooks::{canonical_event_json, generate_secret, Scheme, SecretSet, Webhook, WebhookError};
 use napi::bindgen_prelude::{Either, Uint8Array, Uint8ArraySlice};
 use napi_derive::napi;
+
+/// JavaScript spells option names in camelCase.
+const JS: Casing = Casing::Camel;
 
 /// The status of a thrown error: napi-rs sets it as the JS error's `code` property.
 pub struct Code(&'static str);
@@ -28,11 +32,11 @@ fn thrown(error: WebhookError) -> napi::Error<Code> {
 }
 
 fn whole(value: f64, name: &'static str) -> Result<u64> {
-    dropship_webhooks::error::whole_number(value, name).map_err(thrown)
+    whole_number(value, name).map_err(thrown)
 }
 
 fn whole_u32(value: f64, name: &'static str) -> Result<u32> {
-    dropship_webhooks::error::whole_number_u32(value, name).map_err(thrown)
+    whole_number_u32(value, name).map_err(thrown)
 }
 
 fn bytes(body: &Either<Uint8Array, String>) -> &[u8] {
@@ -60,26 +64,9 @@ fn pairs(flat: &[String]) -> Vec<(&str, &str)> {
     flat.chunks_exact(2).filter_map(|pair| Some((pair.first()?.as_str(), pair.get(1)?.as_str()))).collect()
 }
 
-fn json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_default()
-}
-
-/// One secret as JS passes it.
-#[napi(object)]
-pub struct SecretSpec {
-    pub secret: String,
-    pub expires_at: Option<f64>,
-    pub label: Option<String>,
-}
-
-fn secret_set(specs: Vec<SecretSpec>) -> Result<SecretSet> {
-    specs
-        .into_iter()
-        .map(|spec| {
-            let expiry = spec.expires_at.map(|at| whole(at, "expiresAt")).transpose()?;
-            Ok(Secret::new(spec.secret).with_expiry(expiry).with_label(spec.label))
-        })
-        .collect()
+/// The secrets as the wrapper passes them: `JSON.stringify` of `[{secret, expiresAt?, label?}, …]`.
+fn secret_set(secrets_text: String) -> Result<SecretSet> {
+    SecretSet::from_options(&secrets_text, JS).map_err(thrown)
 }
 
 /// What a signature check reports.
@@ -109,10 +96,10 @@ pub struct NativeWebhook {
 #[napi]
 impl NativeWebhook {
     #[napi(constructor)]
-    pub fn new(secrets: Vec<SecretSpec>, scheme: String, tolerance_seconds: f64) -> Result<Self> {
+    pub fn new(secrets_text: String, scheme: String, tolerance_seconds: f64) -> Result<Self> {
         let scheme = Scheme::from_name(&scheme).map_err(thrown)?;
         let tolerance = whole(tolerance_seconds, "toleranceSeconds")?;
-        let inner = Webhook::with_scheme(secret_set(secrets)?, scheme).map_err(thrown)?.tolerance(tolerance);
+        let inner = Webhook::with_scheme(secret_set(secrets_text)?, scheme).map_err(thrown)?.tolerance(tolerance);
         Ok(Self { inner })
     }
 
@@ -246,94 +233,51 @@ pub fn error_kinds_json() -> String {
     WebhookError::catalog_json()
 }
 
-/// A retry schedule as JS passes it; absent fields take the defaults.
-#[napi(object)]
-pub struct ScheduleSpec {
-    pub base_delay_ms: Option<f64>,
-    pub factor: Option<f64>,
-    pub max_delay_ms: Option<f64>,
-    pub max_retries: Option<f64>,
-    pub jitter_percent: Option<f64>,
-    pub min_retry_after_ms: Option<f64>,
+// The cold helpers: option sets arrive as `JSON.stringify`'s text (read by the core's options layer, camelCase) and
+// answers leave as JSON text the wrapper parses.
+
+fn schedule(options_text: Option<String>) -> Result<RetrySchedule> {
+    RetrySchedule::from_options(options_text.as_deref(), JS).map_err(thrown)
 }
 
-fn schedule(spec: Option<ScheduleSpec>) -> Result<RetrySchedule> {
-    let Some(spec) = spec else { return Ok(RetrySchedule::default()) };
-    let field = |value: Option<f64>, name| value.map(|v| whole(v, name)).transpose();
-    RetrySchedule::with_overrides(RetryOverrides {
-        base_delay_ms: field(spec.base_delay_ms, "baseDelayMs")?,
-        factor: field(spec.factor, "factor")?,
-        max_delay_ms: field(spec.max_delay_ms, "maxDelayMs")?,
-        max_retries: field(spec.max_retries, "maxRetries")?,
-        jitter_percent: field(spec.jitter_percent, "jitterPercent")?,
-        min_retry_after_ms: field(spec.min_retry_after_ms, "minRetryAfterMs")?,
-    })
-    .map_err(thrown)
+fn health(state: Option<String>) -> Result<EndpointHealth> {
+    EndpointHealth::from_json(state.as_deref(), JS).map_err(thrown)
 }
 
 #[napi]
-pub fn retry_schedule_json(spec: Option<ScheduleSpec>) -> Result<String> {
-    Ok(json(&schedule(spec)?))
+pub fn retry_schedule_json(options_text: Option<String>) -> Result<String> {
+    Ok(schedule(options_text)?.to_json(JS))
 }
 
 #[napi]
-pub fn next_retry_delay(failures: f64, random: f64, spec: Option<ScheduleSpec>) -> Result<Option<f64>> {
-    Ok(schedule(spec)?.next_delay_ms(whole_u32(failures, "failures")?, random).map(|ms| ms as f64))
+pub fn next_retry_delay(failures: f64, random: f64, options_text: Option<String>) -> Result<Option<f64>> {
+    Ok(schedule(options_text)?.next_delay_ms(whole_u32(failures, "failures")?, random).map(|ms| ms as f64))
 }
 
 #[napi]
-pub fn retry_after_delay(header: Option<String>, now: f64, spec: Option<ScheduleSpec>) -> Result<Option<f64>> {
-    Ok(schedule(spec)?.retry_after_ms(header.as_deref(), whole(now, "now")?).map(|ms| ms as f64))
-}
-
-/// An endpoint's health as JS holds it.
-#[napi(object)]
-pub struct HealthState {
-    pub status: String,
-    pub failing_since: Option<f64>,
-}
-
-fn health_in(state: Option<HealthState>) -> Result<EndpointHealth> {
-    let Some(state) = state else { return Ok(EndpointHealth::HEALTHY) };
-    Ok(EndpointHealth {
-        status: HealthStatus::from_name(&state.status).map_err(thrown)?,
-        failing_since: state.failing_since.map(|at| whole(at, "failingSince")).transpose()?,
-    })
-}
-
-fn health_out(health: EndpointHealth) -> HealthState {
-    HealthState { status: health.status.name().to_owned(), failing_since: health.failing_since.map(|at| at as f64) }
+pub fn retry_after_delay(header: Option<String>, now: f64, options_text: Option<String>) -> Result<Option<f64>> {
+    Ok(schedule(options_text)?.retry_after_ms(header.as_deref(), whole(now, "now")?).map(|ms| ms as f64))
 }
 
 #[napi]
-pub fn health_record_failure(state: Option<HealthState>, at: f64, window_seconds: f64) -> Result<HealthState> {
+pub fn health_record_failure(state: Option<String>, at: f64, window_seconds: f64) -> Result<String> {
     let window = whole(window_seconds, "windowSeconds")?;
-    Ok(health_out(health_in(state)?.record_failure(whole(at, "at")?, window)))
+    Ok(health(state)?.record_failure(whole(at, "at")?, window).to_json(JS))
 }
 
 #[napi]
-pub fn health_record_success(state: Option<HealthState>) -> Result<HealthState> {
-    Ok(health_out(health_in(state)?.record_success()))
+pub fn health_record_success(state: Option<String>) -> Result<String> {
+    Ok(health(state)?.record_success().to_json(JS))
 }
 
 #[napi]
-pub fn health_reactivate(state: Option<HealthState>) -> Result<HealthState> {
-    Ok(health_out(health_in(state)?.reactivate()))
-}
-
-/// `{ nextTatUs }` when a request may go now, `{ waitUs }` otherwise.
-#[napi(object)]
-pub struct RateDecision {
-    pub next_tat_us: Option<f64>,
-    pub wait_us: Option<f64>,
+pub fn health_reactivate(state: Option<String>) -> Result<String> {
+    Ok(health(state)?.reactivate().to_json(JS))
 }
 
 #[napi]
-pub fn rate_limit_check(rate: f64, tat_us: f64, now_us: f64) -> Result<RateDecision> {
-    Ok(match RateLimit(whole_u32(rate, "rate")?).check(whole(tat_us, "tatUs")?, whole(now_us, "nowUs")?) {
-        Ok(next) => RateDecision { next_tat_us: Some(next as f64), wait_us: None },
-        Err(wait) => RateDecision { next_tat_us: None, wait_us: Some(wait as f64) },
-    })
+pub fn rate_limit_check(rate: f64, tat_us: f64, now_us: f64) -> Result<String> {
+    Ok(RateLimit(whole_u32(rate, "rate")?).decide(whole(tat_us, "tatUs")?, whole(now_us, "nowUs")?).to_json(JS))
 }
 
 #[napi]
@@ -341,34 +285,8 @@ pub fn burst_allows(burst: f64, in_flight: f64) -> Result<bool> {
     Ok(BurstLimit(whole_u32(burst, "burst")?).allows(whole_u32(in_flight, "inFlight")?))
 }
 
-/// An endpoint configuration as JS passes it.
-#[napi(object)]
-pub struct EndpointSpec {
-    pub url: String,
-    pub topics: Vec<String>,
-    pub method: Option<String>,
-    pub rate_limit: Option<f64>,
-    pub burst_limit: Option<f64>,
-    pub scheme: Option<String>,
-    pub secrets: Vec<SecretSpec>,
-}
-
-/// The endpoint rules; the valid configuration as JSON.
+/// The endpoint rules over the configuration's JSON; the valid configuration as JSON.
 #[napi]
-pub fn validate_endpoint_json(spec: EndpointSpec, allow_insecure_loopback: bool) -> Result<String> {
-    let topics: Vec<&str> = spec.topics.iter().map(String::as_str).collect();
-    let secrets = secret_set(spec.secrets)?;
-    // Limits may be negative here: the core refuses them with the field named (an i64 holds every JS integer).
-    let limit = |value: Option<f64>| value.map_or(0, |v| if v.is_finite() { v as i64 } else { -1 });
-    let request = EndpointRequest {
-        url: &spec.url,
-        topics: &topics,
-        method: spec.method.as_deref().unwrap_or("POST"),
-        rate_limit: limit(spec.rate_limit),
-        burst_limit: limit(spec.burst_limit),
-        scheme: Scheme::from_name(spec.scheme.as_deref().unwrap_or("standard")).map_err(thrown)?,
-        secrets: &secrets,
-    };
-    let rules = EndpointRules { allow_insecure_loopback };
-    rules.validate(&request).map(|config| json(&config)).map_err(thrown)
+pub fn validate_endpoint_json(config: String, allow_insecure_loopback: bool) -> Result<String> {
+    EndpointRules { allow_insecure_loopback }.validate_json(&config, JS).map_err(thrown)
 }

@@ -5,11 +5,12 @@
 // The Python API is documented in the package's stubs and docstrings; these are the extension's entry points.
 #![allow(missing_docs)]
 
-use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, HealthStatus, RateLimit, RetryOverrides, RetrySchedule};
-use dropship_webhooks::endpoint::{EndpointRequest, EndpointRules};
+use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, RateLimit, RetrySchedule};
+use dropship_webhooks::endpoint::EndpointRules;
 use dropship_webhooks::headers::RELEVANT_HEADERS;
+use dropship_webhooks::options::Casing;
 use dropship_webhooks::{
-    generate_secret, walk_event, ErrorKind, Scheme, Secret, SecretSet, Webhook, WebhookError as CoreError,
+    generate_secret, walk_event, ErrorKind, Scheme, SecretSet, Webhook, WebhookError as CoreError,
 };
 mod objects;
 
@@ -17,7 +18,10 @@ use objects::ObjectSink;
 use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMapping, PyString};
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple};
+
+/// Python spells option names in snake_case.
+const PY: Casing = Casing::Snake;
 
 // The Rust names are the Python names (create_exception! uses them), hence the core's error is imported as CoreError.
 create_exception!(dropship_webhooks, WebhookError, PyValueError, "Base class of every error; `.code` is stable.");
@@ -127,40 +131,86 @@ fn headers(value: &Bound<'_, PyAny>) -> PyResult<Vec<(String, String)>> {
     Ok(pairs)
 }
 
-/// One secret, the `index`th of the list: a string, a mapping with `secret` (and `expires_at`/`label`), or an object
-/// with those attributes. A shape that is none of these is `invalid_secret` naming that index.
-fn secret(item: &Bound<'_, PyAny>, index: usize) -> PyResult<Secret> {
-    let py = item.py();
-    let invalid = |problem: &'static str| raise(py, CoreError::InvalidSecret { index, problem });
-    if let Ok(text) = item.extract::<String>() {
-        return Ok(Secret::new(text));
-    }
-    let field = |name: &str| -> PyResult<Option<Bound<'_, PyAny>>> {
-        let found = if let Ok(dict) = item.cast::<PyDict>() {
-            dict.get_item(name)?
-        } else if item.hasattr(name)? {
-            Some(item.getattr(name)?)
-        } else {
-            None
-        };
-        Ok(found.filter(|value| !value.is_none()))
-    };
-    let Some(value) = field("secret")? else {
-        return Err(invalid("each secret must be a str, a Secret or a dict with 'secret'"));
-    };
-    let value = value.extract::<String>().map_err(|_| invalid("its 'secret' must be a str"))?;
-    let expiry = field("expires_at")?.map(|at| seconds(&at, "expires_at")).transpose()?;
-    let label = field("label")?
-        .map(|label| label.extract::<String>().map_err(|_| invalid("its 'label' must be a str")))
-        .transpose()?;
-    Ok(Secret::new(value).with_expiry(expiry).with_label(label))
+/// A Python value written as the JSON the core's options layer reads: mappings, lists and tuples, str, int, float,
+/// bool and None as themselves; a datetime as its unix timestamp; an object with a `secret` attribute (`Secret`, a
+/// dataclass) as the mapping of its `secret`, `expires_at` and `label`. Floats JSON cannot hold (NaN, ±inf), strs
+/// with lone surrogates and other types become a marker no option kind accepts, so the field is refused by name.
+fn json_text(value: &Bound<'_, PyAny>) -> PyResult<String> {
+    let mut out = String::new();
+    write_json(value, &mut out)?;
+    Ok(out)
 }
 
-fn secret_set(value: &Bound<'_, PyAny>) -> PyResult<SecretSet> {
-    if value.is_instance_of::<PyString>() || value.cast::<PyDict>().is_ok() || value.hasattr("secret")? {
-        return Ok(SecretSet::from(secret(value, 0)?));
+const UNSUPPORTED: &str = r#"{"unsupported":null}"#;
+
+fn write_json(value: &Bound<'_, PyAny>, out: &mut String) -> PyResult<()> {
+    let quoted = |text: &str| serde_json::to_string(text).unwrap_or_default();
+    if value.is_none() {
+        out.push_str("null");
+    } else if let Ok(flag) = value.cast::<PyBool>() {
+        out.push_str(if flag.is_true() { "true" } else { "false" });
+    } else if value.is_instance_of::<PyString>() {
+        out.push_str(&value.extract::<String>().map_or_else(|_| UNSUPPORTED.to_owned(), |text| quoted(&text)));
+    } else if value.is_instance_of::<PyInt>() {
+        // Python ints are exact at any size; the reader refuses what does not fit the field.
+        out.push_str(&value.str()?.extract::<String>()?);
+    } else if let Ok(float) = value.cast::<PyFloat>() {
+        let number = float.value();
+        out.push_str(&if number.is_finite() { format!("{number:?}") } else { UNSUPPORTED.to_owned() });
+    } else if let Ok(mapping) = value.cast::<PyMapping>() {
+        out.push('{');
+        let mut first = true;
+        for item in mapping.items()?.try_iter()? {
+            let (key, item): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
+            let Ok(key) = key.extract::<String>() else { continue };
+            if !std::mem::take(&mut first) {
+                out.push(',');
+            }
+            out.push_str(&quoted(&key));
+            out.push(':');
+            write_json(&item, out)?;
+        }
+        out.push('}');
+    } else if value.cast::<PyList>().is_ok() || value.cast::<PyTuple>().is_ok() {
+        write_list(value, out)?;
+    } else if value.hasattr("timestamp")? {
+        write_json(&value.call_method0("timestamp")?, out)?;
+    } else if value.hasattr("secret")? {
+        let fields = PyDict::new(value.py());
+        for name in ["secret", "expires_at", "label"] {
+            if value.hasattr(name)? {
+                fields.set_item(name, value.getattr(name)?)?;
+            }
+        }
+        write_json(fields.as_any(), out)?;
+    } else {
+        out.push_str(UNSUPPORTED);
     }
-    value.try_iter()?.enumerate().map(|(index, item)| secret(&item?, index)).collect()
+    Ok(())
+}
+
+fn write_list(value: &Bound<'_, PyAny>, out: &mut String) -> PyResult<()> {
+    out.push('[');
+    for (index, item) in value.try_iter()?.enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        write_json(&item?, out)?;
+    }
+    out.push(']');
+    Ok(())
+}
+
+/// One secret or a list of them: each a str, a mapping with `secret` (and `expires_at`/`label`), or an object with
+/// those attributes; a bad one is `invalid_secret` naming its position.
+fn secret_set(value: &Bound<'_, PyAny>) -> PyResult<SecretSet> {
+    let mut secrets = json_text(value)?;
+    if secrets == UNSUPPORTED {
+        // Any other iterable (a generator, a set) as a list.
+        secrets.clear();
+        write_list(value, &mut secrets)?;
+    }
+    SecretSet::from_options(&secrets, PY).map_err(|error| raise(value.py(), error))
 }
 
 /// What a signature check reports.
@@ -325,30 +375,23 @@ fn topics_json() -> String {
     dropship_webhooks::topics::catalog_json()
 }
 
-/// A retry schedule from a mapping with snake_case keys; absent keys take the defaults.
+// The cold helpers: option sets are read by the core's options layer (snake_case) from the mapping converted by
+// `json_value`; answers leave as JSON text the package parses.
+
 fn schedule(py: Python<'_>, spec: Option<&Bound<'_, PyAny>>) -> PyResult<RetrySchedule> {
-    let Some(spec) = spec.filter(|spec| !spec.is_none()) else { return Ok(RetrySchedule::default()) };
-    let field = |key: &'static str| -> PyResult<Option<u64>> {
-        match spec.get_item(key) {
-            Ok(value) if !value.is_none() => seconds(&value, key).map(Some),
-            _ => Ok(None),
-        }
-    };
-    RetrySchedule::with_overrides(RetryOverrides {
-        base_delay_ms: field("base_delay_ms")?,
-        factor: field("factor")?,
-        max_delay_ms: field("max_delay_ms")?,
-        max_retries: field("max_retries")?,
-        jitter_percent: field("jitter_percent")?,
-        min_retry_after_ms: field("min_retry_after_ms")?,
-    })
-    .map_err(|error| raise(py, error))
+    let options = spec.map(json_text).transpose()?;
+    RetrySchedule::from_options(options.as_deref(), PY).map_err(|error| raise(py, error))
+}
+
+fn health(py: Python<'_>, state: Option<&Bound<'_, PyAny>>) -> PyResult<EndpointHealth> {
+    let state = state.map(json_text).transpose()?;
+    EndpointHealth::from_json(state.as_deref(), PY).map_err(|error| raise(py, error))
 }
 
 #[pyfunction]
 #[pyo3(signature = (schedule_spec = None))]
 fn retry_schedule_json(py: Python<'_>, schedule_spec: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
-    Ok(serde_json::to_string(&schedule(py, schedule_spec)?).unwrap_or_default())
+    Ok(schedule(py, schedule_spec)?.to_json(PY))
 }
 
 #[pyfunction]
@@ -359,7 +402,7 @@ fn next_retry_delay(
     random: f64,
     schedule_spec: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Option<u64>> {
-    let failures = u32::try_from(seconds(failures, "failures")?).map_err(|_| option(py, "failures", "too large"))?;
+    let failures = count(failures, "failures")?;
     Ok(schedule(py, schedule_spec)?.next_delay_ms(failures, random))
 }
 
@@ -374,73 +417,48 @@ fn retry_after_delay(
     Ok(schedule(py, schedule_spec)?.retry_after_ms(header, seconds(now, "now")?))
 }
 
-fn health_in(py: Python<'_>, state: Option<&Bound<'_, PyAny>>) -> PyResult<EndpointHealth> {
-    let Some(state) = state.filter(|state| !state.is_none()) else { return Ok(EndpointHealth::HEALTHY) };
-    let status: String = state.get_item("status")?.extract()?;
-    let since = state.get_item("failing_since").ok().filter(|value| !value.is_none());
-    Ok(EndpointHealth {
-        status: HealthStatus::from_name(&status).map_err(|error| raise(py, error))?,
-        failing_since: since.map(|at| seconds(&at, "failing_since")).transpose()?,
-    })
-}
-
-fn health_out(py: Python<'_>, health: EndpointHealth) -> PyResult<Bound<'_, PyDict>> {
-    let state = PyDict::new(py);
-    state.set_item("status", health.status.name())?;
-    state.set_item("failing_since", health.failing_since)?;
-    Ok(state)
-}
-
 #[pyfunction]
 #[pyo3(signature = (state, at, window_seconds))]
-fn health_record_failure<'py>(
-    py: Python<'py>,
-    state: Option<&Bound<'py, PyAny>>,
-    at: &Bound<'py, PyAny>,
-    window_seconds: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyDict>> {
+fn health_record_failure(
+    py: Python<'_>,
+    state: Option<&Bound<'_, PyAny>>,
+    at: &Bound<'_, PyAny>,
+    window_seconds: &Bound<'_, PyAny>,
+) -> PyResult<String> {
     let window = seconds(window_seconds, "window_seconds")?;
-    health_out(py, health_in(py, state)?.record_failure(seconds(at, "at")?, window))
+    Ok(health(py, state)?.record_failure(seconds(at, "at")?, window).to_json(PY))
 }
 
 #[pyfunction]
 #[pyo3(signature = (state))]
-fn health_record_success<'py>(py: Python<'py>, state: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyDict>> {
-    health_out(py, health_in(py, state)?.record_success())
+fn health_record_success(py: Python<'_>, state: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+    Ok(health(py, state)?.record_success().to_json(PY))
 }
 
 #[pyfunction]
 #[pyo3(signature = (state))]
-fn health_reactivate<'py>(py: Python<'py>, state: Option<&Bound<'py, PyAny>>) -> PyResult<Bound<'py, PyDict>> {
-    health_out(py, health_in(py, state)?.reactivate())
+fn health_reactivate(py: Python<'_>, state: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
+    Ok(health(py, state)?.reactivate().to_json(PY))
+}
+
+/// A count: a whole number below 2³², naming `name` when it is not.
+fn count(value: &Bound<'_, PyAny>, name: &'static str) -> PyResult<u32> {
+    u32::try_from(seconds(value, name)?).map_err(|_| option(value.py(), name, "it must be below 4294967296"))
 }
 
 #[pyfunction]
-fn rate_limit_check<'py>(
-    py: Python<'py>,
-    rate: &Bound<'py, PyAny>,
-    tat_us: &Bound<'py, PyAny>,
-    now_us: &Bound<'py, PyAny>,
-) -> PyResult<Bound<'py, PyDict>> {
-    let rate = u32::try_from(seconds(rate, "rate")?).map_err(|_| option(py, "rate", "it must be below 4294967296"))?;
-    let decision = PyDict::new(py);
-    match RateLimit(rate).check(seconds(tat_us, "tat_us")?, seconds(now_us, "now_us")?) {
-        Ok(next) => decision.set_item("next_tat_us", next)?,
-        Err(wait) => decision.set_item("wait_us", wait)?,
-    }
-    Ok(decision)
+fn rate_limit_check(rate: &Bound<'_, PyAny>, tat_us: &Bound<'_, PyAny>, now_us: &Bound<'_, PyAny>) -> PyResult<String> {
+    let decision = RateLimit(count(rate, "rate")?).decide(seconds(tat_us, "tat_us")?, seconds(now_us, "now_us")?);
+    Ok(decision.to_json(PY))
 }
 
 #[pyfunction]
-fn burst_allows(py: Python<'_>, burst: &Bound<'_, PyAny>, in_flight: &Bound<'_, PyAny>) -> PyResult<bool> {
-    let too_big = |name| option(py, name, "it must be below 4294967296");
-    let burst = u32::try_from(seconds(burst, "burst")?).map_err(|_| too_big("burst"))?;
-    let in_flight = u32::try_from(seconds(in_flight, "in_flight")?).map_err(|_| too_big("in_flight"))?;
-    Ok(BurstLimit(burst).allows(in_flight))
+fn burst_allows(burst: &Bound<'_, PyAny>, in_flight: &Bound<'_, PyAny>) -> PyResult<bool> {
+    Ok(BurstLimit(count(burst, "burst")?).allows(count(in_flight, "in_flight")?))
 }
 
 /// The endpoint rules over a mapping (`url`, `topics`, `method`, `rate_limit`, `burst_limit`, `scheme`,
-/// `secrets`); the valid configuration as JSON.
+/// `secrets`); the valid configuration as JSON, snake_case.
 #[pyfunction]
 #[pyo3(signature = (config, allow_insecure_loopback = false))]
 fn validate_endpoint_json(
@@ -448,39 +466,7 @@ fn validate_endpoint_json(
     config: &Bound<'_, PyAny>,
     allow_insecure_loopback: bool,
 ) -> PyResult<String> {
-    let text = |key: &str, default: &str| -> PyResult<String> {
-        match config.get_item(key) {
-            Ok(value) if !value.is_none() => value.extract(),
-            _ => Ok(default.to_owned()),
-        }
-    };
-    let limit = |key: &str| -> PyResult<i64> {
-        match config.get_item(key) {
-            Ok(value) if !value.is_none() => value.extract::<i64>().or(Ok(-1)),
-            _ => Ok(0),
-        }
-    };
-    let url = text("url", "")?;
-    let topics: Vec<String> = config.get_item("topics").and_then(|topics| topics.extract()).unwrap_or_default();
-    let topic_refs: Vec<&str> = topics.iter().map(String::as_str).collect();
-    let method = text("method", "POST")?;
-    let secrets = match config.get_item("secrets") {
-        Ok(secrets) => secret_set(&secrets)?,
-        Err(_) => SecretSet::new(),
-    };
-    let request = EndpointRequest {
-        url: &url,
-        topics: &topic_refs,
-        method: &method,
-        rate_limit: limit("rate_limit")?,
-        burst_limit: limit("burst_limit")?,
-        scheme: Scheme::from_name(&text("scheme", "standard")?).map_err(|error| raise(py, error))?,
-        secrets: &secrets,
-    };
-    EndpointRules { allow_insecure_loopback }
-        .validate(&request)
-        .map(|config| serde_json::to_string(&config).unwrap_or_default())
-        .map_err(|error| raise(py, error))
+    EndpointRules { allow_insecure_loopback }.validate_json(&json_text(config)?, PY).map_err(|error| raise(py, error))
 }
 
 #[pymodule]

@@ -46,11 +46,11 @@ def webhook(vector: Vector) -> dw.Webhook:
     )
 
 
-def snake(schedule: Optional[Mapping[str, int]]) -> Optional[Dict[str, int]]:
-    """The Python API takes schedules with snake_case keys."""
-    if schedule is None:
+def snake(options: Optional[Mapping[str, Any]]) -> Optional[Dict[str, Any]]:
+    """The Python API spells option and answer keys in snake_case; the vectors in camelCase."""
+    if options is None:
         return None
-    return {"".join("_" + c.lower() if c.isupper() else c for c in key): value for key, value in schedule.items()}
+    return {"".join("_" + c.lower() if c.isupper() else c for c in key): value for key, value in options.items()}
 
 
 def outcome(vector: Vector, run: Callable[[], Any]) -> Any:
@@ -115,7 +115,7 @@ def run_endpoint(vector: Vector) -> None:
     result = outcome(vector, lambda: dw.validate_endpoint(
         config, allow_insecure_loopback=vector["allowInsecureLoopback"]))
     if vector["result"] == "valid":
-        assert result == vector["expected"]
+        assert result == snake(vector["expected"])
 
 
 def run(vector: Vector) -> None:
@@ -142,9 +142,7 @@ def run(vector: Vector) -> None:
     elif operation == "health":
         run_health(vector)
     elif operation == "rateLimit":
-        expected = {"next_tat_us" if key == "nextTatUs" else "wait_us": value
-                    for key, value in vector["expected"].items()}
-        assert dw.rate_limit_check(vector["rate"], vector["tatUs"], vector["nowUs"]) == expected
+        assert dw.rate_limit_check(vector["rate"], vector["tatUs"], vector["nowUs"]) == snake(vector["expected"])
     elif operation == "burstLimit":
         assert dw.burst_allows(vector["burst"], vector["inFlight"]) == vector["expected"]["allowed"]
     elif operation == "endpoint":

@@ -5,14 +5,18 @@
 // The public JS API is documented in index.d.ts; these are the module's private entry points.
 #![allow(missing_docs)]
 
-use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, HealthStatus, RateLimit, RetryOverrides, RetrySchedule};
-use dropship_webhooks::endpoint::{EndpointRequest, EndpointRules};
+use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, RateLimit, RetrySchedule};
+use dropship_webhooks::endpoint::EndpointRules;
 use dropship_webhooks::headers::{HeaderSource, RELEVANT_HEADERS};
+use dropship_webhooks::options::{whole_number, whole_number_u32, Casing};
 use dropship_webhooks::{
-    canonical_event_json, generate_secret, HostMac, Scheme, Secret, SecretSet, Verified, Webhook, WebhookError,
+    canonical_event_json, generate_secret, HostMac, Scheme, SecretSet, Verified, Webhook, WebhookError,
 };
-use js_sys::{Array, Error, Function, Object, Reflect, Uint8Array};
+use js_sys::{Array, Error, Function, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
+
+/// JavaScript spells option names in camelCase.
+const JS: Casing = Casing::Camel;
 
 type Result<T> = core::result::Result<T, JsValue>;
 
@@ -24,11 +28,11 @@ fn thrown(error: WebhookError) -> JsValue {
 }
 
 fn whole(value: f64, name: &'static str) -> Result<u64> {
-    dropship_webhooks::error::whole_number(value, name).map_err(thrown)
+    whole_number(value, name).map_err(thrown)
 }
 
 fn whole_u32(value: f64, name: &'static str) -> Result<u32> {
-    dropship_webhooks::error::whole_number_u32(value, name).map_err(thrown)
+    whole_number_u32(value, name).map_err(thrown)
 }
 
 /// A body as bytes: a string is UTF-8 encoded, a Uint8Array (a Buffer too) copied into the module's memory once.
@@ -47,35 +51,9 @@ fn pairs(flat: &[String]) -> Vec<(&str, &str)> {
     flat.chunks_exact(2).filter_map(|pair| Some((pair.first()?.as_str(), pair.get(1)?.as_str()))).collect()
 }
 
-fn get(object: &JsValue, key: &str) -> JsValue {
-    Reflect::get(object, &key.into()).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn present(value: JsValue) -> Option<JsValue> {
-    (!value.is_undefined() && !value.is_null()).then_some(value)
-}
-
-fn object(entries: &[(&str, JsValue)]) -> JsValue {
-    let object = Object::new();
-    for (key, value) in entries {
-        let _ = Reflect::set(&object, &(*key).into(), value);
-    }
-    object.into()
-}
-
-fn secret_set(specs: &JsValue) -> Result<SecretSet> {
-    let specs: Array = specs.clone().dyn_into().unwrap_or_default();
-    specs
-        .iter()
-        .map(|spec| {
-            let value = get(&spec, "secret").as_string().unwrap_or_default();
-            let expiry = present(get(&spec, "expiresAt"))
-                .map(|at| whole(at.as_f64().unwrap_or(f64::NAN), "expiresAt"))
-                .transpose()?;
-            let label = present(get(&spec, "label")).and_then(|label| label.as_string());
-            Ok(Secret::new(value).with_expiry(expiry).with_label(label))
-        })
-        .collect()
+/// The secrets as the wrapper passes them: `JSON.stringify` of `[{secret, expiresAt?, label?}, …]`.
+fn secret_set(secrets_text: String) -> Result<SecretSet> {
+    SecretSet::from_options(&secrets_text, JS).map_err(thrown)
 }
 
 /// Below this much signed content the module's own SHA-256 is faster than a call out to the host's (measured in
@@ -144,14 +122,14 @@ impl NativeWebhook {
     /// `host_mac`: the host's HMAC (see [`JsHostMac`]), or `undefined` for the built-in one.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        secrets: JsValue,
+        secrets_text: String,
         scheme: &str,
         tolerance_seconds: f64,
         host_mac: Option<Function>,
     ) -> Result<NativeWebhook> {
         let scheme = Scheme::from_name(scheme).map_err(thrown)?;
         let tolerance = whole(tolerance_seconds, "toleranceSeconds")?;
-        let inner = Webhook::with_scheme(secret_set(&secrets)?, scheme).map_err(thrown)?.tolerance(tolerance);
+        let inner = Webhook::with_scheme(secret_set(secrets_text)?, scheme).map_err(thrown)?.tolerance(tolerance);
         Ok(Self { inner, host_mac })
     }
 
@@ -266,79 +244,51 @@ pub fn error_kinds_json() -> String {
     WebhookError::catalog_json()
 }
 
-fn schedule(spec: &JsValue) -> Result<RetrySchedule> {
-    if spec.is_undefined() || spec.is_null() {
-        return Ok(RetrySchedule::default());
-    }
-    let field = |key: &'static str| {
-        present(get(spec, key)).map(|value| whole(value.as_f64().unwrap_or(f64::NAN), key)).transpose()
-    };
-    RetrySchedule::with_overrides(RetryOverrides {
-        base_delay_ms: field("baseDelayMs")?,
-        factor: field("factor")?,
-        max_delay_ms: field("maxDelayMs")?,
-        max_retries: field("maxRetries")?,
-        jitter_percent: field("jitterPercent")?,
-        min_retry_after_ms: field("minRetryAfterMs")?,
-    })
-    .map_err(thrown)
+// The cold helpers: option sets arrive as `JSON.stringify`'s text (read by the core's options layer, camelCase) and
+// answers leave as JSON text the wrapper parses — the same entry points as the Node addon's.
+
+fn schedule(options_text: Option<String>) -> Result<RetrySchedule> {
+    RetrySchedule::from_options(options_text.as_deref(), JS).map_err(thrown)
+}
+
+fn health(state: Option<String>) -> Result<EndpointHealth> {
+    EndpointHealth::from_json(state.as_deref(), JS).map_err(thrown)
 }
 
 #[wasm_bindgen(js_name = retryScheduleJson)]
-pub fn retry_schedule_json(spec: JsValue) -> Result<String> {
-    Ok(serde_json::to_string(&schedule(&spec)?).unwrap_or_default())
+pub fn retry_schedule_json(options_text: Option<String>) -> Result<String> {
+    Ok(schedule(options_text)?.to_json(JS))
 }
 
 #[wasm_bindgen(js_name = nextRetryDelay)]
-pub fn next_retry_delay(failures: f64, random: f64, spec: JsValue) -> Result<Option<f64>> {
-    Ok(schedule(&spec)?.next_delay_ms(whole_u32(failures, "failures")?, random).map(|ms| ms as f64))
+pub fn next_retry_delay(failures: f64, random: f64, options_text: Option<String>) -> Result<Option<f64>> {
+    Ok(schedule(options_text)?.next_delay_ms(whole_u32(failures, "failures")?, random).map(|ms| ms as f64))
 }
 
 #[wasm_bindgen(js_name = retryAfterDelay)]
-pub fn retry_after_delay(header: Option<String>, now: f64, spec: JsValue) -> Result<Option<f64>> {
-    Ok(schedule(&spec)?.retry_after_ms(header.as_deref(), whole(now, "now")?).map(|ms| ms as f64))
-}
-
-fn health_in(state: &JsValue) -> Result<EndpointHealth> {
-    if state.is_undefined() || state.is_null() {
-        return Ok(EndpointHealth::HEALTHY);
-    }
-    let status = get(state, "status").as_string().unwrap_or_default();
-    let since = present(get(state, "failingSince"))
-        .map(|at| whole(at.as_f64().unwrap_or(f64::NAN), "failingSince"))
-        .transpose()?;
-    Ok(EndpointHealth { status: HealthStatus::from_name(&status).map_err(thrown)?, failing_since: since })
-}
-
-fn health_out(health: EndpointHealth) -> JsValue {
-    object(&[
-        ("status", health.status.name().into()),
-        ("failingSince", health.failing_since.map_or(JsValue::NULL, |at| (at as f64).into())),
-    ])
+pub fn retry_after_delay(header: Option<String>, now: f64, options_text: Option<String>) -> Result<Option<f64>> {
+    Ok(schedule(options_text)?.retry_after_ms(header.as_deref(), whole(now, "now")?).map(|ms| ms as f64))
 }
 
 #[wasm_bindgen(js_name = healthRecordFailure)]
-pub fn health_record_failure(state: JsValue, at: f64, window_seconds: f64) -> Result<JsValue> {
+pub fn health_record_failure(state: Option<String>, at: f64, window_seconds: f64) -> Result<String> {
     let window = whole(window_seconds, "windowSeconds")?;
-    Ok(health_out(health_in(&state)?.record_failure(whole(at, "at")?, window)))
+    Ok(health(state)?.record_failure(whole(at, "at")?, window).to_json(JS))
 }
 
 #[wasm_bindgen(js_name = healthRecordSuccess)]
-pub fn health_record_success(state: JsValue) -> Result<JsValue> {
-    Ok(health_out(health_in(&state)?.record_success()))
+pub fn health_record_success(state: Option<String>) -> Result<String> {
+    Ok(health(state)?.record_success().to_json(JS))
 }
 
 #[wasm_bindgen(js_name = healthReactivate)]
-pub fn health_reactivate(state: JsValue) -> Result<JsValue> {
-    Ok(health_out(health_in(&state)?.reactivate()))
+pub fn health_reactivate(state: Option<String>) -> Result<String> {
+    Ok(health(state)?.reactivate().to_json(JS))
 }
 
 #[wasm_bindgen(js_name = rateLimitCheck)]
-pub fn rate_limit_check(rate: f64, tat_us: f64, now_us: f64) -> Result<JsValue> {
-    Ok(match RateLimit(whole_u32(rate, "rate")?).check(whole(tat_us, "tatUs")?, whole(now_us, "nowUs")?) {
-        Ok(next) => object(&[("nextTatUs", (next as f64).into())]),
-        Err(wait) => object(&[("waitUs", (wait as f64).into())]),
-    })
+pub fn rate_limit_check(rate: f64, tat_us: f64, now_us: f64) -> Result<String> {
+    Ok(RateLimit(whole_u32(rate, "rate")?).decide(whole(tat_us, "tatUs")?, whole(now_us, "nowUs")?).to_json(JS))
 }
 
 #[wasm_bindgen(js_name = burstAllows)]
@@ -347,28 +297,6 @@ pub fn burst_allows(burst: f64, in_flight: f64) -> Result<bool> {
 }
 
 #[wasm_bindgen(js_name = validateEndpointJson)]
-pub fn validate_endpoint_json(spec: JsValue, allow_insecure_loopback: bool) -> Result<String> {
-    let text = |key: &str| present(get(&spec, key)).and_then(|value| value.as_string());
-    let topics: Vec<String> = Array::from(&get(&spec, "topics")).iter().filter_map(|topic| topic.as_string()).collect();
-    let topic_refs: Vec<&str> = topics.iter().map(String::as_str).collect();
-    let limit = |key: &str| {
-        present(get(&spec, key)).map_or(0, |value| value.as_f64().filter(|v| v.is_finite()).map_or(-1, |v| v as i64))
-    };
-    let secrets = secret_set(&get(&spec, "secrets"))?;
-    let url = text("url").unwrap_or_default();
-    let method = text("method").unwrap_or_else(|| "POST".to_owned());
-    let scheme = Scheme::from_name(&text("scheme").unwrap_or_else(|| "standard".to_owned())).map_err(thrown)?;
-    let request = EndpointRequest {
-        url: &url,
-        topics: &topic_refs,
-        method: &method,
-        rate_limit: limit("rateLimit"),
-        burst_limit: limit("burstLimit"),
-        scheme,
-        secrets: &secrets,
-    };
-    EndpointRules { allow_insecure_loopback }
-        .validate(&request)
-        .map(|config| serde_json::to_string(&config).unwrap_or_default())
-        .map_err(thrown)
+pub fn validate_endpoint_json(config: String, allow_insecure_loopback: bool) -> Result<String> {
+    EndpointRules { allow_insecure_loopback }.validate_json(&config, JS).map_err(thrown)
 }

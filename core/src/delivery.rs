@@ -2,84 +2,48 @@
 //! health, and rate/burst limits. Time and randomness always come from the caller, so the same inputs give the same
 //! answer in every language and in tests.
 
+use alloc::string::String;
+
 use serde::Serialize;
 
 use crate::error::WebhookError;
+use crate::options::{in_casing, option_set, write_member, Casing, OptionKind, WriteOption};
+use crate::wire::JsonNode;
 
 /// One second in milliseconds.
 const SECOND_MS: u64 = 1_000;
 /// Three days: how long an endpoint may fail before it is FAILED.
 pub const DEFAULT_FAILURE_WINDOW_SECONDS: u64 = 3 * 24 * 3600;
 
-/// The retry schedule: after the n-th failed attempt wait `min(base × factorⁿ⁻¹, max)`, then add jitter.
-///
-/// The default gives 30 s, 1 m, 2 m, 4 m, 8 m, 16 m, 32 m, 64 m, 2 h, 2 h (the platforms' documented schedule), so a
-/// message is attempted 11 times over about 6 hours before it is given up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RetrySchedule {
-    /// Delay after the first failure, in milliseconds.
-    pub base_delay_ms: u64,
-    /// Growth factor between consecutive delays.
-    pub factor: u32,
-    /// Cap of the nominal delay, in milliseconds.
-    pub max_delay_ms: u64,
-    /// How many retries follow the first attempt before the message is given up.
-    pub max_retries: u32,
-    /// Jitter as a percentage of the nominal delay, applied both ways (0 to 100).
-    pub jitter_percent: u32,
-    /// The shortest wait a `Retry-After` header can ask for, in milliseconds.
-    pub min_retry_after_ms: u64,
-}
-
-impl Default for RetrySchedule {
-    fn default() -> Self {
-        Self {
-            base_delay_ms: 30 * SECOND_MS,
-            factor: 2,
-            max_delay_ms: 2 * 3600 * SECOND_MS,
-            max_retries: 10,
-            jitter_percent: 20,
-            min_retry_after_ms: SECOND_MS,
-        }
+option_set! {
+    writable
+    /// The retry schedule: after the n-th failed attempt wait `min(base × factorⁿ⁻¹, max)`, then add jitter.
+    ///
+    /// The default gives 30 s, 1 m, 2 m, 4 m, 8 m, 16 m, 32 m, 64 m, 2 h, 2 h (the platforms' documented schedule),
+    /// so a message is attempted 11 times over about 6 hours before it is given up.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct RetrySchedule {
+        /// Delay after the first failure, in milliseconds.
+        base_delay_ms "baseDelayMs": u64 = 30 * SECOND_MS,
+        /// Growth factor between consecutive delays.
+        factor "factor": u32 = 2,
+        /// Cap of the nominal delay, in milliseconds.
+        max_delay_ms "maxDelayMs": u64 = 2 * 3600 * SECOND_MS,
+        /// How many retries follow the first attempt before the message is given up.
+        max_retries "maxRetries": u32 = 10,
+        /// Jitter as a percentage of the nominal delay, applied both ways (0 to 100).
+        jitter_percent "jitterPercent": u32 = 20,
+        /// The shortest wait a `Retry-After` header can ask for, in milliseconds.
+        min_retry_after_ms "minRetryAfterMs": u64 = SECOND_MS,
     }
 }
 
-/// A partial retry schedule as a caller gives it: absent fields take [`RetrySchedule::default`]'s values.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RetryOverrides {
-    /// `baseDelayMs`
-    pub base_delay_ms: Option<u64>,
-    /// `factor`
-    pub factor: Option<u64>,
-    /// `maxDelayMs`
-    pub max_delay_ms: Option<u64>,
-    /// `maxRetries`
-    pub max_retries: Option<u64>,
-    /// `jitterPercent`
-    pub jitter_percent: Option<u64>,
-    /// `minRetryAfterMs`
-    pub min_retry_after_ms: Option<u64>,
-}
-
 impl RetrySchedule {
-    /// The default schedule with `overrides` applied, checked by [`RetrySchedule::validate`].
-    pub fn with_overrides(overrides: RetryOverrides) -> Result<Self, WebhookError> {
-        let defaults = Self::default();
-        let narrow = |value: Option<u64>, name, default: u32| match value {
-            None => Ok(default),
-            Some(value) => u32::try_from(value)
-                .map_err(|_| WebhookError::InvalidOption { name, problem: "it must be below 4294967296" }),
-        };
-        Self {
-            base_delay_ms: overrides.base_delay_ms.unwrap_or(defaults.base_delay_ms),
-            factor: narrow(overrides.factor, "factor", defaults.factor)?,
-            max_delay_ms: overrides.max_delay_ms.unwrap_or(defaults.max_delay_ms),
-            max_retries: narrow(overrides.max_retries, "maxRetries", defaults.max_retries)?,
-            jitter_percent: narrow(overrides.jitter_percent, "jitterPercent", defaults.jitter_percent)?,
-            min_retry_after_ms: overrides.min_retry_after_ms.unwrap_or(defaults.min_retry_after_ms),
-        }
-        .validate()
+    /// A schedule from options (JSON text) in `casing` (absent fields take the defaults), checked by [`RetrySchedule::validate`];
+    /// errors name the field in `casing`.
+    pub fn from_options(options: Option<&str>, casing: Casing) -> Result<Self, WebhookError> {
+        Self::from_json(options, casing)?.validate().map_err(|error| in_casing(error, Self::FIELD_NAMES, casing))
     }
 
     /// Checks the settings: a factor of at least 1, jitter of at most 100 %, a cap not below the base nor below the
@@ -118,8 +82,11 @@ impl RetrySchedule {
     pub fn next_delay_ms(&self, failures: u32, random: f64) -> Option<u64> {
         let nominal = self.nominal_delay_ms(failures)?;
         let unit = random_to_u32(random);
-        let spread = i128::from(nominal) * i128::from(self.jitter_percent.min(100)) / 100;
-        let offset = (spread * (2 * i128::from(unit) - (1i128 << 32))).div_euclid(1i128 << 32);
+        // ⌊n × j / 100⌋ without a 128-bit division: n = 100q + r gives q × j + ⌊r × j / 100⌋ (q × j ≤ n fits).
+        let jitter = u64::from(self.jitter_percent.min(100));
+        let spread = nominal / 100 * jitter + nominal % 100 * jitter / 100;
+        // Dividing by 2³² and flooring is an arithmetic shift by 32.
+        let offset = (i128::from(spread) * (2 * i128::from(unit) - (1i128 << 32))) >> 32;
         u64::try_from(i128::from(nominal) + offset).ok()
     }
 
@@ -221,19 +188,28 @@ impl HealthStatus {
     }
 }
 
-/// An endpoint's health: its status and, while it is failing, since when (unix seconds).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EndpointHealth {
-    /// HEALTHY or FAILED.
-    pub status: HealthStatus,
-    /// The first failure of the current streak (no success since), if failing.
-    pub failing_since: Option<u64>,
+option_set! {
+    writable
+    /// An endpoint's health: its status and, while it is failing, since when (unix seconds).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct EndpointHealth {
+        /// HEALTHY or FAILED.
+        status "status": HealthStatus = HealthStatus::Healthy,
+        /// The first failure of the current streak (no success since), if failing.
+        failing_since "failingSince": Option<u64> = None,
+    }
 }
 
-impl Default for EndpointHealth {
-    fn default() -> Self {
-        Self::HEALTHY
+impl WriteOption for HealthStatus {
+    fn write(&self, out: &mut String) {
+        String::from(self.name()).write(out);
+    }
+}
+
+impl OptionKind for HealthStatus {
+    fn read(value: JsonNode<'_, '_>, name: &'static str, casing: Casing) -> Result<Self, WebhookError> {
+        Self::from_name(&String::read(value, name, casing)?)
     }
 }
 
@@ -292,6 +268,14 @@ impl RateLimit {
         (self.0 != 0).then(|| 1_000_000 / u64::from(self.0))
     }
 
+    /// [`RateLimit::check`] as an answer the bindings hand back: `{nextTatUs}` or `{waitUs}`.
+    pub fn decide(self, tat_us: u64, now_us: u64) -> RateDecision {
+        match self.check(tat_us, now_us) {
+            Ok(next) => RateDecision { next_tat_us: Some(next), wait_us: None },
+            Err(wait) => RateDecision { next_tat_us: None, wait_us: Some(wait) },
+        }
+    }
+
     /// Generic cell rate algorithm step: given the theoretical arrival time `tat_us` (0 initially) and `now_us`,
     /// `Ok(next_tat)` if a request may go now, or `Err(wait_us)` until it may.
     pub fn check(self, tat_us: u64, now_us: u64) -> Result<u64, u64> {
@@ -301,6 +285,33 @@ impl RateLimit {
         }
         Ok(now_us.saturating_add(interval))
     }
+}
+
+impl RateDecision {
+    /// The answer as JSON text in `casing`: `{"nextTatUs": …}` or `{"waitUs": …}`, the unset field left out.
+    pub fn to_json(&self, casing: Casing) -> String {
+        let mut out = String::from("{");
+        if let Some(next) = self.next_tat_us {
+            write_member(&mut out, casing.pick("nextTatUs", "next_tat_us"), &next);
+        }
+        if let Some(wait) = self.wait_us {
+            write_member(&mut out, casing.pick("waitUs", "wait_us"), &wait);
+        }
+        out.push('}');
+        out
+    }
+}
+
+/// One rate-limiter step's answer: exactly one field is set (the other is not written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RateDecision {
+    /// The request may go now; the new theoretical arrival time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_tat_us: Option<u64>,
+    /// The request must wait this long.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wait_us: Option<u64>,
 }
 
 /// A burst limit: how many requests may be in flight at once; 0 means unlimited.
@@ -322,6 +333,7 @@ impl BurstLimit {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::vec::Vec;
 
     #[test]
     fn default_schedule_matches_the_documented_one() {
@@ -333,11 +345,29 @@ mod tests {
     }
 
     #[test]
-    fn overrides_merge_with_the_defaults() {
-        let schedule = RetrySchedule::with_overrides(RetryOverrides { factor: Some(3), ..RetryOverrides::default() });
-        assert_eq!(schedule, Ok(RetrySchedule { factor: 3, ..RetrySchedule::default() }));
-        let too_big = RetryOverrides { max_retries: Some(1 << 32), ..RetryOverrides::default() };
-        assert_eq!(RetrySchedule::with_overrides(too_big).map_err(|error| error.code()), Err("invalid_option"));
+    fn options_merge_with_the_defaults_in_either_casing() {
+        let three = RetrySchedule { factor: 3, ..RetrySchedule::default() };
+        assert_eq!(RetrySchedule::from_options(Some(r#"{"factor": 3, "maxRetries": null}"#), Casing::Camel), Ok(three));
+        assert_eq!(RetrySchedule::from_options(None, Casing::Snake), Ok(RetrySchedule::default()));
+        let too_big = RetrySchedule::from_options(Some(r#"{"max_retries": 4294967296}"#), Casing::Snake);
+        assert_eq!(
+            too_big,
+            Err(WebhookError::InvalidOption { name: "max_retries", problem: "it must be below 4294967296" })
+        );
+        let below = RetrySchedule::from_options(Some(r#"{"max_delay_ms": 1}"#), Casing::Snake);
+        assert!(matches!(below, Err(WebhookError::InvalidOption { name: "max_delay_ms", .. })), "{below:?}");
+        let below = RetrySchedule::from_options(Some(r#"{"maxDelayMs": 1}"#), Casing::Camel);
+        assert!(matches!(below, Err(WebhookError::InvalidOption { name: "maxDelayMs", .. })), "{below:?}");
+    }
+
+    #[test]
+    fn option_names_are_the_serialized_names() {
+        let written = serde_json::to_value(RetrySchedule::default()).unwrap();
+        let names: Vec<&str> = RetrySchedule::FIELD_NAMES.iter().map(|(camel, _)| *camel).collect();
+        assert_eq!(written.as_object().unwrap().keys().map(String::as_str).collect::<Vec<_>>().len(), names.len());
+        assert!(names.iter().all(|name| written.get(name).is_some()));
+        let health = serde_json::to_value(EndpointHealth::HEALTHY).unwrap();
+        assert!(EndpointHealth::FIELD_NAMES.iter().all(|(camel, _)| health.get(camel).is_some()));
     }
 
     #[test]

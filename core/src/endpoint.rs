@@ -17,9 +17,11 @@ use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use serde::Serialize;
 
 use crate::error::WebhookError;
+use crate::options::{in_casing, option_set, Casing, OptionKind};
 use crate::secret::SecretSet;
 use crate::topics::find_topic;
 use crate::webhook::{Scheme, Webhook};
+use crate::wire::JsonNode;
 
 /// The longest target URL accepted, in bytes.
 pub const MAX_URL_BYTES: usize = 2048;
@@ -59,41 +61,63 @@ impl DeliveryMethod {
     }
 }
 
-/// An endpoint configuration as a user submits it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EndpointRequest<'a> {
-    /// The target URL.
-    pub url: &'a str,
-    /// The topics to deliver.
-    pub topics: &'a [&'a str],
-    /// The HTTP method name.
-    pub method: &'a str,
-    /// Requests per second; 0 means unlimited.
-    pub rate_limit: i64,
-    /// Requests in flight at once; 0 means unlimited.
-    pub burst_limit: i64,
-    /// The signing scheme the endpoint chose.
-    pub scheme: Scheme,
-    /// Its secrets (at least one; each valid for the scheme).
-    pub secrets: &'a SecretSet,
+option_set! {
+    /// An endpoint configuration as a user submits it.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct EndpointOptions {
+        /// The target URL.
+        url "url": String = String::new(),
+        /// The topics to deliver.
+        topics "topics": Vec<String> = Vec::new(),
+        /// The HTTP method.
+        method "method": DeliveryMethod = DeliveryMethod::Post,
+        /// Requests per second; 0 means unlimited (any integer is read, so a negative one is refused with the field
+        /// named).
+        rate_limit "rateLimit": Limit = Limit(0),
+        /// Requests in flight at once; 0 means unlimited.
+        burst_limit "burstLimit": Limit = Limit(0),
+        /// The signing scheme the endpoint chose.
+        scheme "scheme": Scheme = Scheme::Standard,
+        /// Its secrets (at least one; each valid for the scheme).
+        secrets "secrets": SecretSet = SecretSet::new(),
+    }
 }
 
-/// What the rules make of a valid configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EndpointConfig {
-    /// The URL with scheme and host in lower case.
-    pub url: String,
-    /// The host, as used for the public-address check (IPv6 without brackets).
-    pub host: String,
-    /// The topics, canonical and without repeats, in the order given.
-    pub topics: Vec<String>,
-    /// The method.
-    pub method: DeliveryMethod,
-    /// Requests per second; 0 means unlimited.
-    pub rate_limit: u32,
-    /// Requests in flight at once; 0 means unlimited.
-    pub burst_limit: u32,
+/// A rate or burst limit as submitted: any whole number, so the rules can refuse one out of range with the field
+/// named (`invalid_endpoint`), as they refuse every other field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit(pub i64);
+
+impl OptionKind for Limit {
+    fn read(value: JsonNode<'_, '_>, name: &'static str, _: Casing) -> Result<Self, WebhookError> {
+        // A fraction is dropped, as JavaScript numbers are read everywhere ([`crate::options::whole_number`]).
+        let whole = value.whole_part().and_then(|(negative, magnitude, _)| {
+            let magnitude = i64::try_from(magnitude).ok()?;
+            Some(if negative { -magnitude } else { magnitude })
+        });
+        whole.map(Limit).ok_or_else(|| invalid(name, "it must be a whole number from 0 to 4294967295".into()))
+    }
+}
+
+option_set! {
+    writable
+    /// What the rules make of a valid configuration.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct EndpointConfig {
+        /// The URL with scheme and host in lower case.
+        url "url": String = String::new(),
+        /// The host, as used for the public-address check (IPv6 without brackets).
+        host "host": String = String::new(),
+        /// The topics, canonical and without repeats, in the order given.
+        topics "topics": Vec<String> = Vec::new(),
+        /// The method.
+        method "method": DeliveryMethod = DeliveryMethod::Post,
+        /// Requests per second; 0 means unlimited.
+        rate_limit "rateLimit": u32 = 0,
+        /// Requests in flight at once; 0 means unlimited.
+        burst_limit "burstLimit": u32 = 0,
+    }
 }
 
 /// Options of the rules; the default is the production setting.
@@ -111,10 +135,10 @@ fn invalid(field: &'static str, problem: String) -> WebhookError {
 impl EndpointRules {
     /// Validates a configuration request; the first problem found is the error: `invalid_endpoint` naming the field,
     /// or `invalid_secret` for a secret that cannot be a key of the scheme.
-    pub fn validate(&self, request: &EndpointRequest<'_>) -> Result<EndpointConfig, WebhookError> {
-        let (url, host) = self.validate_url(request.url)?;
+    pub fn validate(&self, request: &EndpointOptions) -> Result<EndpointConfig, WebhookError> {
+        let (url, host) = self.validate_url(&request.url)?;
         let mut topics: Vec<String> = Vec::with_capacity(request.topics.len());
-        for topic in request.topics {
+        for topic in &request.topics {
             let info = find_topic(topic).ok_or_else(|| invalid("topics", format!("unknown topic `{topic}`")))?;
             if !topics.iter().any(|known| known == info.name) {
                 topics.push(info.name.to_owned());
@@ -123,9 +147,8 @@ impl EndpointRules {
         if topics.is_empty() {
             return Err(invalid("topics", "subscribe to at least one topic".into()));
         }
-        let method = DeliveryMethod::from_name(request.method)?;
         Webhook::with_scheme(request.secrets.clone(), request.scheme)?;
-        let limit = |field, value: i64| {
+        let limit = |field, Limit(value)| {
             u32::try_from(value)
                 .map_err(|_| invalid(field, format!("{value} is not a whole number from 0 to 4294967295")))
         };
@@ -133,10 +156,19 @@ impl EndpointRules {
             url,
             host,
             topics,
-            method,
+            method: request.method,
             rate_limit: limit("rateLimit", request.rate_limit)?,
             burst_limit: limit("burstLimit", request.burst_limit)?,
         })
+    }
+
+    /// [`EndpointRules::validate`] over a configuration as the bindings pass it (JSON text in `casing`): the valid
+    /// configuration as JSON in the same casing; errors name the field in that casing.
+    pub fn validate_json(&self, config: &str, casing: Casing) -> Result<String, WebhookError> {
+        let options = EndpointOptions::from_json(Some(config), casing)?;
+        self.validate(&options)
+            .map(|valid| valid.to_json(casing))
+            .map_err(|error| in_casing(error, EndpointOptions::FIELD_NAMES, casing))
     }
 
     /// Checks a target URL; returns it normalized (scheme and host lower-cased) and its host.

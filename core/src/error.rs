@@ -133,22 +133,6 @@ pub enum WebhookError {
     },
 }
 
-/// A JavaScript number (seconds, a count) as `u64`, as the JS bindings receive them: finite, 0 to 2⁵³ − 1;
-/// fractions are dropped. Anything else is `invalid_option` naming the option.
-pub fn whole_number(value: f64, name: &'static str) -> Result<u64, WebhookError> {
-    if !value.is_finite() || !(0.0..=9_007_199_254_740_991.0).contains(&value) {
-        return Err(WebhookError::InvalidOption { name, problem: "it must be a whole number of 0 or more" });
-    }
-    // In range and finite, so the cast only drops the fraction.
-    Ok(value as u64)
-}
-
-/// [`whole_number`] that must also fit in 32 bits.
-pub fn whole_number_u32(value: f64, name: &'static str) -> Result<u32, WebhookError> {
-    u32::try_from(whole_number(value, name)?)
-        .map_err(|_| WebhookError::InvalidOption { name, problem: "it must be below 4294967296" })
-}
-
 impl ErrorKind {
     /// The family's name as the bindings spell it: `verification`, `payload` or `usage`.
     pub fn name(self) -> &'static str {
@@ -313,17 +297,6 @@ mod tests {
             assert_eq!(WebhookError::kind_of_code(error.code()), Some(error.kind()), "{}", error.code());
         }
         assert_eq!(WebhookError::kind_of_code("nope"), None);
-    }
-
-    #[test]
-    fn whole_numbers_from_javascript() {
-        assert_eq!(whole_number(1.9, "n"), Ok(1));
-        assert_eq!(whole_number(9_007_199_254_740_991.0, "n"), Ok(9_007_199_254_740_991));
-        for bad in [f64::NAN, f64::INFINITY, -1.0, 9_007_199_254_740_992.0] {
-            assert_eq!(whole_number(bad, "n").map_err(|error| error.code()), Err("invalid_option"), "{bad}");
-        }
-        assert_eq!(whole_number_u32(4_294_967_295.0, "n"), Ok(u32::MAX));
-        assert!(whole_number_u32(4_294_967_296.0, "n").is_err());
     }
 
     #[test]

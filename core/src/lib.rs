@@ -19,6 +19,7 @@ pub mod error;
 pub mod events;
 pub mod fabric;
 pub mod headers;
+pub mod options;
 pub mod payloads;
 pub mod samples;
 pub mod secret;

@@ -411,6 +411,77 @@ pub fn same_json_values(left: &str, right: &str) -> bool {
     }
 }
 
+/// A small JSON document read by the crate's own parser, for the options layer: the bindings' option sets are
+/// JSON text, and reading them with the parser the walk already carries keeps a second JSON reader out of the
+/// WebAssembly module.
+pub(crate) struct JsonTree<'a>(Document<'a>);
+
+/// One value of a [`JsonTree`].
+#[derive(Clone, Copy)]
+pub(crate) struct JsonNode<'t, 'a> {
+    tree: &'t Document<'a>,
+    at: usize,
+}
+
+impl<'a> JsonTree<'a> {
+    /// Parses `text` (strict JSON).
+    pub(crate) fn parse(text: &'a str) -> Result<Self, WebhookError> {
+        Parser::parse(text.as_bytes()).map(JsonTree)
+    }
+
+    /// The document's root value.
+    pub(crate) fn root(&self) -> JsonNode<'_, 'a> {
+        JsonNode { tree: &self.0, at: 0 }
+    }
+}
+
+impl<'t, 'a> JsonNode<'t, 'a> {
+    /// Whether it is `null`.
+    pub(crate) fn is_null(self) -> bool {
+        matches!(self.tree.node(self.at), Node::Null)
+    }
+
+    /// Whether it is an object.
+    pub(crate) fn is_object(self) -> bool {
+        matches!(self.tree.node(self.at), Node::Object { .. })
+    }
+
+    /// A string's text.
+    pub(crate) fn text(self) -> Option<&'t str> {
+        match self.tree.node(self.at) {
+            Node::Text(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// A number's whole part (its fraction dropped, exactly: no binary floating point) as its sign and magnitude,
+    /// or `None` for anything but a number, or one whose whole part does not fit 64 bits. The last flag says the
+    /// literal had no fraction or exponent.
+    pub(crate) fn whole_part(self) -> Option<(bool, u64, bool)> {
+        let Node::Number(literal) = self.tree.node(self.at) else { return None };
+        let exact = is_integer_literal(literal);
+        let plain = if exact { Cow::Borrowed(*literal) } else { Cow::Owned(Decimal::of(literal).plain()?) };
+        let whole = plain.split_once('.').map_or(plain.as_ref(), |(whole, _)| whole);
+        let (negative, digits) = whole.strip_prefix('-').map_or((false, whole), |digits| (true, digits));
+        digits.parse().ok().map(|magnitude| (negative, magnitude, exact))
+    }
+
+    /// An object's member named `name` (the first, if given twice).
+    pub(crate) fn member(self, name: &str) -> Option<Self> {
+        if !self.is_object() {
+            return None;
+        }
+        self.tree.members(self.at).find(|(member, _)| *member == name).map(|(_, at)| JsonNode { tree: self.tree, at })
+    }
+
+    /// An array's elements, or `None` for anything but an array.
+    pub(crate) fn elements(self) -> Option<impl Iterator<Item = Self>> {
+        let tree = self.tree;
+        matches!(tree.node(self.at), Node::Array { .. })
+            .then(|| tree.elements(self.at).map(move |at| JsonNode { tree, at }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::schemas::every_schema;

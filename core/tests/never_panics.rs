@@ -2,7 +2,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, RateLimit, RetrySchedule};
-use dropship_webhooks::endpoint::{EndpointRequest, EndpointRules};
+use dropship_webhooks::endpoint::EndpointRules;
+use dropship_webhooks::options::Casing;
 use dropship_webhooks::samples::sample_event_json;
 use dropship_webhooks::wire::same_json_values;
 use dropship_webhooks::{
@@ -163,13 +164,11 @@ proptest! {
         burst in any::<i64>(),
         loopback in any::<bool>(),
     ) {
-        let topics: Vec<&str> = topics.iter().map(String::as_str).collect();
-        let secrets = SecretSet::from("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
-        let request = EndpointRequest {
-            url: &url, topics: &topics, method: &method, rate_limit: rate, burst_limit: burst,
-            scheme: Scheme::Standard, secrets: &secrets,
-        };
-        let _ = EndpointRules { allow_insecure_loopback: loopback }.validate(&request);
+        let config = serde_json::json!({
+            "url": url, "topics": topics, "method": method, "rateLimit": rate, "burstLimit": burst,
+            "secrets": ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
+        });
+        let _ = EndpointRules { allow_insecure_loopback: loopback }.validate_json(&config.to_string(), Casing::Camel);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, RateLimit, RetrySchedule};
-use dropship_webhooks::endpoint::{EndpointRequest, EndpointRules};
+use dropship_webhooks::endpoint::{EndpointOptions, EndpointRules};
+use dropship_webhooks::options::Casing;
 use dropship_webhooks::wire::same_json_values;
 use dropship_webhooks::{
     canonical_event_json, generate_secret, parse_event, HostMac, Scheme, Secret, SecretSet, Webhook, WebhookError,
@@ -72,22 +73,9 @@ fn headers(case: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The case's retry schedule: `null` is the default, otherwise every field is given.
+/// The case's retry schedule (`null` is the default), read as the JS bindings read theirs.
 fn schedule(case: &Value) -> Result<RetrySchedule, WebhookError> {
-    let given = &case["schedule"];
-    if given.is_null() {
-        return Ok(RetrySchedule::default());
-    }
-    let field = |name: &str| given[name].as_u64().unwrap();
-    RetrySchedule {
-        base_delay_ms: field("baseDelayMs"),
-        factor: u32::try_from(field("factor")).unwrap(),
-        max_delay_ms: field("maxDelayMs"),
-        max_retries: u32::try_from(field("maxRetries")).unwrap(),
-        jitter_percent: u32::try_from(field("jitterPercent")).unwrap(),
-        min_retry_after_ms: field("minRetryAfterMs"),
-    }
-    .validate()
+    RetrySchedule::from_options(Some(&case["schedule"].to_string()), Casing::Camel)
 }
 
 /// Signs the message a case describes and returns the headers as `[name, value]` pairs.
@@ -238,17 +226,8 @@ fn run(case: &Value) -> Result<Value, WebhookError> {
             )
         }
         "endpoint" => {
-            let topics: Vec<&str> = case["topics"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
-            let secrets: SecretSet = case["secrets"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
-            let request = EndpointRequest {
-                url: case["url"].as_str().unwrap(),
-                topics: &topics,
-                method: case["method"].as_str().unwrap(),
-                rate_limit: case["rateLimit"].as_i64().unwrap(),
-                burst_limit: case["burstLimit"].as_i64().unwrap(),
-                scheme: scheme(case)?,
-                secrets: &secrets,
-            };
+            // The case carries the configuration's fields under their JS names, as the options layer reads them.
+            let request = EndpointOptions::from_json(Some(&case.to_string()), Casing::Camel)?;
             let rules = EndpointRules { allow_insecure_loopback: case["allowInsecureLoopback"].as_bool().unwrap() };
             match rules.validate(&request) {
                 Ok(config) => Ok(serde_json::to_value(config).unwrap()),

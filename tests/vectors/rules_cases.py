@@ -61,6 +61,17 @@ def retry_cases() -> list[Case]:
     huge = dict(DEFAULT_SCHEDULE, maxRetries=1000)
     add({"id": "retry-growth-saturates", "comment": "factor^999 overflows: the cap still applies",
          "operation": "nextDelay", "schedule": huge, "failures": 999, "random": 0.5, "expectedMs": 7_200_000})
+    # Option sets may be partial: absent fields take the defaults; numbers follow the JS rule (fractions dropped).
+    partial = {"factor": 3}
+    add({"id": "retry-partial-schedule", "comment": "only factor given: the other fields are the defaults",
+         "operation": "nextDelay", "schedule": partial, "failures": 2, "random": 0.5,
+         "expectedMs": jittered(dict(DEFAULT_SCHEDULE, **partial), 2, 0.5)})
+    add({"id": "retry-fraction-dropped", "comment": "maxRetries 2.9 reads as 2: a third failure gives up",
+         "operation": "nextDelay", "schedule": {"maxRetries": 2.9}, "failures": 3, "random": 0.5, "expectedMs": None})
+    for name, given in (("text", {"factor": "3"}), ("negative", {"baseDelayMs": -1}), ("boolean", {"maxRetries": True})):
+        add({"id": f"retry-invalid-{name}-field", "comment": f"a field that is not a whole number: {given}",
+             "operation": "nextDelay", "schedule": given, "failures": 1, "random": 0.5, "result": "invalid",
+             "error": "invalid_option"})
     for name, schedule, field in (("factor-zero", dict(DEFAULT_SCHEDULE, factor=0), "factor"),
                                   ("jitter-over-100", dict(DEFAULT_SCHEDULE, jitterPercent=101), "jitterPercent"),
                                   ("cap-below-base", dict(DEFAULT_SCHEDULE, maxDelayMs=1_000), "maxDelayMs"),
@@ -166,7 +177,7 @@ def endpoint_cases() -> list[Case]:
 
     def add(case_id: str, comment: str, url: str, *, error: str | None = None, field: str | None = None,
             normalized: str | None = None, host: str | None = None, loopback: bool = False,
-            topics: list[str] | None = None, method: str = "POST", rate: int = 0, burst: int = 0,
+            topics: list[str] | None = None, method: str = "POST", rate: int | str = 0, burst: int = 0,
             scheme: str = "standard", secrets: list[str] | None = None,
             expected_topics: list[str] | None = None) -> None:
         case: Case = {"id": case_id, "comment": comment, "operation": "endpoint", "url": url,
@@ -276,6 +287,8 @@ def endpoint_cases() -> list[Case]:
     add("limits-negative-burst", "a negative burst", "https://example.com/", burst=-3, error="invalid_endpoint",
         field="burstLimit")
     add("limits-too-big", "a rate above 32 bits", "https://example.com/", rate=2**32, error="invalid_endpoint",
+        field="rateLimit")
+    add("limits-not-a-number", "a rate given as text", "https://example.com/", rate="10", error="invalid_endpoint",
         field="rateLimit")
     add("secrets-none", "no secret", "https://example.com/", secrets=[], error="invalid_secret")
     add("secrets-invalid", "a secret that is not whsec_ base64", "https://example.com/", secrets=["whsec_???"],

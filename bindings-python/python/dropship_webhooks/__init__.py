@@ -89,15 +89,7 @@ def parse_event(body: Union[bytes, bytearray, memoryview, str]) -> WebhookEvent:
 topics: List[Dict[str, str]] = json.loads(_native.topics_json())
 """The topic catalog: ``name``, ``group``, ``audience``, ``description``, ``payload`` for each of the 29 topics."""
 
-_camel = json.loads(_native.retry_schedule_json())
-retry_schedule: Dict[str, int] = {
-    "base_delay_ms": _camel["baseDelayMs"],
-    "factor": _camel["factor"],
-    "max_delay_ms": _camel["maxDelayMs"],
-    "max_retries": _camel["maxRetries"],
-    "jitter_percent": _camel["jitterPercent"],
-    "min_retry_after_ms": _camel["minRetryAfterMs"],
-}
+retry_schedule: Dict[str, int] = json.loads(_native.retry_schedule_json())
 """The default retry schedule: 30 s doubling to a 2 h cap, ten retries, 20 % jitter."""
 
 
@@ -116,27 +108,32 @@ def retry_after_delay(
     return _native.retry_after_delay(header, time.time() if now is None else now, schedule)
 
 
+def _answer(text: str) -> Dict[str, Any]:
+    """A helper's answer: the core writes it as JSON with snake_case keys."""
+    return cast(Dict[str, Any], json.loads(text))
+
+
 def health_record_failure(
     state: Optional[Mapping[str, Any]], at: Union[int, float, datetime],
     window_seconds: int = DEFAULT_FAILURE_WINDOW_SECONDS,
 ) -> Dict[str, Any]:
     """The endpoint's health after a failed delivery at ``at``: FAILED once failing for ``window_seconds``."""
-    return _native.health_record_failure(state, at, window_seconds)
+    return _answer(_native.health_record_failure(state, at, window_seconds))
 
 
 def health_record_success(state: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
     """The endpoint's health after a delivery it accepted."""
-    return _native.health_record_success(state)
+    return _answer(_native.health_record_success(state))
 
 
 def health_reactivate(state: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
     """The endpoint's health after its owner re-activated it: HEALTHY, with a fresh streak."""
-    return _native.health_reactivate(state)
+    return _answer(_native.health_reactivate(state))
 
 
 def rate_limit_check(rate: int, tat_us: int, now_us: int) -> Dict[str, int]:
     """One rate-limiter step: ``{"next_tat_us": …}`` if a request may go now, else ``{"wait_us": …}``."""
-    return _native.rate_limit_check(rate, tat_us, now_us)
+    return cast(Dict[str, int], json.loads(_native.rate_limit_check(rate, tat_us, now_us)))
 
 
 def burst_allows(burst: int, in_flight: int) -> bool:
@@ -147,4 +144,4 @@ def burst_allows(burst: int, in_flight: int) -> bool:
 def validate_endpoint(config: Mapping[str, Any], *, allow_insecure_loopback: bool = False) -> Dict[str, Any]:
     """Checks an endpoint configuration (``url``, ``topics``, ``method``, ``rate_limit``, ``burst_limit``,
     ``scheme``, ``secrets``); returns it normalized or raises ``invalid_endpoint`` / ``invalid_secret``."""
-    return cast(Dict[str, Any], json.loads(_native.validate_endpoint_json(config, allow_insecure_loopback)))
+    return _answer(_native.validate_endpoint_json(config, allow_insecure_loopback))

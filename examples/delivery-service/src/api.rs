@@ -15,7 +15,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use dropship_webhooks::endpoint::{EndpointRequest, EndpointRules};
+use dropship_webhooks::endpoint::{DeliveryMethod, EndpointOptions, EndpointRules, Limit};
 use dropship_webhooks::samples::sample_event_json;
 use dropship_webhooks::standard::check_message_id;
 use dropship_webhooks::{canonical_event_json, find_topic, generate_secret, Scheme, SecretSet, Webhook, WebhookError};
@@ -219,17 +219,15 @@ fn secret_set(secrets: &[SecretRow]) -> SecretSet {
 
 /// Runs the core's configuration rules over a would-be endpoint.
 fn validate(rules: EndpointRules, endpoint: &mut EndpointRow, secrets: &[SecretRow]) -> Result<(), ApiError> {
-    let topics: Vec<&str> = endpoint.topics.iter().map(String::as_str).collect();
     let scheme = Scheme::from_name(&endpoint.scheme)?;
-    let set = secret_set(secrets);
-    let config = rules.validate(&EndpointRequest {
-        url: &endpoint.url,
-        topics: &topics,
-        method: &endpoint.method,
-        rate_limit: i64::from(endpoint.rate_limit),
-        burst_limit: i64::from(endpoint.burst_limit),
+    let config = rules.validate(&EndpointOptions {
+        url: endpoint.url.clone(),
+        topics: endpoint.topics.clone(),
+        method: DeliveryMethod::from_name(&endpoint.method)?,
+        rate_limit: Limit(endpoint.rate_limit.into()),
+        burst_limit: Limit(endpoint.burst_limit.into()),
         scheme,
-        secrets: &set,
+        secrets: secret_set(secrets),
     })?;
     endpoint.url = config.url;
     endpoint.topics = config.topics;

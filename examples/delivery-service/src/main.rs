@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use delivery_service::{Clock, ScaledClock, Service, Settings, SystemClock};
-use dropship_webhooks::delivery::{RetryOverrides, RetrySchedule};
+use dropship_webhooks::delivery::RetrySchedule;
 
 /// Reference webhook delivery service for dropship-webhooks.
 #[derive(Debug, Parser)]
@@ -55,7 +55,7 @@ struct Options {
     retry_max_ms: Option<u64>,
     /// Retries after the first attempt.
     #[arg(long)]
-    max_retries: Option<u64>,
+    max_retries: Option<u32>,
     /// Run the service clock this many times faster than real time (demos of the retry schedule).
     #[arg(long, default_value_t = 1)]
     time_scale: u32,
@@ -79,12 +79,14 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let options = Options::parse();
-    let schedule = RetrySchedule::with_overrides(RetryOverrides {
-        base_delay_ms: options.retry_base_ms,
-        max_delay_ms: options.retry_max_ms,
-        max_retries: options.max_retries,
-        ..RetryOverrides::default()
-    });
+    let defaults = RetrySchedule::default();
+    let schedule = RetrySchedule {
+        base_delay_ms: options.retry_base_ms.unwrap_or(defaults.base_delay_ms),
+        max_delay_ms: options.retry_max_ms.unwrap_or(defaults.max_delay_ms),
+        max_retries: options.max_retries.unwrap_or(defaults.max_retries),
+        ..defaults
+    }
+    .validate();
     let schedule = match schedule {
         Ok(schedule) => schedule,
         Err(error) => {

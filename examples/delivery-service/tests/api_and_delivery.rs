@@ -285,10 +285,8 @@ async fn failures_retry_on_the_schedule_and_honour_retry_after() {
 async fn retries_end_when_the_schedule_is_used_up() {
     for backend in backends() {
         let harness = Harness::start_with(backend, |settings| {
-            settings.worker.schedule = dropship_webhooks::delivery::RetrySchedule::with_overrides(
-                dropship_webhooks::delivery::RetryOverrides { max_retries: Some(2), ..Default::default() },
-            )
-            .unwrap();
+            settings.worker.schedule =
+                dropship_webhooks::delivery::RetrySchedule { max_retries: 2, ..Default::default() }.validate().unwrap();
         })
         .await;
         let receiver = Receiver::start(Reply::Status(503)).await;
