@@ -483,7 +483,21 @@ impl Webhook {
     /// `fabric-dropship-signature` (lowercase hex entries); `id` and `timestamp` are not signed there, and the
     /// timestamp only decides which secrets are active.
     pub fn sign(&self, id: &str, timestamp: u64, body: &[u8]) -> Result<SignedHeaders, WebhookError> {
-        let active = self.active_keys(timestamp)?;
+        self.sign_active_at(id, timestamp, timestamp, body)
+    }
+
+    /// [`Webhook::sign`] with the secrets active at `active_at` (unix seconds) rather than at the signed
+    /// `timestamp`: a sender decides which secrets are live on its own clock (a test clock, a clock moved forward to
+    /// check a rotation) while the signed timestamp stays the real time receivers compare with theirs. Expired
+    /// secrets stay in the set and are skipped, so one `Webhook` serves every attempt.
+    pub fn sign_active_at(
+        &self,
+        id: &str,
+        timestamp: u64,
+        active_at: u64,
+        body: &[u8],
+    ) -> Result<SignedHeaders, WebhookError> {
+        let active = self.active_keys(active_at)?;
         let headers = match self.scheme {
             Scheme::Standard => {
                 let id = check_message_id(id)
@@ -529,4 +543,29 @@ pub fn check_tolerance(timestamp: u64, now: u64, tolerance: u64) -> Result<(), W
 /// Whether two tags are equal, in time independent of where they differ.
 fn tags_equal(expected: &Tag, candidate: &Tag) -> bool {
     bytes_equal(expected, candidate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Secret;
+
+    const OLD: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    const NEW: &str = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD";
+
+    #[test]
+    fn the_secrets_that_sign_are_those_active_at_the_senders_clock() {
+        let webhook = Webhook::new([Secret::new(OLD).expires_at(100), Secret::new(NEW)]).unwrap();
+        let count = |headers: SignedHeaders| headers.get(WEBHOOK_SIGNATURE).map(|value| value.split(' ').count());
+        // Signed at 50: both are active at 50; by a clock at 200 only the new one is.
+        assert_eq!(count(webhook.sign("msg_1", 50, b"{}").unwrap()), Some(2));
+        let later = webhook.sign_active_at("msg_1", 50, 200, b"{}").unwrap();
+        assert_eq!(later.get(WEBHOOK_TIMESTAMP), Some("50"));
+        assert_eq!(count(later.clone()), Some(1));
+        // The one signature left is the new secret's, and verifies at the signed time.
+        let only_new = Webhook::new(NEW).unwrap();
+        assert!(only_new.verify_signature(later.into_vec().as_slice(), b"{}", 50).is_ok());
+        let none = Webhook::new(Secret::new(OLD).expires_at(100)).unwrap();
+        assert_eq!(none.sign_active_at("msg_1", 50, 100, b"{}").map_err(|e| e.code()), Err("no_active_secret"));
+    }
 }

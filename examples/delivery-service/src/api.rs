@@ -18,7 +18,7 @@ use axum::{Json, Router};
 use dropship_webhooks::endpoint::{DeliveryMethod, EndpointOptions, EndpointRules, Limit};
 use dropship_webhooks::samples::sample_event_json;
 use dropship_webhooks::standard::check_message_id;
-use dropship_webhooks::{canonical_event_json, find_topic, generate_secret, Scheme, SecretSet, Webhook, WebhookError};
+use dropship_webhooks::{canonical_event_json, find_topic, generate_secret, Scheme, Webhook, WebhookError};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -29,9 +29,9 @@ use tokio::sync::Notify;
 
 use crate::clock::Clock;
 use crate::error::ApiError;
+use crate::signing::{secret_of, secret_set};
 use crate::store::{new_id, EndpointRow, EndpointUpdate, HistoryFilter, SecretRow, Store};
 use crate::time::rfc3339_ms;
-use crate::worker::secret_of;
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -115,8 +115,8 @@ fn endpoint_json(endpoint: &EndpointRow) -> Value {
         "url": endpoint.url,
         "description": endpoint.description,
         "topics": endpoint.topics,
-        "method": endpoint.method,
-        "scheme": endpoint.scheme,
+        "method": endpoint.method.name(),
+        "scheme": endpoint.scheme.name(),
         "rateLimit": endpoint.rate_limit,
         "burstLimit": endpoint.burst_limit,
         "enabled": endpoint.enabled,
@@ -213,26 +213,19 @@ fn secret_row(endpoint_id: &str, request: Option<NewSecret>, now: i64) -> Result
     })
 }
 
-fn secret_set(secrets: &[SecretRow]) -> SecretSet {
-    SecretSet::from(secrets.iter().map(secret_of).collect::<Vec<_>>())
-}
-
 /// Runs the core's configuration rules over a would-be endpoint.
 fn validate(rules: EndpointRules, endpoint: &mut EndpointRow, secrets: &[SecretRow]) -> Result<(), ApiError> {
-    let scheme = Scheme::from_name(&endpoint.scheme)?;
     let config = rules.validate(&EndpointOptions {
         url: endpoint.url.clone(),
         topics: endpoint.topics.clone(),
-        method: DeliveryMethod::from_name(&endpoint.method)?,
+        method: endpoint.method,
         rate_limit: Limit(endpoint.rate_limit.into()),
         burst_limit: Limit(endpoint.burst_limit.into()),
-        scheme,
+        scheme: endpoint.scheme,
         secrets: secret_set(secrets),
     })?;
     endpoint.url = config.url;
     endpoint.topics = config.topics;
-    endpoint.method = config.method.name().to_owned();
-    endpoint.scheme = scheme.name().to_owned();
     Ok(())
 }
 
@@ -257,8 +250,8 @@ async fn create_endpoint(
         url: request.url,
         description: request.description,
         topics: request.topics,
-        method: request.method,
-        scheme: request.scheme,
+        method: DeliveryMethod::from_name(&request.method)?,
+        scheme: Scheme::from_name(&request.scheme)?,
         rate_limit: limit_value("rateLimit", request.rate_limit)?,
         burst_limit: limit_value("burstLimit", request.burst_limit)?,
         enabled: request.enabled,
@@ -328,7 +321,7 @@ async fn edit_endpoint(
             endpoint.description.clone_from(description);
         }
         if let Some(method) = &edit.method {
-            endpoint.method.clone_from(method);
+            endpoint.method = DeliveryMethod::from_name(method)?;
         }
         if let Some(rate) = edit.rate_limit {
             endpoint.rate_limit = limit_value("rateLimit", rate)?;
@@ -380,13 +373,11 @@ async fn modify_endpoint(
     })
 }
 
-/// Activation re-arms a FAILED endpoint with a fresh health streak (the core's rule); its pending deliveries
-/// resume at once.
+/// The owner's switch, by the service's rule ([`crate::rules::EndpointState::switched`]: activation re-arms a FAILED endpoint,
+/// whose pending deliveries resume at once).
 fn set_enabled(endpoint: &mut EndpointRow, enabled: bool) {
-    if enabled && !endpoint.enabled {
-        endpoint.health = endpoint.health.reactivate();
-    }
-    endpoint.enabled = enabled;
+    let state = endpoint.state().switched(enabled);
+    (endpoint.enabled, endpoint.health) = (state.enabled, state.health);
 }
 
 async fn switch(state: AppState, id: String, enabled: bool) -> Result<Json<Value>, ApiError> {
@@ -437,7 +428,7 @@ async fn add_secret(
     let mut secrets = state.store.secrets(&id).await?;
     let secret = secret_row(&id, Some(request), state.clock.now_ms())?;
     secrets.push(secret.clone());
-    Webhook::with_scheme(secret_set(&secrets), Scheme::from_name(&endpoint.scheme)?)?;
+    Webhook::with_scheme(secret_set(&secrets), endpoint.scheme)?;
     state.store.insert_secret(&secret).await?;
     tracing::info!(endpoint = %id, secret = %secret.id, "secret added");
     let body = json!({

@@ -4,6 +4,9 @@
 //! - [`store`]: SQLite (embedded default) or Postgres through one SQL dialect; the queue is a table with leases;
 //! - [`worker`]: claims due deliveries, signs them with every active secret, sends them within the endpoint's rate
 //!   and burst limits, and records the outcome, the retry and the endpoint's health in one transaction;
+//! - [`rules`]: the core's delivery rules applied to the service's rows, in one place (active, health verdicts,
+//!   activation); the store stores and the API and worker ask here;
+//! - [`signing`]: stored secrets as the core's, one signer per endpoint kept while its secrets are unchanged;
 //! - [`net`]: the HTTP client with the SSRF guard (a resolver that drops non-public addresses, no redirects, no proxy);
 //! - [`clock`]: time as a dependency, so tests move three days forward without waiting.
 //!
@@ -14,7 +17,9 @@ pub mod api;
 pub mod clock;
 pub mod error;
 pub mod net;
+pub mod rules;
 pub mod service;
+pub mod signing;
 pub mod store;
 pub mod time;
 pub mod worker;

@@ -16,9 +16,13 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use dropship_webhooks::delivery::{EndpointHealth, HealthStatus, RateLimit, DEFAULT_FAILURE_WINDOW_SECONDS};
+use dropship_webhooks::delivery::{EndpointHealth, HealthStatus, RateLimit};
+use dropship_webhooks::endpoint::DeliveryMethod;
+use dropship_webhooks::Scheme;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
+
+use crate::rules::{EndpointState, Outcome, VerdictRule, ACTIVE_ENDPOINT_SQL};
 
 /// Which database the store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,9 +104,9 @@ pub struct EndpointRow {
     /// Canonical topic names.
     pub topics: Vec<String>,
     /// POST, PUT or PATCH.
-    pub method: String,
-    /// `standard` or `fabric`.
-    pub scheme: String,
+    pub method: DeliveryMethod,
+    /// The signing scheme.
+    pub scheme: Scheme,
     /// Requests per second; 0 means unlimited.
     pub rate_limit: u32,
     /// Requests in flight; 0 means unlimited.
@@ -118,9 +122,14 @@ pub struct EndpointRow {
 }
 
 impl EndpointRow {
-    /// Whether deliveries go out: enabled and HEALTHY.
+    /// The switch and health the service's rules act on.
+    pub fn state(&self) -> EndpointState {
+        EndpointState { enabled: self.enabled, health: self.health }
+    }
+
+    /// Whether deliveries go out ([`EndpointState::is_active`]).
     pub fn is_active(&self) -> bool {
-        self.enabled && self.health.is_active()
+        self.state().is_active()
     }
 }
 
@@ -520,6 +529,7 @@ impl Store {
     // ---- endpoints and secrets ----
 
     fn endpoint_from_row(row: &AnyRow) -> Result<EndpointRow, sqlx::Error> {
+        let decode = |error: dropship_webhooks::WebhookError| sqlx::Error::Decode(Box::new(error));
         let topics: String = row.try_get("topics")?;
         let health: String = row.try_get("health")?;
         let failing_since: Option<i64> = row.try_get("failing_since")?;
@@ -531,13 +541,13 @@ impl Store {
             url: row.try_get("url")?,
             description: row.try_get("description")?,
             topics: serde_json::from_str(&topics).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-            method: row.try_get("method")?,
-            scheme: row.try_get("scheme")?,
+            method: DeliveryMethod::from_name(&row.try_get::<String, _>("method")?).map_err(decode)?,
+            scheme: Scheme::from_name(&row.try_get::<String, _>("scheme")?).map_err(decode)?,
             rate_limit: number("rate_limit")?,
             burst_limit: number("burst_limit")?,
             enabled: row.try_get::<i64, _>("enabled")? != 0,
             health: EndpointHealth {
-                status: HealthStatus::from_name(&health).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                status: HealthStatus::from_name(&health).map_err(decode)?,
                 failing_since: failing_since.and_then(|since| u64::try_from(since).ok()),
             },
             created_at: row.try_get("created_at")?,
@@ -569,8 +579,8 @@ impl Store {
         .bind(&endpoint.url)
         .bind(&endpoint.description)
         .bind(serde_json::to_string(&endpoint.topics).unwrap_or_else(|_| "[]".into()))
-        .bind(&endpoint.method)
-        .bind(&endpoint.scheme)
+        .bind(endpoint.method.name())
+        .bind(endpoint.scheme.name())
         .bind(i64::from(endpoint.rate_limit))
         .bind(i64::from(endpoint.burst_limit))
         .bind(bool_int(endpoint.enabled))
@@ -632,7 +642,7 @@ impl Store {
         .bind(&endpoint.url)
         .bind(&endpoint.description)
         .bind(serde_json::to_string(&endpoint.topics).unwrap_or_else(|_| "[]".into()))
-        .bind(&endpoint.method)
+        .bind(endpoint.method.name())
         .bind(i64::from(endpoint.rate_limit))
         .bind(i64::from(endpoint.burst_limit))
         .bind(bool_int(endpoint.enabled))
@@ -642,7 +652,7 @@ impl Store {
         .bind(&previous.url)
         .bind(&previous.description)
         .bind(serde_json::to_string(&previous.topics).unwrap_or_else(|_| "[]".into()))
-        .bind(&previous.method)
+        .bind(previous.method.name())
         .bind(i64::from(previous.rate_limit))
         .bind(i64::from(previous.burst_limit))
         .bind(bool_int(previous.enabled))
@@ -844,7 +854,7 @@ impl Store {
         // passes it by this time), so its limits' state and due time move in step with its rows.
         let candidates = sqlx::query(&format!(
             "SELECT id, rate_limit, burst_limit, rate_tat_us, {database_now} AS database_now FROM endpoints
-             WHERE due_at <= $1 AND enabled = 1 AND health = 'HEALTHY'
+             WHERE due_at <= $1 AND {ACTIVE_ENDPOINT_SQL}
              ORDER BY served_at, id LIMIT $2 {skip_locked}"
         ))
         .bind(now)
@@ -973,7 +983,7 @@ impl Store {
     pub async fn mark_claimable_due(&self, now: i64) -> Result<u64, sqlx::Error> {
         let _writing = self.writing().await;
         let statement = format!(
-            "UPDATE endpoints SET due_at = $1 WHERE (due_at IS NULL OR due_at > $1) AND enabled = 1 AND EXISTS (
+            "UPDATE endpoints SET due_at = $1 WHERE (due_at IS NULL OR due_at > $1) AND {ACTIVE_ENDPOINT_SQL} AND EXISTS (
                SELECT 1 FROM deliveries d WHERE d.endpoint_id = endpoints.id AND d.status = 'pending'
                AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until <= {}))",
             self.database_now()
@@ -1095,13 +1105,19 @@ impl Store {
         query.fetch_all(&self.pool).await?.iter().map(|row| Ok((row.try_get("id")?, row.try_get("body")?))).collect()
     }
 
-    /// Records a batch of outcomes: each delivery's next step, its attempt, and each endpoint's health folded
-    /// through the core's rule — only for claims still the worker's: a claim lost to another worker (its lease ran
+    /// Records a batch of outcomes: each delivery's next step, its attempt, and each endpoint's state as
+    /// `verdict_rule` (the service's, [`crate::rules::health_verdict`]) decides it from the endpoint's outcomes —
+    /// only for claims still the worker's: a claim lost to another worker (its lease ran
     /// out) records nothing and decides no health. One transaction for the batch; if that fails, each outcome in a
     /// transaction of its own, so one row that cannot be written never takes the others with it. `Err` only when
     /// nothing could be written (the database is unreachable): the caller keeps the batch and tries again.
-    pub async fn complete(&self, completions: &[Completion], now: i64) -> Result<CompletionReport, sqlx::Error> {
-        let batch_error = match self.complete_together(completions, now).await {
+    pub async fn complete(
+        &self,
+        completions: &[Completion],
+        now: i64,
+        verdict_rule: VerdictRule,
+    ) -> Result<CompletionReport, sqlx::Error> {
+        let batch_error = match self.complete_together(completions, now, verdict_rule).await {
             Ok(report) => return Ok(report),
             Err(error) if completions.len() > 1 => error,
             Err(error) => return Err(error),
@@ -1111,7 +1127,7 @@ impl Store {
         let mut written = 0;
         let mut last_error = batch_error;
         for completion in completions {
-            match self.complete_together(std::slice::from_ref(completion), now).await {
+            match self.complete_together(std::slice::from_ref(completion), now, verdict_rule).await {
                 Ok(one) => {
                     written += 1;
                     report.absorb(one);
@@ -1129,7 +1145,12 @@ impl Store {
         Ok(report)
     }
 
-    async fn complete_together(&self, completions: &[Completion], now: i64) -> Result<CompletionReport, sqlx::Error> {
+    async fn complete_together(
+        &self,
+        completions: &[Completion],
+        now: i64,
+        verdict_rule: VerdictRule,
+    ) -> Result<CompletionReport, sqlx::Error> {
         let _writing = self.writing().await;
         let mut report = CompletionReport::default();
         if completions.is_empty() {
@@ -1137,7 +1158,7 @@ impl Store {
         }
         let mut tx = self.pool.begin().await?;
         // Outcomes per endpoint in order: (success, started at).
-        let mut verdicts: BTreeMap<&str, Vec<(bool, i64)>> = BTreeMap::new();
+        let mut verdicts: BTreeMap<&str, Vec<Outcome>> = BTreeMap::new();
         // Endpoints with a retry, due again at the batch's earliest retry (a turn that finds nothing due yet only
         // recomputes the due time).
         let mut retried = Vec::new();
@@ -1206,7 +1227,7 @@ impl Store {
                 verdicts
                     .entry(claim.endpoint_id.as_str())
                     .or_default()
-                    .push((record.next == NextStep::Succeeded, record.started_at));
+                    .push(Outcome { succeeded: record.next == NextStep::Succeeded, started_at_ms: record.started_at });
                 if let NextStep::RetryAt(at) = record.next {
                     retried.push(claim.endpoint_id.as_str());
                     retry_at = retry_at.min(at);
@@ -1218,7 +1239,7 @@ impl Store {
             // Read unlocked first: most verdicts change nothing (a success on a healthy endpoint), and a locked
             // endpoint row would make other workers' claims pass it by. Lock only to write a change.
             let mut locked = false;
-            let (row, before, after) = loop {
+            let found = loop {
                 // Not `FOR UPDATE`: that would conflict with the key-share lock an enqueue's foreign key takes.
                 let lock = if locked && self.backend == Backend::Postgres { " FOR NO KEY UPDATE" } else { "" };
                 let row =
@@ -1226,44 +1247,37 @@ impl Store {
                         .bind(endpoint_id)
                         .fetch_optional(&mut *tx)
                         .await?;
-                let Some(row) = row else { break (None, EndpointHealth::HEALTHY, EndpointHealth::HEALTHY) };
+                let Some(row) = row else { break None };
                 let status: String = row.try_get("health")?;
                 let since: Option<i64> = row.try_get("failing_since")?;
-                let before = EndpointHealth {
-                    status: HealthStatus::from_name(&status).unwrap_or(HealthStatus::Healthy),
-                    failing_since: since.and_then(|s| u64::try_from(s).ok()),
+                let before = EndpointState {
+                    enabled: row.try_get::<i64, _>("enabled")? != 0,
+                    health: EndpointHealth {
+                        status: HealthStatus::from_name(&status).unwrap_or(HealthStatus::Healthy),
+                        failing_since: since.and_then(|s| u64::try_from(s).ok()),
+                    },
                 };
-                let after = outcomes.iter().fold(before, |health, &(success, started_at)| {
-                    if success {
-                        health.record_success()
-                    } else {
-                        let at = u64::try_from(started_at.max(0) / 1000).unwrap_or(0);
-                        health.record_failure(at, DEFAULT_FAILURE_WINDOW_SECONDS)
-                    }
-                });
-                if after == before || locked || self.backend == Backend::Sqlite {
-                    break (Some(row), before, after);
+                let verdict = verdict_rule(before, &outcomes);
+                if verdict.state == before || locked || self.backend == Backend::Sqlite {
+                    break Some((before, verdict));
                 }
                 locked = true;
             };
-            let Some(row) = row else { continue };
-            if after == before {
+            let Some((before, verdict)) = found else { continue };
+            if verdict.state == before {
                 continue;
             }
-            let turned_failed = before.status == HealthStatus::Healthy && after.status == HealthStatus::Failed;
-            if turned_failed {
+            if verdict.turned_failed {
                 report.failed_endpoints.push(endpoint_id.to_owned());
                 tracing::warn!(endpoint = endpoint_id, "endpoint FAILED after 3 days of failures; deactivated");
             }
-            // FAILED deactivates the endpoint; the owner re-activates it.
-            let enabled_now: i64 = row.try_get("enabled")?;
             sqlx::query(
                 "UPDATE endpoints SET health = $2, failing_since = $3, enabled = $4, updated_at = $5 WHERE id = $1",
             )
             .bind(endpoint_id)
-            .bind(after.status.name())
-            .bind(after.failing_since.and_then(|s| i64::try_from(s).ok()))
-            .bind(if turned_failed { 0 } else { enabled_now })
+            .bind(verdict.state.health.status.name())
+            .bind(verdict.state.health.failing_since.and_then(|s| i64::try_from(s).ok()))
+            .bind(bool_int(verdict.state.enabled))
             .bind(now)
             .execute(&mut *tx)
             .await?;

@@ -13,11 +13,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use dropship_webhooks::delivery::RetrySchedule;
-use dropship_webhooks::{Scheme, Secret, SecretSet, Webhook};
+use dropship_webhooks::endpoint::DeliveryMethod;
 use tokio::sync::{mpsc, watch, Notify, Semaphore};
 
-use crate::clock::{wall_ms, Clock};
+use crate::clock::Clock;
 use crate::net::{check_literal_host, classify, describe, AddressPolicy};
+use crate::rules::health_verdict;
+use crate::signing::Signers;
 use crate::store::{AttemptRecord, Claim, ClaimRules, Completion, EndpointRow, NextStep, SecretRow, Store};
 
 /// The most of a response body kept in the history.
@@ -90,6 +92,8 @@ pub struct Worker {
     /// The deliveries this worker works on, from claim until their outcome is recorded: the leases the heartbeat
     /// renews (a claim the worker lost track of is left to run out).
     held: Mutex<HashSet<String>>,
+    /// One signer per endpoint, kept while its secrets are unchanged.
+    signers: Signers,
 }
 
 impl Worker {
@@ -114,6 +118,7 @@ impl Worker {
             started: Instant::now(),
             renewed_at_ms: AtomicI64::new(-1),
             held: Mutex::new(HashSet::new()),
+            signers: Signers::default(),
         });
         let completer = tokio::spawn(worker.clone().complete_loop(done_rx, wake.clone()));
         let heartbeat = tokio::spawn(worker.clone().heartbeat_loop());
@@ -342,11 +347,15 @@ impl Worker {
         secrets: &[SecretRow],
         body: &[u8],
     ) -> Result<SentResponse, (&'static str, String)> {
-        let headers = sign(endpoint, secrets, &claim.event_id, self.clock.now_seconds(), body)
+        let headers = (self.signers.sign(endpoint, secrets, &claim.event_id, self.clock.now_seconds(), body))
             .map_err(|error| ("signing", error.to_string()))?;
         let url = reqwest::Url::parse(&endpoint.url).map_err(|error| ("config", format!("bad URL: {error}")))?;
         check_literal_host(&url, self.settings.policy).map_err(|blocked| ("blocked", blocked.to_string()))?;
-        let method = reqwest::Method::from_bytes(endpoint.method.as_bytes()).unwrap_or(reqwest::Method::POST);
+        let method = match endpoint.method {
+            DeliveryMethod::Post => reqwest::Method::POST,
+            DeliveryMethod::Put => reqwest::Method::PUT,
+            DeliveryMethod::Patch => reqwest::Method::PATCH,
+        };
         let mut request = self.client.request(method, url).header("content-type", "application/json");
         for (name, value) in headers {
             request = request.header(name, value);
@@ -382,7 +391,7 @@ impl Worker {
         while done.recv_many(&mut batch, 512).await > 0 {
             let mut tries: u32 = 0;
             loop {
-                match self.store.complete(&batch, self.clock.now_ms()).await {
+                match self.store.complete(&batch, self.clock.now_ms(), health_verdict).await {
                     Ok(report) => {
                         let mut held = self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                         for completion in &batch {
@@ -417,34 +426,6 @@ struct SentResponse {
     status: u16,
     retry_after: Option<String>,
     excerpt: String,
-}
-
-/// The headers for one delivery: every secret active at `clock_seconds` signs; the signed timestamp is the real
-/// wall time, which is what receivers check.
-pub fn sign(
-    endpoint: &EndpointRow,
-    secrets: &[SecretRow],
-    message_id: &str,
-    clock_seconds: u64,
-    body: &[u8],
-) -> Result<Vec<(&'static str, String)>, dropship_webhooks::WebhookError> {
-    let active = secrets
-        .iter()
-        .map(secret_of)
-        .filter(|secret| secret.is_active_at(clock_seconds))
-        .map(|secret| Secret::new(secret.value()).with_label(secret.label_text().map(str::to_owned)))
-        .collect::<Vec<_>>();
-    let scheme = Scheme::from_name(&endpoint.scheme)?;
-    let webhook = Webhook::with_scheme(SecretSet::from(active), scheme)?;
-    let timestamp = u64::try_from(wall_ms() / 1000).unwrap_or(0);
-    Ok(webhook.sign(message_id, timestamp, body)?.into_vec())
-}
-
-/// A stored secret as the core's [`Secret`].
-pub fn secret_of(row: &SecretRow) -> Secret {
-    Secret::new(row.value.clone())
-        .with_expiry(row.expires_at.and_then(|at| u64::try_from(at).ok()))
-        .with_label(row.label.clone())
 }
 
 /// A uniform random number in `[0, 1)` for the retry jitter.

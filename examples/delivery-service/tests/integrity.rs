@@ -8,10 +8,11 @@ mod support;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use delivery_service::rules::health_verdict;
 use delivery_service::store::{
     AttemptRecord, ClaimRules, Completion, EndpointRow, EndpointUpdate, HistoryFilter, NextStep, SecretRow, Store,
 };
-use dropship_webhooks::delivery::HealthStatus;
+use dropship_webhooks::delivery::{EndpointHealth, HealthStatus};
 use serde_json::json;
 use support::{backends, fresh_database, Harness, Receiver, Reply};
 
@@ -77,6 +78,39 @@ fn all() -> HistoryFilter {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn active_state_and_sql_agree() {
+    // The queue picks endpoints by `ACTIVE_ENDPOINT_SQL`, the API and the fan-out by `EndpointState::is_active`:
+    // of the four combinations of switch and health, the claim takes exactly those the Rust rule calls active.
+    for backend in backends() {
+        let (url, _dir) = fresh_database(backend).await;
+        let store = Store::connect(&url, 4).await.unwrap();
+        let failed = EndpointHealth { status: HealthStatus::Failed, failing_since: Some(1) };
+        let mut expected = Vec::new();
+        for (name, enabled, health) in [
+            ("on_healthy", true, EndpointHealth::HEALTHY),
+            ("off_healthy", false, EndpointHealth::HEALTHY),
+            ("on_failed", true, failed),
+            ("off_failed", false, failed),
+        ] {
+            let mut endpoint = added_endpoint(&store, name).await;
+            let previous = endpoint.clone();
+            (endpoint.enabled, endpoint.health) = (enabled, health);
+            assert_eq!(store.update_endpoint(&previous, &endpoint).await.unwrap(), EndpointUpdate::Done);
+            let event = format!("evt_{name}");
+            store.enqueue_event(&event, "order.created", "{}", std::slice::from_ref(&endpoint.id), NOW).await.unwrap();
+            if endpoint.is_active() {
+                expected.push(endpoint.id.clone());
+            }
+        }
+        store.mark_claimable_due(NOW).await.unwrap();
+        let mut claimed: Vec<String> =
+            store.claim("wrk_rules", NOW, rules(30_000)).await.unwrap().into_iter().map(|c| c.endpoint_id).collect();
+        claimed.sort();
+        assert_eq!(claimed, expected, "{backend}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_claim_lost_to_another_worker_records_nothing() {
     for backend in backends() {
         let (store, endpoint, _dir) = store_with_one_delivery(backend).await;
@@ -92,14 +126,14 @@ async fn a_claim_lost_to_another_worker_records_nothing() {
 
         // The first worker's late answers: a success must not mark the delivery done, write an attempt, or reset
         // the endpoint's failing streak.
-        let report = store.complete(&[attempted(&first[0], true)], NOW).await.unwrap();
+        let report = store.complete(&[attempted(&first[0], true)], NOW, health_verdict).await.unwrap();
         assert_eq!(report.stale, vec![first[0].delivery_id.clone()], "{backend}");
         assert!(store.attempts(Some(&endpoint.id), None, &all()).await.unwrap().is_empty(), "{backend}");
         let delivery = store.delivery(&first[0].delivery_id).await.unwrap().unwrap();
         assert_eq!((delivery.status.as_str(), delivery.attempts), ("pending", 2), "{backend}");
 
         // The worker that holds the claim records its failure.
-        let report = store.complete(&[attempted(&second[0], false)], NOW).await.unwrap();
+        let report = store.complete(&[attempted(&second[0], false)], NOW, health_verdict).await.unwrap();
         assert!(report.stale.is_empty(), "{backend}");
         let attempts = store.attempts(Some(&endpoint.id), None, &all()).await.unwrap();
         assert_eq!(attempts.len(), 1, "{backend}");
@@ -139,7 +173,7 @@ async fn an_edit_never_overwrites_a_verdict_taken_since_it_read() {
         let read = store.endpoint(&endpoint.id).await.unwrap().unwrap();
         // A worker records a failure after the edit read the endpoint.
         let claim = store.claim("wrk_health", NOW, rules(30_000)).await.unwrap();
-        store.complete(&[attempted(&claim[0], false)], NOW).await.unwrap();
+        store.complete(&[attempted(&claim[0], false)], NOW, health_verdict).await.unwrap();
         let mut edited = read.clone();
         edited.description = "edited".into();
         edited.updated_at = NOW + 1;
@@ -388,7 +422,7 @@ async fn deliveries_queued_during_a_claim_are_never_stranded() {
                             completion
                         })
                         .collect();
-                    let report = store.complete(&completions, NOW).await.unwrap();
+                    let report = store.complete(&completions, NOW, health_verdict).await.unwrap();
                     assert!(report.stale.is_empty() && report.unrecorded.is_empty());
                     let done = completions.iter().filter(|c| c.record.next == NextStep::Succeeded).count();
                     succeeded.fetch_add(done, std::sync::atomic::Ordering::SeqCst);
@@ -480,7 +514,7 @@ async fn a_batch_records_its_live_claims_and_skips_the_lost_ones() {
         assert_eq!(taken.iter().map(|c| &c.delivery_id).collect::<Vec<_>>(), [&lost.delivery_id], "{backend}");
 
         let batch = [attempted(&claims[0], true), attempted(&claims[1], false)];
-        let report = store.complete(&batch, NOW).await.unwrap();
+        let report = store.complete(&batch, NOW, health_verdict).await.unwrap();
         assert_eq!(report.stale, vec![lost.delivery_id.clone()], "{backend}");
         let attempts = store.attempts(Some(&endpoint.id), None, &all()).await.unwrap();
         assert_eq!(attempts.len(), 1, "{backend}: only the live claim's attempt");
