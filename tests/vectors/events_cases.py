@@ -16,19 +16,13 @@ from typing import Any
 Case = dict[str, Any]
 SAMPLES = Path(__file__).resolve().parents[2] / "core" / "samples"
 
-PAYLOAD_KINDS = {
-    "order": "Order", "product.selected": "Product", "product.inventoryChanged": "Product",
-    "product.unavailable": "ProductRef", "variant.unavailable": "VariantRefs", "connection": "Connection",
-    "rma.return": "RmaReturn", "rma": "Rma", "proposal.product": "ProposalProductChange",
-    "proposal.variant": "ProposalVariantChange", "proposal": "Proposal",
-}
+SCHEMA = Path(__file__).resolve().parents[2] / "core" / "schema" / "events.schema.json"
 
 
 def payload_kind(topic: str) -> str | None:
-    for prefix in sorted(PAYLOAD_KINDS, key=len, reverse=True):
-        if topic.startswith(prefix):
-            return PAYLOAD_KINDS[prefix]
-    return None
+    """The topic's payload type, from the catalog in the schema (`x-topics`, which `make generate` writes first)."""
+    catalog = json.loads(SCHEMA.read_text(encoding="utf-8"))["x-topics"]
+    return next((str(entry["payload"]) for entry in catalog if entry["name"] == topic), None)
 
 
 def sample(topic: str) -> dict[str, Any]:
