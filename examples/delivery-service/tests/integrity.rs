@@ -6,9 +6,11 @@
 mod support;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use delivery_service::rules::health_verdict;
+use delivery_service::signing::Signers;
 use delivery_service::store::{
     AttemptRecord, ClaimRules, Completion, EndpointRow, EndpointUpdate, HistoryFilter, NextStep, SecretRow, Store,
 };
@@ -75,6 +77,31 @@ fn rules(lease_ms: i64) -> ClaimRules {
 
 fn all() -> HistoryFilter {
     HistoryFilter { limit: 100, ..HistoryFilter::default() }
+}
+
+fn secret(id: &str, value: &str, expires_at: Option<i64>) -> SecretRow {
+    SecretRow { id: id.into(), endpoint_id: "ep_1".into(), value: value.into(), label: None, expires_at, created_at: 0 }
+}
+
+#[test]
+fn a_signer_is_kept_while_its_secrets_are_the_same_and_signs_by_the_service_clock() {
+    let signers = Signers::default();
+    let endpoint = support::endpoint_row("ep_1", "https://hooks.example.com/", NOW);
+    let old = secret("sec_old", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", None);
+    let new = secret("sec_new", "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD", None);
+    let both = [old.clone(), new.clone()];
+    let first = signers.signer(&endpoint, &both).unwrap();
+    assert!(Arc::ptr_eq(&first, &signers.signer(&endpoint, &both).unwrap()), "the same secrets: kept");
+    // Expiring the old secret changes the set: a new signer, whose expired secret is kept and skipped.
+    let rotated = [secret("sec_old", &old.value, Some(1_000)), new];
+    let second = signers.signer(&endpoint, &rotated).unwrap();
+    assert!(!Arc::ptr_eq(&first, &second));
+    let signatures = |clock: u64| {
+        let headers = signers.sign(&endpoint, &rotated, "msg_1", clock, b"{}").unwrap();
+        headers.iter().find(|(name, _)| *name == "webhook-signature").map(|(_, value)| value.split(' ').count())
+    };
+    assert_eq!(signatures(999), Some(2));
+    assert_eq!(signatures(1_000), Some(1));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
