@@ -228,6 +228,30 @@ function createApi(native) {
     })
   }
 
+  /**
+   * Building a native webhook derives every secret's HMAC key (and, in WebAssembly, allocates in the module's
+   * memory). Receivers often build a `Webhook` per request with the same secrets, so the last few native objects
+   * are kept by their exact settings and shared: they never change after construction. A setting that fails is
+   * not kept, so it fails again.
+   */
+  const recentNatives = new Map()
+  const RECENT_NATIVES = 8
+
+  function nativeWebhook(specs, scheme, tolerance) {
+    const key = `${scheme}\u0000${tolerance}\u0000${specs}`
+    let found = recentNatives.get(key)
+    if (found === undefined) {
+      found = call(() => HOST_MAC
+        ? new native.NativeWebhook(specs, scheme, tolerance, HOST_MAC)
+        : new native.NativeWebhook(specs, scheme, tolerance))
+      if (recentNatives.size >= RECENT_NATIVES) recentNatives.delete(recentNatives.keys().next().value)
+    } else {
+      recentNatives.delete(key)
+    }
+    recentNatives.set(key, found)
+    return found
+  }
+
   /** Verifies webhooks with one or more secrets; see the README for the whole API. */
   class Webhook {
     #native
@@ -239,10 +263,7 @@ function createApi(native) {
     constructor(secrets, options = {}) {
       this.#scheme = options.scheme ?? 'standard'
       this.#tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS
-      const specs = optionsText(secretList(secrets))
-      this.#native = call(() => HOST_MAC
-        ? new native.NativeWebhook(specs, this.#scheme, this.#tolerance, HOST_MAC)
-        : new native.NativeWebhook(specs, this.#scheme, this.#tolerance))
+      this.#native = nativeWebhook(optionsText(secretList(secrets)), this.#scheme, this.#tolerance)
     }
 
     get scheme() {

@@ -59,3 +59,22 @@ it('endpoint configurations: defaults, limits named, secrets with their position
   refused(() => new Webhook([secret, { secret, expiresAt: NaN }]), 'invalid_secret', '#1')
   assert.equal(new Webhook([{ secret, expiresAt: new Date(2_000_000_000_000), label: 'next' }]).scheme, 'standard')
 })
+
+it('webhooks built again with the same settings share their keys, and never another setting\'s', () => {
+  const secrets = Array.from({ length: 12 }, (_, index) => api.generateSecret(new Uint8Array(32).fill(index + 1)))
+  const now = 1_790_000_000
+  // More settings than are kept, twice over: each webhook verifies its own signatures and no other secret's.
+  for (const round of [0, 1]) {
+    for (const [index, secret] of secrets.entries()) {
+      const webhook = new Webhook(secret)
+      const headers = webhook.sign(`msg_${round}_${index}`, now, '{}')
+      assert.equal(new Webhook(secret).verifySignature('{}', headers, { now }).secretIndex, 0)
+      const other = new Webhook(secrets[(index + 1) % secrets.length])
+      assert.throws(() => other.verifySignature('{}', headers, { now }), { code: 'no_matching_signature' })
+      // The same secret under another scheme or tolerance is another setting.
+      assert.equal(new Webhook(secret, { toleranceSeconds: 1 }).toleranceSeconds, 1)
+    }
+  }
+  // A setting that failed is not kept: it fails again.
+  for (const attempt of [1, 2]) refused(() => new Webhook('whsec_short'), 'invalid_secret', '#0')
+})
