@@ -6,8 +6,9 @@
 
 /** Builds the API over `native`, an object with the entry points both backends export under the same names. */
 function createApi(native) {
-  const DEFAULT_TOLERANCE_SECONDS = 300
-  const DEFAULT_FAILURE_WINDOW_SECONDS = 3 * 24 * 3600
+  // The core's defaults, exported as constants.
+  const { toleranceSeconds: DEFAULT_TOLERANCE_SECONDS, failureWindowSeconds: DEFAULT_FAILURE_WINDOW_SECONDS } =
+    JSON.parse(native.defaultsJson())
   const RELEVANT_HEADERS = new Set(native.relevantHeaders())
   // The names the native entry points take by position, in the core's order (RELEVANT_HEADERS).
   const [H0, H1, H2, H3, H4, H5, H6] = native.relevantHeaders()
@@ -237,13 +238,15 @@ function createApi(native) {
   const recentNatives = new Map()
   const RECENT_NATIVES = 8
 
-  function nativeWebhook(specs, scheme, tolerance) {
-    const key = `${scheme}\u0000${tolerance}\u0000${specs}`
+  /** `{ native, options }`: the native webhook and the scheme and tolerance it took (the core's defaults filled in). */
+  function nativeWebhook(specs, settings) {
+    const key = `${settings}\u0000${specs}`
     let found = recentNatives.get(key)
     if (found === undefined) {
-      found = call(() => HOST_MAC
-        ? new native.NativeWebhook(specs, scheme, tolerance, HOST_MAC)
-        : new native.NativeWebhook(specs, scheme, tolerance))
+      const built = call(() => HOST_MAC
+        ? new native.NativeWebhook(specs, settings, HOST_MAC)
+        : new native.NativeWebhook(specs, settings))
+      found = { native: built, options: JSON.parse(built.optionsJson()) }
       if (recentNatives.size >= RECENT_NATIVES) recentNatives.delete(recentNatives.keys().next().value)
     } else {
       recentNatives.delete(key)
@@ -261,9 +264,11 @@ function createApi(native) {
     #subtleKeys = []
 
     constructor(secrets, options = {}) {
-      this.#scheme = options.scheme ?? 'standard'
-      this.#tolerance = options.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS
-      this.#native = nativeWebhook(optionsText(secretList(secrets)), this.#scheme, this.#tolerance)
+      const settings = optionsText({ scheme: options.scheme, toleranceSeconds: options.toleranceSeconds })
+      const built = nativeWebhook(optionsText(secretList(secrets)), settings)
+      this.#native = built.native
+      this.#scheme = built.options.scheme
+      this.#tolerance = built.options.toleranceSeconds
     }
 
     get scheme() {

@@ -8,8 +8,10 @@
 use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, RateLimit, RetrySchedule};
 use dropship_webhooks::endpoint::EndpointRules;
 use dropship_webhooks::headers::{RelevantHeaders, RELEVANT_HEADERS};
-use dropship_webhooks::options::{whole_number, whole_number_u32, Casing};
-use dropship_webhooks::{canonical_event_json, generate_secret, Scheme, SecretSet, Webhook, WebhookError};
+use dropship_webhooks::options::{
+    defaults_json as defaults_json_in, whole_number, whole_number_u32, Casing, WebhookOptions,
+};
+use dropship_webhooks::{canonical_event_json, generate_secret, SecretSet, Webhook, WebhookError};
 use napi::bindgen_prelude::{Either, Uint8Array, Uint8ArraySlice};
 use napi_derive::napi;
 
@@ -96,11 +98,15 @@ pub struct NativeWebhook {
 #[napi]
 impl NativeWebhook {
     #[napi(constructor)]
-    pub fn new(secrets_text: String, scheme: String, tolerance_seconds: f64) -> Result<Self> {
-        let scheme = Scheme::from_name(&scheme).map_err(thrown)?;
-        let tolerance = whole(tolerance_seconds, "toleranceSeconds")?;
-        let inner = Webhook::with_scheme(secret_set(secrets_text)?, scheme).map_err(thrown)?.tolerance(tolerance);
-        Ok(Self { inner })
+    pub fn new(secrets_text: String, options_text: Option<String>) -> Result<Self> {
+        let options = WebhookOptions::from_json(options_text.as_deref(), JS).map_err(thrown)?;
+        Ok(Self { inner: options.build(secret_set(secrets_text)?).map_err(thrown)? })
+    }
+
+    /// The scheme and tolerance in effect, as JSON.
+    #[napi]
+    pub fn options_json(&self) -> String {
+        WebhookOptions { scheme: self.inner.scheme(), tolerance_seconds: self.inner.tolerance_seconds() }.to_json(JS)
     }
 
     /// Checks the signature; the headers by position (see [`RelevantHeaders`]).
@@ -219,6 +225,12 @@ pub fn payload_not_raw(found: String) -> Result<()> {
 #[napi]
 pub fn topics_json() -> String {
     dropship_webhooks::topics::catalog_json()
+}
+
+/// The defaults the package exports as constants, as JSON.
+#[napi]
+pub fn defaults_json() -> String {
+    defaults_json_in(JS)
 }
 
 /// The header names the schemes read (lowercase), so the wrapper passes only those across.

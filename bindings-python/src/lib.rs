@@ -8,7 +8,7 @@
 use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, RateLimit, RetrySchedule};
 use dropship_webhooks::endpoint::EndpointRules;
 use dropship_webhooks::headers::RELEVANT_HEADERS;
-use dropship_webhooks::options::Casing;
+use dropship_webhooks::options::{defaults_json as defaults_json_in, Casing, WebhookOptions};
 use dropship_webhooks::{
     generate_secret, walk_event, ErrorKind, Scheme, SecretSet, Webhook, WebhookError as CoreError,
 };
@@ -242,7 +242,6 @@ impl PyVerifiedSignature {
 #[pyclass(name = "Webhook", module = "dropship_webhooks", frozen)]
 pub struct PyWebhook {
     inner: Webhook,
-    scheme: Scheme,
 }
 
 fn now_or_clock(py: Python<'_>, now: Option<&Bound<'_, PyAny>>) -> PyResult<u64> {
@@ -256,25 +255,27 @@ fn now_or_clock(py: Python<'_>, now: Option<&Bound<'_, PyAny>>) -> PyResult<u64>
 #[pymethods]
 impl PyWebhook {
     #[new]
-    #[pyo3(signature = (secrets, *, scheme = "standard", tolerance_seconds = None))]
+    #[pyo3(signature = (secrets, *, scheme = None, tolerance_seconds = None))]
     fn new(
         py: Python<'_>,
         secrets: &Bound<'_, PyAny>,
-        scheme: &str,
+        scheme: Option<&str>,
         tolerance_seconds: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let scheme = Scheme::from_name(scheme).map_err(|error| raise(py, error))?;
-        let tolerance = match tolerance_seconds {
-            Some(value) if !value.is_none() => seconds(value, "tolerance_seconds")?,
-            _ => dropship_webhooks::DEFAULT_TOLERANCE_SECONDS,
-        };
-        let inner = Webhook::with_scheme(secret_set(secrets)?, scheme).map_err(|error| raise(py, error))?;
-        Ok(Self { inner: inner.tolerance(tolerance), scheme })
+        // The core's option set and defaults; a datetime.timedelta-like tolerance is not a thing, seconds are.
+        let mut options = WebhookOptions::default();
+        if let Some(scheme) = scheme {
+            options.scheme = Scheme::from_name(scheme).map_err(|error| raise(py, error))?;
+        }
+        if let Some(tolerance) = tolerance_seconds.filter(|value| !value.is_none()) {
+            options.tolerance_seconds = seconds(tolerance, "tolerance_seconds")?;
+        }
+        Ok(Self { inner: options.build(secret_set(secrets)?).map_err(|error| raise(py, error))? })
     }
 
     #[getter]
     fn scheme(&self) -> &'static str {
-        self.scheme.name()
+        self.inner.scheme().name()
     }
 
     #[getter]
@@ -342,7 +343,7 @@ impl PyWebhook {
     fn __repr__(&self) -> String {
         format!(
             "Webhook(scheme={:?}, tolerance_seconds={}, secrets=<redacted>)",
-            self.scheme.name(),
+            self.inner.scheme().name(),
             self.inner.tolerance_seconds()
         )
     }
@@ -368,6 +369,12 @@ fn parse_event<'py>(py: Python<'py>, body: &Bound<'py, PyAny>) -> PyResult<Bound
 fn generate_secret_from(py: Python<'_>, random: &Bound<'_, PyAny>) -> PyResult<String> {
     let random = self::body(random)?;
     generate_secret(random.bytes()?).map_err(|error| raise(py, error))
+}
+
+/// The defaults the package exports as constants, as JSON.
+#[pyfunction]
+fn defaults_json() -> String {
+    defaults_json_in(PY)
 }
 
 #[pyfunction]
@@ -481,6 +488,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(canonical_event_json, m)?)?;
     m.add_function(wrap_pyfunction!(generate_secret_from, m)?)?;
     m.add_function(wrap_pyfunction!(topics_json, m)?)?;
+    m.add_function(wrap_pyfunction!(defaults_json, m)?)?;
     m.add_function(wrap_pyfunction!(retry_schedule_json, m)?)?;
     m.add_function(wrap_pyfunction!(next_retry_delay, m)?)?;
     m.add_function(wrap_pyfunction!(retry_after_delay, m)?)?;

@@ -8,10 +8,10 @@
 use dropship_webhooks::delivery::{BurstLimit, EndpointHealth, RateLimit, RetrySchedule};
 use dropship_webhooks::endpoint::EndpointRules;
 use dropship_webhooks::headers::{HeaderSource, RELEVANT_HEADERS};
-use dropship_webhooks::options::{whole_number, whole_number_u32, Casing};
-use dropship_webhooks::{
-    canonical_event_json, generate_secret, HostMac, Scheme, SecretSet, Verified, Webhook, WebhookError,
+use dropship_webhooks::options::{
+    defaults_json as defaults_json_in, whole_number, whole_number_u32, Casing, WebhookOptions,
 };
+use dropship_webhooks::{canonical_event_json, generate_secret, HostMac, SecretSet, Verified, Webhook, WebhookError};
 use js_sys::{Array, Error, Function, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
@@ -123,14 +123,17 @@ impl NativeWebhook {
     #[wasm_bindgen(constructor)]
     pub fn new(
         secrets_text: String,
-        scheme: &str,
-        tolerance_seconds: f64,
+        options_text: Option<String>,
         host_mac: Option<Function>,
     ) -> Result<NativeWebhook> {
-        let scheme = Scheme::from_name(scheme).map_err(thrown)?;
-        let tolerance = whole(tolerance_seconds, "toleranceSeconds")?;
-        let inner = Webhook::with_scheme(secret_set(secrets_text)?, scheme).map_err(thrown)?.tolerance(tolerance);
-        Ok(Self { inner, host_mac })
+        let options = WebhookOptions::from_json(options_text.as_deref(), JS).map_err(thrown)?;
+        Ok(Self { inner: options.build(secret_set(secrets_text)?).map_err(thrown)?, host_mac })
+    }
+
+    /// The scheme and tolerance in effect, as JSON.
+    #[wasm_bindgen(js_name = optionsJson)]
+    pub fn options_json(&self) -> String {
+        WebhookOptions { scheme: self.inner.scheme(), tolerance_seconds: self.inner.tolerance_seconds() }.to_json(JS)
     }
 
     /// Checks the signature with the headers as flat `[name, value, …]` (any case). `tags`: the host's tags for
@@ -232,6 +235,11 @@ pub fn topics_json() -> String {
 #[wasm_bindgen(js_name = acceptsHostMac)]
 pub fn accepts_host_mac() -> bool {
     true
+}
+
+#[wasm_bindgen(js_name = defaultsJson)]
+pub fn defaults_json() -> String {
+    defaults_json_in(JS)
 }
 
 #[wasm_bindgen(js_name = relevantHeaders)]

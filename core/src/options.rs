@@ -12,11 +12,12 @@ use alloc::borrow::ToOwned;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::delivery::DEFAULT_FAILURE_WINDOW_SECONDS;
 use crate::endpoint::DeliveryMethod;
 use crate::error::WebhookError;
 use crate::secret::{Secret, SecretSet};
 use crate::sink::write_json_string;
-use crate::webhook::Scheme;
+use crate::webhook::{Scheme, Webhook, DEFAULT_TOLERANCE_SECONDS};
 use crate::wire::{JsonNode, JsonTree};
 
 /// How a language spells option names: JavaScript `camelCase`, Python `snake_case`.
@@ -102,6 +103,12 @@ impl<T: WriteOption> WriteOption for Option<T> {
             Some(value) => value.write(out),
             None => out.push_str("null"),
         }
+    }
+}
+
+impl WriteOption for &str {
+    fn write(&self, out: &mut String) {
+        write_json_string(out, self);
     }
 }
 
@@ -328,6 +335,45 @@ option_set! {
         expires_at "expiresAt": Option<u64> = None,
         /// Reported when this secret matched.
         label "label": Option<String> = None,
+    }
+}
+
+option_set! {
+    writable
+    /// How a [`Webhook`] checks and signs, as the bindings' constructors take it; the defaults are the receiver's.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct WebhookOptions {
+        /// Standard Webhooks (`standard`) or fabric (`fabric`).
+        scheme "scheme": Scheme = Scheme::Standard,
+        /// How far a message timestamp may lie from the time of the check, both ways.
+        tolerance_seconds "toleranceSeconds": u64 = DEFAULT_TOLERANCE_SECONDS,
+    }
+}
+
+impl WebhookOptions {
+    /// A [`Webhook`] over `secrets` with these options.
+    pub fn build(self, secrets: SecretSet) -> Result<Webhook, WebhookError> {
+        Ok(Webhook::with_scheme(secrets, self.scheme)?.tolerance(self.tolerance_seconds))
+    }
+}
+
+/// The defaults a binding exports as constants (`DEFAULT_TOLERANCE_SECONDS`, `DEFAULT_FAILURE_WINDOW_SECONDS`), as
+/// JSON in `casing`: `{"toleranceSeconds": 300, "failureWindowSeconds": 259200}`.
+pub fn defaults_json(casing: Casing) -> String {
+    let mut out = String::from("{");
+    write_member(&mut out, casing.pick("toleranceSeconds", "tolerance_seconds"), &DEFAULT_TOLERANCE_SECONDS);
+    write_member(
+        &mut out,
+        casing.pick("failureWindowSeconds", "failure_window_seconds"),
+        &DEFAULT_FAILURE_WINDOW_SECONDS,
+    );
+    out.push('}');
+    out
+}
+
+impl WriteOption for Scheme {
+    fn write(&self, out: &mut String) {
+        write_json_string(out, self.name());
     }
 }
 

@@ -5,6 +5,8 @@
 use alloc::borrow::Cow;
 use alloc::string::String;
 
+use crate::options::write_member;
+
 /// Which area of the platform a topic belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -31,6 +33,30 @@ pub enum Audience {
     Sellers,
     /// Both sides.
     BuyersAndSellers,
+}
+
+impl TopicGroup {
+    /// The group's name as the catalog spells it (`orders`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Orders => "orders",
+            Self::Products => "products",
+            Self::Connections => "connections",
+            Self::Proposals => "proposals",
+            Self::Returns => "returns",
+        }
+    }
+}
+
+impl Audience {
+    /// The audience's name as the catalog spells it (`buyers`, `sellers`, `buyersAndSellers`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Buyers => "buyers",
+            Self::Sellers => "sellers",
+            Self::BuyersAndSellers => "buyersAndSellers",
+        }
+    }
 }
 
 /// The shape of a topic's `data`.
@@ -171,7 +197,19 @@ pub const TOPICS: &[TopicInfo] = &[
 
 /// The catalog as JSON (an array of [`TopicInfo`] objects), as every binding exposes it.
 pub fn catalog_json() -> String {
-    serde_json::to_string(TOPICS).unwrap_or_default()
+    // Written by hand rather than through serde_json, whose serializer the WebAssembly module would carry for it.
+    let mut out = String::from("[");
+    for (index, topic) in TOPICS.iter().enumerate() {
+        out.push_str(if index == 0 { "{" } else { ",{" });
+        write_member(&mut out, "name", &topic.name);
+        write_member(&mut out, "group", &topic.group.name());
+        write_member(&mut out, "audience", &topic.audience.name());
+        write_member(&mut out, "description", &topic.description);
+        write_member(&mut out, "payload", &topic.payload.name());
+        out.push('}');
+    }
+    out.push(']');
+    out
 }
 
 /// Spellings accepted for a topic besides its name: `order.canceled` (US spelling, as fabric displays it).
@@ -215,6 +253,11 @@ pub fn canonical_topic_name(name: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_catalog_json_is_what_serde_writes() {
+        assert_eq!(catalog_json(), serde_json::to_string(TOPICS).unwrap());
+    }
 
     #[test]
     fn catalog_topics_are_unique_and_found_by_name() {

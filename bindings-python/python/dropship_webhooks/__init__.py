@@ -57,10 +57,12 @@ __all__ = [
     "validate_endpoint",
 ]
 
-DEFAULT_TOLERANCE_SECONDS = 300
+_defaults: Dict[str, int] = json.loads(_native.defaults_json())
+
+DEFAULT_TOLERANCE_SECONDS: int = _defaults["tolerance_seconds"]
 """How far a message timestamp may be from now, both ways, unless ``tolerance_seconds`` says otherwise."""
 
-DEFAULT_FAILURE_WINDOW_SECONDS = 3 * 24 * 3600
+DEFAULT_FAILURE_WINDOW_SECONDS: int = _defaults["failure_window_seconds"]
 """How long an endpoint may fail before it is FAILED (three days)."""
 
 

@@ -17,6 +17,7 @@ __all__ = [
     "canonical_event_json",
     "generate_secret_from",
     "topics_json",
+    "defaults_json",
     "retry_schedule_json",
     "next_retry_delay",
     "retry_after_delay",
@@ -67,7 +68,7 @@ class Webhook:
         cls,
         secrets: Union[_SecretLike, Sequence[_SecretLike]],
         *,
-        scheme: str = "standard",
+        scheme: Optional[str] = None,
         tolerance_seconds: Optional[int] = None,
     ) -> Self: ...
     @property
@@ -89,6 +90,7 @@ def canonical_event_json(body: _Body) -> str:
     """The canonical JSON text of the body's event (what the Node and WebAssembly bindings return)."""
 def generate_secret_from(random: _Body) -> str: ...
 def topics_json() -> str: ...
+def defaults_json() -> str: ...
 def retry_schedule_json(schedule_spec: Optional[Mapping[str, int]] = None) -> str: ...
 def next_retry_delay(
     failures: int, random: float, schedule_spec: Optional[Mapping[str, int]] = None
