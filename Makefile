@@ -91,7 +91,7 @@ build-node: ## build the Node addon (bindings-js, release)
 	@scripts/setup.sh node
 	cd bindings-js && npx napi build --platform --release --js native.cjs --dts native.d.ts
 
-test-node: build-node ## the Node package: every shared vector, the framework helpers, the packed tarball
+test-node: build-node build-wasm ## the Node package: every shared vector, the framework helpers, the packed tarball
 	@scripts/setup.sh types
 	cd bindings-js && node --test test/
 

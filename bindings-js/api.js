@@ -17,7 +17,9 @@ function createApi(native) {
   // The Node addon takes header values by position (converting names costs more than looking them up in JS); the
   // WebAssembly module copies every string into its memory either way, and takes them listed only.
   const BY_POSITION = typeof native.NativeWebhook.prototype.verify === 'function'
-  const HOST_MAC = typeof native.acceptsHostMac === 'function' && native.acceptsHostMac() ? hostMac() : undefined
+  // The WebAssembly build says so (it can take the host's HMAC); the native addon does not have the entry point.
+  const backend = typeof native.acceptsHostMac === 'function' ? 'wasm' : 'native'
+  const HOST_MAC = backend === 'wasm' && native.acceptsHostMac() ? hostMac() : undefined
   // Where such a backend finds no synchronous HMAC (browsers, workerd without nodejs_compat), the async methods use
   // the runtime's crypto.subtle: the core says what to sign, the runtime signs, the core decides.
   const SUBTLE = !HOST_MAC && typeof native.NativeWebhook.prototype.tagRequest === 'function'
@@ -518,6 +520,7 @@ function createApi(native) {
   }
 
   return {
+    backend,
     Webhook,
     WebhookError,
     WebhookVerificationError,

@@ -192,3 +192,9 @@ export function validateEndpoint(config: EndpointInput, options?: { allowInsecur
 
 export const DEFAULT_TOLERANCE_SECONDS: 300
 export const DEFAULT_FAILURE_WINDOW_SECONDS: 259200
+
+/**
+ * Which build of the core runs: `'native'` (the addon for this platform) or `'wasm'` (the WebAssembly build, where no
+ * native binary matches the platform, or when `DROPSHIP_WEBHOOKS_BACKEND=wasm` asks for it). Same API, same codes.
+ */
+export const backend: 'native' | 'wasm'

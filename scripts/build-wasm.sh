@@ -35,6 +35,11 @@ python3 scripts/es_entries.py --dist "$dist"
 # The same declarations as the Node package (one API); init.d.ts, the init entry's, is among the entries.
 cp bindings-js/index.d.ts bindings-js/events.d.ts "$dist/"
 
+# The Node package's fallback where no native binary matches the platform: the Node (CommonJS) build of the module.
+rm -rf bindings-js/wasm
+mkdir bindings-js/wasm
+cp "$dist"/node/{dropship_webhooks.js,dropship_webhooks_bg.wasm,package.json} bindings-js/wasm/
+
 raw=$(stat -c %s "$dist/web/dropship_webhooks_bg.wasm")
 gz=$(gzip -9 -c "$dist/web/dropship_webhooks_bg.wasm" | wc -c)
 echo "wasm module: $raw bytes raw, $gz bytes gzip (budget 61440 gzip)"

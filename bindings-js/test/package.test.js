@@ -26,6 +26,7 @@ describe('the packed tarball in a fresh app', () => {
       assert.ok(files.includes(expected), `${expected} missing from the tarball: ${files}`)
     }
     assert.ok(files.some((file) => file.endsWith('.node')), 'no native addon in the tarball')
+    assert.ok(files.includes('wasm/dropship_webhooks_bg.wasm'), 'no WebAssembly fallback in the tarball')
     fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'fresh-app', private: true }))
     run('npm', ['install', '--no-audit', '--no-fund', '--offline', path.join(app, packed[0].filename)], app)
   })
@@ -90,5 +91,53 @@ export function handle(body: Buffer, headers: Record<string, string>): string {
         '--typeRoots', TYPE_ROOTS, '--types', 'node', 'receiver.ts'],
       app,
     )
+  })
+
+  // Where no native binary matches (macOS, Windows, musl, arm64 here), the same package loads its WebAssembly build.
+  const installed = () => path.join(app, 'node_modules', 'dropship-webhooks')
+  const backendOf = (env, load = "require('dropship-webhooks')") =>
+    execFileSync('node', ['-e', `console.log(${load}.backend)`], { cwd: app, encoding: 'utf8', env }).trim()
+  const VECTORS = path.join(__dirname, 'vectors.test.mjs')
+  function vectorsPass(env) {
+    // The repository's vector suite, pointed at the installed package; it fails the run on any vector.
+    // Without NODE_TEST_CONTEXT the child runner reports as a top-level run would, in TAP on its stdout.
+    const { NODE_TEST_CONTEXT: _nested, ...outside } = env
+    const output = execFileSync('node', ['--test', '--test-reporter=tap', VECTORS],
+      { env: { ...outside, DROPSHIP_WEBHOOKS_MODULE: installed(), DROPSHIP_WEBHOOKS_EXPECT_BACKEND: 'wasm' },
+        encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+    const passed = Number(/^# pass (\d+)$/m.exec(output)?.[1])
+    assert.match(output, /^# fail 0$/m)
+    assert.ok(passed > 400, `only ${passed} vectors ran`)
+  }
+
+  it('loads the native addon where it matches, and says so', () => {
+    assert.equal(backendOf(process.env), 'native')
+    assert.equal(backendOf({ ...process.env, DROPSHIP_WEBHOOKS_BACKEND: 'wasm' }), 'wasm')
+  })
+
+  it('falls back to WebAssembly on a platform without a binary, and runs every shared vector there', () => {
+    // The platform is faked before the first require, as on an arm64 Mac.
+    const fake = path.join(app, 'fake-platform.cjs')
+    fs.writeFileSync(fake, "Object.defineProperty(process, 'platform', { value: 'darwin' })\n" +
+      "Object.defineProperty(process, 'arch', { value: 'arm64' })\n")
+    const env = { ...process.env, NODE_OPTIONS: `--require=${fake}` }
+    assert.equal(backendOf(env), 'wasm')
+    const esm = execFileSync('node', ['--input-type=module', '-e',
+      "import { backend, Webhook } from 'dropship-webhooks'; console.log(backend, typeof Webhook)"],
+    { cwd: app, encoding: 'utf8', env }).trim()
+    assert.equal(esm, 'wasm function')
+    vectorsPass(env)
+  })
+
+  it('falls back to WebAssembly when the native binary is missing, and runs every shared vector there', () => {
+    const binary = fs.readdirSync(installed()).find((file) => file.endsWith('.node'))
+    fs.renameSync(path.join(installed(), binary), path.join(app, binary))
+    try {
+      assert.equal(backendOf(process.env), 'wasm')
+      assert.throws(() => backendOf({ ...process.env, DROPSHIP_WEBHOOKS_BACKEND: 'native' }), /native binding/i)
+      vectorsPass(process.env)
+    } finally {
+      fs.renameSync(path.join(app, binary), path.join(installed(), binary))
+    }
   })
 })

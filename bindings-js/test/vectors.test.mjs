@@ -12,6 +12,13 @@ const api = createRequire(import.meta.url)(process.env.DROPSHIP_WEBHOOKS_MODULE 
 const VECTORS = fileURLToPath(new URL('../../tests/vectors/', import.meta.url))
 const run = createRunners(api, assert)
 
+it('runs on the build it was pointed at', () => {
+  // The packed-package test points this suite at an install whose native binary cannot load.
+  const expected = process.env.DROPSHIP_WEBHOOKS_EXPECT_BACKEND
+  assert.ok(api.backend === 'native' || api.backend === 'wasm')
+  if (expected) assert.equal(api.backend, expected)
+})
+
 it('the runners know every vector file', () => {
   assert.deepEqual(readdirSync(VECTORS).filter((name) => name.endsWith('.json')).sort(), VECTOR_FILES)
 })
