@@ -9,7 +9,8 @@ DEBIAN_CARGO := RUSTC_BOOTSTRAP=1 RUSTC=/usr/bin/rustc /usr/bin/cargo
 PYTHON ?= python3
 
 .PHONY: help setup demo test fmt fmt-check lint lint-python generate generate-check test-core test-delivery \
-	test-examples bench-delivery build-node test-node build-python test-python build-wasm test-wasm nostd fuzz bench-core \
+	test-examples bench-delivery build-node test-node build-python test-python build-wasm test-wasm build-arm64 test-arm64 \
+	nostd fuzz bench-core \
 	bench-bodies bench-node bench-python bench-wasm bench-worker bench-rss bench clean test-e2e
 
 help: ## list the targets
@@ -22,7 +23,7 @@ demo: ## the whole system: delivery service + Express, FastAPI and Worker receiv
 	@scripts/setup.sh all
 	$(PYTHON) scripts/demo.py
 
-test: setup fmt-check lint lint-python generate-check test-core nostd test-node test-python test-wasm test-delivery test-examples test-e2e ## every check and test, in every language
+test: setup fmt-check lint lint-python generate-check test-core nostd test-node test-python test-wasm test-arm64 test-delivery test-examples test-e2e ## every check and test, in every language
 	@echo "make test: all checks passed"
 
 fmt: ## format the Rust code
@@ -90,6 +91,8 @@ bench-delivery: ## deliveries/s and enqueue→delivered latency of the delivery 
 build-node: ## build the Node addon (bindings-js, release)
 	@scripts/setup.sh node
 	cd bindings-js && npx napi build --platform --release --js native.cjs --dts native.d.ts
+	@# The napi-rs layout: the binary also goes into its platform's package (bindings-js/npm/linux-x64-gnu).
+	cp bindings-js/dropship-webhooks.linux-x64-gnu.node bindings-js/npm/linux-x64-gnu/
 
 test-node: build-node build-wasm ## the Node package: every shared vector, the framework helpers, the packed tarball
 	@scripts/setup.sh types
@@ -113,6 +116,12 @@ build-wasm: ## build the WebAssembly package (bindings-wasm/dist) and print the 
 test-wasm: build-wasm ## the shared JS vector and framework suites on the WebAssembly build in Node, the vectors in headless Chromium; a Worker on workerd, Deno, Bun
 	cd bindings-js && DROPSHIP_WEBHOOKS_MODULE=$(CURDIR)/bindings-wasm/dist/node.cjs node --test test/vectors.test.mjs test/frameworks.test.js test/bodies.test.mjs test/options.test.mjs
 	cd bindings-wasm && node --test test/
+
+build-arm64: ## build the Linux arm64 Node addon (its platform package) and Python wheel with Debian's cross toolchain
+	scripts/build-arm64.sh
+
+test-arm64: build-arm64 build-wasm ## the arm64 builds on arm64 (qemu-user, Debian's Node.js and CPython): the npm install, every shared vector native and on the wasm fallback, the wheel's tests
+	tests/platforms/arm64.sh
 
 nostd: ## prove the core is no_std: build it for wasm32 with only core and alloc
 	@scripts/setup.sh wasm

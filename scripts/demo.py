@@ -102,9 +102,13 @@ def prepare() -> Dict[str, Path]:
     run(["make", "--no-print-directory", "build-node"])
     run(["make", "--no-print-directory", "build-wasm"])
     node_tarball = npm_pack(ROOT / "bindings-js")
+    # The addon comes in its platform's package (the napi-rs layout), as `npm install` would fetch it.
+    addon_tarball = npm_pack(ROOT / "bindings-js" / "npm" / "linux-x64-gnu")
     wasm_tarball = npm_pack(ROOT / "bindings-wasm")
     express_version = json.loads((ROOT / "bindings-js" / "package.json").read_text())["devDependencies"]["express"]
-    install_node_app(WORK / "node-app", {"dropship-webhooks": f"file:{node_tarball}", "express": express_version})
+    install_node_app(WORK / "node-app", {"dropship-webhooks": f"file:{node_tarball}",
+                                         "dropship-webhooks-linux-x64-gnu": f"file:{addon_tarball}",
+                                         "express": express_version})
     install_node_app(WORK / "worker-app", {"dropship-webhooks-wasm": f"file:{wasm_tarball}"})
     shutil.copy(ROOT / "examples" / "demo" / "express-receiver.cjs", WORK / "node-app")
     shutil.copy(ROOT / "examples" / "demo" / "worker.mjs", WORK / "worker-app")
@@ -242,6 +246,10 @@ def demo(check: bool) -> int:
         wait_until_up(f"{api}/healthz", "the delivery service", service)
         for receiver, process in zip(receivers, processes[1:]):
             wait_until_up(f"{receiver.url}/_demo/stats", f"the {receiver.name} receiver", process)
+        # The packed package must load its native addon here, not fall back to WebAssembly.
+        backend = express.stats().get("backend")
+        if backend != "native":
+            raise SystemExit(f"demo: the Node receiver loaded the {backend} backend, not the native addon")
         log(f"delivery service on {api} (SQLite, clock x{TIME_SCALE}); receivers: "
             + ", ".join(f"{r.name} on :{r.port}" for r in receivers))
 

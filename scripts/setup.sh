@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build and tests need, idempotently: a second run with everything present takes about a second.
 #
-#   scripts/setup.sh [core|node|types|wasm|delivery|examples|all]     (default: all)
+#   scripts/setup.sh [core|node|types|wasm|arm64|delivery|examples|all]     (default: all)
 #
 # core: the rustup toolchain's cargo, rustfmt and clippy, and python3 (vector generator).
 # node: the Node package's npm dependencies (napi-rs CLI, frameworks for the helper tests, peer libraries).
@@ -12,6 +12,8 @@
 # examples: the receiver examples' npm packages (the frameworks, and links to the repository's two JS packages).
 # wasm: Debian's rustc-web toolchain, which ships the standard library sources needed to build for
 #       wasm32-unknown-unknown with -Zbuild-std (rustup here has no wasm32 target and cannot download one).
+# arm64: the same toolchain with Debian's aarch64 cross linker, to build for aarch64-unknown-linux-gnu, and qemu-user
+#       with a sysroot of Debian's arm64 nodejs and python3.11 (target/arm64-root), to run what was built.
 set -euo pipefail
 
 want=${1:-all}
@@ -91,6 +93,47 @@ setup_wasm() {
   npm_ci bindings-wasm
 }
 
+# Debian's arm64 packages the emulated Node.js and CPython need, with their libraries (apt-cache depends, by hand:
+# a recursive resolve drags in the host's essential set).
+ARM64_PACKAGES=(
+  libc6 gcc-12-base libgcc-s1 libstdc++6 zlib1g libssl3 libzstd1 libbz2-1.0 liblzma5 libffi8 libexpat1 libuuid1
+  libcrypt1 libtinfo6 libncursesw6 libreadline8 libsqlite3-0 libdb5.3 libnsl2 libtirpc3 libgssapi-krb5-2
+  libk5crypto3 libkeyutils1 libkrb5-3 libkrb5support0 libcom-err2
+  nodejs libnode108 libuv1 libbrotli1 libc-ares2 libicu72 libnghttp2-14
+  python3.11 python3.11-minimal libpython3.11-minimal libpython3.11-stdlib
+)
+# Debian's nodejs loads these JavaScript modules from the system (architecture-independent packages).
+NODE_SYSTEM_MODULES=(node-acorn node-busboy node-cjs-module-lexer node-undici node-xtend)
+
+setup_arm64() {
+  apt_install rustc-web cargo-web rust-web-src gcc-aarch64-linux-gnu qemu-user
+  local sysroot="$root/target/arm64-root"
+  local wanted
+  wanted="$(printf '%s:arm64\n' "${ARM64_PACKAGES[@]}")$(printf '\n%s' "${NODE_SYSTEM_MODULES[@]}")"
+  if [ "$(cat "$sysroot/.packages" 2>/dev/null)" = "$wanted" ]; then
+    return 0
+  fi
+  say "making the arm64 sysroot (Debian's nodejs and python3.11 for arm64, run under qemu-user)"
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    as_root dpkg --add-architecture arm64
+    apt_updated=""
+  fi
+  if [ -z "$apt_updated" ]; then
+    as_root apt-get update -qq
+    apt_updated=1
+  fi
+  local debs
+  debs=$(mktemp -d)
+  # apt-get download fetches as the _apt user where it can; the folder must be theirs to write.
+  chmod 777 "$debs"
+  (cd "$debs" && apt-get download -qq $wanted >/dev/null)
+  rm -rf "$sysroot"
+  mkdir -p "$sysroot"
+  for deb in "$debs"/*.deb; do dpkg-deb -x "$deb" "$sysroot"; done
+  rm -rf "$debs"
+  printf '%s' "$wanted" > "$sysroot/.packages"
+}
+
 setup_examples() {
   npm_ci examples/receivers
 }
@@ -106,6 +149,7 @@ case "$want" in
   node) setup_node ;;
   types) setup_types ;;
   wasm) setup_wasm ;;
+  arm64) setup_arm64 ;;
   all) setup_core; setup_types; setup_node; setup_wasm; setup_delivery; setup_examples ;;
-  *) say "unknown part '$want' (core, node, types, wasm, delivery, examples or all)"; exit 2 ;;
+  *) say "unknown part '$want' (core, node, types, wasm, arm64, delivery, examples or all)"; exit 2 ;;
 esac

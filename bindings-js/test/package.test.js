@@ -1,6 +1,7 @@
 'use strict'
-// Packs the package as npm would publish it, installs the tarball into a fresh app, and uses it from CommonJS, from
-// an ES module and from TypeScript (strict, with the published declarations).
+// Packs the package as npm would publish it — the main package (JS, declarations, the WebAssembly fallback) and, the
+// napi-rs way, one package per platform with its binary — installs the tarballs into a fresh app, and uses it from
+// CommonJS, from an ES module and from TypeScript (strict, with the published declarations).
 const { describe, it, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 const { execFileSync } = require('node:child_process')
@@ -25,10 +26,21 @@ describe('the packed tarball in a fresh app', () => {
     for (const expected of ['index.js', 'index.mjs', 'index.d.ts', 'events.d.ts', 'native.cjs']) {
       assert.ok(files.includes(expected), `${expected} missing from the tarball: ${files}`)
     }
-    assert.ok(files.some((file) => file.endsWith('.node')), 'no native addon in the tarball')
+    assert.ok(!files.some((file) => file.endsWith('.node')), 'a binary in the main package: each has its own')
     assert.ok(files.includes('wasm/dropship_webhooks_bg.wasm'), 'no WebAssembly fallback in the tarball')
+    // This machine's platform package; the others are optional dependencies npm skips here.
+    const platform = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', app], path.join(PACKAGE, 'npm', 'linux-x64-gnu')))
+    assert.deepEqual(platform[0].files.map((file) => file.path).filter((file) => file.endsWith('.node')),
+      ['dropship-webhooks.linux-x64-gnu.node'])
+    const main = JSON.parse(fs.readFileSync(path.join(PACKAGE, 'package.json'), 'utf8'))
+    for (const dir of fs.readdirSync(path.join(PACKAGE, 'npm'))) {
+      const { name, version } = JSON.parse(fs.readFileSync(path.join(PACKAGE, 'npm', dir, 'package.json'), 'utf8'))
+      assert.equal(main.optionalDependencies[name], main.version, `${name} is not an optional dependency at ${main.version}`)
+      assert.equal(version, main.version, `${name} is at ${version}, the main package at ${main.version}`)
+    }
     fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'fresh-app', private: true }))
-    run('npm', ['install', '--no-audit', '--no-fund', '--offline', path.join(app, packed[0].filename)], app)
+    run('npm', ['install', '--no-audit', '--no-fund', '--offline', path.join(app, packed[0].filename),
+      path.join(app, platform[0].filename)], app)
   })
   after(() => fs.rmSync(app, { recursive: true, force: true }))
 
@@ -129,15 +141,16 @@ export function handle(body: Buffer, headers: Record<string, string>): string {
     vectorsPass(env)
   })
 
-  it('falls back to WebAssembly when the native binary is missing, and runs every shared vector there', () => {
-    const binary = fs.readdirSync(installed()).find((file) => file.endsWith('.node'))
-    fs.renameSync(path.join(installed(), binary), path.join(app, binary))
+  it('falls back to WebAssembly when the platform package is missing, and runs every shared vector there', () => {
+    const platformPackage = path.join(app, 'node_modules', 'dropship-webhooks-linux-x64-gnu')
+    const aside = path.join(app, 'platform-package-aside')
+    fs.renameSync(platformPackage, aside)
     try {
       assert.equal(backendOf(process.env), 'wasm')
       assert.throws(() => backendOf({ ...process.env, DROPSHIP_WEBHOOKS_BACKEND: 'native' }), /native binding/i)
       vectorsPass(process.env)
     } finally {
-      fs.renameSync(path.join(app, binary), path.join(installed(), binary))
+      fs.renameSync(aside, platformPackage)
     }
   })
 })

@@ -2,7 +2,7 @@
 // tarball, not the source tree). `PUT /_demo/config` sets its secrets and how long it fails on purpose;
 // `GET /_demo/stats` reports what it saw.
 const express = require('express')
-const { Webhook, WebhookError } = require('dropship-webhooks')
+const { Webhook, WebhookError, backend } = require('dropship-webhooks')
 
 const port = Number(process.argv[2])
 const stats = { received: 0, verified: 0, rejected: 0, failedOnPurpose: 0, eventIds: new Set(), codes: {} }
@@ -15,7 +15,7 @@ app.put('/_demo/config', express.json(), (req, res) => {
   failUntil = Date.now() + (req.body.failForSeconds ?? 0) * 1000
   res.json({ ok: true })
 })
-app.get('/_demo/stats', (req, res) => res.json({ ...stats, eventIds: [...stats.eventIds] }))
+app.get('/_demo/stats', (req, res) => res.json({ ...stats, eventIds: [...stats.eventIds], backend }))
 // Raw bytes: the signature covers the body exactly as sent.
 app.post('/webhooks', express.raw({ type: '*/*' }), (req, res) => {
   stats.received += 1
