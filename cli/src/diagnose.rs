@@ -146,117 +146,119 @@ fn aliases(name: &str) -> &'static [&'static str] {
     }
 }
 
-/// Checks `body` and `headers` against `secrets`, and explains a failure.
-pub fn verify(
-    secrets: &[SecretArg],
-    scheme: Scheme,
-    tolerance: u64,
-    headers: &[(String, String)],
-    body: &[u8],
-    now: u64,
-) -> Result<Outcome, WebhookError> {
-    let webhook = Webhook::with_scheme(secret_set(secrets, false), scheme)?.tolerance(tolerance);
-    let error = match webhook.verify_signature(headers, body, now) {
-        Ok(verified) => return Ok(Outcome::Valid(verified)),
-        Err(error) => error,
-    };
-    let code = error.code();
-    let invalid = |reason: String, details: Value| Ok(Outcome::Invalid { code, reason, details });
-    match &error {
-        WebhookError::TimestampTooOld { timestamp, now, tolerance } => {
-            let skew = now - timestamp;
-            invalid(
-                format!(
-                    "the timestamp is {skew} s in the past, beyond the tolerance of {tolerance} s: a replayed request, \
-                     a delivery delayed in a queue, or a clock that is behind (check NTP on both ends)"
-                ),
-                json!({ "timestamp": timestamp, "now": now, "skewSeconds": -i128::from(skew), "toleranceSeconds": tolerance }),
-            )
-        }
-        WebhookError::TimestampTooNew { timestamp, now, tolerance } => {
-            let skew = timestamp - now;
-            invalid(
-                format!(
-                    "the timestamp is {skew} s in the future, beyond the tolerance of {tolerance} s: the sender's clock \
-                     is ahead of this one (or the timestamp is in milliseconds, not seconds)"
-                ),
-                json!({ "timestamp": timestamp, "now": now, "skewSeconds": skew, "toleranceSeconds": tolerance }),
-            )
-        }
-        WebhookError::MissingHeader { name } => {
-            let also = aliases(name);
-            let looked = if also.is_empty() {
-                format!("`{name}`")
-            } else {
-                format!("`{name}` (and its alias `{}`)", also.join("`, `"))
-            };
-            invalid(
-                format!("the request has no {looked} header: pass every header the sender sent, names in any case"),
-                json!({ "header": name, "aliases": also }),
-            )
-        }
-        WebhookError::NoActiveSecret { count } => invalid(
-            format!("none of the {count} secret(s) is active at {now}: every one has expired"),
-            json!({ "secrets": count, "now": now }),
-        ),
-        WebhookError::NoMatchingSignature { candidates, active_secrets } => {
-            explain_no_match(secrets, scheme, tolerance, headers, body, now, *candidates, *active_secrets, code)
-        }
-        _ => invalid(error.to_string(), json!({})),
-    }
+/// One signature check: what was received and what it is checked with.
+pub struct Check<'a> {
+    /// The secrets to try.
+    pub secrets: &'a [SecretArg],
+    /// The signing scheme.
+    pub scheme: Scheme,
+    /// How far the timestamp may lie from `now`, in seconds.
+    pub tolerance: u64,
+    /// The request's headers.
+    pub headers: &'a [(String, String)],
+    /// The request's body, as received.
+    pub body: &'a [u8],
+    /// The time of the check, unix seconds.
+    pub now: u64,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn explain_no_match(
-    secrets: &[SecretArg],
-    scheme: Scheme,
-    tolerance: u64,
-    headers: &[(String, String)],
-    body: &[u8],
-    now: u64,
-    candidates: usize,
-    active: usize,
-    code: &'static str,
-) -> Result<Outcome, WebhookError> {
-    // An expired secret that would match.
-    let unexpired = Webhook::with_scheme(secret_set(secrets, true), scheme)?.tolerance(tolerance);
-    if let Ok(verified) = unexpired.verify_signature(headers, body, now) {
-        let expired_at = secrets.get(verified.secret_index).and_then(|secret| secret.expires_at).unwrap_or(0);
-        return Ok(Outcome::Invalid {
-            code,
-            reason: format!(
-                "the signature matches secret #{}, which expired at {expired_at} ({} s before now): the sender still \
-                 signs with it; give it a later expiry, or have the sender sign with the active secret",
-                verified.secret_index,
-                now.saturating_sub(expired_at)
-            ),
-            details: json!({ "matchedExpiredSecret": verified.secret_index, "expiredAt": expired_at, "now": now }),
-        });
+impl Check<'_> {
+    fn webhook(&self, ignore_expiry: bool) -> Result<Webhook, WebhookError> {
+        Ok(Webhook::with_scheme(secret_set(self.secrets, ignore_expiry), self.scheme)?.tolerance(self.tolerance))
     }
-    // The body as a JSON library would write it again.
-    let webhook = Webhook::with_scheme(secret_set(secrets, false), scheme)?.tolerance(tolerance);
-    for layout in [Layout::Compact, Layout::PythonDefault, Layout::Indented(2), Layout::Indented(4)] {
-        let Some(relaid) = relayout(body, layout) else { break };
-        if relaid != body && webhook.verify_signature(headers, &relaid, now).is_ok() {
+
+    /// Checks the signature, and explains a failure.
+    pub fn verify(&self) -> Result<Outcome, WebhookError> {
+        let error = match self.webhook(false)?.verify_signature(self.headers, self.body, self.now) {
+            Ok(verified) => return Ok(Outcome::Valid(verified)),
+            Err(error) => error,
+        };
+        let code = error.code();
+        let invalid = |reason: String, details: Value| Ok(Outcome::Invalid { code, reason, details });
+        match &error {
+            WebhookError::TimestampTooOld { timestamp, now, tolerance } => {
+                let skew = now - timestamp;
+                invalid(
+                    format!(
+                        "the timestamp is {skew} s in the past, beyond the tolerance of {tolerance} s: a replayed \
+                         request, a delivery delayed in a queue, or a clock that is behind (check NTP on both ends)"
+                    ),
+                    json!({ "timestamp": timestamp, "now": now, "skewSeconds": -i128::from(skew), "toleranceSeconds": tolerance }),
+                )
+            }
+            WebhookError::TimestampTooNew { timestamp, now, tolerance } => {
+                let skew = timestamp - now;
+                invalid(
+                    format!(
+                        "the timestamp is {skew} s in the future, beyond the tolerance of {tolerance} s: the sender's \
+                         clock is ahead of this one (or the timestamp is in milliseconds, not seconds)"
+                    ),
+                    json!({ "timestamp": timestamp, "now": now, "skewSeconds": skew, "toleranceSeconds": tolerance }),
+                )
+            }
+            WebhookError::MissingHeader { name } => {
+                let also = aliases(name);
+                let looked = if also.is_empty() {
+                    format!("`{name}`")
+                } else {
+                    format!("`{name}` (and its alias `{}`)", also.join("`, `"))
+                };
+                invalid(
+                    format!("the request has no {looked} header: pass every header the sender sent, names in any case"),
+                    json!({ "header": name, "aliases": also }),
+                )
+            }
+            WebhookError::NoActiveSecret { count } => invalid(
+                format!("none of the {count} secret(s) is active at {}: every one has expired", self.now),
+                json!({ "secrets": count, "now": self.now }),
+            ),
+            WebhookError::NoMatchingSignature { candidates, active_secrets } => {
+                self.explain_no_match(code, *candidates, *active_secrets)
+            }
+            _ => invalid(error.to_string(), json!({})),
+        }
+    }
+
+    /// Why no secret matched: an expired one would, the body would once re-laid out, or it is the secret or the body.
+    fn explain_no_match(&self, code: &'static str, candidates: usize, active: usize) -> Result<Outcome, WebhookError> {
+        if let Ok(verified) = self.webhook(true)?.verify_signature(self.headers, self.body, self.now) {
+            let expired_at = self.secrets.get(verified.secret_index).and_then(|secret| secret.expires_at).unwrap_or(0);
             return Ok(Outcome::Invalid {
                 code,
                 reason: format!(
-                    "the signature matches this body re-written as {}: the body was parsed and serialized again \
-                     before the check (or the sender signed it in that form). Verify the raw bytes as received",
-                    layout.describe()
+                    "the signature matches secret #{}, which expired at {expired_at} ({} s before now): the sender \
+                     still signs with it; give it a later expiry, or have the sender sign with the active secret",
+                    verified.secret_index,
+                    self.now.saturating_sub(expired_at)
                 ),
-                details: json!({ "matchesRelaidBody": format!("{layout:?}") }),
+                details: json!({ "matchedExpiredSecret": verified.secret_index, "expiredAt": expired_at, "now": self.now }),
             });
         }
+        let webhook = self.webhook(false)?;
+        for layout in [Layout::Compact, Layout::PythonDefault, Layout::Indented(2), Layout::Indented(4)] {
+            let Some(relaid) = relayout(self.body, layout) else { break };
+            if relaid != self.body && webhook.verify_signature(self.headers, &relaid, self.now).is_ok() {
+                return Ok(Outcome::Invalid {
+                    code,
+                    reason: format!(
+                        "the signature matches this body re-written as {}: the body was parsed and serialized again \
+                         before the check (or the sender signed it in that form). Verify the raw bytes as received",
+                        layout.describe()
+                    ),
+                    details: json!({ "matchesRelaidBody": format!("{layout:?}") }),
+                });
+            }
+        }
+        Ok(Outcome::Invalid {
+            code,
+            reason: format!(
+                "no secret matches: {candidates} signature(s) in the header, checked against {active} active \
+                 secret(s). The secret is wrong (copy it whole, `whsec_` prefix included) or the body is not the \
+                 bytes that were signed"
+            ),
+            details: json!({ "signatures": candidates, "activeSecrets": active }),
+        })
     }
-    Ok(Outcome::Invalid {
-        code,
-        reason: format!(
-            "no secret matches: {candidates} signature(s) in the header, checked against {active} active secret(s). \
-             The secret is wrong (copy it whole, `whsec_` prefix included) or the body is not the bytes that were signed"
-        ),
-        details: json!({ "signatures": candidates, "activeSecrets": active }),
-    })
 }
 
 #[cfg(test)]

@@ -130,14 +130,15 @@ async fn receive(
         .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
         .collect();
     let now = crate::now_seconds();
-    let outcome = diagnose::verify(
-        &listener.secrets,
-        listener.scheme,
-        dropship_webhooks::DEFAULT_TOLERANCE_SECONDS,
-        &pairs,
-        &body,
+    let outcome = diagnose::Check {
+        secrets: &listener.secrets,
+        scheme: listener.scheme,
+        tolerance: dropship_webhooks::DEFAULT_TOLERANCE_SECONDS,
+        headers: &pairs,
+        body: &body,
         now,
-    );
+    }
+    .verify();
     let mut line = json!({ "method": method.as_str(), "path": uri.path() });
     let (status, answer) = match outcome {
         Ok(Outcome::Valid(verified)) => match canonical_event_json(&body) {

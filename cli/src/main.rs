@@ -266,8 +266,10 @@ fn verify(
     let secrets = secret_args(secrets)?;
     let headers = header_pairs(headers)?;
     let body = read_body(body)?;
-    let outcome =
-        diagnose::verify(&secrets, scheme.into(), tolerance, &headers, &body, now.unwrap_or_else(now_seconds))?;
+    let now = now.unwrap_or_else(now_seconds);
+    let check =
+        diagnose::Check { secrets: &secrets, scheme: scheme.into(), tolerance, headers: &headers, body: &body, now };
+    let outcome = check.verify()?;
     match outcome {
         Outcome::Valid(verified) => {
             match format {

@@ -25,6 +25,7 @@ pub mod samples;
 pub mod secret;
 pub mod sink;
 pub mod standard;
+pub mod time;
 pub mod topics;
 mod typed;
 pub mod webhook;

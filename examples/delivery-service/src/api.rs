@@ -18,6 +18,7 @@ use axum::{Json, Router};
 use dropship_webhooks::endpoint::{DeliveryMethod, EndpointOptions, EndpointRules, Limit};
 use dropship_webhooks::samples::sample_event_json;
 use dropship_webhooks::standard::check_message_id;
+use dropship_webhooks::time::rfc3339_ms;
 use dropship_webhooks::{canonical_event_json, find_topic, generate_secret, Scheme, Webhook, WebhookError};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -31,7 +32,6 @@ use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::signing::{secret_of, secret_set};
 use crate::store::{new_id, EndpointRow, EndpointUpdate, HistoryFilter, SecretRow, Store};
-use crate::time::rfc3339_ms;
 
 /// What the handlers share.
 #[derive(Clone)]

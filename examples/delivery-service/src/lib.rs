@@ -21,7 +21,6 @@ pub mod rules;
 pub mod service;
 pub mod signing;
 pub mod store;
-pub mod time;
 pub mod worker;
 
 pub use clock::{Clock, ManualClock, ScaledClock, SystemClock};

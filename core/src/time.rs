@@ -1,4 +1,8 @@
-//! RFC 3339 timestamps (`2026-11-23T04:05:06.789Z`) for event envelopes, from unix milliseconds.
+//! RFC 3339 timestamps (`2026-11-23T04:05:06.789Z`) for event envelopes (`createdAt`), from unix milliseconds:
+//! what a sender writes into the events it makes (the delivery service, the command line's `trigger`).
+
+use alloc::format;
+use alloc::string::String;
 
 /// Formats unix milliseconds as an RFC 3339 UTC timestamp with millisecond precision.
 pub fn rfc3339_ms(unix_ms: i64) -> String {
