@@ -2,9 +2,7 @@
 //! — would a secret match if it had not expired, would the body match in the shape a JSON library writes it, is the
 //! clock the problem and by how much, which header (or alias) is missing.
 
-use dropship_webhooks::headers::{
-    SVIX_ID, SVIX_SIGNATURE, SVIX_TIMESTAMP, WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP,
-};
+use dropship_webhooks::headers::alias_of;
 use dropship_webhooks::{Scheme, Secret, SecretSet, Verified, Webhook, WebhookError};
 use serde_json::{json, Value};
 
@@ -47,7 +45,7 @@ pub enum Outcome {
 }
 
 /// The secrets as the core's set; `ignore_expiry` drops every expiry (to ask "would it match if still active?").
-fn secret_set(secrets: &[SecretArg], ignore_expiry: bool) -> SecretSet {
+pub fn secret_set(secrets: &[SecretArg], ignore_expiry: bool) -> SecretSet {
     secrets
         .iter()
         .map(|secret| {
@@ -136,16 +134,6 @@ fn relayout(body: &[u8], layout: Layout) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// The other names a header goes by (Svix's, for the Standard Webhooks headers).
-fn aliases(name: &str) -> &'static [&'static str] {
-    match name {
-        WEBHOOK_ID => &[SVIX_ID],
-        WEBHOOK_TIMESTAMP => &[SVIX_TIMESTAMP],
-        WEBHOOK_SIGNATURE => &[SVIX_SIGNATURE],
-        _ => &[],
-    }
-}
-
 /// One signature check: what was received and what it is checked with.
 pub struct Check<'a> {
     /// The secrets to try.
@@ -197,11 +185,10 @@ impl Check<'_> {
                 )
             }
             WebhookError::MissingHeader { name } => {
-                let also = aliases(name);
-                let looked = if also.is_empty() {
-                    format!("`{name}`")
-                } else {
-                    format!("`{name}` (and its alias `{}`)", also.join("`, `"))
+                let also: Vec<&str> = alias_of(name).into_iter().collect();
+                let looked = match alias_of(name) {
+                    Some(alias) => format!("`{name}` (and its alias `{alias}`)"),
+                    None => format!("`{name}`"),
                 };
                 invalid(
                     format!("the request has no {looked} header: pass every header the sender sent, names in any case"),

@@ -184,18 +184,14 @@ pub fn secret_args(texts: &[String]) -> Result<Vec<SecretArg>, Failure> {
 
 /// A signer over `secrets`.
 pub fn webhook(secrets: &[SecretArg], scheme: Scheme) -> Result<Webhook, Failure> {
-    let set = secrets
-        .iter()
-        .map(|secret| dropship_webhooks::Secret::new(secret.value.clone()).with_expiry(secret.expires_at))
-        .collect::<dropship_webhooks::SecretSet>();
-    Ok(Webhook::with_scheme(set, scheme)?)
+    Ok(Webhook::with_scheme(diagnose::secret_set(secrets, false), scheme)?)
 }
 
-/// A new `msg_` id (16 random bytes, hex).
-pub fn new_message_id() -> Result<String, Failure> {
+/// A new id: `prefix`, `_` and 16 random bytes in hex (`msg_…` for messages, `evt_…` for events).
+pub fn random_id(prefix: &str) -> Result<String, Failure> {
     let mut random = [0u8; 16];
     getrandom::fill(&mut random).map_err(|error| Failure::usage(format!("no randomness: {error}")))?;
-    Ok(format!("msg_{}", random.iter().map(|byte| format!("{byte:02x}")).collect::<String>()))
+    Ok(format!("{prefix}_{}", random.iter().map(|byte| format!("{byte:02x}")).collect::<String>()))
 }
 
 /// Prints `value` as JSON (one line).
@@ -226,7 +222,7 @@ fn sign(
     let body = read_body(body)?;
     let id = match id {
         Some(id) => id,
-        None => new_message_id()?,
+        None => random_id("msg")?,
     };
     let signed = signer.sign(&id, timestamp.unwrap_or_else(now_seconds), &body)?;
     match format {

@@ -9,7 +9,7 @@ use dropship_webhooks::{canonical_event_json, find_topic, samples::sample_event_
 use serde_json::{json, Map, Value};
 
 use crate::{
-    exit, new_message_id, now_seconds, print_json, read_body, secret_args, webhook, Failure, Finish, Format, SchemeArg,
+    exit, now_seconds, print_json, random_id, read_body, secret_args, webhook, Failure, Finish, Format, SchemeArg,
 };
 
 /// The most of a response body printed.
@@ -85,7 +85,7 @@ fn event(args: &TriggerArgs) -> Result<Vec<u8>, Failure> {
         event["data"] =
             serde_json::from_slice(&data).map_err(|error| Failure::usage(format!("--data is not JSON: {error}")))?;
     }
-    event["id"] = Value::from(format!("evt_{}", new_message_id()?.trim_start_matches("msg_")));
+    event["id"] = Value::from(random_id("evt")?);
     event["createdAt"] = Value::from(rfc3339_ms(i64::try_from(now_seconds()).unwrap_or(i64::MAX).saturating_mul(1000)));
     for assignment in &args.sets {
         let (path, text) = assignment
@@ -105,7 +105,7 @@ fn event(args: &TriggerArgs) -> Result<Vec<u8>, Failure> {
 pub fn trigger(format: Format, args: TriggerArgs) -> Finish {
     let signer = webhook(&secret_args(&args.secrets)?, args.scheme.into())?;
     let body = event(&args)?;
-    let id = new_message_id()?;
+    let id = random_id("msg")?;
     let signed = signer.sign(&id, now_seconds(), &body)?;
     let method = reqwest::Method::from_bytes(args.method.to_ascii_uppercase().as_bytes())
         .map_err(|_| Failure::usage(format!("`{}` is not an HTTP method", args.method)))?;

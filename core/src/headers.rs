@@ -82,13 +82,19 @@ impl<V: AsRef<str>> HeaderSource for BTreeMap<String, V> {
     }
 }
 
-/// Looks a header up under its canonical name, then under its alias.
-pub(crate) fn header_or_alias<'h, H: HeaderSource + ?Sized>(
-    headers: &'h H,
-    name: &str,
-    alias: &str,
-) -> Option<&'h str> {
-    headers.header(name).or_else(|| headers.header(alias))
+/// Each header that goes by another name too, with that name: the one list verification and tools (the command
+/// line's "missing header" explanation) read.
+pub const HEADER_ALIASES: &[(&str, &str)] =
+    &[(WEBHOOK_ID, SVIX_ID), (WEBHOOK_TIMESTAMP, SVIX_TIMESTAMP), (WEBHOOK_SIGNATURE, SVIX_SIGNATURE)];
+
+/// The other name `name` (canonical) is accepted under, if any.
+pub fn alias_of(name: &str) -> Option<&'static str> {
+    HEADER_ALIASES.iter().find(|(canonical, _)| *canonical == name).map(|(_, alias)| *alias)
+}
+
+/// Looks a header up under its canonical name, then under its alias ([`HEADER_ALIASES`]).
+pub(crate) fn header_or_alias<'h, H: HeaderSource + ?Sized>(headers: &'h H, name: &str) -> Option<&'h str> {
+    headers.header(name).or_else(|| alias_of(name).and_then(|alias| headers.header(alias)))
 }
 
 /// Header values may carry optional whitespace around them (RFC 9110 §5.5); it is never part of the value.
@@ -122,6 +128,6 @@ mod tests {
     fn maps_match_any_case() {
         let mut map = BTreeMap::new();
         map.insert(String::from("SVIX-ID"), "x");
-        assert_eq!(header_or_alias(&map, WEBHOOK_ID, SVIX_ID), Some("x"));
+        assert_eq!(header_or_alias(&map, WEBHOOK_ID), Some("x"));
     }
 }

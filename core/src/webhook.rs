@@ -18,8 +18,7 @@ use crate::error::WebhookError;
 use crate::events::{parse_event, Event};
 use crate::fabric::parse_fabric_header;
 use crate::headers::{
-    header_or_alias, HeaderSource, FABRIC_SIGNATURE, SVIX_ID, SVIX_SIGNATURE, SVIX_TIMESTAMP, WEBHOOK_ID,
-    WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP,
+    header_or_alias, HeaderSource, FABRIC_SIGNATURE, WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP,
 };
 use crate::secret::{check_fabric_key, decode_standard_key, SecretSet, MAX_SECRETS};
 use crate::sink::Sink;
@@ -345,11 +344,10 @@ impl Webhook {
         headers: &'h H,
         now: u64,
     ) -> Result<StandardHeaders<'h>, WebhookError> {
-        let id =
-            header_or_alias(headers, WEBHOOK_ID, SVIX_ID).ok_or(WebhookError::MissingHeader { name: WEBHOOK_ID })?;
-        let timestamp = header_or_alias(headers, WEBHOOK_TIMESTAMP, SVIX_TIMESTAMP)
+        let id = header_or_alias(headers, WEBHOOK_ID).ok_or(WebhookError::MissingHeader { name: WEBHOOK_ID })?;
+        let timestamp = header_or_alias(headers, WEBHOOK_TIMESTAMP)
             .ok_or(WebhookError::MissingHeader { name: WEBHOOK_TIMESTAMP })?;
-        let signature = header_or_alias(headers, WEBHOOK_SIGNATURE, SVIX_SIGNATURE)
+        let signature = header_or_alias(headers, WEBHOOK_SIGNATURE)
             .ok_or(WebhookError::MissingHeader { name: WEBHOOK_SIGNATURE })?;
 
         let id = check_message_id(id).map_err(|problem| WebhookError::InvalidHeader { name: WEBHOOK_ID, problem })?;
