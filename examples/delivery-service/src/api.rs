@@ -1,37 +1,47 @@
 //! The JSON API. Every route but `/healthz` needs `Authorization: Bearer <key>`; keys are stored as SHA-256
-//! hashes and compared in constant time. Validation is the core's, so a bad configuration gets the same error code
+//! hashes. An admin key (`--api-key`) reaches every account; an account key (`POST /v1/accounts/{account}/keys`)
+//! reaches its own account only, and anything of another account answers 404 to it, exactly as something that
+//! does not exist — no existence leaks. Validation is the core's, so a bad configuration gets the same error code
 //! a receiver's SDK would give (`invalid_endpoint`, `invalid_secret`, `invalid_payload`, …).
 //!
 //! Times are unix milliseconds (`createdAt`, `startedAt`, `nextAttemptAt`), except a secret's `expiresAt` and a
-//! health streak's `failingSince`, which are unix seconds like the SDKs' `expiresAt`.
+//! health streak's `failingSince`, which are unix seconds like the SDKs' `expiresAt`. Lists answer
+//! `{"data": [...], "nextCursor": …}`; pass `cursor` back for the next page.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Path, Query, Request, State};
-use axum::http::{header, StatusCode};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use dropship_webhooks::endpoint::{DeliveryMethod, EndpointOptions, EndpointRules, Limit};
 use dropship_webhooks::samples::sample_event_json;
 use dropship_webhooks::standard::check_message_id;
 use dropship_webhooks::time::rfc3339_ms;
 use dropship_webhooks::{canonical_event_json, find_topic, generate_secret, Scheme, Webhook, WebhookError};
+use futures_util::Stream;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
-use tokio::sync::Notify;
+use tokio::sync::{watch, Notify};
 
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::signing::{secret_of, secret_set};
-use crate::store::{new_id, EndpointRow, EndpointUpdate, HistoryFilter, SecretRow, Store};
+use crate::store::{
+    new_id, AccountRow, AttemptView, AuditEntry, Cursor, EndpointRow, EndpointUpdate, KeyRow, ListQuery, NewEvent,
+    Principal, RecoverFilter, Resend, SecretRow, Store,
+};
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -44,8 +54,8 @@ pub struct AppState {
     pub rules: EndpointRules,
     /// Wakes the worker when deliveries are queued.
     pub wake: Arc<Notify>,
-    /// SHA-256 of every accepted API key.
-    pub key_hashes: Arc<Vec<[u8; 32]>>,
+    /// Turns true at shutdown: live streams end.
+    pub shutdown: watch::Receiver<bool>,
 }
 
 /// SHA-256 of an API key, as stored.
@@ -55,40 +65,115 @@ pub fn hash_api_key(key: &str) -> [u8; 32] {
 
 /// The API's routes.
 pub fn router(state: AppState) -> Router {
+    let account = "/v1/accounts/{account}";
+    let endpoint = format!("{account}/endpoints/{{id}}");
     let api = Router::new()
         .route("/v1/topics", get(topics))
-        .route("/v1/endpoints", post(create_endpoint).get(list_endpoints))
-        .route("/v1/endpoints/{id}", get(get_endpoint).patch(edit_endpoint).delete(delete_endpoint))
-        .route("/v1/endpoints/{id}/activate", post(activate))
-        .route("/v1/endpoints/{id}/deactivate", post(deactivate))
-        .route("/v1/endpoints/{id}/health", get(health))
-        .route("/v1/endpoints/{id}/secrets", post(add_secret).get(list_secrets))
-        .route("/v1/endpoints/{id}/secrets/{secret_id}", axum::routing::patch(edit_secret))
-        .route("/v1/endpoints/{id}/test", post(send_test))
-        .route("/v1/endpoints/{id}/deliveries", get(list_deliveries))
-        .route("/v1/endpoints/{id}/attempts", get(list_attempts))
+        .route("/v1/accounts", post(create_account).get(list_accounts))
+        .route(account, get(get_account).patch(edit_account).delete(delete_account))
+        .route(&format!("{account}/keys"), post(create_key).get(list_keys))
+        .route(&format!("{account}/keys/{{key_id}}"), axum::routing::delete(revoke_key))
+        .route(&format!("{account}/endpoints"), post(create_endpoint).get(list_endpoints))
+        .route(&endpoint, get(get_endpoint).patch(edit_endpoint).delete(delete_endpoint))
+        .route(&format!("{endpoint}/activate"), post(activate))
+        .route(&format!("{endpoint}/deactivate"), post(deactivate))
+        .route(&format!("{endpoint}/health"), get(health))
+        .route(&format!("{endpoint}/secrets"), post(add_secret).get(list_secrets))
+        .route(&format!("{endpoint}/secrets/{{secret_id}}"), axum::routing::patch(edit_secret))
+        .route(&format!("{endpoint}/test"), post(send_test))
+        .route(&format!("{endpoint}/deliveries"), get(list_endpoint_deliveries))
+        .route(&format!("{endpoint}/attempts"), get(list_endpoint_attempts))
+        .route(&format!("{endpoint}/recover"), post(recover))
+        .route(&format!("{account}/events"), post(create_event).get(list_events))
+        .route(&format!("{account}/deliveries"), get(list_deliveries))
+        .route(&format!("{account}/attempts"), get(list_attempts))
+        .route(&format!("{account}/audit"), get(list_audit))
+        .route(&format!("{account}/stream"), get(stream))
         .route("/v1/deliveries/{id}", get(get_delivery))
-        .route("/v1/events", post(create_event))
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), require_key))
+        .route("/v1/deliveries/{id}/resend", post(resend))
+        .route("/v1/attempts/{id}", get(get_attempt))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), authenticate))
         .fallback(|| async { ApiError::not_found("route") });
     Router::new().route("/healthz", get(|| async { Json(json!({ "ok": true })) })).merge(api).with_state(state)
 }
 
-async fn require_key(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// Resolves the bearer key to its [`Principal`] (kept in the request's extensions), or answers 401.
+async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let presented = request
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
-        .map(|key| hash_api_key(key.trim()));
+        .map(|key| hex::encode(hash_api_key(key.trim())));
     let Some(presented) = presented else { return ApiError::unauthorized().into_response() };
-    // Compare with every key without stopping early, so timing does not tell which matched.
-    let matched = state.key_hashes.iter().fold(subtle::Choice::from(0), |any, hash| any | hash.ct_eq(&presented));
-    if bool::from(matched) {
-        next.run(request).await
-    } else {
-        ApiError::unauthorized().into_response()
+    // Looked up by its SHA-256: what the lookup's timing could tell is about the hash, not the key.
+    match state.store.principal(&presented).await {
+        Ok(Some(principal)) => {
+            request.extensions_mut().insert(principal);
+            next.run(request).await
+        }
+        Ok(None) => ApiError::unauthorized().into_response(),
+        Err(error) => ApiError::from(error).into_response(),
     }
+}
+
+/// The account a request acts in (the path's `{account}`) and who acts. Extracting it answers 404 when the
+/// account does not exist or the key may not reach it — the same answer, so an account key learns nothing.
+pub struct Scope {
+    /// The account's id.
+    pub account: String,
+    /// The caller.
+    pub principal: Principal,
+}
+
+impl FromRequestParts<AppState> for Scope {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let principal = parts.extensions.get::<Principal>().cloned().ok_or_else(ApiError::unauthorized)?;
+        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::not_found("account"))?;
+        let account = params.get("account").cloned().ok_or_else(|| ApiError::not_found("account"))?;
+        if !principal.may_reach(&account) || state.store.account(&account).await?.is_none() {
+            return Err(ApiError::not_found("account"));
+        }
+        Ok(Self { account, principal })
+    }
+}
+
+impl Scope {
+    /// Records an action on something of this account in the audit log.
+    async fn audit(&self, state: &AppState, action: &str, kind: &str, target: &str, detail: Value) -> Result<(), ApiError> {
+        record(state, &self.principal, Some(&self.account), action, kind, target, detail).await
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn record(
+    state: &AppState,
+    principal: &Principal,
+    account: Option<&str>,
+    action: &str,
+    kind: &str,
+    target: &str,
+    detail: Value,
+) -> Result<(), ApiError> {
+    let entry = AuditEntry {
+        id: new_id("aud"),
+        account_id: account.map(str::to_owned),
+        actor: principal.actor(),
+        action: action.to_owned(),
+        target_kind: kind.to_owned(),
+        target_id: target.to_owned(),
+        detail,
+        created_at: state.clock.now_ms(),
+    };
+    Ok(state.store.record_audit(&entry).await?)
+}
+
+fn forbidden(what: &str) -> ApiError {
+    ApiError { status: StatusCode::FORBIDDEN, code: "forbidden", message: format!("{what} needs the admin key") }
 }
 
 /// A JSON request body whose errors carry the core's codes: `invalid_json` for syntax, `invalid_payload` for shape.
@@ -112,6 +197,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
 fn endpoint_json(endpoint: &EndpointRow) -> Value {
     json!({
         "id": endpoint.id,
+        "accountId": endpoint.account_id,
         "url": endpoint.url,
         "description": endpoint.description,
         "topics": endpoint.topics,
@@ -140,9 +226,150 @@ fn secret_json(secret: &SecretRow, now_seconds: u64) -> Value {
     })
 }
 
+fn to_json<T: serde::Serialize>(value: &T) -> Result<Value, ApiError> {
+    serde_json::to_value(value).map_err(|error| ApiError::internal(&error))
+}
+
 async fn topics() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], dropship_webhooks::topics::catalog_json()).into_response()
 }
+
+// ---- accounts and keys ----
+
+/// Longest account id.
+const MAX_ACCOUNT_ID: usize = 128;
+
+fn check_account_id(id: &str) -> Result<(), ApiError> {
+    let fine = !id.is_empty()
+        && id.len() <= MAX_ACCOUNT_ID
+        && id.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte));
+    if fine {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(
+            "invalid_account",
+            format!("an account id is 1 to {MAX_ACCOUNT_ID} of A-Z a-z 0-9 - _ . ~ (e.g. your own retailer id)"),
+        ))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateAccount {
+    id: String,
+    #[serde(default)]
+    name: String,
+}
+
+async fn create_account(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    JsonBody(request): JsonBody<CreateAccount>,
+) -> Result<Response, ApiError> {
+    if !principal.is_admin() {
+        return Err(forbidden("creating an account"));
+    }
+    check_account_id(&request.id)?;
+    let now = state.clock.now_ms();
+    let name = if request.name.is_empty() { request.id.clone() } else { request.name };
+    let account = AccountRow { id: request.id, name, created_at: now, updated_at: now };
+    if !state.store.create_account(&account).await? {
+        return Err(ApiError {
+            status: StatusCode::CONFLICT,
+            code: "account_exists",
+            message: format!("the account `{}` already exists", account.id),
+        });
+    }
+    record(&state, &principal, Some(&account.id), "create", "account", &account.id, json!({ "name": account.name }))
+        .await?;
+    Ok((StatusCode::CREATED, Json(to_json(&account)?)).into_response())
+}
+
+async fn list_accounts(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let (cursor, limit) = page_params(&query, &[])?;
+    let page = state.store.accounts(principal.account_id.as_deref(), cursor.as_ref(), limit).await?;
+    Ok(Json(to_json(&page)?))
+}
+
+async fn get_account(State(state): State<AppState>, scope: Scope) -> Result<Json<Value>, ApiError> {
+    let account = state.store.account(&scope.account).await?.ok_or_else(|| ApiError::not_found("account"))?;
+    Ok(Json(to_json(&account)?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EditAccount {
+    name: String,
+}
+
+async fn edit_account(
+    State(state): State<AppState>,
+    scope: Scope,
+    JsonBody(edit): JsonBody<EditAccount>,
+) -> Result<Json<Value>, ApiError> {
+    let account = state
+        .store
+        .rename_account(&scope.account, &edit.name, state.clock.now_ms())
+        .await?
+        .ok_or_else(|| ApiError::not_found("account"))?;
+    scope.audit(&state, "edit", "account", &scope.account, json!({ "name": edit.name })).await?;
+    Ok(Json(to_json(&account)?))
+}
+
+async fn delete_account(State(state): State<AppState>, scope: Scope) -> Result<StatusCode, ApiError> {
+    if !scope.principal.is_admin() {
+        return Err(forbidden("deleting an account"));
+    }
+    if !state.store.delete_account(&scope.account).await? {
+        return Err(ApiError::not_found("account"));
+    }
+    // The account's own log went with it; the deletion is recorded outside any account.
+    record(&state, &scope.principal, None, "delete", "account", &scope.account, json!({})).await?;
+    tracing::info!(account = %scope.account, "account deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn create_key(State(state): State<AppState>, scope: Scope) -> Result<Response, ApiError> {
+    let mut random = [0u8; 32];
+    getrandom::fill(&mut random).map_err(|error| ApiError::internal(&error))?;
+    let key = format!("dwk_{}", hex::encode(random));
+    let row = KeyRow {
+        id: new_id("key"),
+        account_id: Some(scope.account.clone()),
+        prefix: key[..12].to_owned(),
+        created_at: state.clock.now_ms(),
+        revoked_at: None,
+    };
+    state.store.insert_key(&row, &hex::encode(hash_api_key(&key))).await?;
+    scope.audit(&state, "create", "key", &row.id, json!({ "prefix": row.prefix })).await?;
+    let mut body = to_json(&row)?;
+    // Shown once: only its hash is kept.
+    body["key"] = json!(key);
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+async fn list_keys(State(state): State<AppState>, scope: Scope) -> Result<Json<Value>, ApiError> {
+    let keys = state.store.keys(&scope.account).await?;
+    Ok(Json(json!({ "data": keys, "nextCursor": null })))
+}
+
+async fn revoke_key(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path((_, key_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    if !state.store.revoke_key(&scope.account, &key_id, state.clock.now_ms()).await? {
+        return Err(ApiError::not_found("key"));
+    }
+    scope.audit(&state, "revoke", "key", &key_id, json!({})).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- endpoints and secrets ----
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -240,6 +467,7 @@ fn limit_value(field: &'static str, value: i64) -> Result<u32, ApiError> {
 
 async fn create_endpoint(
     State(state): State<AppState>,
+    scope: Scope,
     JsonBody(request): JsonBody<CreateEndpoint>,
 ) -> Result<Response, ApiError> {
     let now = state.clock.now_ms();
@@ -247,6 +475,7 @@ async fn create_endpoint(
     let secret = secret_row(&id, request.secret, now)?;
     let mut endpoint = EndpointRow {
         id,
+        account_id: scope.account.clone(),
         url: request.url,
         description: request.description,
         topics: request.topics,
@@ -263,8 +492,9 @@ async fn create_endpoint(
     if !state.store.insert_endpoint(&endpoint, &secret).await? {
         return Err(url_taken(&endpoint.url));
     }
-    tracing::info!(endpoint = %endpoint.id, url = %endpoint.url, "endpoint created");
+    tracing::info!(account = %scope.account, endpoint = %endpoint.id, url = %endpoint.url, "endpoint created");
     let mut body = endpoint_json(&endpoint);
+    scope.audit(&state, "create", "endpoint", &endpoint.id, body.clone()).await?;
     body["secret"] = json!({
         "id": secret.id, "value": secret.value, "label": secret.label, "expiresAt": secret.expires_at,
     });
@@ -275,21 +505,31 @@ fn url_taken(url: &str) -> ApiError {
     ApiError {
         status: StatusCode::CONFLICT,
         code: "endpoint_exists",
-        message: format!("an endpoint for {url} already exists; there is one configuration per target URL"),
+        message: format!("an endpoint for {url} already exists in this account; there is one configuration per target URL"),
     }
 }
 
-async fn list_endpoints(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let endpoints = state.store.endpoints().await?;
-    Ok(Json(json!({ "data": endpoints.iter().map(endpoint_json).collect::<Vec<_>>() })))
+async fn list_endpoints(
+    State(state): State<AppState>,
+    scope: Scope,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let (cursor, limit) = page_params(&query, &[])?;
+    let page = state.store.endpoints(&scope.account, cursor.as_ref(), limit).await?;
+    let data: Vec<Value> = page.data.iter().map(endpoint_json).collect();
+    Ok(Json(json!({ "data": data, "nextCursor": page.next_cursor })))
 }
 
-async fn load_endpoint(state: &AppState, id: &str) -> Result<EndpointRow, ApiError> {
-    state.store.endpoint(id).await?.ok_or_else(|| ApiError::not_found("endpoint"))
+async fn load_endpoint(state: &AppState, account: &str, id: &str) -> Result<EndpointRow, ApiError> {
+    state.store.endpoint(account, id).await?.ok_or_else(|| ApiError::not_found("endpoint"))
 }
 
-async fn get_endpoint(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(endpoint_json(&load_endpoint(&state, &id).await?)))
+async fn get_endpoint(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(endpoint_json(&load_endpoint(&state, &scope.account, &id).await?)))
 }
 
 #[derive(Deserialize)]
@@ -306,11 +546,13 @@ struct EditEndpoint {
 
 async fn edit_endpoint(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    scope: Scope,
+    Path((_, id)): Path<(String, String)>,
     JsonBody(edit): JsonBody<EditEndpoint>,
 ) -> Result<Json<Value>, ApiError> {
+    load_endpoint(&state, &scope.account, &id).await?;
     let secrets = state.store.secrets(&id).await?;
-    let endpoint = modify_endpoint(&state, &id, |endpoint| {
+    let endpoint = modify_endpoint(&state, &scope.account, &id, |endpoint| {
         if let Some(url) = &edit.url {
             endpoint.url.clone_from(url);
         }
@@ -337,7 +579,9 @@ async fn edit_endpoint(
     })
     .await?;
     state.wake.notify_one();
-    Ok(Json(endpoint_json(&endpoint)))
+    let body = endpoint_json(&endpoint);
+    scope.audit(&state, "edit", "endpoint", &id, body.clone()).await?;
+    Ok(Json(body))
 }
 
 /// How often a change is re-read and redone when the endpoint changed under it (a worker's health verdict, another
@@ -349,11 +593,12 @@ const MODIFY_TRIES: usize = 8;
 /// it keeps changing.
 async fn modify_endpoint(
     state: &AppState,
+    account: &str,
     id: &str,
     mut change: impl FnMut(&mut EndpointRow) -> Result<(), ApiError>,
 ) -> Result<EndpointRow, ApiError> {
     for _ in 0..MODIFY_TRIES {
-        let previous = load_endpoint(state, id).await?;
+        let previous = load_endpoint(state, account, id).await?;
         let mut endpoint = previous.clone();
         change(&mut endpoint)?;
         if endpoint == previous {
@@ -380,36 +625,54 @@ fn set_enabled(endpoint: &mut EndpointRow, enabled: bool) {
     (endpoint.enabled, endpoint.health) = (state.enabled, state.health);
 }
 
-async fn switch(state: AppState, id: String, enabled: bool) -> Result<Json<Value>, ApiError> {
-    let endpoint = modify_endpoint(&state, &id, |endpoint| {
+async fn switch(state: AppState, scope: Scope, id: String, enabled: bool) -> Result<Json<Value>, ApiError> {
+    let endpoint = modify_endpoint(&state, &scope.account, &id, |endpoint| {
         set_enabled(endpoint, enabled);
         Ok(())
     })
     .await?;
-    tracing::info!(endpoint = %id, enabled, "endpoint switched");
+    tracing::info!(account = %scope.account, endpoint = %id, enabled, "endpoint switched");
     state.wake.notify_one();
+    let action = if enabled { "activate" } else { "deactivate" };
+    scope.audit(&state, action, "endpoint", &id, json!({})).await?;
     Ok(Json(endpoint_json(&endpoint)))
 }
 
-async fn activate(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    switch(state, id, true).await
+async fn activate(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    switch(state, scope, id, true).await
 }
 
-async fn deactivate(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    switch(state, id, false).await
+async fn deactivate(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    switch(state, scope, id, false).await
 }
 
-async fn delete_endpoint(State(state): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
-    if state.store.delete_endpoint(&id).await? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::not_found("endpoint"))
+async fn delete_endpoint(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    if !state.store.delete_endpoint(&scope.account, &id).await? {
+        return Err(ApiError::not_found("endpoint"));
     }
+    scope.audit(&state, "delete", "endpoint", &id, json!({})).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
-async fn health(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    let endpoint = load_endpoint(&state, &id).await?;
-    let counts = state.store.delivery_counts(Some(&id)).await?;
+async fn health(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let endpoint = load_endpoint(&state, &scope.account, &id).await?;
+    let counts = state.store.delivery_counts(&id).await?;
     Ok(Json(json!({
         "status": endpoint.health.status.name(),
         "failingSince": endpoint.health.failing_since,
@@ -421,16 +684,20 @@ async fn health(State(state): State<AppState>, Path(id): Path<String>) -> Result
 
 async fn add_secret(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    scope: Scope,
+    Path((_, id)): Path<(String, String)>,
     JsonBody(request): JsonBody<NewSecret>,
 ) -> Result<Response, ApiError> {
-    let endpoint = load_endpoint(&state, &id).await?;
+    let endpoint = load_endpoint(&state, &scope.account, &id).await?;
     let mut secrets = state.store.secrets(&id).await?;
     let secret = secret_row(&id, Some(request), state.clock.now_ms())?;
     secrets.push(secret.clone());
     Webhook::with_scheme(secret_set(&secrets), endpoint.scheme)?;
     state.store.insert_secret(&secret).await?;
     tracing::info!(endpoint = %id, secret = %secret.id, "secret added");
+    scope
+        .audit(&state, "rotate", "secret", &secret.id, json!({ "endpointId": id, "label": secret.label }))
+        .await?;
     let body = json!({
         "id": secret.id, "value": secret.value, "label": secret.label, "expiresAt": secret.expires_at,
         "createdAt": secret.created_at,
@@ -438,18 +705,24 @@ async fn add_secret(
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
-async fn list_secrets(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    load_endpoint(&state, &id).await?;
+async fn list_secrets(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    load_endpoint(&state, &scope.account, &id).await?;
     let now = state.clock.now_seconds();
     let secrets = state.store.secrets(&id).await?;
-    Ok(Json(json!({ "data": secrets.iter().map(|s| secret_json(s, now)).collect::<Vec<_>>() })))
+    Ok(Json(json!({ "data": secrets.iter().map(|s| secret_json(s, now)).collect::<Vec<_>>(), "nextCursor": null })))
 }
 
 async fn edit_secret(
     State(state): State<AppState>,
-    Path((id, secret_id)): Path<(String, String)>,
+    scope: Scope,
+    Path((_, id, secret_id)): Path<(String, String, String)>,
     JsonBody(edit): JsonBody<Value>,
 ) -> Result<Json<Value>, ApiError> {
+    load_endpoint(&state, &scope.account, &id).await?;
     let Value::Object(fields) = edit else {
         return Err(ApiError::bad_request("invalid_payload", "send a JSON object such as {\"expiresAt\": 1767225600}"));
     };
@@ -478,11 +751,15 @@ async fn edit_secret(
     if !state.store.set_secret_expiry(&id, &secret_id, expires_at).await? {
         return Err(ApiError::not_found("secret"));
     }
+    let action = if expires_at.is_some() { "expire" } else { "edit" };
+    scope.audit(&state, action, "secret", &secret_id, json!({ "endpointId": id, "expiresAt": expires_at })).await?;
     let now = state.clock.now_seconds();
     let secrets = state.store.secrets(&id).await?;
     let secret = secrets.iter().find(|s| s.id == secret_id).ok_or_else(|| ApiError::not_found("secret"))?;
     Ok(Json(secret_json(secret, now)))
 }
+
+// ---- events ----
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -522,24 +799,28 @@ fn envelope(topic: &str, data: &RawValue, id: Option<String>, now: i64) -> Resul
 
 async fn create_event(
     State(state): State<AppState>,
+    scope: Scope,
     JsonBody(request): JsonBody<CreateEvent>,
 ) -> Result<Response, ApiError> {
     let now = state.clock.now_ms();
     let (id, topic, body) = envelope(&request.topic, &request.data, request.id, now)?;
-    let targets: Vec<String> = state
-        .store
-        .endpoints()
-        .await?
-        .into_iter()
-        .filter(|endpoint| endpoint.is_active() && endpoint.topics.contains(&topic))
-        .map(|endpoint| endpoint.id)
-        .collect();
-    let (created, queued) = state.store.enqueue_event(&id, &topic, &body, &targets, now).await?;
+    let targets = state.store.subscribed_endpoints(&scope.account, &topic).await?;
+    let event = NewEvent { account_id: &scope.account, id: &id, topic: &topic, body: &body };
+    let (created, queued) = state.store.enqueue_event(&event, &targets, "scheduled", now).await?;
     if queued > 0 {
         state.wake.notify_one();
     }
     let status = if created { StatusCode::ACCEPTED } else { StatusCode::OK };
     Ok((status, Json(json!({ "id": id, "topic": topic, "deliveries": queued, "duplicate": !created }))).into_response())
+}
+
+async fn list_events(
+    State(state): State<AppState>,
+    scope: Scope,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let list = list_query(&scope, &query, ListKind::Events)?;
+    Ok(Json(to_json(&state.store.events(&list).await?)?))
 }
 
 /// A topic's sample event: its data, as written.
@@ -557,10 +838,11 @@ struct TestEvent {
 
 async fn send_test(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    scope: Scope,
+    Path((_, id)): Path<(String, String)>,
     JsonBody(request): JsonBody<TestEvent>,
 ) -> Result<Response, ApiError> {
-    let endpoint = load_endpoint(&state, &id).await?;
+    let endpoint = load_endpoint(&state, &scope.account, &id).await?;
     let topic = request.topic.or_else(|| endpoint.topics.first().cloned()).unwrap_or_default();
     let canonical = find_topic(&topic).map(|info| info.name).unwrap_or_default();
     let sample = sample_event_json(canonical)
@@ -568,61 +850,342 @@ async fn send_test(
     let sample: SampleEvent<'_> = serde_json::from_str(sample).map_err(|error| ApiError::internal(&error))?;
     let now = state.clock.now_ms();
     let (event_id, topic, body) = envelope(canonical, sample.data, None, now)?;
-    let (_, queued) = state.store.enqueue_event(&event_id, &topic, &body, &[endpoint.id], now).await?;
+    let event = NewEvent { account_id: &scope.account, id: &event_id, topic: &topic, body: &body };
+    let (_, queued) = state.store.enqueue_event(&event, &[endpoint.id], "test", now).await?;
     state.wake.notify_one();
     Ok((StatusCode::ACCEPTED, Json(json!({ "id": event_id, "topic": topic, "deliveries": queued }))).into_response())
 }
 
-fn history_filter(query: &HashMap<String, String>, status_key: &str) -> Result<HistoryFilter, ApiError> {
-    let number = |name: &'static str| -> Result<Option<i64>, ApiError> {
-        query
-            .get(name)
-            .map(|text| {
-                text.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-                    ApiError::from(WebhookError::InvalidOption { name, problem: "it must be a whole number" })
-                })
+// ---- history ----
+
+/// Largest page.
+const MAX_PAGE: i64 = 500;
+
+fn whole_number(query: &HashMap<String, String>, name: &'static str) -> Result<Option<i64>, ApiError> {
+    query
+        .get(name)
+        .map(|text| {
+            text.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                ApiError::from(WebhookError::InvalidOption { name, problem: "it must be a whole number" })
             })
-            .transpose()
-    };
-    if let Some(unknown) =
-        query.keys().find(|key| ![status_key, "topic", "errorClass", "before", "limit"].contains(&key.as_str()))
-    {
+        })
+        .transpose()
+}
+
+/// `cursor` and `limit` (50 by default, at most 500); any key outside them and `also` is refused.
+fn page_params(query: &HashMap<String, String>, also: &[&str]) -> Result<(Option<Cursor>, i64), ApiError> {
+    if let Some(unknown) = query.keys().find(|key| !["cursor", "limit"].contains(&key.as_str()) && !also.contains(&key.as_str())) {
         return Err(ApiError::bad_request("invalid_option", format!("unknown filter `{unknown}`")));
     }
-    Ok(HistoryFilter {
+    let cursor = query
+        .get("cursor")
+        .map(|text| {
+            Cursor::decode(text).ok_or_else(|| {
+                ApiError::bad_request("invalid_option", "`cursor` must be a nextCursor this API answered")
+            })
+        })
+        .transpose()?;
+    Ok((cursor, whole_number(query, "limit")?.unwrap_or(50).clamp(1, MAX_PAGE)))
+}
+
+/// Which list a query is for: each has its own status word and filters.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ListKind {
+    Deliveries,
+    Attempts,
+    Events,
+}
+
+fn list_query(scope: &Scope, query: &HashMap<String, String>, kind: ListKind) -> Result<ListQuery, ApiError> {
+    let filters: &[&str] = match kind {
+        ListKind::Deliveries => &["status", "topic", "errorClass", "since", "until", "endpointId"],
+        ListKind::Attempts => &["outcome", "topic", "errorClass", "since", "until", "endpointId"],
+        ListKind::Events => &["topic", "since", "until"],
+    };
+    let (cursor, limit) = page_params(query, filters)?;
+    let status_key = if kind == ListKind::Attempts { "outcome" } else { "status" };
+    Ok(ListQuery {
+        account_id: scope.account.clone(),
+        endpoint_id: query.get("endpointId").cloned(),
         status: query.get(status_key).cloned(),
         topic: query.get("topic").map(|topic| find_topic(topic).map_or(topic.clone(), |info| info.name.to_owned())),
         error_class: query.get("errorClass").cloned(),
-        before: number("before")?,
-        limit: number("limit")?.unwrap_or(50).clamp(1, 500),
+        since: whole_number(query, "since")?,
+        until: whole_number(query, "until")?,
+        cursor,
+        limit,
     })
 }
 
 async fn list_deliveries(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    scope: Scope,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
-    load_endpoint(&state, &id).await?;
-    let deliveries = state.store.deliveries(&id, &history_filter(&query, "status")?).await?;
-    Ok(Json(json!({ "data": deliveries })))
+    let list = list_query(&scope, &query, ListKind::Deliveries)?;
+    Ok(Json(to_json(&state.store.deliveries(&list).await?)?))
 }
 
 async fn list_attempts(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    scope: Scope,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
-    load_endpoint(&state, &id).await?;
-    let attempts = state.store.attempts(Some(&id), None, &history_filter(&query, "outcome")?).await?;
-    Ok(Json(json!({ "data": attempts })))
+    let list = list_query(&scope, &query, ListKind::Attempts)?;
+    Ok(Json(to_json(&state.store.attempts(&list).await?)?))
 }
 
-async fn get_delivery(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    let delivery = state.store.delivery(&id).await?.ok_or_else(|| ApiError::not_found("delivery"))?;
-    let filter = HistoryFilter { limit: 500, ..HistoryFilter::default() };
-    let attempts = state.store.attempts(None, Some(&id), &filter).await?;
-    let mut body = serde_json::to_value(&delivery).map_err(|error| ApiError::internal(&error))?;
+async fn list_endpoint_deliveries(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path((_, id)): Path<(String, String)>,
+    Query(mut query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    load_endpoint(&state, &scope.account, &id).await?;
+    query.insert("endpointId".into(), id);
+    let list = list_query(&scope, &query, ListKind::Deliveries)?;
+    Ok(Json(to_json(&state.store.deliveries(&list).await?)?))
+}
+
+async fn list_endpoint_attempts(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path((_, id)): Path<(String, String)>,
+    Query(mut query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    load_endpoint(&state, &scope.account, &id).await?;
+    query.insert("endpointId".into(), id);
+    let list = list_query(&scope, &query, ListKind::Attempts)?;
+    Ok(Json(to_json(&state.store.attempts(&list).await?)?))
+}
+
+async fn get_delivery(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let delivery = state
+        .store
+        .delivery(principal.account_id.as_deref(), &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("delivery"))?;
+    let attempts = state.store.attempts_of(&id).await?;
+    let mut body = to_json(&delivery)?;
     body["attempts"] = json!(attempts);
     Ok(Json(body))
+}
+
+async fn get_attempt(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let attempt = state
+        .store
+        .attempt(principal.account_id.as_deref(), &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("attempt"))?;
+    Ok(Json(to_json(&attempt)?))
+}
+
+fn endpoint_inactive(endpoint: &EndpointRow) -> ApiError {
+    ApiError {
+        status: StatusCode::CONFLICT,
+        code: "endpoint_inactive",
+        message: format!(
+            "the endpoint {} is {}; activate it first (POST …/endpoints/{}/activate)",
+            endpoint.id,
+            if endpoint.enabled { "FAILED" } else { "deactivated" },
+            endpoint.id
+        ),
+    }
+}
+
+async fn resend(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let scope_account = principal.account_id.as_deref();
+    let delivery = state.store.delivery(scope_account, &id).await?.ok_or_else(|| ApiError::not_found("delivery"))?;
+    let endpoint = load_endpoint(&state, &delivery.account_id, &delivery.endpoint_id).await?;
+    if !endpoint.is_active() {
+        return Err(endpoint_inactive(&endpoint));
+    }
+    match state.store.resend(scope_account, &id, state.clock.now_ms()).await? {
+        Resend::Queued(delivery) => {
+            state.wake.notify_one();
+            record(&state, &principal, Some(&delivery.account_id), "resend", "delivery", &id, json!({})).await?;
+            Ok((StatusCode::ACCEPTED, Json(to_json(&delivery)?)).into_response())
+        }
+        Resend::InFlight => Err(ApiError {
+            status: StatusCode::CONFLICT,
+            code: "in_flight",
+            message: "an attempt of this delivery is in flight; resend once it has finished".into(),
+        }),
+        Resend::NotFound => Err(ApiError::not_found("delivery")),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RecoverRequest {
+    #[serde(default = "default_recover_status")]
+    status: String,
+    since: Option<i64>,
+    until: Option<i64>,
+    topic: Option<String>,
+    error_class: Option<String>,
+    #[serde(default)]
+    dry_run: bool,
+}
+
+fn default_recover_status() -> String {
+    "failed".into()
+}
+
+async fn recover(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path((_, id)): Path<(String, String)>,
+    JsonBody(request): JsonBody<RecoverRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let endpoint = load_endpoint(&state, &scope.account, &id).await?;
+    if !["failed", "succeeded"].contains(&request.status.as_str()) {
+        return Err(ApiError::bad_request("invalid_option", "`status` is `failed` (the default) or `succeeded`"));
+    }
+    if !request.dry_run && !endpoint.is_active() {
+        return Err(endpoint_inactive(&endpoint));
+    }
+    let filter = RecoverFilter {
+        status: request.status,
+        since: request.since,
+        until: request.until,
+        topic: request.topic.map(|topic| find_topic(&topic).map_or(topic.clone(), |info| info.name.to_owned())),
+        error_class: request.error_class,
+    };
+    let plan = state.store.recover(&id, &filter, request.dry_run, state.clock.now_ms()).await?;
+    // The endpoint's rate limit paces the resend; without one it goes as fast as the worker and receiver allow.
+    let estimated_seconds = (endpoint.rate_limit > 0).then(|| plan.count as f64 / f64::from(endpoint.rate_limit));
+    let body = json!({
+        "count": plan.count,
+        "dryRun": request.dry_run,
+        "estimatedSeconds": estimated_seconds,
+        "rateLimit": endpoint.rate_limit,
+        "burstLimit": endpoint.burst_limit,
+        "filter": {
+            "status": filter.status, "since": filter.since, "until": filter.until, "topic": filter.topic,
+            "errorClass": filter.error_class,
+        },
+    });
+    if !request.dry_run {
+        if plan.count > 0 {
+            state.wake.notify_one();
+        }
+        scope.audit(&state, "recover", "endpoint", &id, body.clone()).await?;
+    }
+    Ok(Json(body))
+}
+
+async fn list_audit(
+    State(state): State<AppState>,
+    scope: Scope,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let (cursor, limit) = page_params(&query, &[])?;
+    Ok(Json(to_json(&state.store.audit(&scope.account, cursor.as_ref(), limit).await?)?))
+}
+
+// ---- the live stream ----
+
+/// How often the stream looks for new attempts.
+const STREAM_POLL: Duration = Duration::from_millis(250);
+/// How far back each poll looks again: an attempt recorded by a transaction that committed late (another worker
+/// process) has a recording time a little before what was already sent.
+const STREAM_LOOKBACK_MS: i64 = 10_000;
+
+struct Tail {
+    store: Store,
+    account: String,
+    /// Attempts recorded from this time on are sent (the database's clock).
+    floor: i64,
+    /// The newest recording time sent.
+    newest: i64,
+    /// Ids sent within the lookback window.
+    sent: HashSet<String>,
+    /// Found, not yet sent.
+    ready: VecDeque<AttemptView>,
+    shutdown: watch::Receiver<bool>,
+    first: bool,
+}
+
+impl Tail {
+    async fn next(mut self) -> Option<(Result<Event, Infallible>, Self)> {
+        loop {
+            if let Some(attempt) = self.ready.pop_front() {
+                let event = Event::default()
+                    .event("attempt")
+                    .id(format!("{}:{}", attempt.recorded_at, attempt.id))
+                    .json_data(&attempt)
+                    .unwrap_or_else(|_| Event::default().comment("unserializable attempt"));
+                return Some((Ok(event), self));
+            }
+            if !self.first {
+                tokio::select! {
+                    () = tokio::time::sleep(STREAM_POLL) => {}
+                    _ = self.shutdown.wait_for(|stopped| *stopped) => return None,
+                }
+            }
+            self.first = false;
+            if *self.shutdown.borrow() {
+                return None;
+            }
+            let since = self.floor.max(self.newest - STREAM_LOOKBACK_MS);
+            match self.store.attempts_recorded_since(&self.account, since, 500).await {
+                Ok(found) => {
+                    for attempt in found {
+                        if self.sent.insert(attempt.id.clone()) {
+                            self.newest = self.newest.max(attempt.recorded_at);
+                            self.ready.push_back(attempt);
+                        }
+                    }
+                    // Forget what fell out of the window (its recording time is no longer looked at).
+                    if self.sent.len() > 10_000 {
+                        self.sent.clear();
+                        self.floor = self.newest;
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "the live stream could not read attempts; retrying"),
+            }
+        }
+    }
+}
+
+/// `GET /v1/accounts/{account}/stream`: Server-Sent Events, one `attempt` event per attempt as it is recorded
+/// (`id: <recordedAt>:<attempt id>`; send it back as `Last-Event-ID` to resume after a reconnect).
+async fn stream(
+    State(state): State<AppState>,
+    scope: Scope,
+    headers: HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let resume = headers
+        .get("last-event-id")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|text| text.split_once(':'))
+        .and_then(|(at, id)| Some((at.parse::<i64>().ok()?, id.to_owned())));
+    let (floor, sent) = match resume {
+        Some((at, id)) => (at, HashSet::from([id])),
+        None => (state.store.database_time().await?, HashSet::new()),
+    };
+    let tail = Tail {
+        store: state.store.clone(),
+        account: scope.account,
+        floor,
+        newest: floor,
+        sent,
+        ready: VecDeque::new(),
+        shutdown: state.shutdown.clone(),
+        first: true,
+    };
+    Ok(Sse::new(futures_util::stream::unfold(tail, Tail::next)).keep_alive(KeepAlive::default()))
 }

@@ -18,6 +18,7 @@ pub mod clock;
 pub mod error;
 pub mod net;
 pub mod rules;
+pub mod sealing;
 pub mod service;
 pub mod signing;
 pub mod store;

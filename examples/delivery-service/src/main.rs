@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
+use delivery_service::sealing::KeySource;
 use delivery_service::{Clock, ScaledClock, Service, Settings, SystemClock};
 use dropship_webhooks::delivery::RetrySchedule;
 
@@ -20,9 +21,13 @@ struct Options {
     /// Address of the JSON API.
     #[arg(long, env = "DELIVERY_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// An API key to accept (stored hashed; may be repeated). Needed on the first run.
+    /// An admin API key to accept (stored hashed; may be repeated). Needed on the first run.
     #[arg(long = "api-key", env = "DELIVERY_API_KEY")]
     api_keys: Vec<String>,
+    /// A file holding the 64 hex digits of the key that encrypts signing secrets at rest. Without it (or
+    /// DELIVERY_SECRETS_KEY), a SQLite database gets a key file made beside it; Postgres needs one given.
+    #[arg(long, env = "DELIVERY_SECRETS_KEY_FILE")]
+    secrets_key_file: Option<std::path::PathBuf>,
     /// Run only the worker, no API (scale out deliveries on Postgres).
     #[arg(long)]
     worker_only: bool,
@@ -104,6 +109,12 @@ async fn main() -> ExitCode {
         database_url: options.database_url,
         listen: (!options.worker_only).then_some(options.listen),
         api_keys: options.api_keys,
+        // The key itself is read from the environment only, never from argv (the process list shows argv).
+        secrets_key: match (options.secrets_key_file, std::env::var("DELIVERY_SECRETS_KEY").ok()) {
+            (Some(path), _) => KeySource::File(path),
+            (None, Some(hex)) => KeySource::Hex(hex),
+            (None, None) => KeySource::NextToDatabase,
+        },
         allow_insecure_loopback: options.allow_insecure_loopback,
         run_worker: !options.api_only,
         worker: delivery_service::worker::WorkerSettings {

@@ -12,6 +12,7 @@ use tokio::sync::{watch, Notify};
 use crate::api::{hash_api_key, router, AppState};
 use crate::clock::Clock;
 use crate::net::{build_client, AddressPolicy, ClientSettings};
+use crate::sealing::{resolve_key, KeySource, Sealer};
 use crate::store::Store;
 use crate::worker::{Worker, WorkerHandle, WorkerSettings};
 
@@ -22,8 +23,10 @@ pub struct Settings {
     pub database_url: String,
     /// Where the API listens; `None` runs a worker only.
     pub listen: Option<SocketAddr>,
-    /// API keys accepted (stored hashed; keys stored by earlier runs stay valid).
+    /// Admin API keys accepted (stored hashed; keys stored by earlier runs stay valid).
     pub api_keys: Vec<String>,
+    /// Where the key that seals signing secrets at rest comes from.
+    pub secrets_key: KeySource,
     /// Allow `http://127.0.0.1`-style targets: tests and demos only.
     pub allow_insecure_loopback: bool,
     /// Run the delivery worker in this process.
@@ -48,6 +51,7 @@ impl Default for Settings {
             database_url: "sqlite://data/delivery.db".into(),
             listen: Some(SocketAddr::from(([127, 0, 0, 1], 8080))),
             api_keys: Vec::new(),
+            secrets_key: KeySource::NextToDatabase,
             allow_insecure_loopback: false,
             run_worker: true,
             worker: WorkerSettings {
@@ -114,19 +118,21 @@ impl Service {
                 .into());
             }
         }
-        let store = Store::connect(&settings.database_url, settings.db_connections).await?;
+        let (key, made) = resolve_key(&settings.secrets_key, sqlite_path(&settings.database_url).as_deref())?;
+        if let Some(path) = made {
+            tracing::warn!(
+                path = %path.display(),
+                "made a new secrets key file: signing secrets are stored encrypted under it. Keep it with the \
+                 database and back it up; without it the stored secrets cannot be read"
+            );
+        }
+        let store = Store::connect(&settings.database_url, settings.db_connections, Sealer::new(key)).await?;
         let now = clock.now_ms();
         for key in &settings.api_keys {
-            store.add_api_key_hash(&hex::encode(hash_api_key(key)), now).await?;
+            store.add_admin_key_hash(&hex::encode(hash_api_key(key)), now).await?;
         }
-        let key_hashes: Vec<[u8; 32]> = store
-            .api_key_hashes()
-            .await?
-            .iter()
-            .filter_map(|hash| hex::decode(hash).ok().and_then(|bytes| <[u8; 32]>::try_from(bytes).ok()))
-            .collect();
-        if key_hashes.is_empty() && settings.listen.is_some() {
-            return Err("no API key: pass --api-key (or DELIVERY_API_KEY) once; it is stored hashed".into());
+        if store.admin_key_count().await? == 0 && settings.listen.is_some() {
+            return Err("no admin API key: pass --api-key (or DELIVERY_API_KEY) once; it is stored hashed".into());
         }
         let wake = Arc::new(Notify::new());
         let (shutdown, shutdown_rx) = watch::channel(false);
@@ -138,7 +144,7 @@ impl Service {
                 clock: clock.clone(),
                 rules: EndpointRules { allow_insecure_loopback: settings.allow_insecure_loopback },
                 wake: wake.clone(),
-                key_hashes: Arc::new(key_hashes),
+                shutdown: shutdown_rx.clone(),
             };
             let listener = tokio::net::TcpListener::bind(listen).await?;
             address = Some(listener.local_addr()?);
@@ -177,6 +183,13 @@ impl Service {
             grace: settings.request_timeout + Duration::from_secs(2),
         })
     }
+}
+
+/// The file of a `sqlite:` database URL (`None` for other databases and in-memory ones).
+pub fn sqlite_path(database_url: &str) -> Option<std::path::PathBuf> {
+    let rest = database_url.strip_prefix("sqlite://").or_else(|| database_url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
 }
 
 async fn retention_loop(store: Store, clock: Arc<dyn Clock>, keep: Duration, mut stop: watch::Receiver<bool>) {

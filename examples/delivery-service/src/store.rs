@@ -10,6 +10,7 @@
 //! whose clocks disagree still agree on when one ends; a live worker renews its leases ([`Store::renew_leases`]).
 //! `(event_id, endpoint_id)` is unique, so an event is queued at most once per endpoint however often it is posted.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::str::FromStr;
@@ -20,9 +21,19 @@ use dropship_webhooks::delivery::{EndpointHealth, HealthStatus, RateLimit};
 use dropship_webhooks::endpoint::DeliveryMethod;
 use dropship_webhooks::Scheme;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, Executor, Row};
 
 use crate::rules::{EndpointState, Outcome, VerdictRule, ACTIVE_ENDPOINT_SQL};
+use crate::sealing::Sealer;
+
+mod accounts;
+mod history;
+
+pub use accounts::{AccountRow, AuditEntry, KeyRow, Principal};
+pub use history::{
+    AttemptDetail, AttemptView, Cursor, DeliveryView, EventView, ListQuery, Page, RecoverFilter, RecoverPlan, Resend,
+};
 
 /// Which database the store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,44 +44,27 @@ pub enum Backend {
     Postgres,
 }
 
-/// The schema. Every statement is idempotent, so starting a process migrates or does nothing.
-const SCHEMA: &[&str] = &[
-    "CREATE TABLE IF NOT EXISTS api_keys (hash TEXT PRIMARY KEY, created_at BIGINT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS endpoints (
-        id TEXT PRIMARY KEY, url TEXT NOT NULL UNIQUE, description TEXT NOT NULL, topics TEXT NOT NULL,
-        method TEXT NOT NULL, scheme TEXT NOT NULL, rate_limit BIGINT NOT NULL, burst_limit BIGINT NOT NULL,
-        enabled BIGINT NOT NULL, health TEXT NOT NULL, failing_since BIGINT,
-        created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
-        rate_tat_us BIGINT NOT NULL DEFAULT 0, served_at BIGINT NOT NULL DEFAULT 0, due_at BIGINT)",
-    "CREATE TABLE IF NOT EXISTS secrets (
-        id TEXT PRIMARY KEY, endpoint_id TEXT NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE,
-        value TEXT NOT NULL, label TEXT, expires_at BIGINT, created_at BIGINT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS secrets_endpoint ON secrets (endpoint_id)",
-    "CREATE TABLE IF NOT EXISTS events (
-        id TEXT PRIMARY KEY, topic TEXT NOT NULL, body TEXT NOT NULL, created_at BIGINT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS deliveries (
-        id TEXT PRIMARY KEY, event_id TEXT NOT NULL REFERENCES events(id) ON DELETE CASCADE,
-        endpoint_id TEXT NOT NULL REFERENCES endpoints(id) ON DELETE CASCADE, topic TEXT NOT NULL,
-        status TEXT NOT NULL, attempts BIGINT NOT NULL, next_attempt_at BIGINT NOT NULL,
-        claims BIGINT NOT NULL, lease_owner TEXT, lease_until BIGINT, last_error TEXT,
-        created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, UNIQUE (event_id, endpoint_id))",
-    "CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (next_attempt_at) WHERE status = 'pending'",
-    "CREATE INDEX IF NOT EXISTS deliveries_endpoint ON deliveries (endpoint_id, created_at)",
-    "CREATE INDEX IF NOT EXISTS deliveries_lease ON deliveries (lease_owner) WHERE lease_owner IS NOT NULL",
-    "CREATE INDEX IF NOT EXISTS deliveries_in_flight ON deliveries (endpoint_id) WHERE lease_owner IS NOT NULL",
-    "CREATE INDEX IF NOT EXISTS deliveries_endpoint_due ON deliveries (endpoint_id, next_attempt_at)
-        WHERE status = 'pending'",
-    "CREATE INDEX IF NOT EXISTS endpoints_due ON endpoints (due_at) WHERE due_at IS NOT NULL",
-    "CREATE TABLE IF NOT EXISTS attempts (
-        id TEXT PRIMARY KEY, delivery_id TEXT NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
-        endpoint_id TEXT NOT NULL, event_id TEXT NOT NULL, topic TEXT NOT NULL, attempt BIGINT NOT NULL,
-        started_at BIGINT NOT NULL, latency_ms BIGINT NOT NULL, status_code BIGINT, outcome TEXT NOT NULL,
-        error_class TEXT, error TEXT, response_excerpt TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS attempts_endpoint ON attempts (endpoint_id, started_at)",
-    "CREATE INDEX IF NOT EXISTS attempts_delivery ON attempts (delivery_id)",
+/// The versioned migrations (`migrations/`, one SQL dialect for both databases), in order.
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "baseline", include_str!("../migrations/0001_baseline.sql")),
+    (2, "accounts", include_str!("../migrations/0002_accounts.sql")),
 ];
 
-/// Columns added after a table's first release, for databases created before them: (table, column, definition).
+/// The latest schema version ([`Store::schema_version`] after connecting).
+pub const SCHEMA_VERSION: i64 = 2;
+
+fn migrator() -> Migrator {
+    let migrations = MIGRATIONS
+        .iter()
+        .map(|(version, description, sql)| {
+            Migration::new(*version, Cow::Borrowed(*description), MigrationType::Simple, Cow::Borrowed(*sql), false)
+        })
+        .collect::<Vec<_>>();
+    Migrator { migrations: Cow::Owned(migrations), ..Migrator::DEFAULT }
+}
+
+/// Columns added to the first schema before migrations were versioned, for databases made before them:
+/// (table, column, definition). Added before the migrations run, so the baseline finds the schema it describes.
 const ADDED_COLUMNS: &[(&str, &str, &str)] = &[
     ("endpoints", "rate_tat_us", "BIGINT NOT NULL DEFAULT 0"),
     ("endpoints", "served_at", "BIGINT NOT NULL DEFAULT 0"),
@@ -92,12 +86,27 @@ pub fn new_id(prefix: &str) -> String {
     format!("{prefix}_{}", hex::encode(bytes))
 }
 
+/// An event to store and fan out ([`Store::enqueue_event`]).
+#[derive(Debug, Clone, Copy)]
+pub struct NewEvent<'a> {
+    /// The account it belongs to.
+    pub account_id: &'a str,
+    /// Its id (the `webhook-id`), unique within the account.
+    pub id: &'a str,
+    /// Canonical topic name.
+    pub topic: &'a str,
+    /// The body as delivered.
+    pub body: &'a str,
+}
+
 /// An endpoint configuration as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EndpointRow {
     /// `ep_…`
     pub id: String,
-    /// Normalized target URL (unique).
+    /// The account it belongs to.
+    pub account_id: String,
+    /// Normalized target URL (unique within the account).
     pub url: String,
     /// Free text for the owner.
     pub description: String,
@@ -166,6 +175,8 @@ pub struct SecretRow {
 pub struct Claim {
     /// `dlv_…`
     pub delivery_id: String,
+    /// The account of the delivery.
+    pub account_id: String,
     /// The event delivered (also the `webhook-id`).
     pub event_id: String,
     /// The endpoint delivered to.
@@ -176,6 +187,10 @@ pub struct Claim {
     pub attempts: i64,
     /// The claim counter this worker holds; finishing is guarded by it.
     pub claims: i64,
+    /// What asked for this attempt: `scheduled`, `manual` (resend), `recover` or `test`.
+    pub trigger: String,
+    /// A resend or recovery of a finished delivery: one attempt, no retries after it.
+    pub single_attempt: bool,
     /// How long after the claim the request may start (ms): the endpoint's rate limit, paced.
     pub start_after_ms: i64,
     /// The endpoint has a burst limit: when this request ends, a slot frees for the next claim.
@@ -225,9 +240,29 @@ pub enum NextStep {
     GiveUp,
 }
 
+/// The request an attempt sent (its body is the event's).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SentRequest {
+    /// POST, PUT or PATCH.
+    pub method: String,
+    /// The target URL.
+    pub url: String,
+    /// The headers set by the service, signatures included (never a secret's value).
+    pub headers: Vec<(String, String)>,
+}
+
+/// Headers as stored: a JSON list of `[name, value]` pairs, in order.
+pub fn headers_json(headers: &[(String, String)]) -> String {
+    serde_json::to_string(headers).unwrap_or_else(|_| "[]".into())
+}
+
 /// One attempt's record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttemptRecord {
+    /// The request sent (or about to be sent when it failed).
+    pub request: SentRequest,
+    /// The response's headers, if a response came.
+    pub response_headers: Vec<(String, String)>,
     /// Unix ms when the request started.
     pub started_at: i64,
     /// Request to response (or error), in ms.
@@ -272,77 +307,6 @@ impl CompletionReport {
     }
 }
 
-/// A delivery as listed in the history.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeliveryView {
-    /// `dlv_…`
-    pub id: String,
-    /// The event (and `webhook-id`).
-    pub event_id: String,
-    /// The endpoint.
-    pub endpoint_id: String,
-    /// The topic.
-    pub topic: String,
-    /// `pending`, `succeeded` or `failed` (given up).
-    pub status: String,
-    /// Attempts so far.
-    pub attempts: i64,
-    /// Next attempt (unix ms) while pending.
-    pub next_attempt_at: Option<i64>,
-    /// The last failure in words.
-    pub last_error: Option<String>,
-    /// Unix ms.
-    pub created_at: i64,
-    /// Unix ms.
-    pub updated_at: i64,
-}
-
-/// One attempt as listed in the history.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AttemptView {
-    /// `att_…`
-    pub id: String,
-    /// The delivery.
-    pub delivery_id: String,
-    /// The event.
-    pub event_id: String,
-    /// The topic.
-    pub topic: String,
-    /// 1 for the first attempt.
-    pub attempt: i64,
-    /// Unix ms.
-    pub started_at: i64,
-    /// Milliseconds.
-    pub latency_ms: i64,
-    /// HTTP status if a response came.
-    pub status_code: Option<i64>,
-    /// `success` or `failure`.
-    pub outcome: String,
-    /// `timeout`, `dns`, `blocked`, `connect`, `tls`, `network`, `http`.
-    pub error_class: Option<String>,
-    /// The error in words.
-    pub error: Option<String>,
-    /// The start of the response body.
-    pub response_excerpt: String,
-}
-
-/// Filters of the history listings.
-#[derive(Debug, Clone, Default)]
-pub struct HistoryFilter {
-    /// Delivery status, or attempt outcome.
-    pub status: Option<String>,
-    /// Topic.
-    pub topic: Option<String>,
-    /// Attempt error class.
-    pub error_class: Option<String>,
-    /// Only entries strictly older than this (unix ms): the page cursor.
-    pub before: Option<i64>,
-    /// Page size.
-    pub limit: i64,
-}
-
 /// The database handle.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -351,18 +315,20 @@ pub struct Store {
     /// SQLite takes one writer at a time; a second one waits in SQLite's busy handler, which sleeps in steps of up
     /// to 100 ms. The process's writers queue here instead and start the moment the previous one commits.
     sqlite_writer: Arc<tokio::sync::Mutex<()>>,
+    /// Seals secret values on the way in and opens them on the way out.
+    sealer: Arc<Sealer>,
 }
 
 /// Placeholders for one statement, numbered in the order they appear (bind values in that order): `$1, $2, …` on
 /// Postgres, `?` on SQLite. SQLite looks each numbered or named parameter up in a list when it prepares and binds a
 /// statement, so a multi-row statement of thousands of `$n` costs it quadratic time; `?` costs nothing.
-struct Params {
+pub(crate) struct Params {
     postgres: bool,
     next: usize,
 }
 
 impl Params {
-    fn one(&mut self) -> String {
+    pub(crate) fn one(&mut self) -> String {
         if self.postgres {
             self.next += 1;
             format!("${}", self.next)
@@ -372,7 +338,7 @@ impl Params {
     }
 
     /// `count` placeholders separated by commas.
-    fn list(&mut self, count: usize) -> String {
+    pub(crate) fn list(&mut self, count: usize) -> String {
         (0..count).map(|_| self.one()).collect::<Vec<_>>().join(", ")
     }
 
@@ -391,8 +357,9 @@ fn bool_int(value: bool) -> i64 {
 }
 
 impl Store {
-    /// Connects (creating the SQLite file and its folder if needed) and migrates.
-    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, sqlx::Error> {
+    /// Connects (creating the SQLite file and its folder if needed) and migrates; secret values are sealed and
+    /// opened with `sealer`.
+    pub async fn connect(url: &str, max_connections: u32, sealer: Sealer) -> Result<Self, sqlx::Error> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
@@ -437,13 +404,14 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        let store = Self { pool, backend, sqlite_writer: Arc::new(tokio::sync::Mutex::new(())) };
+        let store =
+            Self { pool, backend, sqlite_writer: Arc::new(tokio::sync::Mutex::new(())), sealer: Arc::new(sealer) };
         store.migrate().await?;
         Ok(store)
     }
 
     /// Held for the length of a write (see `sqlite_writer`); nothing on Postgres.
-    async fn writing(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+    pub(crate) async fn writing(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
         match self.backend {
             Backend::Sqlite => Some(self.sqlite_writer.lock().await),
             Backend::Postgres => None,
@@ -455,23 +423,70 @@ impl Store {
         self.backend
     }
 
+    /// Brings the schema to [`SCHEMA_VERSION`]: a database made before versioned migrations gets the columns its
+    /// baseline expects, then every migration not yet applied runs (Postgres: under sqlx's advisory lock, so
+    /// processes starting together apply each once), then secret values still stored in the clear are sealed.
     async fn migrate(&self) -> Result<(), sqlx::Error> {
+        self.adopt_unversioned().await?;
+        let migrator = migrator();
+        let mut tries = 0;
+        loop {
+            match migrator.run(&self.pool).await {
+                Ok(()) => break,
+                // SQLite: two processes that started together may both try a migration; the second fails on the
+                // first one's tables and, read again, finds it applied.
+                Err(_) if self.backend == Backend::Sqlite && tries < 3 => {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(error) => return Err(sqlx::Error::Migrate(Box::new(error))),
+            }
+        }
+        self.seal_stored_secrets().await
+    }
+
+    /// The highest migration applied.
+    pub async fn schema_version(&self) -> Result<i64, sqlx::Error> {
+        sqlx::query("SELECT MAX(version) AS v FROM _sqlx_migrations WHERE success = TRUE")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get::<Option<i64>, _>("v")
+            .map(Option::unwrap_or_default)
+    }
+
+    async fn table_exists(&self, connection: &mut sqlx::AnyConnection, table: &str) -> Result<bool, sqlx::Error> {
+        let statement = match self.backend {
+            Backend::Sqlite => "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = $1",
+            Backend::Postgres => {
+                "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = current_schema()
+                 AND table_name = $1"
+            }
+        };
+        Ok(sqlx::query(statement).bind(table).fetch_one(&mut *connection).await?.try_get::<i64, _>("n")? > 0)
+    }
+
+    /// A database made before migrations were versioned (its tables exist, sqlx's bookkeeping does not): adds the
+    /// columns the early releases lacked and makes endpoints with pending deliveries due, so the baseline migration
+    /// finds the schema it describes.
+    async fn adopt_unversioned(&self) -> Result<(), sqlx::Error> {
         let mut connection = self.pool.acquire().await?;
         if self.backend == Backend::Postgres {
-            // Several processes may start at once; CREATE … IF NOT EXISTS races on Postgres's catalogs.
+            // Several processes may start at once.
             connection.execute("SELECT pg_advisory_lock(72430151)").await?;
         }
-        let mut result = Ok(());
-        for statement in SCHEMA {
-            if let Err(error) = connection.execute(*statement).await {
-                result = Err(error);
-                break;
-            }
+        let result = self.adopt_unversioned_on(&mut connection).await;
+        if self.backend == Backend::Postgres {
+            connection.execute("SELECT pg_advisory_unlock(72430151)").await?;
+        }
+        result
+    }
+
+    async fn adopt_unversioned_on(&self, connection: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+        if self.table_exists(connection, "_sqlx_migrations").await? || !self.table_exists(connection, "endpoints").await?
+        {
+            return Ok(());
         }
         for (table, column, definition) in ADDED_COLUMNS {
-            if result.is_err() {
-                break;
-            }
             let missing = match self.backend {
                 Backend::Postgres => true,
                 Backend::Sqlite => {
@@ -487,43 +502,44 @@ impl Store {
             if missing {
                 let exists = if self.backend == Backend::Postgres { "IF NOT EXISTS " } else { "" };
                 let statement = format!("ALTER TABLE {table} ADD COLUMN {exists}{column} {definition}");
-                result = connection.execute(statement.as_str()).await.map(|_| ());
+                connection.execute(statement.as_str()).await?;
             }
         }
-        if result.is_ok() {
-            // Endpoints with pending deliveries and no due time (a database from before `due_at`): due again.
-            result = connection
-                .execute(
-                    "UPDATE endpoints SET due_at = (SELECT MIN(d.next_attempt_at) FROM deliveries d
-                       WHERE d.endpoint_id = endpoints.id AND d.status = 'pending')
-                     WHERE due_at IS NULL",
-                )
-                .await
-                .map(|_| ());
-        }
-        if self.backend == Backend::Postgres {
-            connection.execute("SELECT pg_advisory_unlock(72430151)").await?;
-        }
-        result
-    }
-
-    // ---- API keys ----
-
-    /// Stores an API key's hash (hex SHA-256) if it is new.
-    pub async fn add_api_key_hash(&self, hash: &str, now: i64) -> Result<(), sqlx::Error> {
-        let _writing = self.writing().await;
-        sqlx::query("INSERT INTO api_keys (hash, created_at) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING")
-            .bind(hash)
-            .bind(now)
-            .execute(&self.pool)
+        // Endpoints with pending deliveries and no due time (a database from before `due_at`): due again.
+        connection
+            .execute(
+                "UPDATE endpoints SET due_at = (SELECT MIN(d.next_attempt_at) FROM deliveries d
+                   WHERE d.endpoint_id = endpoints.id AND d.status = 'pending')
+                 WHERE due_at IS NULL",
+            )
             .await?;
         Ok(())
     }
 
-    /// Every stored API key hash.
-    pub async fn api_key_hashes(&self) -> Result<Vec<String>, sqlx::Error> {
-        let rows = sqlx::query("SELECT hash FROM api_keys").fetch_all(&self.pool).await?;
-        rows.iter().map(|row| row.try_get::<String, _>("hash")).collect()
+    /// Seals every secret value still stored in the clear (rows from before sealing). Each row is rewritten only
+    /// if it still holds the clear value, so processes starting together do not seal a row twice.
+    async fn seal_stored_secrets(&self) -> Result<(), sqlx::Error> {
+        let rows = sqlx::query("SELECT id, value FROM secrets WHERE value NOT LIKE 'enc:v1:%'")
+            .fetch_all(&self.pool)
+            .await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let _writing = self.writing().await;
+        let mut tx = self.pool.begin().await?;
+        for row in &rows {
+            let id: String = row.try_get("id")?;
+            let value: String = row.try_get("value")?;
+            sqlx::query("UPDATE secrets SET value = $2 WHERE id = $1 AND value = $3")
+                .bind(&id)
+                .bind(self.sealer.seal(&id, &value).map_err(|error| sqlx::Error::Encode(Box::new(error)))?)
+                .bind(&value)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        tracing::info!(count = rows.len(), "sealed signing secrets stored in the clear");
+        Ok(())
     }
 
     // ---- endpoints and secrets ----
@@ -538,6 +554,7 @@ impl Store {
         };
         Ok(EndpointRow {
             id: row.try_get("id")?,
+            account_id: row.try_get("account_id")?,
             url: row.try_get("url")?,
             description: row.try_get("description")?,
             topics: serde_json::from_str(&topics).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
@@ -555,25 +572,28 @@ impl Store {
         })
     }
 
-    fn secret_from_row(row: &AnyRow) -> Result<SecretRow, sqlx::Error> {
+    fn secret_from_row(&self, row: &AnyRow) -> Result<SecretRow, sqlx::Error> {
+        let id: String = row.try_get("id")?;
+        let stored: String = row.try_get("value")?;
+        let value = self.sealer.open(&id, &stored).map_err(|error| sqlx::Error::Decode(Box::new(error)))?;
         Ok(SecretRow {
-            id: row.try_get("id")?,
+            id,
             endpoint_id: row.try_get("endpoint_id")?,
-            value: row.try_get("value")?,
+            value,
             label: row.try_get("label")?,
             expires_at: row.try_get("expires_at")?,
             created_at: row.try_get("created_at")?,
         })
     }
 
-    /// Inserts an endpoint with its first secret; `Ok(false)` if the URL is already configured.
+    /// Inserts an endpoint with its first secret; `Ok(false)` if the URL is already configured in its account.
     pub async fn insert_endpoint(&self, endpoint: &EndpointRow, secret: &SecretRow) -> Result<bool, sqlx::Error> {
         let _writing = self.writing().await;
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO endpoints (id, url, description, topics, method, scheme, rate_limit, burst_limit, enabled,
-             health, failing_since, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11, $11) ON CONFLICT (url) DO NOTHING",
+             health, failing_since, created_at, updated_at, account_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11, $11, $12) ON CONFLICT (account_id, url) DO NOTHING",
         )
         .bind(&endpoint.id)
         .bind(&endpoint.url)
@@ -586,18 +606,20 @@ impl Store {
         .bind(bool_int(endpoint.enabled))
         .bind(endpoint.health.status.name())
         .bind(endpoint.created_at)
+        .bind(&endpoint.account_id)
         .execute(&mut *tx)
         .await?
         .rows_affected();
         if inserted == 0 {
             return Ok(false);
         }
-        Self::insert_secret_in(&mut tx, secret).await?;
+        self.insert_secret_in(&mut tx, secret).await?;
         tx.commit().await?;
         Ok(true)
     }
 
     async fn insert_secret_in(
+        &self,
         executor: &mut sqlx::Transaction<'_, sqlx::Any>,
         secret: &SecretRow,
     ) -> Result<(), sqlx::Error> {
@@ -606,7 +628,7 @@ impl Store {
         )
         .bind(&secret.id)
         .bind(&secret.endpoint_id)
-        .bind(&secret.value)
+        .bind(self.sealer.seal(&secret.id, &secret.value).map_err(|error| sqlx::Error::Encode(Box::new(error)))?)
         .bind(secret.label.clone())
         .bind(secret.expires_at)
         .bind(secret.created_at)
@@ -619,7 +641,7 @@ impl Store {
     pub async fn insert_secret(&self, secret: &SecretRow) -> Result<(), sqlx::Error> {
         let _writing = self.writing().await;
         let mut tx = self.pool.begin().await?;
-        Self::insert_secret_in(&mut tx, secret).await?;
+        self.insert_secret_in(&mut tx, secret).await?;
         tx.commit().await
     }
 
@@ -669,16 +691,33 @@ impl Store {
         }
     }
 
-    /// One endpoint.
-    pub async fn endpoint(&self, id: &str) -> Result<Option<EndpointRow>, sqlx::Error> {
-        let row = sqlx::query("SELECT * FROM endpoints WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+    /// One endpoint of an account.
+    pub async fn endpoint(&self, account_id: &str, id: &str) -> Result<Option<EndpointRow>, sqlx::Error> {
+        let row = sqlx::query("SELECT * FROM endpoints WHERE id = $1 AND account_id = $2")
+            .bind(id)
+            .bind(account_id)
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(Self::endpoint_from_row).transpose()
     }
 
-    /// Every endpoint, oldest first.
-    pub async fn endpoints(&self) -> Result<Vec<EndpointRow>, sqlx::Error> {
-        let rows = sqlx::query("SELECT * FROM endpoints ORDER BY created_at, id").fetch_all(&self.pool).await?;
-        rows.iter().map(Self::endpoint_from_row).collect()
+    /// An account's endpoints subscribed to `topic` that take deliveries now (enabled and not FAILED).
+    pub async fn subscribed_endpoints(&self, account_id: &str, topic: &str) -> Result<Vec<String>, sqlx::Error> {
+        let rows = sqlx::query(&format!(
+            "SELECT id, topics FROM endpoints WHERE account_id = $1 AND {ACTIVE_ENDPOINT_SQL} ORDER BY created_at, id"
+        ))
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut ids = Vec::new();
+        for row in rows {
+            let topics: Vec<String> = serde_json::from_str(&row.try_get::<String, _>("topics")?)
+                .map_err(|error| sqlx::Error::Decode(Box::new(error)))?;
+            if topics.iter().any(|name| name == topic) {
+                ids.push(row.try_get("id")?);
+            }
+        }
+        Ok(ids)
     }
 
     /// Endpoints by id, with their secrets.
@@ -706,7 +745,7 @@ impl Store {
             secrets = secrets.bind(*id);
         }
         for row in secrets.fetch_all(&self.pool).await? {
-            let secret = Self::secret_from_row(&row)?;
+            let secret = self.secret_from_row(&row)?;
             if let Some((_, list)) = found.get_mut(&secret.endpoint_id) {
                 list.push(secret);
             }
@@ -714,11 +753,18 @@ impl Store {
         Ok(found)
     }
 
-    /// Deletes an endpoint with its secrets, queue and history; whether it existed.
-    pub async fn delete_endpoint(&self, id: &str) -> Result<bool, sqlx::Error> {
+    /// Deletes an account's endpoint with its secrets, queue and history; whether it existed.
+    pub async fn delete_endpoint(&self, account_id: &str, id: &str) -> Result<bool, sqlx::Error> {
         let _writing = self.writing().await;
         let mut tx = self.pool.begin().await?;
-        let deleted = sqlx::query("DELETE FROM endpoints WHERE id = $1").bind(id).execute(&mut *tx).await?;
+        let deleted = sqlx::query("DELETE FROM endpoints WHERE id = $1 AND account_id = $2")
+            .bind(id)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        if deleted.rows_affected() == 0 {
+            return Ok(false);
+        }
         sqlx::query("DELETE FROM attempts WHERE endpoint_id = $1").bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(deleted.rows_affected() > 0)
@@ -730,7 +776,7 @@ impl Store {
             .bind(endpoint_id)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(Self::secret_from_row).collect()
+        rows.iter().map(|row| self.secret_from_row(row)).collect()
     }
 
     /// Sets (or clears) a secret's expiry; whether the secret exists on that endpoint.
@@ -752,21 +798,24 @@ impl Store {
 
     // ---- events and the queue ----
 
-    /// Stores an event and queues one delivery per endpoint, due at once. Re-posting an event id queues nothing
-    /// new; returns whether the event was new and how many deliveries were queued.
+    /// Stores an event and queues one delivery per endpoint, due at once, marked with `trigger` (`scheduled`, or
+    /// `test` for a test event). Re-posting an event id in the same account queues nothing new; returns whether
+    /// the event was new and how many deliveries were queued.
     pub async fn enqueue_event(
         &self,
-        event_id: &str,
-        topic: &str,
-        body: &str,
+        event: &NewEvent<'_>,
         endpoint_ids: &[String],
+        trigger: &str,
         now: i64,
     ) -> Result<(bool, usize), sqlx::Error> {
+        let NewEvent { account_id, id: event_id, topic, body } = *event;
         let _writing = self.writing().await;
         let mut tx = self.pool.begin().await?;
         let created = sqlx::query(
-            "INSERT INTO events (id, topic, body, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO events (account_id, id, topic, body, created_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (account_id, id) DO NOTHING",
         )
+        .bind(account_id)
         .bind(event_id)
         .bind(topic)
         .bind(body)
@@ -782,23 +831,29 @@ impl Store {
                 let mut params = self.params();
                 let rows: Vec<String> = (0..chunk.len())
                     .map(|_| {
-                        let [id, event, endpoint, topic] = [(); 4].map(|()| params.one());
-                        let [next, created, updated] = [(); 3].map(|()| params.one());
-                        format!("({id}, {event}, {endpoint}, {topic}, 'pending', 0, {next}, 0, {created}, {updated})")
+                        let [id, account, event, endpoint, topic] = [(); 5].map(|()| params.one());
+                        let [trigger, next, created, updated] = [(); 4].map(|()| params.one());
+                        format!(
+                            "({id}, {account}, {event}, {endpoint}, {topic}, 'pending', 0, {next}, 0, {trigger}, \
+                             {created}, {updated})"
+                        )
                     })
                     .collect();
                 let statement = format!(
-                    "INSERT INTO deliveries (id, event_id, endpoint_id, topic, status, attempts, next_attempt_at,
-                     claims, created_at, updated_at) VALUES {} ON CONFLICT (event_id, endpoint_id) DO NOTHING",
+                    "INSERT INTO deliveries (id, account_id, event_id, endpoint_id, topic, status, attempts,
+                     next_attempt_at, claims, trigger_kind, created_at, updated_at) VALUES {}
+                     ON CONFLICT (event_id, endpoint_id) DO NOTHING",
                     rows.join(", ")
                 );
                 let mut insert = sqlx::query(&statement);
                 for endpoint_id in chunk {
                     insert = insert
                         .bind(new_id("dlv"))
+                        .bind(account_id)
                         .bind(event_id)
                         .bind(endpoint_id)
                         .bind(topic)
+                        .bind(trigger)
                         .bind(now)
                         .bind(now)
                         .bind(now);
@@ -814,12 +869,12 @@ impl Store {
         Ok((created, usize::try_from(queued).unwrap_or(usize::MAX)))
     }
 
-    fn params(&self) -> Params {
+    pub(crate) fn params(&self) -> Params {
         Params { postgres: self.backend == Backend::Postgres, next: 0 }
     }
 
     /// The database's clock in unix ms, as SQL: leases are stamped and compared with it.
-    fn database_now(&self) -> &'static str {
+    pub(crate) fn database_now(&self) -> &'static str {
         match self.backend {
             Backend::Postgres => "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)",
             Backend::Sqlite => "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)",
@@ -868,7 +923,7 @@ impl Store {
              lease_until = $3 + $4, updated_at = $2
              WHERE id IN (SELECT d.id FROM deliveries d WHERE {claimable} AND d.next_attempt_at <= $2
                ORDER BY d.next_attempt_at, d.id LIMIT $5 {skip_locked})
-             RETURNING id, event_id, endpoint_id, topic, attempts, claims"
+             RETURNING id, account_id, event_id, endpoint_id, topic, attempts, claims, trigger_kind, single_attempt"
         );
         // After its turn: served now; due next at its oldest claimable row once none is left due (and not before
         // its rate lets the next request into the pacing window), else still due.
@@ -999,7 +1054,7 @@ impl Store {
     /// ([`Store::recheck_due`]) sees these rows. Inside the transaction neither would be sure to. A failure is
     /// logged, not returned (the rows are committed): the heartbeat's [`Store::mark_claimable_due`] makes such
     /// endpoints due.
-    async fn mark_due(&self, endpoint_ids: &[&str], at: i64) {
+    pub(crate) async fn mark_due(&self, endpoint_ids: &[&str], at: i64) {
         let mut ids = endpoint_ids.to_vec();
         ids.sort_unstable();
         ids.dedup();
@@ -1036,11 +1091,14 @@ impl Store {
     fn claim_from_row(row: &AnyRow, start_after_ms: i64, burst_limited: bool) -> Result<Claim, sqlx::Error> {
         Ok(Claim {
             delivery_id: row.try_get("id")?,
+            account_id: row.try_get("account_id")?,
             event_id: row.try_get("event_id")?,
             endpoint_id: row.try_get("endpoint_id")?,
             topic: row.try_get("topic")?,
             attempts: row.try_get("attempts")?,
             claims: row.try_get("claims")?,
+            trigger: row.try_get("trigger_kind")?,
+            single_attempt: row.try_get::<i64, _>("single_attempt")? != 0,
             start_after_ms,
             burst_limited,
         })
@@ -1092,17 +1150,24 @@ impl Store {
         Ok(())
     }
 
-    /// The bodies of events by id.
-    pub async fn event_bodies(&self, ids: &[&str]) -> Result<HashMap<String, String>, sqlx::Error> {
+    /// The bodies of events by (account, id).
+    pub async fn event_bodies(&self, ids: &[(&str, &str)]) -> Result<HashMap<(String, String), String>, sqlx::Error> {
         if ids.is_empty() {
             return Ok(HashMap::new());
         }
-        let statement = format!("SELECT id, body FROM events WHERE id IN ({})", self.params().list(ids.len()));
+        let mut params = self.params();
+        let statement =
+            format!("SELECT account_id, id, body FROM events WHERE (account_id, id) IN (VALUES {})", params.rows(ids.len(), 2));
         let mut query = sqlx::query(&statement);
-        for id in ids {
-            query = query.bind(*id);
+        for (account, id) in ids {
+            query = query.bind(*account).bind(*id);
         }
-        query.fetch_all(&self.pool).await?.iter().map(|row| Ok((row.try_get("id")?, row.try_get("body")?))).collect()
+        query
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| Ok(((row.try_get("account_id")?, row.try_get("id")?), row.try_get("body")?)))
+            .collect()
     }
 
     /// Records a batch of outcomes: each delivery's next step, its attempt, and each endpoint's state as
@@ -1169,11 +1234,12 @@ impl Store {
             let mut params = self.params();
             let statement = format!(
                 "UPDATE deliveries SET status = v.column3, next_attempt_at = COALESCE(v.column4, deliveries.next_attempt_at),
-                 lease_owner = NULL, lease_until = NULL, last_error = v.column5, updated_at = {}
+                 lease_owner = NULL, lease_until = NULL, last_error = v.column5, last_error_class = v.column6,
+                 trigger_kind = 'scheduled', single_attempt = 0, updated_at = {}
                  FROM (VALUES {}) AS v WHERE deliveries.id = v.column1 AND deliveries.claims = v.column2
                  RETURNING deliveries.id",
                 params.one(),
-                params.rows(chunk.len(), 5)
+                params.rows(chunk.len(), 6)
             );
             let mut update = sqlx::query(&statement).bind(now);
             for completion in chunk {
@@ -1187,7 +1253,8 @@ impl Store {
                     .bind(completion.claim.claims)
                     .bind(status)
                     .bind(next_at)
-                    .bind(completion.record.error.clone());
+                    .bind(completion.record.error.clone())
+                    .bind(completion.record.error_class);
             }
             let written: HashSet<String> =
                 update.fetch_all(&mut *tx).await?.iter().map(|row| row.try_get("id")).collect::<Result<_, _>>()?;
@@ -1198,27 +1265,44 @@ impl Store {
             if recorded.is_empty() {
                 continue;
             }
+            // `recorded_at` is the database's clock, the one order every process agrees on (the live stream
+            // follows it).
+            let mut params = self.params();
+            let rows: Vec<String> = (0..recorded.len())
+                .map(|_| {
+                    let head = params.list(10);
+                    let tail = params.list(9);
+                    format!("({head}, {}, {tail})", self.database_now())
+                })
+                .collect();
             let statement = format!(
-                "INSERT INTO attempts (id, delivery_id, endpoint_id, event_id, topic, attempt, started_at,
-                 latency_ms, status_code, outcome, error_class, error, response_excerpt) VALUES {}",
-                self.params().rows(recorded.len(), 13)
+                "INSERT INTO attempts (id, account_id, delivery_id, endpoint_id, event_id, topic, attempt, trigger_kind,
+                 started_at, latency_ms, recorded_at, status_code, outcome, error_class, error, request_method,
+                 request_url, request_headers, response_headers, response_excerpt) VALUES {}",
+                rows.join(", ")
             );
             let mut insert = sqlx::query(&statement);
             for completion in &recorded {
                 let (claim, record) = (&completion.claim, &completion.record);
                 insert = insert
                     .bind(new_id("att"))
+                    .bind(&claim.account_id)
                     .bind(&claim.delivery_id)
                     .bind(&claim.endpoint_id)
                     .bind(&claim.event_id)
                     .bind(&claim.topic)
                     .bind(claim.attempts)
+                    .bind(&claim.trigger)
                     .bind(record.started_at)
                     .bind(record.latency_ms)
                     .bind(record.status_code)
                     .bind(if record.next == NextStep::Succeeded { "success" } else { "failure" })
                     .bind(record.error_class)
                     .bind(record.error.clone())
+                    .bind(&record.request.method)
+                    .bind(&record.request.url)
+                    .bind(headers_json(&record.request.headers))
+                    .bind(headers_json(&record.response_headers))
                     .bind(&record.response_excerpt);
             }
             insert.execute(&mut *tx).await?;
@@ -1287,102 +1371,7 @@ impl Store {
         Ok(report)
     }
 
-    // ---- history ----
-
-    /// An endpoint's deliveries, newest first.
-    pub async fn deliveries(
-        &self,
-        endpoint_id: &str,
-        filter: &HistoryFilter,
-    ) -> Result<Vec<DeliveryView>, sqlx::Error> {
-        let rows = sqlx::query(
-            "SELECT * FROM deliveries WHERE endpoint_id = $1 AND ($2 IS NULL OR status = $2)
-             AND ($3 IS NULL OR topic = $3) AND ($4 IS NULL OR created_at < $4)
-             ORDER BY created_at DESC, id DESC LIMIT $5",
-        )
-        .bind(endpoint_id)
-        .bind(filter.status.clone())
-        .bind(filter.topic.clone())
-        .bind(filter.before)
-        .bind(filter.limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(Self::delivery_from_row).collect()
-    }
-
-    /// One delivery.
-    pub async fn delivery(&self, id: &str) -> Result<Option<DeliveryView>, sqlx::Error> {
-        let row = sqlx::query("SELECT * FROM deliveries WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
-        row.as_ref().map(Self::delivery_from_row).transpose()
-    }
-
-    fn delivery_from_row(row: &AnyRow) -> Result<DeliveryView, sqlx::Error> {
-        let status: String = row.try_get("status")?;
-        Ok(DeliveryView {
-            id: row.try_get("id")?,
-            event_id: row.try_get("event_id")?,
-            endpoint_id: row.try_get("endpoint_id")?,
-            topic: row.try_get("topic")?,
-            next_attempt_at: if status == "pending" { Some(row.try_get("next_attempt_at")?) } else { None },
-            status,
-            attempts: row.try_get("attempts")?,
-            last_error: row.try_get("last_error")?,
-            created_at: row.try_get("created_at")?,
-            updated_at: row.try_get("updated_at")?,
-        })
-    }
-
-    /// Attempts, newest first: of an endpoint, or of one delivery.
-    pub async fn attempts(
-        &self,
-        endpoint_id: Option<&str>,
-        delivery_id: Option<&str>,
-        filter: &HistoryFilter,
-    ) -> Result<Vec<AttemptView>, sqlx::Error> {
-        let rows = sqlx::query(
-            "SELECT * FROM attempts WHERE ($1 IS NULL OR endpoint_id = $1) AND ($2 IS NULL OR delivery_id = $2)
-             AND ($3 IS NULL OR outcome = $3) AND ($4 IS NULL OR topic = $4) AND ($5 IS NULL OR error_class = $5)
-             AND ($6 IS NULL OR started_at < $6) ORDER BY started_at DESC, attempt DESC LIMIT $7",
-        )
-        .bind(endpoint_id.map(str::to_owned))
-        .bind(delivery_id.map(str::to_owned))
-        .bind(filter.status.clone())
-        .bind(filter.topic.clone())
-        .bind(filter.error_class.clone())
-        .bind(filter.before)
-        .bind(filter.limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(AttemptView {
-                    id: row.try_get("id")?,
-                    delivery_id: row.try_get("delivery_id")?,
-                    event_id: row.try_get("event_id")?,
-                    topic: row.try_get("topic")?,
-                    attempt: row.try_get("attempt")?,
-                    started_at: row.try_get("started_at")?,
-                    latency_ms: row.try_get("latency_ms")?,
-                    status_code: row.try_get("status_code")?,
-                    outcome: row.try_get("outcome")?,
-                    error_class: row.try_get("error_class")?,
-                    error: row.try_get("error")?,
-                    response_excerpt: row.try_get("response_excerpt")?,
-                })
-            })
-            .collect()
-    }
-
-    /// Counts of deliveries by status, for an endpoint or for all.
-    pub async fn delivery_counts(&self, endpoint_id: Option<&str>) -> Result<HashMap<String, i64>, sqlx::Error> {
-        let rows = sqlx::query(
-            "SELECT status, COUNT(*) AS n FROM deliveries WHERE ($1 IS NULL OR endpoint_id = $1) GROUP BY status",
-        )
-        .bind(endpoint_id.map(str::to_owned))
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(|row| Ok((row.try_get("status")?, row.try_get("n")?))).collect()
-    }
+    // ---- retention ----
 
     /// Deletes history older than `cutoff` (unix ms): attempts, finished deliveries, and events left with no
     /// delivery. Pending deliveries are kept whatever their age. Returns the attempts and deliveries removed.
@@ -1395,7 +1384,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         sqlx::query(
-            "DELETE FROM events WHERE created_at < $1 AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id)",
+            "DELETE FROM events WHERE created_at < $1 AND NOT EXISTS (
+               SELECT 1 FROM deliveries d WHERE d.account_id = events.account_id AND d.event_id = events.id)",
         )
         .bind(cutoff)
         .execute(&mut *tx)

@@ -20,7 +20,9 @@ use crate::clock::Clock;
 use crate::net::{check_literal_host, classify, describe, AddressPolicy};
 use crate::rules::health_verdict;
 use crate::signing::Signers;
-use crate::store::{AttemptRecord, Claim, ClaimRules, Completion, EndpointRow, NextStep, SecretRow, Store};
+use crate::store::{
+    AttemptRecord, Claim, ClaimRules, Completion, EndpointRow, NextStep, SecretRow, SentRequest, Store,
+};
 
 /// The most of a response body kept in the history.
 pub const RESPONSE_EXCERPT_BYTES: usize = 16 * 1024;
@@ -281,17 +283,20 @@ impl Worker {
         let mut endpoint_ids: Vec<&str> = claims.iter().map(|c| c.endpoint_id.as_str()).collect();
         endpoint_ids.sort_unstable();
         endpoint_ids.dedup();
-        let mut event_ids: Vec<&str> = claims.iter().map(|c| c.event_id.as_str()).collect();
+        let mut event_ids: Vec<(&str, &str)> =
+            claims.iter().map(|c| (c.account_id.as_str(), c.event_id.as_str())).collect();
         event_ids.sort_unstable();
         event_ids.dedup();
         let endpoints = self.store.endpoints_with_secrets(&endpoint_ids).await?;
-        let bodies: HashMap<String, Arc<String>> =
+        let bodies: HashMap<(String, String), Arc<String>> =
             self.store.event_bodies(&event_ids).await?.into_iter().map(|(id, body)| (id, Arc::new(body))).collect();
         Ok(claims
             .iter()
             .map(|claim| {
                 endpoints.get(&claim.endpoint_id).and_then(|(endpoint, secrets)| {
-                    bodies.get(&claim.event_id).map(|body| (endpoint.clone(), secrets.clone(), body.clone()))
+                    bodies
+                        .get(&(claim.account_id.clone(), claim.event_id.clone()))
+                        .map(|body| (endpoint.clone(), secrets.clone(), body.clone()))
                 })
             })
             .collect())
@@ -307,24 +312,33 @@ impl Worker {
     ) -> AttemptRecord {
         let started_at = self.clock.now_ms();
         let started = Instant::now();
-        let result = self.send(claim, endpoint, secrets, body).await;
+        let mut request = SentRequest {
+            method: endpoint.method.name().to_owned(),
+            url: endpoint.url.clone(),
+            headers: Vec::new(),
+        };
+        let result = self.send(claim, endpoint, secrets, body, &mut request.headers).await;
         let latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         let now_seconds = self.clock.now_seconds();
-        let (status_code, error_class, error, response_excerpt, retry_after) = match result {
-            Ok(response) if (200..300).contains(&response.status) => {
-                (Some(i64::from(response.status)), None, None, response.excerpt, None)
-            }
+        let (status_code, error_class, error, retry_after) = match &result {
+            Ok(response) if (200..300).contains(&response.status) => (Some(i64::from(response.status)), None, None, None),
             Ok(response) => (
                 Some(i64::from(response.status)),
                 Some("http"),
                 Some(format!("the endpoint answered HTTP {}", response.status)),
-                response.excerpt,
-                response.retry_after,
+                response.retry_after.clone(),
             ),
-            Err((class, message)) => (None, Some(class), Some(message), String::new(), None),
+            Err((class, message)) => (None, Some(*class), Some(message.clone()), None),
+        };
+        let (response_headers, response_excerpt) = match result {
+            Ok(response) => (response.headers, response.excerpt),
+            Err(_) => (Vec::new(), String::new()),
         };
         let next = if error_class.is_none() {
             NextStep::Succeeded
+        } else if claim.single_attempt {
+            // A resend or recovery of a finished delivery is one attempt.
+            NextStep::GiveUp
         } else {
             let failures = u32::try_from(claim.attempts).unwrap_or(u32::MAX);
             let random = random_unit();
@@ -337,7 +351,17 @@ impl Worker {
                 }
             }
         };
-        AttemptRecord { started_at, latency_ms, status_code, error_class, error, response_excerpt, next }
+        AttemptRecord {
+            request,
+            response_headers,
+            started_at,
+            latency_ms,
+            status_code,
+            error_class,
+            error,
+            response_excerpt,
+            next,
+        }
     }
 
     async fn send(
@@ -346,9 +370,12 @@ impl Worker {
         endpoint: &EndpointRow,
         secrets: &[SecretRow],
         body: &[u8],
+        sent_headers: &mut Vec<(String, String)>,
     ) -> Result<SentResponse, (&'static str, String)> {
         let headers = (self.signers.sign(endpoint, secrets, &claim.event_id, self.clock.now_seconds(), body))
             .map_err(|error| ("signing", error.to_string()))?;
+        sent_headers.push(("content-type".into(), "application/json".into()));
+        sent_headers.extend(headers.iter().map(|(name, value)| ((*name).to_owned(), value.clone())));
         let url = reqwest::Url::parse(&endpoint.url).map_err(|error| ("config", format!("bad URL: {error}")))?;
         check_literal_host(&url, self.settings.policy).map_err(|blocked| ("blocked", blocked.to_string()))?;
         let method = match endpoint.method {
@@ -365,6 +392,11 @@ impl Worker {
         let status = response.status().as_u16();
         let retry_after =
             response.headers().get("retry-after").and_then(|value| value.to_str().ok()).map(str::to_owned);
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+            .collect();
         let mut excerpt = Vec::new();
         loop {
             match response.chunk().await {
@@ -380,7 +412,7 @@ impl Worker {
                 Err(_) => break,
             }
         }
-        Ok(SentResponse { status, retry_after, excerpt: String::from_utf8_lossy(&excerpt).into_owned() })
+        Ok(SentResponse { status, retry_after, headers, excerpt: String::from_utf8_lossy(&excerpt).into_owned() })
     }
 
     /// Records outcomes in batches. A batch is kept and written again until the database takes it (with a backoff
@@ -425,6 +457,7 @@ impl Worker {
 struct SentResponse {
     status: u16,
     retry_after: Option<String>,
+    headers: Vec<(String, String)>,
     excerpt: String,
 }
 

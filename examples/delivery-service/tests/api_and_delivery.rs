@@ -22,9 +22,9 @@ fn verify(secret: &str, seen: &support::Seen) -> Result<dropship_webhooks::Event
 async fn the_api_needs_the_key() {
     for backend in backends() {
         let harness = Harness::start(backend).await;
-        let (status, body) = harness.api.clone().with_key("wrong").get("/v1/endpoints").await;
+        let (status, body) = harness.api.clone().with_key("wrong").get("/v1/accounts/acme/endpoints").await;
         assert_eq!((status, body["error"]["code"].as_str()), (401, Some("unauthorized")));
-        let anonymous = reqwest::get(format!("{}/v1/endpoints", harness.api.base)).await.unwrap();
+        let anonymous = reqwest::get(format!("{}/v1/accounts/acme/endpoints", harness.api.base)).await.unwrap();
         assert_eq!(anonymous.status().as_u16(), 401);
         let health = reqwest::get(format!("{}/healthz", harness.api.base)).await.unwrap();
         assert_eq!(health.status().as_u16(), 200);
@@ -42,7 +42,7 @@ async fn endpoint_configurations_are_validated_edited_and_deleted() {
         let receiver = Receiver::start(Reply::Status(200)).await;
         let url = receiver.url("/hooks");
         let (status, created) = api
-            .post("/v1/endpoints", json!({ "url": url, "topics": ["order.created", "order.canceled"], "rateLimit": 5 }))
+            .post("/v1/accounts/acme/endpoints", json!({ "url": url, "topics": ["order.created", "order.canceled"], "rateLimit": 5 }))
             .await;
         assert_eq!(status, 201, "{created}");
         assert!(created["secret"]["value"].as_str().unwrap().starts_with("whsec_"));
@@ -50,7 +50,7 @@ async fn endpoint_configurations_are_validated_edited_and_deleted() {
         assert_eq!(created["health"]["status"], "HEALTHY");
         let id = created["id"].as_str().unwrap().to_owned();
 
-        let (status, duplicate) = api.post("/v1/endpoints", json!({ "url": url, "topics": ["order.created"] })).await;
+        let (status, duplicate) = api.post("/v1/accounts/acme/endpoints", json!({ "url": url, "topics": ["order.created"] })).await;
         assert_eq!((status, duplicate["error"]["code"].as_str()), (409, Some("endpoint_exists")));
 
         for (body, code) in [
@@ -76,11 +76,11 @@ async fn endpoint_configurations_are_validated_edited_and_deleted() {
             ),
             (json!({ "url": 5, "topics": ["order.created"] }), "invalid_payload"),
         ] {
-            let (status, answer) = api.post("/v1/endpoints", body.clone()).await;
+            let (status, answer) = api.post("/v1/accounts/acme/endpoints", body.clone()).await;
             assert_eq!((status, answer["error"]["code"].as_str()), (400, Some(code)), "{body} → {answer}");
         }
         let raw = reqwest::Client::new()
-            .post(format!("{}/v1/endpoints", api.base))
+            .post(format!("{}/v1/accounts/acme/endpoints", api.base))
             .bearer_auth(support::API_KEY)
             .body("{not json")
             .send()
@@ -91,39 +91,39 @@ async fn endpoint_configurations_are_validated_edited_and_deleted() {
 
         let (status, edited) = api
             .patch(
-                &format!("/v1/endpoints/{id}"),
+                &format!("/v1/accounts/acme/endpoints/{id}"),
                 json!({ "topics": ["product.inventoryChanged"], "method": "put", "burstLimit": 3 }),
             )
             .await;
         assert_eq!(status, 200, "{edited}");
         assert_eq!((edited["method"].as_str(), edited["burstLimit"].as_u64()), (Some("PUT"), Some(3)));
-        let (status, bad) = api.patch(&format!("/v1/endpoints/{id}"), json!({ "url": "https://10.1.2.3/x" })).await;
+        let (status, bad) = api.patch(&format!("/v1/accounts/acme/endpoints/{id}"), json!({ "url": "https://10.1.2.3/x" })).await;
         assert_eq!((status, bad["error"]["code"].as_str()), (400, Some("invalid_endpoint")));
-        let (_, fetched) = api.get(&format!("/v1/endpoints/{id}")).await;
+        let (_, fetched) = api.get(&format!("/v1/accounts/acme/endpoints/{id}")).await;
         assert_eq!(fetched["topics"], json!(["product.inventoryChanged"]));
-        let (_, listed) = api.get("/v1/endpoints").await;
+        let (_, listed) = api.get("/v1/accounts/acme/endpoints").await;
         assert_eq!(listed["data"].as_array().map(Vec::len), Some(1));
 
         // Secrets: added active at once with the value shown once; listed masked; only the expiry can change.
-        let (status, added) = api.post(&format!("/v1/endpoints/{id}/secrets"), json!({ "label": "v2" })).await;
+        let (status, added) = api.post(&format!("/v1/accounts/acme/endpoints/{id}/secrets"), json!({ "label": "v2" })).await;
         assert_eq!(status, 201, "{added}");
         let value = added["value"].as_str().unwrap().to_owned();
-        let (_, secrets) = api.get(&format!("/v1/endpoints/{id}/secrets")).await;
+        let (_, secrets) = api.get(&format!("/v1/accounts/acme/endpoints/{id}/secrets")).await;
         let listed = secrets["data"].as_array().unwrap();
         assert_eq!(listed.len(), 2);
         assert!(!secrets.to_string().contains(&value), "a listing must not show secret values");
         assert!(listed.iter().all(|s| s["active"] == true));
         let secret_id = added["id"].as_str().unwrap();
-        let path = format!("/v1/endpoints/{id}/secrets/{secret_id}");
+        let path = format!("/v1/accounts/acme/endpoints/{id}/secrets/{secret_id}");
         let (status, refused) =
             api.patch(&path, json!({ "value": "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" })).await;
         assert_eq!((status, refused["error"]["code"].as_str()), (400, Some("invalid_option")));
         let (status, expired) = api.patch(&path, json!({ "expiresAt": 1 })).await;
         assert_eq!((status, expired["active"].as_bool()), (200, Some(false)), "{expired}");
 
-        let (status, _) = api.call(reqwest::Method::DELETE, &format!("/v1/endpoints/{id}"), None).await;
+        let (status, _) = api.call(reqwest::Method::DELETE, &format!("/v1/accounts/acme/endpoints/{id}"), None).await;
         assert_eq!(status, 204);
-        let (status, missing) = api.get(&format!("/v1/endpoints/{id}")).await;
+        let (status, missing) = api.get(&format!("/v1/accounts/acme/endpoints/{id}")).await;
         assert_eq!((status, missing["error"]["code"].as_str()), (404, Some("not_found")));
         harness.stop().await;
     }
@@ -172,13 +172,13 @@ async fn events_fan_out_signed_and_verifiable_by_the_core() {
         assert_eq!(products.count(), 0);
 
         // Bad events get the core's codes.
-        let (status, bad) = api.post("/v1/events", json!({ "topic": "order.shipped", "data": {} })).await;
+        let (status, bad) = api.post("/v1/accounts/acme/events", json!({ "topic": "order.shipped", "data": {} })).await;
         assert_eq!((status, bad["error"]["code"].as_str()), (400, Some("invalid_payload")));
-        let (status, bad) = api.post("/v1/events", json!({ "topic": "order.created", "data": { "lines": 5 } })).await;
+        let (status, bad) = api.post("/v1/accounts/acme/events", json!({ "topic": "order.created", "data": { "lines": 5 } })).await;
         assert_eq!((status, bad["error"]["code"].as_str()), (400, Some("invalid_payload")), "{bad}");
 
         // A test event goes to one endpoint only, with the topic's sample data.
-        let (status, test) = api.post(&format!("/v1/endpoints/{orders_id}/test"), json!({})).await;
+        let (status, test) = api.post(&format!("/v1/accounts/acme/endpoints/{orders_id}/test"), json!({})).await;
         assert_eq!((status, test["deliveries"].as_u64()), (202, Some(1)));
         let seen = orders.wait_for(2, Duration::from_secs(10)).await;
         assert!(verify(&orders_secret, &seen[1]).is_ok());
@@ -197,7 +197,7 @@ async fn rotation_signs_with_every_active_secret_then_drops_the_expired_one() {
         let receiver = Receiver::start(Reply::Status(200)).await;
         let (id, old) =
             api.endpoint(json!({ "url": receiver.url("/r"), "topics": ["product.inventoryChanged"] })).await;
-        let (_, added) = api.post(&format!("/v1/endpoints/{id}/secrets"), json!({ "label": "new" })).await;
+        let (_, added) = api.post(&format!("/v1/accounts/acme/endpoints/{id}/secrets"), json!({ "label": "new" })).await;
         let new = added["value"].as_str().unwrap().to_owned();
         api.sample_event("product.inventoryChanged", None).await;
         let seen = receiver.wait_for(1, Duration::from_secs(10)).await;
@@ -205,14 +205,14 @@ async fn rotation_signs_with_every_active_secret_then_drops_the_expired_one() {
         assert!(verify(&old, &seen[0]).is_ok() && verify(&new, &seen[0]).is_ok());
 
         // Expire the old secret one hour from the service clock's now, then move the clock past it.
-        let (_, secrets) = api.get(&format!("/v1/endpoints/{id}/secrets")).await;
+        let (_, secrets) = api.get(&format!("/v1/accounts/acme/endpoints/{id}/secrets")).await;
         let old_id = secrets["data"].as_array().unwrap().iter().find(|s| s["label"] != "new").unwrap()["id"]
             .as_str()
             .unwrap()
             .to_owned();
         let expiry = harness.clock.now_seconds_i64() + 3600;
         let (status, _) =
-            api.patch(&format!("/v1/endpoints/{id}/secrets/{old_id}"), json!({ "expiresAt": expiry })).await;
+            api.patch(&format!("/v1/accounts/acme/endpoints/{id}/secrets/{old_id}"), json!({ "expiresAt": expiry })).await;
         assert_eq!(status, 200);
         api.sample_event("product.inventoryChanged", None).await;
         let seen = receiver.wait_for(2, Duration::from_secs(10)).await;
@@ -275,7 +275,7 @@ async fn failures_retry_on_the_schedule_and_honour_retry_after() {
         harness.wait_delivery(&id, "succeeded").await;
         assert!(seen.iter().all(|s| s.headers["webhook-id"] == "evt_retry"), "the same id on every attempt");
         assert!(verify(&secret, &seen[2]).is_ok());
-        let (_, health) = api.get(&format!("/v1/endpoints/{id}/health")).await;
+        let (_, health) = api.get(&format!("/v1/accounts/acme/endpoints/{id}/health")).await;
         assert_eq!((health["status"].as_str(), health["failingSince"].is_null()), (Some("HEALTHY"), true));
         harness.stop().await;
     }
@@ -337,11 +337,11 @@ async fn failures_are_classified_in_the_history() {
             assert_eq!(attempts[0]["errorClass"].as_str(), Some(*class), "{attempts:?}");
             assert_eq!(attempts[0]["outcome"], "failure");
             let (_, filtered) =
-                api.get(&format!("/v1/endpoints/{id}/attempts?errorClass={class}&outcome=failure")).await;
+                api.get(&format!("/v1/accounts/acme/endpoints/{id}/attempts?errorClass={class}&outcome=failure")).await;
             assert_eq!(filtered["data"].as_array().map(Vec::len), Some(1));
         }
         assert!(resets.load(std::sync::atomic::Ordering::SeqCst) >= 1);
-        let (_, error_attempts) = api.get(&format!("/v1/endpoints/{}/attempts", cases[3].0)).await;
+        let (_, error_attempts) = api.get(&format!("/v1/accounts/acme/endpoints/{}/attempts", cases[3].0)).await;
         assert_eq!(error_attempts["data"][0]["responseExcerpt"], "answered 500");
         harness.stop().await;
     }
@@ -386,7 +386,7 @@ async fn rate_and_burst_limits_pace_without_failing() {
         for id in [&paced_id, &narrow_id] {
             let attempts = harness.wait_attempts(id, 10).await;
             assert!(attempts.iter().all(|a| a["outcome"] == "success"), "being held back is not a failure");
-            let (_, deliveries) = api.get(&format!("/v1/endpoints/{id}/deliveries?status=succeeded")).await;
+            let (_, deliveries) = api.get(&format!("/v1/accounts/acme/endpoints/{id}/deliveries?status=succeeded")).await;
             let list = deliveries["data"].as_array().unwrap();
             assert_eq!(list.len(), 10);
             assert!(list.iter().all(|d| d["attempts"] == 1), "{list:?}");
@@ -404,20 +404,20 @@ async fn three_days_of_failure_fail_and_deactivate_the_endpoint_until_reactivate
         let (id, secret) = api.endpoint(json!({ "url": receiver.url("/r"), "topics": ["order.created"] })).await;
         api.sample_event("order.created", Some("evt_before_failure")).await;
         harness.wait_attempts(&id, 1).await;
-        let (_, health) = api.get(&format!("/v1/endpoints/{id}/health")).await;
+        let (_, health) = api.get(&format!("/v1/accounts/acme/endpoints/{id}/health")).await;
         assert_eq!(health["status"], "HEALTHY", "failing, but not for 3 days yet");
         assert!(health["failingSince"].is_u64());
 
         // Two days on, still failing: still HEALTHY.
         harness.clock.advance_seconds(2 * 86_400);
         harness.wait_attempts(&id, 2).await;
-        let (_, health) = api.get(&format!("/v1/endpoints/{id}/health")).await;
+        let (_, health) = api.get(&format!("/v1/accounts/acme/endpoints/{id}/health")).await;
         assert_eq!(health["status"], "HEALTHY");
 
         // Past three days since the first failure of the streak: FAILED and deactivated.
         harness.clock.advance_seconds(86_400 + 1);
         harness.wait_attempts(&id, 3).await;
-        let (_, health) = api.get(&format!("/v1/endpoints/{id}/health")).await;
+        let (_, health) = api.get(&format!("/v1/accounts/acme/endpoints/{id}/health")).await;
         assert_eq!((health["status"].as_str(), health["enabled"].as_bool()), (Some("FAILED"), Some(false)), "{health}");
         let attempts_when_failed = receiver.count();
 
@@ -430,7 +430,7 @@ async fn three_days_of_failure_fail_and_deactivate_the_endpoint_until_reactivate
 
         // Re-activation: HEALTHY with a fresh streak, and the pending delivery resumes.
         receiver.set_default(Reply::Status(200));
-        let (status, activated) = api.post(&format!("/v1/endpoints/{id}/activate"), json!({})).await;
+        let (status, activated) = api.post(&format!("/v1/accounts/acme/endpoints/{id}/activate"), json!({})).await;
         assert_eq!((status, activated["health"]["status"].as_str()), (200, Some("HEALTHY")));
         let seen = receiver.wait_for(attempts_when_failed + 1, Duration::from_secs(10)).await;
         let last = seen.last().unwrap();
@@ -439,7 +439,7 @@ async fn three_days_of_failure_fail_and_deactivate_the_endpoint_until_reactivate
         harness.wait_delivery(&id, "succeeded").await;
 
         // Deactivation by the owner holds deliveries back too.
-        api.post(&format!("/v1/endpoints/{id}/deactivate"), json!({})).await;
+        api.post(&format!("/v1/accounts/acme/endpoints/{id}/deactivate"), json!({})).await;
         let posted = api.sample_event("order.created", None).await;
         assert_eq!(posted["deliveries"], 0);
         harness.stop().await;
@@ -458,20 +458,20 @@ async fn history_is_filterable_and_pruned_after_retention() {
         api.sample_event("order.created", None).await;
         api.sample_event("product.inventoryChanged", None).await;
         harness.wait_attempts(&id, 2).await;
-        let (_, orders) = api.get(&format!("/v1/endpoints/{id}/deliveries?topic=order.created")).await;
+        let (_, orders) = api.get(&format!("/v1/accounts/acme/endpoints/{id}/deliveries?topic=order.created")).await;
         assert_eq!(orders["data"].as_array().map(Vec::len), Some(1));
         let delivery = orders["data"][0]["id"].as_str().unwrap().to_owned();
         let (_, detail) = api.get(&format!("/v1/deliveries/{delivery}")).await;
         assert_eq!(detail["attempts"].as_array().map(Vec::len), Some(1));
-        let (status, bad) = api.get(&format!("/v1/endpoints/{id}/deliveries?limit=lots")).await;
+        let (status, bad) = api.get(&format!("/v1/accounts/acme/endpoints/{id}/deliveries?limit=lots")).await;
         assert_eq!((status, bad["error"]["code"].as_str()), (400, Some("invalid_option")));
 
         // 31 days later the retention task (30 days by default) has removed the history.
         harness.clock.advance_seconds(31 * 86_400);
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         loop {
-            let (_, attempts) = api.get(&format!("/v1/endpoints/{id}/attempts")).await;
-            let (_, deliveries) = api.get(&format!("/v1/endpoints/{id}/deliveries")).await;
+            let (_, attempts) = api.get(&format!("/v1/accounts/acme/endpoints/{id}/attempts")).await;
+            let (_, deliveries) = api.get(&format!("/v1/accounts/acme/endpoints/{id}/deliveries")).await;
             if attempts["data"].as_array().is_some_and(Vec::is_empty)
                 && deliveries["data"].as_array().is_some_and(Vec::is_empty)
             {
@@ -506,7 +506,7 @@ async fn internal_targets_are_refused_at_configuration_and_at_connect_time() {
             "https://0x7f.1/hook",
             "http://127.0.0.1:9/hook",
         ] {
-            let (status, answer) = api.post("/v1/endpoints", json!({ "url": url, "topics": ["order.created"] })).await;
+            let (status, answer) = api.post("/v1/accounts/acme/endpoints", json!({ "url": url, "topics": ["order.created"] })).await;
             assert_eq!((status, answer["error"]["code"].as_str()), (400, Some("invalid_endpoint")), "{url}");
         }
         // Names that look public but resolve inward pass the configuration rules and are stopped at connect time.

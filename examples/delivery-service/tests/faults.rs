@@ -215,14 +215,14 @@ async fn receivers_that_never_answer_or_flood_a_response_cost_one_timeout_and_16
     service.api().sample_event("order.cancelled", Some("evt_silent")).await;
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let (_, body) = service.api().get(&format!("/v1/endpoints/{flooded}/deliveries?status=succeeded")).await;
+        let (_, body) = service.api().get(&format!("/v1/accounts/acme/endpoints/{flooded}/deliveries?status=succeeded")).await;
         if body["data"].as_array().map_or(0, Vec::len) == 21 {
             break;
         }
         assert!(Instant::now() < deadline, "the flooded deliveries did not finish: {body}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let (_, attempts) = service.api().get(&format!("/v1/endpoints/{flooded}/attempts?limit=100")).await;
+    let (_, attempts) = service.api().get(&format!("/v1/accounts/acme/endpoints/{flooded}/attempts?limit=100")).await;
     for attempt in attempts["data"].as_array().unwrap() {
         assert_eq!(attempt["outcome"], "success");
         assert_eq!(attempt["responseExcerpt"].as_str().unwrap().len(), 16 * 1024, "the excerpt is cut at 16 KiB");
@@ -235,7 +235,7 @@ async fn receivers_that_never_answer_or_flood_a_response_cost_one_timeout_and_16
     // The silent receiver: one attempt, failed as a timeout after the request timeout.
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let (_, body) = service.api().get(&format!("/v1/endpoints/{hanging}/attempts")).await;
+        let (_, body) = service.api().get(&format!("/v1/accounts/acme/endpoints/{hanging}/attempts")).await;
         if let Some(first) = body["data"].as_array().and_then(|list| list.first()) {
             assert_eq!(first["errorClass"], "timeout", "{first}");
             assert!(first["latencyMs"].as_i64().unwrap() >= 1_900, "{first}");

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use delivery_service::rules::health_verdict;
 use delivery_service::signing::Signers;
 use delivery_service::store::{
-    AttemptRecord, ClaimRules, Completion, EndpointRow, EndpointUpdate, HistoryFilter, NextStep, SecretRow, Store,
+    AttemptRecord, ClaimRules, Completion, EndpointRow, EndpointUpdate, NextStep, SecretRow, Store,
 };
 use dropship_webhooks::delivery::{EndpointHealth, HealthStatus};
 use serde_json::json;
@@ -45,12 +45,9 @@ async fn added_endpoint(store: &Store, name: &str) -> EndpointRow {
 
 /// A store on the database at `url` with one endpoint and one queued delivery.
 async fn one_delivery_at(url: &str) -> (Store, EndpointRow) {
-    let store = Store::connect(url, 4).await.unwrap();
+    let store = support::open_store(url, 4).await;
     let endpoint = added_endpoint(&store, "integrity").await;
-    let (created, queued) = store
-        .enqueue_event("evt_integrity", "order.created", "{}", std::slice::from_ref(&endpoint.id), NOW)
-        .await
-        .unwrap();
+    let (created, queued) = support::enqueue(&store, "evt_integrity", "{}", std::slice::from_ref(&endpoint.id), NOW).await;
     assert!(created && queued == 1);
     (store, endpoint)
 }
@@ -59,6 +56,8 @@ fn attempted(claim: &delivery_service::store::Claim, success: bool) -> Completio
     Completion {
         claim: claim.clone(),
         record: AttemptRecord {
+            request: Default::default(),
+            response_headers: Vec::new(),
             started_at: NOW,
             latency_ms: 5,
             status_code: Some(if success { 200 } else { 500 }),
@@ -73,10 +72,6 @@ fn attempted(claim: &delivery_service::store::Claim, success: bool) -> Completio
 /// Up to ten deliveries, leased for `lease_ms`.
 fn rules(lease_ms: i64) -> ClaimRules {
     ClaimRules { limit: 10, lease_ms, max_pacing_ms: 2_000 }
-}
-
-fn all() -> HistoryFilter {
-    HistoryFilter { limit: 100, ..HistoryFilter::default() }
 }
 
 fn secret(id: &str, value: &str, expires_at: Option<i64>) -> SecretRow {
@@ -110,7 +105,7 @@ async fn active_state_and_sql_agree() {
     // of the four combinations of switch and health, the claim takes exactly those the Rust rule calls active.
     for backend in backends() {
         let (url, _dir) = fresh_database(backend).await;
-        let store = Store::connect(&url, 4).await.unwrap();
+        let store = support::open_store(&url, 4).await;
         let failed = EndpointHealth { status: HealthStatus::Failed, failing_since: Some(1) };
         let mut expected = Vec::new();
         for (name, enabled, health) in [
@@ -124,7 +119,7 @@ async fn active_state_and_sql_agree() {
             (endpoint.enabled, endpoint.health) = (enabled, health);
             assert_eq!(store.update_endpoint(&previous, &endpoint).await.unwrap(), EndpointUpdate::Done);
             let event = format!("evt_{name}");
-            store.enqueue_event(&event, "order.created", "{}", std::slice::from_ref(&endpoint.id), NOW).await.unwrap();
+            support::enqueue(&store, &event, "{}", std::slice::from_ref(&endpoint.id), NOW).await;
             if endpoint.is_active() {
                 expected.push(endpoint.id.clone());
             }
@@ -155,17 +150,17 @@ async fn a_claim_lost_to_another_worker_records_nothing() {
         // the endpoint's failing streak.
         let report = store.complete(&[attempted(&first[0], true)], NOW, health_verdict).await.unwrap();
         assert_eq!(report.stale, vec![first[0].delivery_id.clone()], "{backend}");
-        assert!(store.attempts(Some(&endpoint.id), None, &all()).await.unwrap().is_empty(), "{backend}");
-        let delivery = store.delivery(&first[0].delivery_id).await.unwrap().unwrap();
+        assert!(support::attempts_of(&store, &endpoint.id).await.is_empty(), "{backend}");
+        let delivery = store.delivery(None, &first[0].delivery_id).await.unwrap().unwrap();
         assert_eq!((delivery.status.as_str(), delivery.attempts), ("pending", 2), "{backend}");
 
         // The worker that holds the claim records its failure.
         let report = store.complete(&[attempted(&second[0], false)], NOW, health_verdict).await.unwrap();
         assert!(report.stale.is_empty(), "{backend}");
-        let attempts = store.attempts(Some(&endpoint.id), None, &all()).await.unwrap();
+        let attempts = support::attempts_of(&store, &endpoint.id).await;
         assert_eq!(attempts.len(), 1, "{backend}");
         assert_eq!((attempts[0].attempt, attempts[0].outcome.as_str()), (2, "failure"), "{backend}");
-        let health = store.endpoint(&endpoint.id).await.unwrap().unwrap().health;
+        let health = store.endpoint(support::ACCOUNT, &endpoint.id).await.unwrap().unwrap().health;
         assert_eq!(health.failing_since, Some(u64::try_from(NOW / 1000).unwrap()), "{backend}: the streak started");
     }
 }
@@ -197,7 +192,7 @@ async fn a_live_workers_renewed_lease_is_not_taken_over() {
 async fn an_edit_never_overwrites_a_verdict_taken_since_it_read() {
     for backend in backends() {
         let (store, endpoint, _dir) = store_with_one_delivery(backend).await;
-        let read = store.endpoint(&endpoint.id).await.unwrap().unwrap();
+        let read = store.endpoint(support::ACCOUNT, &endpoint.id).await.unwrap().unwrap();
         // A worker records a failure after the edit read the endpoint.
         let claim = store.claim("wrk_health", NOW, rules(30_000)).await.unwrap();
         store.complete(&[attempted(&claim[0], false)], NOW, health_verdict).await.unwrap();
@@ -205,14 +200,14 @@ async fn an_edit_never_overwrites_a_verdict_taken_since_it_read() {
         edited.description = "edited".into();
         edited.updated_at = NOW + 1;
         assert_eq!(store.update_endpoint(&read, &edited).await.unwrap(), EndpointUpdate::Changed, "{backend}");
-        let now = store.endpoint(&endpoint.id).await.unwrap().unwrap();
+        let now = store.endpoint(support::ACCOUNT, &endpoint.id).await.unwrap().unwrap();
         assert!(now.health.failing_since.is_some(), "{backend}: the verdict stands");
         assert_eq!(now.description, "", "{backend}");
         // Read again, the same edit lands.
         let mut again = now.clone();
         again.description = "edited".into();
         assert_eq!(store.update_endpoint(&now, &again).await.unwrap(), EndpointUpdate::Done, "{backend}");
-        assert_eq!(store.endpoint(&endpoint.id).await.unwrap().unwrap().health.status, HealthStatus::Healthy);
+        assert_eq!(store.endpoint(support::ACCOUNT, &endpoint.id).await.unwrap().unwrap().health.status, HealthStatus::Healthy);
     }
 }
 
@@ -234,7 +229,7 @@ async fn racing_edits_to_one_url_answer_409_never_500() {
                 let api = api.clone();
                 let target = target.clone();
                 let id = id.clone();
-                tokio::spawn(async move { api.patch(&format!("/v1/endpoints/{id}"), json!({ "url": target })).await })
+                tokio::spawn(async move { api.patch(&format!("/v1/accounts/acme/endpoints/{id}"), json!({ "url": target })).await })
             });
             let mut statuses = HashMap::new();
             for call in calls {
@@ -249,7 +244,7 @@ async fn racing_edits_to_one_url_answer_409_never_500() {
             // Free the URL for the next round's winner check: move everyone back to its own path.
             for (n, id) in ids.iter().enumerate() {
                 let (status, _) = api
-                    .patch(&format!("/v1/endpoints/{id}"), json!({ "url": receiver.url(&format!("/own/{n}/{round}")) }))
+                    .patch(&format!("/v1/accounts/acme/endpoints/{id}"), json!({ "url": receiver.url(&format!("/own/{n}/{round}")) }))
                     .await;
                 assert_eq!(status, 200);
             }
@@ -273,13 +268,13 @@ async fn an_endpoint_deleted_mid_flight_costs_the_others_nothing() {
             api.sample_event("order.created", Some(&format!("evt_mid_{n}"))).await;
         }
         doomed.wait_for(1, Duration::from_secs(10)).await;
-        let (status, _) = api.call(reqwest::Method::DELETE, &format!("/v1/endpoints/{doomed_id}"), None).await;
+        let (status, _) = api.call(reqwest::Method::DELETE, &format!("/v1/accounts/acme/endpoints/{doomed_id}"), None).await;
         assert_eq!(status, 204);
         healthy.wait_for(EVENTS, Duration::from_secs(20)).await;
         // Outcomes of the deleted endpoint's in-flight requests land in the same batches as the healthy ones'.
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            let (_, body) = api.get(&format!("/v1/endpoints/{healthy_id}/deliveries?status=succeeded&limit=500")).await;
+            let (_, body) = api.get(&format!("/v1/accounts/acme/endpoints/{healthy_id}/deliveries?status=succeeded&limit=500")).await;
             if body["data"].as_array().map_or(0, Vec::len) == EVENTS {
                 assert!(body["data"].as_array().unwrap().iter().all(|d| d["attempts"] == 1), "{backend}: {body}");
                 break;
@@ -306,7 +301,7 @@ async fn event_data_reaches_the_receiver_byte_for_byte() {
   "money": "12.345678901234567890", "note": "caf\u00e9 \ud83d\ude00 \"q\"", "alpha": [3.14159265358979323846, -0.0] }"#;
         let posted = format!(r#"{{"topic": "order.created", "id": "evt_raw", "data": {data}}}"#);
         let response = reqwest::Client::new()
-            .post(format!("{}/v1/events", harness.api.base))
+            .post(format!("{}/v1/accounts/acme/events", harness.api.base))
             .bearer_auth(support::API_KEY)
             .header("content-type", "application/json")
             .body(posted)
@@ -405,7 +400,7 @@ async fn deliveries_queued_during_a_claim_are_never_stranded() {
     const ENDPOINTS: usize = 4;
     for backend in backends() {
         let (url, _dir) = fresh_database(backend).await;
-        let store = Store::connect(&url, 8).await.unwrap();
+        let store = support::open_store(&url, 8).await;
         let mut endpoints = Vec::new();
         for n in 0..ENDPOINTS {
             endpoints.push(added_endpoint(&store, &format!("race_{n}")).await.id);
@@ -418,7 +413,7 @@ async fn deliveries_queued_during_a_claim_are_never_stranded() {
             enqueuers.push(tokio::spawn(async move {
                 for n in (writer..EVENTS).step_by(2) {
                     let event = format!("evt_race_{n}");
-                    store.enqueue_event(&event, "order.created", "{}", &endpoints, NOW).await.unwrap();
+                    support::enqueue(&store, &event, "{}", &endpoints, NOW).await;
                 }
             }));
         }
@@ -459,7 +454,12 @@ async fn deliveries_queued_during_a_claim_are_never_stranded() {
         for task in enqueuers.into_iter().chain(workers) {
             task.await.unwrap();
         }
-        let counts = store.delivery_counts(None).await.unwrap();
+        let mut counts: HashMap<String, i64> = HashMap::new();
+        for endpoint in &endpoints {
+            for (status, n) in store.delivery_counts(endpoint).await.unwrap() {
+                *counts.entry(status).or_default() += n;
+            }
+        }
         assert_eq!(
             (counts.get("succeeded").copied(), counts.get("pending").copied()),
             (Some(i64::try_from(EVENTS * ENDPOINTS).unwrap()), None),
@@ -507,10 +507,7 @@ async fn a_delivery_committed_while_a_claim_marks_its_endpoint_idle_is_claimed_n
         assert!(Instant::now() < deadline, "the claim never reached the endpoint's due time");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let (_, queued) = store
-        .enqueue_event("evt_during_claim", "order.created", "{}", std::slice::from_ref(&endpoint.id), NOW)
-        .await
-        .unwrap();
+    let (_, queued) = support::enqueue(&store, "evt_during_claim", "{}", std::slice::from_ref(&endpoint.id), NOW).await;
     assert_eq!(queued, 1);
     assert_eq!(claiming.await.unwrap().len(), 1, "the claim took the delivery it saw");
     let next = store.claim("wrk_a", NOW, rules(30_000)).await.unwrap();
@@ -526,10 +523,7 @@ async fn a_delivery_committed_while_a_claim_marks_its_endpoint_idle_is_claimed_n
 async fn a_batch_records_its_live_claims_and_skips_the_lost_ones() {
     for backend in backends() {
         let (store, endpoint, _dir) = store_with_one_delivery(backend).await;
-        store
-            .enqueue_event("evt_second", "order.created", "{}", std::slice::from_ref(&endpoint.id), NOW)
-            .await
-            .unwrap();
+        support::enqueue(&store, "evt_second", "{}", std::slice::from_ref(&endpoint.id), NOW).await;
         let claims = store.claim("wrk_first", NOW, rules(300)).await.unwrap();
         assert_eq!(claims.len(), 2, "{backend}");
         // The first claim's lease runs out and another worker takes it; the second stays the first worker's.
@@ -543,16 +537,16 @@ async fn a_batch_records_its_live_claims_and_skips_the_lost_ones() {
         let batch = [attempted(&claims[0], true), attempted(&claims[1], false)];
         let report = store.complete(&batch, NOW, health_verdict).await.unwrap();
         assert_eq!(report.stale, vec![lost.delivery_id.clone()], "{backend}");
-        let attempts = store.attempts(Some(&endpoint.id), None, &all()).await.unwrap();
+        let attempts = support::attempts_of(&store, &endpoint.id).await;
         assert_eq!(attempts.len(), 1, "{backend}: only the live claim's attempt");
         assert_eq!(
             (attempts[0].delivery_id.as_str(), attempts[0].outcome.as_str()),
             (claims[1].delivery_id.as_str(), "failure"),
             "{backend}"
         );
-        let kept = store.delivery(&lost.delivery_id).await.unwrap().unwrap();
+        let kept = store.delivery(None, &lost.delivery_id).await.unwrap().unwrap();
         assert_eq!(kept.status, "pending", "{backend}: the lost claim's success is not recorded");
-        let retried = store.delivery(&claims[1].delivery_id).await.unwrap().unwrap();
+        let retried = store.delivery(None, &claims[1].delivery_id).await.unwrap().unwrap();
         assert_eq!((retried.status.as_str(), retried.next_attempt_at), ("pending", Some(NOW + 1_000)), "{backend}");
     }
 }

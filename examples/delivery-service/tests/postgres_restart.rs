@@ -44,8 +44,8 @@ async fn a_postgres_restart_mid_drain_loses_and_repeats_nothing() {
             break;
         }
         if Instant::now() >= deadline {
-            let (_, health) = service.api().get(&format!("/v1/endpoints/{endpoint}/health")).await;
-            let (_, endpoint_state) = service.api().get(&format!("/v1/endpoints/{endpoint}")).await;
+            let (_, health) = service.api().get(&format!("/v1/accounts/acme/endpoints/{endpoint}/health")).await;
+            let (_, endpoint_state) = service.api().get(&format!("/v1/accounts/acme/endpoints/{endpoint}")).await;
             panic!("{} of {} arrived after the restart: {health} {endpoint_state}", seen.len(), ids.len());
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -117,7 +117,7 @@ async fn a_receiver_slower_than_the_timeout_gets_one_request_per_attempt_until_t
         // Past a lease's length: nothing more is sent.
         tokio::time::sleep(Duration::from_millis(4_500)).await;
         assert_eq!(receiver.count(), 3);
-        let (_, attempts) = service.api().get(&format!("/v1/endpoints/{endpoint}/attempts")).await;
+        let (_, attempts) = service.api().get(&format!("/v1/accounts/acme/endpoints/{endpoint}/attempts")).await;
         let classes: Vec<_> = attempts["data"].as_array().unwrap().iter().map(|a| a["errorClass"].clone()).collect();
         assert_eq!(classes, vec![json!("timeout"); 3]);
     }

@@ -17,6 +17,56 @@ use serde_json::Value;
 
 pub const API_KEY: &str = "test-api-key-0123456789";
 
+/// The account the tests' API client works in ([`Api::at`] paths start at it).
+pub const ACCOUNT: &str = "acme";
+
+/// The secrets key of every test service (64 hex digits), so processes sharing a database share it.
+pub const SECRETS_KEY: &str = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+
+/// The sealer of [`SECRETS_KEY`], for tests that open the store themselves.
+pub fn test_sealer() -> delivery_service::sealing::Sealer {
+    delivery_service::sealing::Sealer::new(delivery_service::sealing::parse_key(SECRETS_KEY).unwrap())
+}
+
+/// Opens the store of `url` with the test key and makes sure the test account exists.
+pub async fn open_store(url: &str, connections: u32) -> delivery_service::store::Store {
+    let store = delivery_service::store::Store::connect(url, connections, test_sealer()).await.unwrap();
+    let account = delivery_service::store::AccountRow {
+        id: ACCOUNT.into(),
+        name: "Acme".into(),
+        created_at: 0,
+        updated_at: 0,
+    };
+    store.create_account(&account).await.unwrap();
+    store
+}
+
+/// Stores an event of the test account and queues it to `endpoints`.
+pub async fn enqueue(
+    store: &delivery_service::store::Store,
+    event_id: &str,
+    body: &str,
+    endpoints: &[String],
+    now: i64,
+) -> (bool, usize) {
+    let event = delivery_service::store::NewEvent { account_id: ACCOUNT, id: event_id, topic: "order.created", body };
+    store.enqueue_event(&event, endpoints, "scheduled", now).await.unwrap()
+}
+
+/// Every attempt of an endpoint of the test account (newest first, up to 500).
+pub async fn attempts_of(
+    store: &delivery_service::store::Store,
+    endpoint: &str,
+) -> Vec<delivery_service::store::AttemptView> {
+    let query = delivery_service::store::ListQuery {
+        account_id: ACCOUNT.into(),
+        endpoint_id: Some(endpoint.into()),
+        limit: 500,
+        ..Default::default()
+    };
+    store.attempts(&query).await.unwrap().data
+}
+
 /// How a receiver answers one request.
 #[derive(Debug, Clone)]
 pub enum Reply {
@@ -205,6 +255,7 @@ pub fn test_settings(database_url: String) -> Settings {
         database_url,
         listen: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
         api_keys: vec![API_KEY.into()],
+        secrets_key: delivery_service::sealing::KeySource::Hex(SECRETS_KEY.into()),
         allow_insecure_loopback: true,
         request_timeout: Duration::from_secs(2),
         db_connections: 8,
@@ -235,6 +286,7 @@ impl Harness {
         let clock = Arc::new(ManualClock::new(1_790_000_000_000));
         let service = Service::start(settings, clock.clone() as Arc<dyn Clock>).await.unwrap();
         let api = Api::new(service.address.unwrap());
+        api.ensure_account(ACCOUNT).await;
         Self { service: Some(service), clock, api, _dir: dir }
     }
 
@@ -248,7 +300,7 @@ impl Harness {
     pub async fn wait_attempts(&self, endpoint: &str, n: usize) -> Vec<Value> {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            let (_, body) = self.api.get(&format!("/v1/endpoints/{endpoint}/attempts?limit=500")).await;
+            let (_, body) = self.api.get(&at(&format!("/endpoints/{endpoint}/attempts?limit=500"))).await;
             let list = body["data"].as_array().cloned().unwrap_or_default();
             if list.len() >= n {
                 return list;
@@ -262,7 +314,7 @@ impl Harness {
     pub async fn wait_delivery(&self, endpoint: &str, status: &str) -> Vec<Value> {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            let (_, body) = self.api.get(&format!("/v1/endpoints/{endpoint}/deliveries?status={status}")).await;
+            let (_, body) = self.api.get(&at(&format!("/endpoints/{endpoint}/deliveries?status={status}"))).await;
             let list = body["data"].as_array().cloned().unwrap_or_default();
             if !list.is_empty() {
                 return list;
@@ -271,6 +323,11 @@ impl Harness {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
+}
+
+/// A path of the test account: `at("/endpoints")` is `/v1/accounts/acme/endpoints`.
+pub fn at(path: &str) -> String {
+    format!("/v1/accounts/{ACCOUNT}{path}")
 }
 
 /// A JSON client for the service's API.
@@ -314,9 +371,19 @@ impl Api {
         self.call(reqwest::Method::PATCH, path, Some(body)).await
     }
 
-    /// Creates an endpoint; returns its id and first secret.
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        self.call(reqwest::Method::DELETE, path, None).await
+    }
+
+    /// Creates the account (admin key) unless it exists.
+    pub async fn ensure_account(&self, account: &str) {
+        let (status, body) = self.post("/v1/accounts", serde_json::json!({ "id": account })).await;
+        assert!(status == 201 || status == 409, "{status} {body}");
+    }
+
+    /// Creates an endpoint in the test account; returns its id and first secret.
     pub async fn endpoint(&self, body: Value) -> (String, String) {
-        let (status, created) = self.post("/v1/endpoints", body).await;
+        let (status, created) = self.post(&at("/endpoints"), body).await;
         assert_eq!(status, 201, "{created}");
         (created["id"].as_str().unwrap().to_owned(), created["secret"]["value"].as_str().unwrap().to_owned())
     }
@@ -329,7 +396,7 @@ impl Api {
         if let Some(id) = id {
             body["id"] = id.into();
         }
-        let (status, answer) = self.post("/v1/events", body).await;
+        let (status, answer) = self.post(&at("/events"), body).await;
         assert!(status == 202 || status == 200, "{status} {answer}");
         answer
     }
@@ -353,6 +420,7 @@ pub fn spawn(database_url: &str, extra: &[&str]) -> Process {
         .args(if extra.contains(&"--request-timeout-seconds") { &[][..] } else { &["--request-timeout-seconds", "5"] })
         .args(extra)
         .env("RUST_LOG", "warn")
+        .env("DELIVERY_SECRETS_KEY", SECRETS_KEY)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -370,7 +438,11 @@ pub fn spawn(database_url: &str, extra: &[&str]) -> Process {
         }
     });
     let address = receiver.recv_timeout(Duration::from_secs(30)).expect("the service did not start");
-    Process { child, api: Some(Api::new(address.parse().unwrap())) }
+    let api = Api::new(address.parse().unwrap());
+    // Made here from a blocking context: the account every test process works in.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    std::thread::scope(|scope| scope.spawn(|| runtime.block_on(api.ensure_account(ACCOUNT))).join().unwrap());
+    Process { child, api: Some(api) }
 }
 
 impl Process {
@@ -405,7 +477,7 @@ impl Drop for Process {
 pub async fn delivery_of(api: &Api, endpoint: &str, status: &str) -> serde_json::Value {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let (_, body) = api.get(&format!("/v1/endpoints/{endpoint}/deliveries?status={status}")).await;
+        let (_, body) = api.get(&at(&format!("/endpoints/{endpoint}/deliveries?status={status}"))).await;
         if let Some(first) = body["data"].as_array().and_then(|list| list.first()) {
             return first.clone();
         }
@@ -419,7 +491,7 @@ pub async fn delivery_of(api: &Api, endpoint: &str, status: &str) -> serde_json:
 pub async fn all_recorded(api: &Api, endpoint: &str, n: usize, within: Duration) {
     let deadline = Instant::now() + within;
     loop {
-        let (_, health) = api.get(&format!("/v1/endpoints/{endpoint}/health")).await;
+        let (_, health) = api.get(&at(&format!("/endpoints/{endpoint}/health"))).await;
         if health["deliveries"] == serde_json::json!({ "succeeded": n }) {
             return;
         }
@@ -432,6 +504,7 @@ pub async fn all_recorded(api: &Api, endpoint: &str, n: usize, within: Duration)
 pub fn endpoint_row(id: &str, url: &str, now: i64) -> delivery_service::store::EndpointRow {
     delivery_service::store::EndpointRow {
         id: id.into(),
+        account_id: ACCOUNT.into(),
         url: url.into(),
         description: String::new(),
         topics: vec!["order.created".into()],

@@ -1,0 +1,300 @@
+//! Accounts, their API keys and the audit log.
+//!
+//! Keys are stored as SHA-256 hashes with a short prefix to recognize them by; a key with no account is an admin
+//! key (the ones given with `--api-key`). Deleting an account deletes everything of it (the foreign keys cascade).
+
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+use super::history::{Conditions, Cursor, Page};
+use super::{new_id, Store};
+
+/// An account as stored.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountRow {
+    /// The id the platform chose (e.g. its own retailer id).
+    pub id: String,
+    /// A name for people.
+    pub name: String,
+    /// Unix ms.
+    pub created_at: i64,
+    /// Unix ms.
+    pub updated_at: i64,
+}
+
+/// An API key as listed: never the key, only its prefix.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyRow {
+    /// `key_…`
+    pub id: String,
+    /// The account it is scoped to; `None` for an admin key.
+    pub account_id: Option<String>,
+    /// The key's first characters, to recognize it by.
+    pub prefix: String,
+    /// Unix ms.
+    pub created_at: i64,
+    /// Unix ms, once revoked.
+    pub revoked_at: Option<i64>,
+}
+
+/// Who is calling: the key presented and what it may reach.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The key's id (the audit log's actor).
+    pub key_id: String,
+    /// The one account it may see and change; `None` for an admin key (every account).
+    pub account_id: Option<String>,
+}
+
+impl Principal {
+    /// An admin key.
+    pub fn is_admin(&self) -> bool {
+        self.account_id.is_none()
+    }
+
+    /// Whether this key may see `account`.
+    pub fn may_reach(&self, account: &str) -> bool {
+        self.account_id.as_deref().is_none_or(|own| own == account)
+    }
+
+    /// The actor recorded in the audit log.
+    pub fn actor(&self) -> String {
+        format!("key:{}", self.key_id)
+    }
+}
+
+/// One entry of the audit log.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    /// `aud_…`
+    pub id: String,
+    /// The account concerned (`None` for an admin action outside accounts).
+    pub account_id: Option<String>,
+    /// `key:<key id>`, or a console session.
+    pub actor: String,
+    /// `create`, `edit`, `rotate`, `expire`, `resend`, `recover`, `activate`, `deactivate`, `delete`, `revoke`.
+    pub action: String,
+    /// `account`, `endpoint`, `secret`, `key`, `delivery`.
+    pub target_kind: String,
+    /// The id of what was acted on.
+    pub target_id: String,
+    /// What changed, as JSON.
+    pub detail: serde_json::Value,
+    /// Unix ms.
+    pub created_at: i64,
+}
+
+fn account_from_row(row: &AnyRow) -> Result<AccountRow, sqlx::Error> {
+    Ok(AccountRow {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn key_from_row(row: &AnyRow) -> Result<KeyRow, sqlx::Error> {
+    Ok(KeyRow {
+        id: row.try_get("id")?,
+        account_id: row.try_get("account_id")?,
+        prefix: row.try_get("prefix")?,
+        created_at: row.try_get("created_at")?,
+        revoked_at: row.try_get("revoked_at")?,
+    })
+}
+
+impl Store {
+    /// Creates an account; `false` if its id is taken.
+    pub async fn create_account(&self, account: &AccountRow) -> Result<bool, sqlx::Error> {
+        let _writing = self.writing().await;
+        let inserted = sqlx::query(
+            "INSERT INTO accounts (id, name, created_at, updated_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&account.id)
+        .bind(&account.name)
+        .bind(account.created_at)
+        .bind(account.updated_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(inserted.rows_affected() > 0)
+    }
+
+    /// One account.
+    pub async fn account(&self, id: &str) -> Result<Option<AccountRow>, sqlx::Error> {
+        let row = sqlx::query("SELECT * FROM accounts WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(account_from_row).transpose()
+    }
+
+    /// Accounts, oldest first (`only`: just that one, for an account key).
+    pub async fn accounts(
+        &self,
+        only: Option<&str>,
+        cursor: Option<&Cursor>,
+        limit: i64,
+    ) -> Result<Page<AccountRow>, sqlx::Error> {
+        let mut conditions = Conditions::new(self.params());
+        conditions.equals("id", only.map(str::to_owned).as_ref());
+        conditions.after("created_at", cursor, false);
+        self.page("SELECT * FROM accounts", conditions, "created_at", false, limit, |row| {
+            let account = account_from_row(row)?;
+            let cursor = Cursor { at: account.created_at, id: account.id.clone() };
+            Ok((account, cursor))
+        })
+        .await
+    }
+
+    /// Renames an account; the account after, if it exists.
+    pub async fn rename_account(&self, id: &str, name: &str, now: i64) -> Result<Option<AccountRow>, sqlx::Error> {
+        let _writing = self.writing().await;
+        let row = sqlx::query("UPDATE accounts SET name = $2, updated_at = $3 WHERE id = $1 RETURNING *")
+            .bind(id)
+            .bind(name)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(account_from_row).transpose()
+    }
+
+    /// Deletes an account and everything of it; whether it existed.
+    pub async fn delete_account(&self, id: &str) -> Result<bool, sqlx::Error> {
+        let _writing = self.writing().await;
+        let mut tx = self.pool.begin().await?;
+        // Children first, in one transaction: the cascades would do it, but explicit deletes keep SQLite from
+        // walking every foreign key row by row.
+        for statement in [
+            "DELETE FROM attempts WHERE account_id = $1",
+            "DELETE FROM deliveries WHERE account_id = $1",
+            "DELETE FROM events WHERE account_id = $1",
+            "DELETE FROM secrets WHERE endpoint_id IN (SELECT id FROM endpoints WHERE account_id = $1)",
+            "DELETE FROM endpoints WHERE account_id = $1",
+            "DELETE FROM api_keys WHERE account_id = $1",
+            "DELETE FROM audit_log WHERE account_id = $1",
+        ] {
+            sqlx::query(statement).bind(id).execute(&mut *tx).await?;
+        }
+        let deleted = sqlx::query("DELETE FROM accounts WHERE id = $1").bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(deleted.rows_affected() > 0)
+    }
+
+    /// Stores an admin key's hash (hex SHA-256) if it is new.
+    pub async fn add_admin_key_hash(&self, hash: &str, now: i64) -> Result<(), sqlx::Error> {
+        let _writing = self.writing().await;
+        sqlx::query(
+            "INSERT INTO api_keys (id, account_id, hash, prefix, created_at) VALUES ($1, NULL, $2, '', $3)
+             ON CONFLICT (hash) DO NOTHING",
+        )
+        .bind(format!("key_{}", &hash[..hash.len().min(24)]))
+        .bind(hash)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// How many admin keys are valid.
+    pub async fn admin_key_count(&self) -> Result<i64, sqlx::Error> {
+        sqlx::query("SELECT COUNT(*) AS n FROM api_keys WHERE account_id IS NULL AND revoked_at IS NULL")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")
+    }
+
+    /// Stores a new account key by its hash.
+    pub async fn insert_key(&self, key: &KeyRow, hash: &str) -> Result<(), sqlx::Error> {
+        let _writing = self.writing().await;
+        sqlx::query("INSERT INTO api_keys (id, account_id, hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&key.id)
+            .bind(key.account_id.clone())
+            .bind(hash)
+            .bind(&key.prefix)
+            .bind(key.created_at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// An account's keys, oldest first.
+    pub async fn keys(&self, account_id: &str) -> Result<Vec<KeyRow>, sqlx::Error> {
+        let rows = sqlx::query("SELECT * FROM api_keys WHERE account_id = $1 ORDER BY created_at, id")
+            .bind(account_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(key_from_row).collect()
+    }
+
+    /// Revokes an account's key; whether it existed and was not already revoked.
+    pub async fn revoke_key(&self, account_id: &str, key_id: &str, now: i64) -> Result<bool, sqlx::Error> {
+        let _writing = self.writing().await;
+        let done = sqlx::query(
+            "UPDATE api_keys SET revoked_at = $3 WHERE id = $2 AND account_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(account_id)
+        .bind(key_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Who holds the key with this hash (hex SHA-256), if it is valid.
+    pub async fn principal(&self, hash: &str) -> Result<Option<Principal>, sqlx::Error> {
+        let row = sqlx::query("SELECT id, account_id FROM api_keys WHERE hash = $1 AND revoked_at IS NULL")
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| Ok(Principal { key_id: row.try_get("id")?, account_id: row.try_get("account_id")? }))
+            .transpose()
+    }
+
+    /// Appends to the audit log.
+    pub async fn record_audit(&self, entry: &AuditEntry) -> Result<(), sqlx::Error> {
+        let _writing = self.writing().await;
+        sqlx::query(
+            "INSERT INTO audit_log (id, account_id, actor, action, target_kind, target_id, detail, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(if entry.id.is_empty() { new_id("aud") } else { entry.id.clone() })
+        .bind(entry.account_id.clone())
+        .bind(&entry.actor)
+        .bind(&entry.action)
+        .bind(&entry.target_kind)
+        .bind(&entry.target_id)
+        .bind(entry.detail.to_string())
+        .bind(entry.created_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// An account's audit log, newest first.
+    pub async fn audit(
+        &self,
+        account_id: &str,
+        cursor: Option<&Cursor>,
+        limit: i64,
+    ) -> Result<Page<AuditEntry>, sqlx::Error> {
+        let mut conditions = Conditions::new(self.params());
+        conditions.equals("account_id", Some(&account_id.to_owned()));
+        conditions.after("created_at", cursor, true);
+        self.page("SELECT * FROM audit_log", conditions, "created_at", true, limit, |row| {
+            let entry = AuditEntry {
+                id: row.try_get("id")?,
+                account_id: row.try_get("account_id")?,
+                actor: row.try_get("actor")?,
+                action: row.try_get("action")?,
+                target_kind: row.try_get("target_kind")?,
+                target_id: row.try_get("target_id")?,
+                detail: serde_json::from_str(&row.try_get::<String, _>("detail")?).unwrap_or_default(),
+                created_at: row.try_get("created_at")?,
+            };
+            let cursor = Cursor { at: entry.created_at, id: entry.id.clone() };
+            Ok((entry, cursor))
+        })
+        .await
+    }
+}

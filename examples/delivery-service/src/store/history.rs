@@ -1,0 +1,605 @@
+//! The history: deliveries, attempts and events as pages with stable cursors, an attempt's whole record, and the
+//! two ways to send again (resend one delivery, recover an endpoint's failed ones).
+//!
+//! Every list is ordered by a time and the row id (newest first for history, oldest first for configurations)
+//! and paged by keyset: the cursor is the last row's `(time, id)`, so rows that arrive while a client pages never
+//! shift or repeat what it already read. Each order has an index that starts with the list's scope
+//! (`migrations/0002_accounts.sql`).
+
+use std::collections::HashMap;
+
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, Row};
+
+use super::{Params, Store};
+
+/// Where a page starts: after the row with this time and id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    /// The row's time (unix ms) in the list's order.
+    pub at: i64,
+    /// The row's id.
+    pub id: String,
+}
+
+impl Cursor {
+    /// The cursor as sent to clients: `<time>:<id>`.
+    pub fn encode(&self) -> String {
+        format!("{}:{}", self.at, self.id)
+    }
+
+    /// Reads a cursor a client sent back.
+    pub fn decode(text: &str) -> Option<Self> {
+        let (at, id) = text.split_once(':')?;
+        Some(Self { at: at.parse().ok()?, id: id.to_owned() }).filter(|cursor| !cursor.id.is_empty())
+    }
+}
+
+/// One page of a list and the cursor of the next (`None` on the last page).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    /// The rows.
+    pub data: Vec<T>,
+    /// Pass back as `cursor` for the next page.
+    pub next_cursor: Option<String>,
+}
+
+/// A history list's scope, filters and page.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    /// The account (always set: every list is one account's).
+    pub account_id: String,
+    /// Only this endpoint's rows.
+    pub endpoint_id: Option<String>,
+    /// Delivery status (`pending`, `succeeded`, `failed`) or attempt outcome (`success`, `failure`).
+    pub status: Option<String>,
+    /// Canonical topic.
+    pub topic: Option<String>,
+    /// Attempt error class (for deliveries: their last attempt's).
+    pub error_class: Option<String>,
+    /// From this time on (unix ms, inclusive).
+    pub since: Option<i64>,
+    /// Before this time (unix ms, exclusive).
+    pub until: Option<i64>,
+    /// After this row.
+    pub cursor: Option<Cursor>,
+    /// Page size.
+    pub limit: i64,
+}
+
+/// A delivery as listed in the history.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeliveryView {
+    /// `dlv_…`
+    pub id: String,
+    /// The account.
+    pub account_id: String,
+    /// The event (and `webhook-id`).
+    pub event_id: String,
+    /// The endpoint.
+    pub endpoint_id: String,
+    /// The topic.
+    pub topic: String,
+    /// `pending`, `succeeded` or `failed` (given up).
+    pub status: String,
+    /// Attempts so far.
+    pub attempts: i64,
+    /// Next attempt (unix ms) while pending.
+    pub next_attempt_at: Option<i64>,
+    /// What asks for the next attempt while pending: `scheduled`, `manual`, `recover` or `test`.
+    pub trigger: String,
+    /// The last failure in words.
+    pub last_error: Option<String>,
+    /// The last failure's class.
+    pub last_error_class: Option<String>,
+    /// Unix ms.
+    pub created_at: i64,
+    /// Unix ms.
+    pub updated_at: i64,
+}
+
+/// One attempt as listed in the history.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptView {
+    /// `att_…`
+    pub id: String,
+    /// The delivery.
+    pub delivery_id: String,
+    /// The endpoint.
+    pub endpoint_id: String,
+    /// The event.
+    pub event_id: String,
+    /// The topic.
+    pub topic: String,
+    /// 1 for the first attempt.
+    pub attempt: i64,
+    /// `scheduled`, `manual` (resend), `recover` or `test`.
+    pub trigger: String,
+    /// Unix ms.
+    pub started_at: i64,
+    /// Milliseconds.
+    pub latency_ms: i64,
+    /// When the outcome was written (unix ms of the database's clock): the live stream's order.
+    pub recorded_at: i64,
+    /// HTTP status if a response came.
+    pub status_code: Option<i64>,
+    /// `success` or `failure`.
+    pub outcome: String,
+    /// `timeout`, `dns`, `blocked`, `connect`, `tls`, `network`, `http`, `signing`.
+    pub error_class: Option<String>,
+    /// The error in words.
+    pub error: Option<String>,
+}
+
+/// An attempt's whole record: what was sent and what came back.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptDetail {
+    /// The summary.
+    #[serde(flatten)]
+    pub summary: AttemptView,
+    /// The request: method, URL, headers (signatures included, never a secret), body.
+    pub request: RequestView,
+    /// The response, if one came: status, headers, the start of the body (at most 16 KiB).
+    pub response: Option<ResponseView>,
+}
+
+/// An attempt's request.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RequestView {
+    /// POST, PUT or PATCH.
+    pub method: String,
+    /// The target.
+    pub url: String,
+    /// `[name, value]` pairs in the order sent.
+    pub headers: Vec<(String, String)>,
+    /// The event body, byte for byte (`None` once the event is pruned).
+    pub body: Option<String>,
+}
+
+/// An attempt's response.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ResponseView {
+    /// HTTP status.
+    pub status: i64,
+    /// `[name, value]` pairs.
+    pub headers: Vec<(String, String)>,
+    /// The start of the body (at most 16 KiB, lossy UTF-8).
+    pub body: String,
+}
+
+/// An event as listed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventView {
+    /// The event id.
+    pub id: String,
+    /// Canonical topic.
+    pub topic: String,
+    /// Unix ms.
+    pub created_at: i64,
+    /// Its deliveries, one per endpoint it went to.
+    pub deliveries: i64,
+}
+
+/// Which of an endpoint's deliveries a recovery sends again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecoverFilter {
+    /// `failed` (the default) or `succeeded`.
+    pub status: String,
+    /// Created at or after (unix ms).
+    pub since: Option<i64>,
+    /// Created before (unix ms).
+    pub until: Option<i64>,
+    /// Canonical topic.
+    pub topic: Option<String>,
+    /// The class of the delivery's last failure.
+    pub error_class: Option<String>,
+}
+
+/// What a recovery would do (dry run) or did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecoverPlan {
+    /// Deliveries matched (dry run) or queued.
+    pub count: u64,
+}
+
+/// How a resend request ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resend {
+    /// Queued for an attempt now.
+    Queued(Box<DeliveryView>),
+    /// An attempt of it is in flight: its outcome would overwrite the resend.
+    InFlight,
+    /// No such delivery (in that account).
+    NotFound,
+}
+
+/// A value bound to a built statement.
+enum Bound {
+    Text(String),
+    Int(i64),
+}
+
+/// A WHERE clause built from the filters present, with its values in bind order.
+pub(super) struct Conditions {
+    params: Params,
+    clauses: Vec<String>,
+    values: Vec<Bound>,
+}
+
+impl Conditions {
+    pub(super) fn new(params: Params) -> Self {
+        Self { params, clauses: Vec::new(), values: Vec::new() }
+    }
+
+    pub(super) fn equals(&mut self, column: &str, value: Option<&String>) {
+        if let Some(value) = value {
+            let placeholder = self.params.one();
+            self.clauses.push(format!("{column} = {placeholder}"));
+            self.values.push(Bound::Text(value.clone()));
+        }
+    }
+
+    fn compare(&mut self, column: &str, operator: &str, value: Option<i64>) {
+        if let Some(value) = value {
+            let placeholder = self.params.one();
+            self.clauses.push(format!("{column} {operator} {placeholder}"));
+            self.values.push(Bound::Int(value));
+        }
+    }
+
+    /// Rows after the cursor in `(time, id)` order, newest first or oldest first.
+    pub(super) fn after(&mut self, time: &str, cursor: Option<&Cursor>, newest_first: bool) {
+        if let Some(cursor) = cursor {
+            let (at, id) = (self.params.one(), self.params.one());
+            let operator = if newest_first { "<" } else { ">" };
+            self.clauses.push(format!("({time}, id) {operator} ({at}, {id})"));
+            self.values.push(Bound::Int(cursor.at));
+            self.values.push(Bound::Text(cursor.id.clone()));
+        }
+    }
+
+    fn next_placeholder(&mut self) -> String {
+        self.params.one()
+    }
+
+    /// A placeholder bound to `value`, for a statement's text before its WHERE clause (values bind in the order
+    /// their placeholders appear).
+    fn value(&mut self, value: i64) -> String {
+        self.values.push(Bound::Int(value));
+        self.params.one()
+    }
+
+    fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.clauses.join(" AND "))
+        }
+    }
+
+    fn bind<'q>(&self, mut query: Query<'q, Any, AnyArguments<'q>>) -> Query<'q, Any, AnyArguments<'q>> {
+        for value in &self.values {
+            query = match value {
+                Bound::Text(text) => query.bind(text.clone()),
+                Bound::Int(number) => query.bind(*number),
+            };
+        }
+        query
+    }
+}
+
+fn headers_from(row: &AnyRow, column: &str) -> Result<Vec<(String, String)>, sqlx::Error> {
+    serde_json::from_str(&row.try_get::<String, _>(column)?).map_err(|error| sqlx::Error::Decode(Box::new(error)))
+}
+
+impl Store {
+    /// One page of rows from `table` under `conditions`, ordered by `(time, id)`; `limit + 1` rows are read to
+    /// know whether a next page exists.
+    pub(super) async fn page<T>(
+        &self,
+        select: &str,
+        mut conditions: Conditions,
+        time: &str,
+        newest_first: bool,
+        limit: i64,
+        map: impl Fn(&AnyRow) -> Result<(T, Cursor), sqlx::Error>,
+    ) -> Result<Page<T>, sqlx::Error> {
+        let direction = if newest_first { "DESC" } else { "ASC" };
+        let limit_placeholder = conditions.next_placeholder();
+        let statement = format!(
+            "{select}{} ORDER BY {time} {direction}, id {direction} LIMIT {limit_placeholder}",
+            conditions.sql()
+        );
+        let rows = conditions.bind(sqlx::query(&statement)).bind(limit + 1).fetch_all(&self.pool).await?;
+        let mut data = Vec::with_capacity(rows.len());
+        let mut last = None;
+        for row in rows.iter().take(usize::try_from(limit).unwrap_or(0)) {
+            let (item, cursor) = map(row)?;
+            data.push(item);
+            last = Some(cursor);
+        }
+        let more = i64::try_from(rows.len()).unwrap_or(i64::MAX) > limit;
+        Ok(Page { data, next_cursor: last.filter(|_| more).map(|cursor| cursor.encode()) })
+    }
+
+    fn scoped(&self, query: &ListQuery) -> Conditions {
+        let mut conditions = Conditions::new(self.params());
+        conditions.equals("account_id", Some(&query.account_id));
+        conditions.equals("endpoint_id", query.endpoint_id.as_ref());
+        conditions
+    }
+
+    /// Deliveries of an account (or one of its endpoints), newest first.
+    pub async fn deliveries(&self, query: &ListQuery) -> Result<Page<DeliveryView>, sqlx::Error> {
+        let mut conditions = self.scoped(query);
+        conditions.equals("status", query.status.as_ref());
+        conditions.equals("topic", query.topic.as_ref());
+        conditions.equals("last_error_class", query.error_class.as_ref());
+        conditions.compare("created_at", ">=", query.since);
+        conditions.compare("created_at", "<", query.until);
+        conditions.after("created_at", query.cursor.as_ref(), true);
+        self.page("SELECT * FROM deliveries", conditions, "created_at", true, query.limit, |row| {
+            let view = Self::delivery_from_row(row)?;
+            let cursor = Cursor { at: view.created_at, id: view.id.clone() };
+            Ok((view, cursor))
+        })
+        .await
+    }
+
+    /// One delivery, within an account (`None`: any account, for the admin key).
+    pub async fn delivery(&self, account_id: Option<&str>, id: &str) -> Result<Option<DeliveryView>, sqlx::Error> {
+        let mut conditions = Conditions::new(self.params());
+        conditions.equals("id", Some(&id.to_owned()));
+        conditions.equals("account_id", account_id.map(str::to_owned).as_ref());
+        let statement = format!("SELECT * FROM deliveries{}", conditions.sql());
+        let row = conditions.bind(sqlx::query(&statement)).fetch_optional(&self.pool).await?;
+        row.as_ref().map(Self::delivery_from_row).transpose()
+    }
+
+    pub(crate) fn delivery_from_row(row: &AnyRow) -> Result<DeliveryView, sqlx::Error> {
+        let status: String = row.try_get("status")?;
+        Ok(DeliveryView {
+            id: row.try_get("id")?,
+            account_id: row.try_get("account_id")?,
+            event_id: row.try_get("event_id")?,
+            endpoint_id: row.try_get("endpoint_id")?,
+            topic: row.try_get("topic")?,
+            next_attempt_at: if status == "pending" { Some(row.try_get("next_attempt_at")?) } else { None },
+            trigger: row.try_get("trigger_kind")?,
+            status,
+            attempts: row.try_get("attempts")?,
+            last_error: row.try_get("last_error")?,
+            last_error_class: row.try_get("last_error_class")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        })
+    }
+
+    /// Attempts of an account (or one of its endpoints), newest first.
+    pub async fn attempts(&self, query: &ListQuery) -> Result<Page<AttemptView>, sqlx::Error> {
+        let mut conditions = self.scoped(query);
+        conditions.equals("outcome", query.status.as_ref());
+        conditions.equals("topic", query.topic.as_ref());
+        conditions.equals("error_class", query.error_class.as_ref());
+        conditions.compare("started_at", ">=", query.since);
+        conditions.compare("started_at", "<", query.until);
+        conditions.after("started_at", query.cursor.as_ref(), true);
+        self.page(ATTEMPT_SUMMARY, conditions, "started_at", true, query.limit, |row| {
+            let view = Self::attempt_from_row(row)?;
+            let cursor = Cursor { at: view.started_at, id: view.id.clone() };
+            Ok((view, cursor))
+        })
+        .await
+    }
+
+    /// A delivery's attempts, first to last.
+    pub async fn attempts_of(&self, delivery_id: &str) -> Result<Vec<AttemptView>, sqlx::Error> {
+        let statement = format!("{ATTEMPT_SUMMARY} WHERE delivery_id = $1 ORDER BY attempt, started_at, id");
+        let rows = sqlx::query(&statement).bind(delivery_id).fetch_all(&self.pool).await?;
+        rows.iter().map(Self::attempt_from_row).collect()
+    }
+
+    fn attempt_from_row(row: &AnyRow) -> Result<AttemptView, sqlx::Error> {
+        Ok(AttemptView {
+            id: row.try_get("id")?,
+            delivery_id: row.try_get("delivery_id")?,
+            endpoint_id: row.try_get("endpoint_id")?,
+            event_id: row.try_get("event_id")?,
+            topic: row.try_get("topic")?,
+            attempt: row.try_get("attempt")?,
+            trigger: row.try_get("trigger_kind")?,
+            started_at: row.try_get("started_at")?,
+            latency_ms: row.try_get("latency_ms")?,
+            recorded_at: row.try_get("recorded_at")?,
+            status_code: row.try_get("status_code")?,
+            outcome: row.try_get("outcome")?,
+            error_class: row.try_get("error_class")?,
+            error: row.try_get("error")?,
+        })
+    }
+
+    /// One attempt with its request (the event body included) and response, within an account (`None`: any).
+    pub async fn attempt(&self, account_id: Option<&str>, id: &str) -> Result<Option<AttemptDetail>, sqlx::Error> {
+        let mut conditions = Conditions::new(self.params());
+        conditions.equals("a.id", Some(&id.to_owned()));
+        conditions.equals("a.account_id", account_id.map(str::to_owned).as_ref());
+        let statement = format!(
+            "SELECT a.*, e.body FROM attempts a
+             LEFT JOIN events e ON e.account_id = a.account_id AND e.id = a.event_id{}",
+            conditions.sql()
+        );
+        let Some(row) = conditions.bind(sqlx::query(&statement)).fetch_optional(&self.pool).await? else {
+            return Ok(None);
+        };
+        let summary = Self::attempt_from_row(&row)?;
+        let response = summary.status_code.map(|status| -> Result<ResponseView, sqlx::Error> {
+            Ok(ResponseView {
+                status,
+                headers: headers_from(&row, "response_headers")?,
+                body: row.try_get("response_excerpt")?,
+            })
+        });
+        Ok(Some(AttemptDetail {
+            request: RequestView {
+                method: row.try_get("request_method")?,
+                url: row.try_get("request_url")?,
+                headers: headers_from(&row, "request_headers")?,
+                body: row.try_get("body")?,
+            },
+            response: response.transpose()?,
+            summary,
+        }))
+    }
+
+    /// Events of an account, newest first, with how many deliveries each made.
+    pub async fn events(&self, query: &ListQuery) -> Result<Page<EventView>, sqlx::Error> {
+        let mut conditions = Conditions::new(self.params());
+        conditions.equals("account_id", Some(&query.account_id));
+        conditions.equals("topic", query.topic.as_ref());
+        conditions.compare("created_at", ">=", query.since);
+        conditions.compare("created_at", "<", query.until);
+        conditions.after("created_at", query.cursor.as_ref(), true);
+        let select = "SELECT id, topic, created_at, (SELECT COUNT(*) FROM deliveries d
+                        WHERE d.account_id = events.account_id AND d.event_id = events.id) AS deliveries FROM events";
+        self.page(select, conditions, "created_at", true, query.limit, |row| {
+            let view = EventView {
+                id: row.try_get("id")?,
+                topic: row.try_get("topic")?,
+                created_at: row.try_get("created_at")?,
+                deliveries: row.try_get("deliveries")?,
+            };
+            let cursor = Cursor { at: view.created_at, id: view.id.clone() };
+            Ok((view, cursor))
+        })
+        .await
+    }
+
+    /// An account's endpoints, oldest first.
+    pub async fn endpoints(
+        &self,
+        account_id: &str,
+        cursor: Option<&Cursor>,
+        limit: i64,
+    ) -> Result<Page<super::EndpointRow>, sqlx::Error> {
+        let mut conditions = Conditions::new(self.params());
+        conditions.equals("account_id", Some(&account_id.to_owned()));
+        conditions.after("created_at", cursor, false);
+        self.page("SELECT * FROM endpoints", conditions, "created_at", false, limit, |row| {
+            let endpoint = Self::endpoint_from_row(row)?;
+            let cursor = Cursor { at: endpoint.created_at, id: endpoint.id.clone() };
+            Ok((endpoint, cursor))
+        })
+        .await
+    }
+
+    /// Counts of an endpoint's deliveries by status.
+    pub async fn delivery_counts(&self, endpoint_id: &str) -> Result<HashMap<String, i64>, sqlx::Error> {
+        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM deliveries WHERE endpoint_id = $1 GROUP BY status")
+            .bind(endpoint_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|row| Ok((row.try_get("status")?, row.try_get("n")?))).collect()
+    }
+
+    /// Queues an attempt of a delivery now, marked `manual`. A finished delivery (succeeded, or given up) gets
+    /// one attempt and no retries after it; a pending one just moves its next attempt to now and keeps its
+    /// schedule. Refused while an attempt of it is in flight (its outcome would overwrite this).
+    pub async fn resend(&self, account_id: Option<&str>, id: &str, now: i64) -> Result<Resend, sqlx::Error> {
+        let _writing = self.writing().await;
+        let mut conditions = Conditions::new(self.params());
+        let (now_a, now_b) = (conditions.value(now), conditions.value(now));
+        conditions.equals("id", Some(&id.to_owned()));
+        conditions.equals("account_id", account_id.map(str::to_owned).as_ref());
+        conditions.clauses.push(format!("(lease_owner IS NULL OR lease_until <= {})", self.database_now()));
+        let statement = format!(
+            "UPDATE deliveries SET single_attempt = CASE WHEN status = 'pending' THEN single_attempt ELSE 1 END,
+             status = 'pending', next_attempt_at = {now_a}, trigger_kind = 'manual',
+             updated_at = {now_b}{} RETURNING *",
+            conditions.sql()
+        );
+        let row = conditions.bind(sqlx::query(&statement)).fetch_optional(&self.pool).await?;
+        drop(_writing);
+        match row {
+            Some(row) => {
+                let view = Self::delivery_from_row(&row)?;
+                self.mark_due(&[view.endpoint_id.as_str()], now).await;
+                Ok(Resend::Queued(Box::new(view)))
+            }
+            None if self.delivery(account_id, id).await?.is_some() => Ok(Resend::InFlight),
+            None => Ok(Resend::NotFound),
+        }
+    }
+
+    fn recover_conditions(&self, mut conditions: Conditions, endpoint_id: &str, filter: &RecoverFilter) -> Conditions {
+        conditions.equals("endpoint_id", Some(&endpoint_id.to_owned()));
+        conditions.equals("status", Some(&filter.status));
+        conditions.compare("created_at", ">=", filter.since);
+        conditions.compare("created_at", "<", filter.until);
+        conditions.equals("topic", filter.topic.as_ref());
+        conditions.equals("last_error_class", filter.error_class.as_ref());
+        conditions
+    }
+
+    /// Recovers an endpoint's deliveries that match `filter`: each is queued once for one attempt now, marked
+    /// `recover` (the endpoint's rate and burst limits pace them as any other). A dry run only counts them. Queued
+    /// rows are pending, so the same call made again matches nothing new.
+    pub async fn recover(
+        &self,
+        endpoint_id: &str,
+        filter: &RecoverFilter,
+        dry_run: bool,
+        now: i64,
+    ) -> Result<RecoverPlan, sqlx::Error> {
+        if dry_run {
+            let conditions = self.recover_conditions(Conditions::new(self.params()), endpoint_id, filter);
+            let statement = format!("SELECT COUNT(*) AS n FROM deliveries{}", conditions.sql());
+            let count: i64 = conditions.bind(sqlx::query(&statement)).fetch_one(&self.pool).await?.try_get("n")?;
+            return Ok(RecoverPlan { count: u64::try_from(count).unwrap_or(0) });
+        }
+        let _writing = self.writing().await;
+        let mut set = Conditions::new(self.params());
+        let (now_a, now_b) = (set.value(now), set.value(now));
+        let conditions = self.recover_conditions(set, endpoint_id, filter);
+        let statement = format!(
+            "UPDATE deliveries SET status = 'pending', next_attempt_at = {now_a}, trigger_kind = 'recover',
+             single_attempt = 1, updated_at = {now_b}{}",
+            conditions.sql()
+        );
+        let count = conditions.bind(sqlx::query(&statement)).execute(&self.pool).await?.rows_affected();
+        drop(_writing);
+        if count > 0 {
+            self.mark_due(&[endpoint_id], now).await;
+        }
+        Ok(RecoverPlan { count })
+    }
+
+    /// The database's clock now (unix ms): where a live stream starts.
+    pub async fn database_time(&self) -> Result<i64, sqlx::Error> {
+        sqlx::query(&format!("SELECT {} AS n", self.database_now())).fetch_one(&self.pool).await?.try_get("n")
+    }
+
+    /// An account's attempts recorded at or after `since` (the database's clock), in recording order: the live
+    /// stream's poll.
+    pub async fn attempts_recorded_since(
+        &self,
+        account_id: &str,
+        since: i64,
+        limit: i64,
+    ) -> Result<Vec<AttemptView>, sqlx::Error> {
+        let statement =
+            format!("{ATTEMPT_SUMMARY} WHERE account_id = $1 AND recorded_at >= $2 ORDER BY recorded_at, id LIMIT $3");
+        let rows =
+            sqlx::query(&statement).bind(account_id).bind(since).bind(limit).fetch_all(&self.pool).await?;
+        rows.iter().map(Self::attempt_from_row).collect()
+    }
+}
+
+/// The columns of an attempt's summary (not its headers and body).
+const ATTEMPT_SUMMARY: &str = "SELECT id, delivery_id, endpoint_id, event_id, topic, attempt, trigger_kind, started_at,
+    latency_ms, recorded_at, status_code, outcome, error_class, error FROM attempts";
