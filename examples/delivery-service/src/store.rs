@@ -832,7 +832,8 @@ impl Store {
                 let rows: Vec<String> = (0..chunk.len())
                     .map(|_| {
                         let [id, account, event, endpoint, topic] = [(); 5].map(|()| params.one());
-                        let [trigger, next, created, updated] = [(); 4].map(|()| params.one());
+                        // Allocated in the order they appear: SQLite binds `?` by position in the text.
+                        let [next, trigger, created, updated] = [(); 4].map(|()| params.one());
                         format!(
                             "({id}, {account}, {event}, {endpoint}, {topic}, 'pending', 0, {next}, 0, {trigger}, \
                              {created}, {updated})"
@@ -853,8 +854,8 @@ impl Store {
                         .bind(event_id)
                         .bind(endpoint_id)
                         .bind(topic)
-                        .bind(trigger)
                         .bind(now)
+                        .bind(trigger)
                         .bind(now)
                         .bind(now);
                 }

@@ -342,7 +342,15 @@ async fn failures_are_classified_in_the_history() {
         }
         assert!(resets.load(std::sync::atomic::Ordering::SeqCst) >= 1);
         let (_, error_attempts) = api.get(&format!("/v1/accounts/acme/endpoints/{}/attempts", cases[3].0)).await;
-        assert_eq!(error_attempts["data"][0]["responseExcerpt"], "answered 500");
+        let attempt_id = error_attempts["data"][0]["id"].as_str().unwrap();
+        let (status, detail) = api.get(&format!("/v1/attempts/{attempt_id}")).await;
+        assert_eq!(status, 200, "{detail}");
+        assert_eq!(detail["response"]["status"], 500);
+        assert_eq!(detail["response"]["body"], "answered 500");
+        // A failure before any response (connect, dns, timeout) has no response, only the request it tried.
+        let (_, refused) = api.get(&format!("/v1/accounts/acme/endpoints/{}/attempts", cases[0].0)).await;
+        let (_, refused) = api.get(&format!("/v1/attempts/{}", refused["data"][0]["id"].as_str().unwrap())).await;
+        assert_eq!(refused["response"], serde_json::Value::Null, "{refused}");
         harness.stop().await;
     }
 }
@@ -359,7 +367,8 @@ async fn the_response_excerpt_is_capped_at_16_kib() {
         harness.api.endpoint(json!({ "url": format!("http://{address}/big"), "topics": ["order.created"] })).await;
     harness.api.sample_event("order.created", None).await;
     let attempts = harness.wait_attempts(&id, 1).await;
-    assert_eq!(attempts[0]["responseExcerpt"].as_str().map(str::len), Some(16 * 1024));
+    let (_, detail) = harness.api.get(&format!("/v1/attempts/{}", attempts[0]["id"].as_str().unwrap())).await;
+    assert_eq!(detail["response"]["body"].as_str().map(str::len), Some(16 * 1024));
     harness.stop().await;
 }
 

@@ -150,13 +150,14 @@ impl Store {
     /// Renames an account; the account after, if it exists.
     pub async fn rename_account(&self, id: &str, name: &str, now: i64) -> Result<Option<AccountRow>, sqlx::Error> {
         let _writing = self.writing().await;
-        let row = sqlx::query("UPDATE accounts SET name = $2, updated_at = $3 WHERE id = $1 RETURNING *")
+        sqlx::query("UPDATE accounts SET name = $2, updated_at = $3 WHERE id = $1")
             .bind(id)
             .bind(name)
             .bind(now)
-            .fetch_optional(&self.pool)
+            .execute(&self.pool)
             .await?;
-        row.as_ref().map(account_from_row).transpose()
+        drop(_writing);
+        self.account(id).await
     }
 
     /// Deletes an account and everything of it; whether it existed.

@@ -520,18 +520,17 @@ impl Store {
         let statement = format!(
             "UPDATE deliveries SET single_attempt = CASE WHEN status = 'pending' THEN single_attempt ELSE 1 END,
              status = 'pending', next_attempt_at = {now_a}, trigger_kind = 'manual',
-             updated_at = {now_b}{} RETURNING *",
+             updated_at = {now_b}{}",
             conditions.sql()
         );
-        let row = conditions.bind(sqlx::query(&statement)).fetch_optional(&self.pool).await?;
+        let queued = conditions.bind(sqlx::query(&statement)).execute(&self.pool).await?.rows_affected() > 0;
         drop(_writing);
-        match row {
-            Some(row) => {
-                let view = Self::delivery_from_row(&row)?;
+        match self.delivery(account_id, id).await? {
+            Some(view) if queued => {
                 self.mark_due(&[view.endpoint_id.as_str()], now).await;
                 Ok(Resend::Queued(Box::new(view)))
             }
-            None if self.delivery(account_id, id).await?.is_some() => Ok(Resend::InFlight),
+            Some(_) => Ok(Resend::InFlight),
             None => Ok(Resend::NotFound),
         }
     }

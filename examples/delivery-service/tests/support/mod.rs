@@ -271,7 +271,10 @@ pub struct Harness {
     pub service: Option<RunningService>,
     pub clock: Arc<ManualClock>,
     pub api: Api,
-    _dir: Option<tempfile::TempDir>,
+    /// The database the service runs on.
+    pub database_url: String,
+    /// Keeps a SQLite database's folder alive; take it to read the files after stopping.
+    pub dir: Option<tempfile::TempDir>,
 }
 
 impl Harness {
@@ -281,13 +284,24 @@ impl Harness {
 
     pub async fn start_with(backend: &str, adjust: impl FnOnce(&mut Settings)) -> Self {
         let (url, dir) = fresh_database(backend).await;
-        let mut settings = test_settings(url);
+        let mut harness = Self::start_on(url, adjust).await;
+        harness.dir = dir;
+        harness
+    }
+
+    /// A service on the database at `url` (made by the caller); the test account is made when the test key is
+    /// one of the service's admin keys.
+    pub async fn start_on(url: String, adjust: impl FnOnce(&mut Settings)) -> Self {
+        let mut settings = test_settings(url.clone());
         adjust(&mut settings);
+        let with_test_key = settings.api_keys.iter().any(|key| key == API_KEY);
         let clock = Arc::new(ManualClock::new(1_790_000_000_000));
         let service = Service::start(settings, clock.clone() as Arc<dyn Clock>).await.unwrap();
         let api = Api::new(service.address.unwrap());
-        api.ensure_account(ACCOUNT).await;
-        Self { service: Some(service), clock, api, _dir: dir }
+        if with_test_key {
+            api.ensure_account(ACCOUNT).await;
+        }
+        Self { service: Some(service), clock, api, database_url: url, dir: None }
     }
 
     pub async fn stop(mut self) {
@@ -440,8 +454,15 @@ pub fn spawn(database_url: &str, extra: &[&str]) -> Process {
     let address = receiver.recv_timeout(Duration::from_secs(30)).expect("the service did not start");
     let api = Api::new(address.parse().unwrap());
     // Made here from a blocking context: the account every test process works in.
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    std::thread::scope(|scope| scope.spawn(|| runtime.block_on(api.ensure_account(ACCOUNT))).join().unwrap());
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                runtime.block_on(api.ensure_account(ACCOUNT));
+            })
+            .join()
+            .unwrap();
+    });
     Process { child, api: Some(api) }
 }
 
