@@ -225,7 +225,8 @@ async fn receivers_that_never_answer_or_flood_a_response_cost_one_timeout_and_16
     let (_, attempts) = service.api().get(&format!("/v1/accounts/acme/endpoints/{flooded}/attempts?limit=100")).await;
     for attempt in attempts["data"].as_array().unwrap() {
         assert_eq!(attempt["outcome"], "success");
-        assert_eq!(attempt["responseExcerpt"].as_str().unwrap().len(), 16 * 1024, "the excerpt is cut at 16 KiB");
+        let (_, detail) = service.api().get(&format!("/v1/attempts/{}", attempt["id"].as_str().unwrap())).await;
+        assert_eq!(detail["response"]["body"].as_str().unwrap().len(), 16 * 1024, "the excerpt is cut at 16 KiB");
     }
     let grown = rss_kib(service.child.id()).saturating_sub(settled);
     let flood_mib = written.load(Ordering::SeqCst) / (1024 * 1024);

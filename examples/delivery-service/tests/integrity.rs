@@ -328,8 +328,8 @@ async fn backlog(database_url: &str, endpoint: &str, count: i64, due: i64) {
     let pool = sqlx::AnyPool::connect(database_url).await.unwrap();
     let numbers = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)";
     sqlx::query(&format!(
-        "{numbers} INSERT INTO events (id, topic, body, created_at)
-         SELECT 'evt_backlog_' || i, 'order.created', '{{}}', $2 FROM n"
+        "{numbers} INSERT INTO events (account_id, id, topic, body, created_at)
+         SELECT 'acme', 'evt_backlog_' || i, 'order.created', '{{}}', $2 FROM n"
     ))
     .bind(count)
     .bind(due)
@@ -337,9 +337,10 @@ async fn backlog(database_url: &str, endpoint: &str, count: i64, due: i64) {
     .await
     .unwrap();
     sqlx::query(&format!(
-        "{numbers} INSERT INTO deliveries (id, event_id, endpoint_id, topic, status, attempts, next_attempt_at,
-         claims, created_at, updated_at)
-         SELECT 'dlv_backlog_' || i, 'evt_backlog_' || i, $3, 'order.created', 'pending', 0, $2, 0, $2, $2 FROM n"
+        "{numbers} INSERT INTO deliveries (id, account_id, event_id, endpoint_id, topic, status, attempts,
+         next_attempt_at, claims, created_at, updated_at)
+         SELECT 'dlv_backlog_' || i, 'acme', 'evt_backlog_' || i, $3, 'order.created', 'pending', 0, $2, 0, $2, $2
+         FROM n"
     ))
     .bind(count)
     .bind(due)
@@ -365,6 +366,7 @@ async fn a_backlog_behind_a_burst_limit_does_not_delay_other_endpoints() {
         let clock = std::sync::Arc::new(delivery_service::ManualClock::new(NOW));
         let service = delivery_service::Service::start(settings, clock.clone()).await.unwrap();
         let api = support::Api::new(service.address.unwrap());
+        api.ensure_account(support::ACCOUNT).await;
         let slow = Receiver::start(Reply::Slow(Duration::from_millis(200), 200)).await;
         let healthy = Receiver::start(Reply::Status(200)).await;
         let (slow_id, _) =

@@ -1,4 +1,4 @@
-//! Runs the README's API examples (every `sh` block that talks to `$API`) as one bash script against the real
+//! Runs the README's API examples (every `sh` block that talks to `$API` or `$ACCOUNT`) as one bash script against the real
 //! binary, so the documentation cannot drift from the service.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
@@ -18,7 +18,7 @@ fn readme_script() -> String {
         match (&mut block, line.trim_end()) {
             (None, "```sh") => block = Some(String::new()),
             (Some(text), "```") => {
-                if text.contains("$API") {
+                if text.contains("$API") || text.contains("$ACCOUNT") {
                     script.push_str(text);
                 }
                 block = None;
@@ -63,6 +63,6 @@ async fn readme_api_examples_run() {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    // The event and the test event reached the receiver.
-    receiver.wait_for(2, Duration::from_secs(10)).await;
+    // The event, the test event and the resend reached the receiver.
+    receiver.wait_for(3, Duration::from_secs(10)).await;
 }
