@@ -36,6 +36,7 @@ from typing import Any, Dict, List, Optional
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "target" / "demo"
 API_KEY = "demo-api-key-not-secret"
+DEMO_ACCOUNT = "demo-retailer"
 TIME_SCALE = 60
 FAIL_FOR_SECONDS = 4.0
 DEADLINE_SECONDS = 120.0
@@ -253,11 +254,16 @@ def demo(check: bool) -> int:
         log(f"delivery service on {api} (SQLite, clock x{TIME_SCALE}); receivers: "
             + ", ".join(f"{r.name} on :{r.port}" for r in receivers))
 
+        # The platform's customer: an account, and a key that reaches only it (the admin key made both).
+        request("POST", f"{api}/v1/accounts", {"id": DEMO_ACCOUNT, "name": "Demo Retailer"}, API_KEY)
+        account_key = request("POST", f"{api}/v1/accounts/{DEMO_ACCOUNT}/keys", None, API_KEY)["key"]
+        account = f"{api}/v1/accounts/{DEMO_ACCOUNT}"
+        log(f"account {DEMO_ACCOUNT} with its own API key ({account_key[:12]}…)")
         topics = [event["topic"] for event in sample_events()]
         for receiver in receivers:
-            created = request("POST", f"{api}/v1/endpoints",
+            created = request("POST", f"{account}/endpoints",
                               {"url": f"{receiver.url}/webhooks", "topics": topics, "description": receiver.runtime},
-                              API_KEY)
+                              account_key)
             receiver.endpoint_id = created["id"]
             receiver.secrets = [created["secret"]["value"]]
             receiver.configure()
@@ -270,7 +276,7 @@ def demo(check: bool) -> int:
 
         def emit(batch: List[Dict[str, Any]]) -> None:
             for event in batch:
-                answer = request("POST", f"{api}/v1/events", event, API_KEY)
+                answer = request("POST", f"{account}/events", event, account_key)
                 assert answer["deliveries"] == 3, answer
                 event_ids.append(answer["id"])
 
@@ -279,10 +285,10 @@ def demo(check: bool) -> int:
         old_secret_ids: Dict[str, str] = {}
         service_now = 0
         for receiver in receivers:
-            listed = request("GET", f"{api}/v1/endpoints/{receiver.endpoint_id}/secrets", None, API_KEY)
+            listed = request("GET", f"{account}/endpoints/{receiver.endpoint_id}/secrets", None, account_key)
             old_secret_ids[receiver.name] = listed["data"][0]["id"]
-            added = request("POST", f"{api}/v1/endpoints/{receiver.endpoint_id}/secrets", {"label": "rotated"},
-                            API_KEY)
+            added = request("POST", f"{account}/endpoints/{receiver.endpoint_id}/secrets", {"label": "rotated"},
+                            account_key)
             receiver.secrets = [receiver.secrets[0], added["value"]]
             receiver.configure()
             service_now = max(service_now, int(added["createdAt"]) // 1000)
@@ -290,8 +296,8 @@ def demo(check: bool) -> int:
         log("emitted 8 events signed with both secrets; expiring the old secrets")
         for receiver in receivers:
             # Expire on the service's (accelerated) clock, read off the new secret's creation time.
-            request("PATCH", f"{api}/v1/endpoints/{receiver.endpoint_id}/secrets/{old_secret_ids[receiver.name]}",
-                    {"expiresAt": service_now}, API_KEY)
+            request("PATCH", f"{account}/endpoints/{receiver.endpoint_id}/secrets/{old_secret_ids[receiver.name]}",
+                    {"expiresAt": service_now}, account_key)
             receiver.secrets = receiver.secrets[1:]
             receiver.configure()
         emit(events[20:])
@@ -314,8 +320,8 @@ def demo(check: bool) -> int:
         rows = []
         for receiver in receivers:
             s = stats[receiver.name]
-            attempts = request("GET", f"{api}/v1/endpoints/{receiver.endpoint_id}/attempts?outcome=failure&limit=500",
-                               None, API_KEY)
+            attempts = request("GET", f"{account}/endpoints/{receiver.endpoint_id}/attempts?outcome=failure&limit=500",
+                               None, account_key)
             rows.append({
                 "receiver": receiver.name, "runtime": receiver.runtime, "received": s["received"],
                 "verified": len(wanted & set(s["eventIds"])), "rejected": s["rejected"],

@@ -47,6 +47,7 @@ fn settings(database_url: &str, listen: bool, worker: bool) -> Settings {
         api_keys: vec![API_KEY.into()],
         allow_insecure_loopback: true,
         run_worker: worker,
+        secrets_key: delivery_service::sealing::KeySource::Hex(support::SECRETS_KEY.into()),
         db_connections: 16,
         ..Settings::default()
     };
@@ -62,34 +63,41 @@ fn sample_body(id: &str) -> String {
 }
 
 /// A fresh database of `backend` with one endpoint (the receiver) and a queue of `count` deliveries to it, filled
-/// with no worker running.
-async fn filled_queue(backend: &str, count: usize, receiver: SocketAddr) -> (String, Option<tempfile::TempDir>) {
+/// with no worker running; returns the database, its folder (SQLite) and the endpoint.
+async fn filled_queue(
+    backend: &str,
+    count: usize,
+    receiver: SocketAddr,
+) -> (String, Option<tempfile::TempDir>, String) {
     let (database, dir) = support::fresh_database(backend).await;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let filler = Service::start(settings(&database, true, false), clock.clone()).await.unwrap();
-    support::Api::new(filler.address.unwrap())
-        .endpoint(json!({ "url": format!("http://{receiver}/hook"), "topics": ["order.created"] }))
-        .await;
-    let endpoint = filler.store.endpoints().await.unwrap()[0].id.clone();
+    let api = support::Api::new(filler.address.unwrap());
+    api.ensure_account(support::ACCOUNT).await;
+    let (endpoint, _) =
+        api.endpoint(json!({ "url": format!("http://{receiver}/hook"), "topics": ["order.created"] })).await;
     let now = clock.now_ms();
     for n in 0..count {
         let id = format!("evt_t{n}");
-        filler
-            .store
-            .enqueue_event(&id, "order.created", &sample_body(&id), std::slice::from_ref(&endpoint), now)
-            .await
-            .unwrap();
+        support::enqueue(&filler.store, &id, &sample_body(&id), std::slice::from_ref(&endpoint), now).await;
     }
     filler.shutdown().await;
-    (database, dir)
+    (database, dir, endpoint)
 }
 
-/// Waits (up to 5 minutes from `started`) until `count` deliveries succeeded, calling `each_poll` every 20 ms.
-async fn drained(store: &delivery_service::store::Store, count: usize, started: Instant, mut each_poll: impl FnMut()) {
+/// Waits (up to 5 minutes from `started`) until `count` deliveries to `endpoint` succeeded, calling `each_poll`
+/// every 20 ms.
+async fn drained(
+    store: &delivery_service::store::Store,
+    endpoint: &str,
+    count: usize,
+    started: Instant,
+    mut each_poll: impl FnMut(),
+) {
     let deadline = started + Duration::from_secs(300);
     loop {
         each_poll();
-        let counts = store.delivery_counts(None).await.unwrap();
+        let counts = store.delivery_counts(endpoint).await.unwrap();
         if counts.get("succeeded").copied().unwrap_or(0) as usize >= count {
             return;
         }
@@ -124,21 +132,22 @@ fn cpu_us(pid: u32) -> f64 {
 /// (µs; steadier than the rate on a shared machine).
 async fn process_drain(backend: &str, processes: usize, count: usize) -> (f64, f64, f64) {
     let (receiver, arrivals) = fast_receiver().await;
-    let (database, _dir) = filled_queue(backend, count, receiver).await;
-    let store = delivery_service::store::Store::connect(&database, 2).await.unwrap();
+    let (database, _dir, endpoint) = filled_queue(backend, count, receiver).await;
+    let store = support::open_store(&database, 2).await;
     let started = Instant::now();
     let mut workers: Vec<std::process::Child> = (0..processes)
         .map(|_| {
             std::process::Command::new(env!("CARGO_BIN_EXE_delivery-service"))
                 .args(["--database-url", &database, "--worker-only", "--allow-insecure-loopback", "--poll-ms", "50"])
                 .env("RUST_LOG", "error")
+                .env("DELIVERY_SECRETS_KEY", support::SECRETS_KEY)
                 .stdout(std::process::Stdio::null())
                 .spawn()
                 .unwrap()
         })
         .collect();
     let mut peak_rss: f64 = 0.0;
-    drained(&store, count, started, || {
+    drained(&store, &endpoint, count, started, || {
         for worker in &workers {
             peak_rss = peak_rss.max(rss_mib(worker.id()));
         }
@@ -158,6 +167,8 @@ async fn process_drain(backend: &str, processes: usize, count: usize) -> (f64, f
 async fn fan_out(backend: &str, endpoints: usize) -> f64 {
     let (database, _dir) = support::fresh_database(backend).await;
     let service = Service::start(settings(&database, true, false), Arc::new(SystemClock)).await.unwrap();
+    let api = support::Api::new(service.address.unwrap());
+    api.ensure_account(support::ACCOUNT).await;
     for n in 0..endpoints {
         let endpoint =
             support::endpoint_row(&format!("ep_fan{n}"), &format!("https://hooks{n}.example.com/webhooks"), 0);
@@ -171,14 +182,13 @@ async fn fan_out(backend: &str, endpoints: usize) -> f64 {
         };
         assert!(service.store.insert_endpoint(&endpoint, &secret).await.unwrap());
     }
-    let api = support::Api::new(service.address.unwrap());
     let data = serde_json::from_str::<serde_json::Value>(
         dropship_webhooks::samples::sample_event_json("order.created").unwrap(),
     )
     .unwrap()["data"]
         .clone();
     let started = Instant::now();
-    let (status, answer) = api.post("/v1/events", json!({ "topic": "order.created", "data": data })).await;
+    let (status, answer) = api.post(&support::at("/events"), json!({ "topic": "order.created", "data": data })).await;
     let seconds = started.elapsed().as_secs_f64();
     assert_eq!((status, answer["deliveries"].as_u64()), (202, Some(endpoints as u64)), "{answer}");
     service.shutdown().await;
@@ -188,12 +198,12 @@ async fn fan_out(backend: &str, endpoints: usize) -> f64 {
 /// Deliveries per second draining a pre-filled queue of `count`, with the worker in this process.
 async fn throughput(backend: &str, count: usize) -> f64 {
     let (receiver, arrivals) = fast_receiver().await;
-    let (database, _dir) = filled_queue(backend, count, receiver).await;
+    let (database, _dir, endpoint) = filled_queue(backend, count, receiver).await;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let store = delivery_service::store::Store::connect(&database, 2).await.unwrap();
+    let store = support::open_store(&database, 2).await;
     let started = Instant::now();
     let worker = Service::start(settings(&database, false, true), clock).await.unwrap();
-    drained(&store, count, started, || {}).await;
+    drained(&store, &endpoint, count, started, || {}).await;
     let elapsed = started.elapsed();
     worker.shutdown().await;
     assert!(arrivals.lock().unwrap().len() >= count);
@@ -206,9 +216,9 @@ async fn latency(backend: &str, rate: u32, seconds: u32) -> (f64, f64, f64) {
     let (receiver, arrivals) = fast_receiver().await;
     let service = Service::start(settings(&database, true, true), Arc::new(SystemClock)).await.unwrap();
     let base = format!("http://{}", service.address.unwrap());
-    support::Api::new(service.address.unwrap())
-        .endpoint(json!({ "url": format!("http://{receiver}/hook"), "topics": ["order.created"] }))
-        .await;
+    let api = support::Api::new(service.address.unwrap());
+    api.ensure_account(support::ACCOUNT).await;
+    api.endpoint(json!({ "url": format!("http://{receiver}/hook"), "topics": ["order.created"] })).await;
     let data = serde_json::from_str::<serde_json::Value>(
         dropship_webhooks::samples::sample_event_json("order.created").unwrap(),
     )
@@ -228,7 +238,7 @@ async fn latency(backend: &str, rate: u32, seconds: u32) -> (f64, f64, f64) {
             sent.lock().unwrap().insert(id.clone(), Instant::now());
             let body = json!({ "id": id, "topic": "order.created", "data": data }).to_string();
             let response = client
-                .post(format!("{base}/v1/events"))
+                .post(format!("{base}{}", support::at("/events")))
                 .bearer_auth(API_KEY)
                 .header("content-type", "application/json")
                 .body(body)
@@ -267,7 +277,7 @@ fn main() {
         backends.retain(|backend| only.split(',').any(|name| name == *backend));
     }
     // `BENCH_SECTIONS=queue,processes,fanout` (all by default): the tables to measure, to look at one alone.
-    let sections = std::env::var("BENCH_SECTIONS").unwrap_or_else(|_| "queue,processes,fanout".into());
+    let sections = std::env::var("BENCH_SECTIONS").unwrap_or_else(|_| "queue,processes,fanout,lists".into());
     let section = |name: &str| sections.split(',').any(|listed| listed == name);
     if section("queue") {
         queue_table(&runtime, &backends, count);
@@ -277,6 +287,9 @@ fn main() {
     }
     if section("fanout") {
         fan_out_table(&runtime, &backends);
+    }
+    if section("lists") {
+        lists_table(&runtime, &backends);
     }
 }
 
@@ -321,4 +334,120 @@ fn fan_out_table(runtime: &tokio::runtime::Runtime, backends: &[&str]) {
         let seconds = runtime.block_on(fan_out(backend, 10_000));
         println!("| {backend} | {seconds:.2} |");
     }
+    println!();
+}
+
+/// Attempts in the history database of the list benchmark (4 per delivery, all to one endpoint).
+const HISTORY_ATTEMPTS: i64 = 1_000_000;
+
+/// Writes a history of [`HISTORY_ATTEMPTS`] attempts (and a quarter as many events and deliveries) for
+/// `endpoint` of the test account straight into the database, 10 ms apart ending now: three failures (timeout,
+/// http, connect) then a success per delivery.
+async fn history(database_url: &str, endpoint: &str, now: i64) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(database_url).await.unwrap();
+    let deliveries = HISTORY_ATTEMPTS / 4;
+    let numbers = "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < $1 - 1)";
+    let start = now - HISTORY_ATTEMPTS * 10;
+    for statement in [
+        format!(
+            "{numbers} INSERT INTO events (account_id, id, topic, body, created_at)
+             SELECT 'acme', 'evt_h' || i, 'order.created', '{{}}', $2 + i * 40 FROM n"
+        ),
+        format!(
+            "{numbers} INSERT INTO deliveries (id, account_id, event_id, endpoint_id, topic, status, attempts,
+             next_attempt_at, claims, last_error_class, created_at, updated_at)
+             SELECT 'dlv_h' || i, 'acme', 'evt_h' || i, $3, 'order.created', 'succeeded', 4, $2 + i * 40, 4,
+             'connect', $2 + i * 40, $2 + i * 40 + 30 FROM n"
+        ),
+    ] {
+        sqlx::query(&statement).bind(deliveries).bind(start).bind(endpoint).execute(&pool).await.unwrap();
+    }
+    let attempts = format!(
+        "{numbers} INSERT INTO attempts (id, account_id, delivery_id, endpoint_id, event_id, topic, attempt,
+         trigger_kind, started_at, latency_ms, recorded_at, status_code, outcome, error_class, error, request_method,
+         request_url, request_headers, response_headers, response_excerpt)
+         SELECT 'att_h' || i, 'acme', 'dlv_h' || (i / 4), $3, 'evt_h' || (i / 4), 'order.created', i % 4 + 1,
+         'scheduled', $2 + i * 10, 12, $2 + i * 10 + 12,
+         CASE WHEN i % 4 = 1 THEN 500 WHEN i % 4 = 3 THEN 200 ELSE NULL END,
+         CASE WHEN i % 4 = 3 THEN 'success' ELSE 'failure' END,
+         CASE i % 4 WHEN 0 THEN 'timeout' WHEN 1 THEN 'http' WHEN 2 THEN 'connect' ELSE NULL END,
+         CASE WHEN i % 4 = 3 THEN NULL ELSE 'failed' END,
+         'POST', 'https://hooks.example.com/history', '[]', '[]', 'ok' FROM n"
+    );
+    sqlx::query(&attempts).bind(HISTORY_ATTEMPTS).bind(start).bind(endpoint).execute(&pool).await.unwrap();
+    if database_url.starts_with("postgres") {
+        sqlx::query("ANALYZE").execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+}
+
+/// (p50, p99) in ms of `requests` GETs of `path` through the API (the server's time plus loopback).
+async fn list_latency(api: &support::Api, path: &str, requests: usize) -> (f64, f64) {
+    let mut ms = Vec::with_capacity(requests);
+    for _ in 0..requests {
+        let started = Instant::now();
+        let (status, body) = api.get(path).await;
+        ms.push(started.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(status, 200, "{path}: {body}");
+        assert!(body["data"].is_array(), "{path}: {body}");
+    }
+    ms.sort_by(f64::total_cmp);
+    let pick = |q: f64| ms[((ms.len() as f64 - 1.0) * q).round() as usize];
+    (pick(0.5), pick(0.99))
+}
+
+fn lists_table(runtime: &tokio::runtime::Runtime, backends: &[&str]) {
+    println!(
+        "History lists of one endpoint with {HISTORY_ATTEMPTS} attempts (and {} deliveries) in the database, 50 rows \
+         a page, through the API; p50 / p99 of 200 requests (ms):",
+        HISTORY_ATTEMPTS / 4
+    );
+    println!();
+    println!("| backend | list | p50 | p99 |");
+    println!("|---|---|---:|---:|");
+    for backend in backends {
+        runtime.block_on(async {
+            let (database, _dir) = support::fresh_database(backend).await;
+            let service = Service::start(settings(&database, true, false), Arc::new(SystemClock)).await.unwrap();
+            let api = support::Api::new(service.address.unwrap());
+            api.ensure_account(support::ACCOUNT).await;
+            let (endpoint, _) =
+                api.endpoint(json!({ "url": "https://hooks.example.com/history", "topics": ["order.created"] })).await;
+            let filling = Instant::now();
+            let now = SystemClock.now_ms();
+            history(&database, &endpoint, now).await;
+            eprintln!("{backend}: wrote the history in {:.1} s", filling.elapsed().as_secs_f64());
+            let base = format!("/endpoints/{endpoint}");
+            // Pages deep in the history: the cursors of the delivery and the attempt half way down.
+            let start = now - HISTORY_ATTEMPTS * 10;
+            let middle = HISTORY_ATTEMPTS / 2;
+            let deep_delivery = format!("{}:dlv_h{}", start + middle / 4 * 40, middle / 4);
+            let deep_attempt = format!("{}:att_h{middle}", start + middle * 10);
+            let (hour_from, hour_to) = (now - 7_200_000, now - 3_600_000);
+            let cases = [
+                ("deliveries, first page", format!("{base}/deliveries")),
+                ("deliveries, half way down (cursor)", format!("{base}/deliveries?cursor={deep_delivery}")),
+                (
+                    "deliveries, status=succeeded&topic=order.created",
+                    format!("{base}/deliveries?status=succeeded&topic=order.created"),
+                ),
+                ("deliveries, status=failed (none)", format!("{base}/deliveries?status=failed")),
+                ("attempts, first page", format!("{base}/attempts")),
+                ("attempts, half way down (cursor)", format!("{base}/attempts?cursor={deep_attempt}")),
+                (
+                    "attempts, outcome=failure&errorClass=timeout",
+                    format!("{base}/attempts?outcome=failure&errorClass=timeout"),
+                ),
+                ("attempts, errorClass=dns (none)", format!("{base}/attempts?errorClass=dns")),
+                ("attempts, an hour by since/until", format!("{base}/attempts?since={hour_from}&until={hour_to}")),
+            ];
+            for (name, path) in cases {
+                let (p50, p99) = list_latency(&api, &support::at(&path), 200).await;
+                println!("| {backend} | {name} | {p50:.1} | {p99:.1} |");
+            }
+            service.shutdown().await;
+        });
+    }
+    println!();
 }

@@ -115,6 +115,7 @@ CREATE INDEX deliveries_in_flight ON deliveries (endpoint_id) WHERE lease_owner 
 CREATE INDEX deliveries_endpoint_due ON deliveries (endpoint_id, next_attempt_at) WHERE status = 'pending';
 CREATE INDEX attempts_account ON attempts (account_id, started_at, id);
 CREATE INDEX attempts_endpoint ON attempts (endpoint_id, started_at, id);
+CREATE INDEX attempts_endpoint_class ON attempts (endpoint_id, error_class, started_at, id);
 CREATE INDEX attempts_delivery ON attempts (delivery_id, attempt);
 CREATE INDEX attempts_recorded ON attempts (account_id, recorded_at, id);
 CREATE INDEX audit_account ON audit_log (account_id, created_at, id);

@@ -144,7 +144,14 @@ impl FromRequestParts<AppState> for Scope {
 
 impl Scope {
     /// Records an action on something of this account in the audit log.
-    async fn audit(&self, state: &AppState, action: &str, kind: &str, target: &str, detail: Value) -> Result<(), ApiError> {
+    async fn audit(
+        &self,
+        state: &AppState,
+        action: &str,
+        kind: &str,
+        target: &str,
+        detail: Value,
+    ) -> Result<(), ApiError> {
         record(state, &self.principal, Some(&self.account), action, kind, target, detail).await
     }
 }
@@ -505,7 +512,9 @@ fn url_taken(url: &str) -> ApiError {
     ApiError {
         status: StatusCode::CONFLICT,
         code: "endpoint_exists",
-        message: format!("an endpoint for {url} already exists in this account; there is one configuration per target URL"),
+        message: format!(
+            "an endpoint for {url} already exists in this account; there is one configuration per target URL"
+        ),
     }
 }
 
@@ -695,9 +704,7 @@ async fn add_secret(
     Webhook::with_scheme(secret_set(&secrets), endpoint.scheme)?;
     state.store.insert_secret(&secret).await?;
     tracing::info!(endpoint = %id, secret = %secret.id, "secret added");
-    scope
-        .audit(&state, "rotate", "secret", &secret.id, json!({ "endpointId": id, "label": secret.label }))
-        .await?;
+    scope.audit(&state, "rotate", "secret", &secret.id, json!({ "endpointId": id, "label": secret.label })).await?;
     let body = json!({
         "id": secret.id, "value": secret.value, "label": secret.label, "expiresAt": secret.expires_at,
         "createdAt": secret.created_at,
@@ -874,7 +881,9 @@ fn whole_number(query: &HashMap<String, String>, name: &'static str) -> Result<O
 
 /// `cursor` and `limit` (50 by default, at most 500); any key outside them and `also` is refused.
 fn page_params(query: &HashMap<String, String>, also: &[&str]) -> Result<(Option<Cursor>, i64), ApiError> {
-    if let Some(unknown) = query.keys().find(|key| !["cursor", "limit"].contains(&key.as_str()) && !also.contains(&key.as_str())) {
+    if let Some(unknown) =
+        query.keys().find(|key| !["cursor", "limit"].contains(&key.as_str()) && !also.contains(&key.as_str()))
+    {
         return Err(ApiError::bad_request("invalid_option", format!("unknown filter `{unknown}`")));
     }
     let cursor = query

@@ -84,10 +84,10 @@ impl Sealer {
             return Err(SealError("the stored value is too short".into()));
         }
         let (nonce, sealed) = bytes.split_at(NONCE_BYTES);
-        let opened = self
-            .cipher
-            .decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad: secret_id.as_bytes() })
-            .map_err(|_| SealError("a stored secret does not decrypt: wrong secrets key, or the row was altered".into()))?;
+        let opened =
+            self.cipher.decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad: secret_id.as_bytes() }).map_err(
+                |_| SealError("a stored secret does not decrypt: wrong secrets key, or the row was altered".into()),
+            )?;
         String::from_utf8(opened).map_err(|_| SealError("the value is not UTF-8".into()))
     }
 }
@@ -160,6 +160,7 @@ fn write_new_key_file(path: &Path, key: &[u8; 32]) -> std::io::Result<()> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

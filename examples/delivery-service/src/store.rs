@@ -482,7 +482,8 @@ impl Store {
     }
 
     async fn adopt_unversioned_on(&self, connection: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
-        if self.table_exists(connection, "_sqlx_migrations").await? || !self.table_exists(connection, "endpoints").await?
+        if self.table_exists(connection, "_sqlx_migrations").await?
+            || !self.table_exists(connection, "endpoints").await?
         {
             return Ok(());
         }
@@ -519,9 +520,8 @@ impl Store {
     /// Seals every secret value still stored in the clear (rows from before sealing). Each row is rewritten only
     /// if it still holds the clear value, so processes starting together do not seal a row twice.
     async fn seal_stored_secrets(&self) -> Result<(), sqlx::Error> {
-        let rows = sqlx::query("SELECT id, value FROM secrets WHERE value NOT LIKE 'enc:v1:%'")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT id, value FROM secrets WHERE value NOT LIKE 'enc:v1:%'").fetch_all(&self.pool).await?;
         if rows.is_empty() {
             return Ok(());
         }
@@ -1157,8 +1157,10 @@ impl Store {
             return Ok(HashMap::new());
         }
         let mut params = self.params();
-        let statement =
-            format!("SELECT account_id, id, body FROM events WHERE (account_id, id) IN (VALUES {})", params.rows(ids.len(), 2));
+        let statement = format!(
+            "SELECT account_id, id, body FROM events WHERE (account_id, id) IN (VALUES {})",
+            params.rows(ids.len(), 2)
+        );
         let mut query = sqlx::query(&statement);
         for (account, id) in ids {
             query = query.bind(*account).bind(*id);

@@ -312,16 +312,15 @@ impl Worker {
     ) -> AttemptRecord {
         let started_at = self.clock.now_ms();
         let started = Instant::now();
-        let mut request = SentRequest {
-            method: endpoint.method.name().to_owned(),
-            url: endpoint.url.clone(),
-            headers: Vec::new(),
-        };
+        let mut request =
+            SentRequest { method: endpoint.method.name().to_owned(), url: endpoint.url.clone(), headers: Vec::new() };
         let result = self.send(claim, endpoint, secrets, body, &mut request.headers).await;
         let latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         let now_seconds = self.clock.now_seconds();
         let (status_code, error_class, error, retry_after) = match &result {
-            Ok(response) if (200..300).contains(&response.status) => (Some(i64::from(response.status)), None, None, None),
+            Ok(response) if (200..300).contains(&response.status) => {
+                (Some(i64::from(response.status)), None, None, None)
+            }
             Ok(response) => (
                 Some(i64::from(response.status)),
                 Some("http"),

@@ -85,7 +85,11 @@ fn routes_into(other: &Seeded) -> Vec<(reqwest::Method, String, Option<Value>)> 
         (Method::POST, format!("{account}/keys"), Some(json!({}))),
         (Method::DELETE, format!("{account}/keys/{}", other.key_id), None),
         (Method::GET, format!("{account}/endpoints"), None),
-        (Method::POST, format!("{account}/endpoints"), Some(json!({ "url": "https://a.example.com/x", "topics": ["order.created"] }))),
+        (
+            Method::POST,
+            format!("{account}/endpoints"),
+            Some(json!({ "url": "https://a.example.com/x", "topics": ["order.created"] })),
+        ),
         (Method::GET, endpoint.clone(), None),
         (Method::PATCH, endpoint.clone(), Some(json!({ "description": "taken over" }))),
         (Method::DELETE, endpoint.clone(), None),
@@ -139,8 +143,7 @@ async fn accounts_cannot_see_or_change_each_other_route_by_route() {
                     || (method == reqwest::Method::DELETE)
                     || path.ends_with("/test")
                     || path.ends_with("/resend")
-                    || path.ends_with("/secrets")
-                        && method == reqwest::Method::POST
+                    || path.ends_with("/secrets") && method == reqwest::Method::POST
                     || path.ends_with("/deactivate")
                     || path.contains("/secrets/")
                     || path.ends_with("/events") && method == reqwest::Method::POST
@@ -230,7 +233,11 @@ async fn resend_and_recover_against_a_failing_then_healthy_receiver() {
         let recover = format!("/v1/accounts/acme/endpoints/{id}/recover");
         let (status, preview) = api.post(&recover, json!({ "dryRun": true })).await;
         assert_eq!(status, 200, "{preview}");
-        assert_eq!((preview["count"].as_u64(), preview["estimatedSeconds"].as_f64()), (Some(4), Some(1.0)), "{backend}");
+        assert_eq!(
+            (preview["count"].as_u64(), preview["estimatedSeconds"].as_f64()),
+            (Some(4), Some(1.0)),
+            "{backend}"
+        );
         let (_, by_topic) = api.post(&recover, json!({ "dryRun": true, "topic": "order.cancelled" })).await;
         assert_eq!(by_topic["count"], 1, "{backend}");
         let (_, by_class) = api.post(&recover, json!({ "dryRun": true, "errorClass": "timeout" })).await;
@@ -363,7 +370,7 @@ async fn the_live_stream_sends_each_attempt_as_it_finishes() {
     assert!(text.contains("event: attempt"), "{text}");
     assert_eq!(ids, (0..3).map(|n| format!("evt_live_{n}")).collect::<HashSet<_>>());
     // Resuming with the last id sent replays nothing already seen.
-    let last_id = text.lines().filter_map(|line| line.strip_prefix("id: ")).last().unwrap().to_owned();
+    let last_id = text.lines().rev().find_map(|line| line.strip_prefix("id: ")).unwrap().to_owned();
     let mut resumed = reqwest::Client::new()
         .get(format!("{}{}", api.base, at("/stream")))
         .bearer_auth(support::API_KEY)
@@ -459,7 +466,10 @@ async fn an_upgrade_keeps_a_one_owner_database_under_the_default_account() {
         let (status, account) = old.get("/v1/accounts/default").await;
         assert_eq!(status, 200, "{backend}: {account}");
         let (_, endpoint) = old.get("/v1/accounts/default/endpoints/ep_old").await;
-        assert_eq!((endpoint["description"].as_str(), endpoint["url"].as_str()), (Some("kept"), Some("https://hooks.example.com/old")));
+        assert_eq!(
+            (endpoint["description"].as_str(), endpoint["url"].as_str()),
+            (Some("kept"), Some("https://hooks.example.com/old"))
+        );
         let (_, delivery) = old.get("/v1/deliveries/dlv_old").await;
         assert_eq!(delivery["status"], "failed", "{backend}: {delivery}");
         assert_eq!(delivery["attempts"][0]["id"], "att_old", "{backend}: {delivery}");
@@ -479,7 +489,8 @@ async fn an_upgrade_keeps_a_one_owner_database_under_the_default_account() {
         harness.stop().await;
         // Starting again on the upgraded database changes nothing.
         let again = Harness::start_on(url.clone(), |_| {}).await;
-        let (_, endpoints) = again.api.clone().with_key("old-admin-key-0123456789").get("/v1/accounts/default/endpoints").await;
+        let (_, endpoints) =
+            again.api.clone().with_key("old-admin-key-0123456789").get("/v1/accounts/default/endpoints").await;
         assert_eq!(endpoints["data"].as_array().unwrap().len(), 1, "{backend}");
         again.stop().await;
     }

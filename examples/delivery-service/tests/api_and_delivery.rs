@@ -42,7 +42,10 @@ async fn endpoint_configurations_are_validated_edited_and_deleted() {
         let receiver = Receiver::start(Reply::Status(200)).await;
         let url = receiver.url("/hooks");
         let (status, created) = api
-            .post("/v1/accounts/acme/endpoints", json!({ "url": url, "topics": ["order.created", "order.canceled"], "rateLimit": 5 }))
+            .post(
+                "/v1/accounts/acme/endpoints",
+                json!({ "url": url, "topics": ["order.created", "order.canceled"], "rateLimit": 5 }),
+            )
             .await;
         assert_eq!(status, 201, "{created}");
         assert!(created["secret"]["value"].as_str().unwrap().starts_with("whsec_"));
@@ -50,7 +53,8 @@ async fn endpoint_configurations_are_validated_edited_and_deleted() {
         assert_eq!(created["health"]["status"], "HEALTHY");
         let id = created["id"].as_str().unwrap().to_owned();
 
-        let (status, duplicate) = api.post("/v1/accounts/acme/endpoints", json!({ "url": url, "topics": ["order.created"] })).await;
+        let (status, duplicate) =
+            api.post("/v1/accounts/acme/endpoints", json!({ "url": url, "topics": ["order.created"] })).await;
         assert_eq!((status, duplicate["error"]["code"].as_str()), (409, Some("endpoint_exists")));
 
         for (body, code) in [
@@ -97,7 +101,8 @@ async fn endpoint_configurations_are_validated_edited_and_deleted() {
             .await;
         assert_eq!(status, 200, "{edited}");
         assert_eq!((edited["method"].as_str(), edited["burstLimit"].as_u64()), (Some("PUT"), Some(3)));
-        let (status, bad) = api.patch(&format!("/v1/accounts/acme/endpoints/{id}"), json!({ "url": "https://10.1.2.3/x" })).await;
+        let (status, bad) =
+            api.patch(&format!("/v1/accounts/acme/endpoints/{id}"), json!({ "url": "https://10.1.2.3/x" })).await;
         assert_eq!((status, bad["error"]["code"].as_str()), (400, Some("invalid_endpoint")));
         let (_, fetched) = api.get(&format!("/v1/accounts/acme/endpoints/{id}")).await;
         assert_eq!(fetched["topics"], json!(["product.inventoryChanged"]));
@@ -105,7 +110,8 @@ async fn endpoint_configurations_are_validated_edited_and_deleted() {
         assert_eq!(listed["data"].as_array().map(Vec::len), Some(1));
 
         // Secrets: added active at once with the value shown once; listed masked; only the expiry can change.
-        let (status, added) = api.post(&format!("/v1/accounts/acme/endpoints/{id}/secrets"), json!({ "label": "v2" })).await;
+        let (status, added) =
+            api.post(&format!("/v1/accounts/acme/endpoints/{id}/secrets"), json!({ "label": "v2" })).await;
         assert_eq!(status, 201, "{added}");
         let value = added["value"].as_str().unwrap().to_owned();
         let (_, secrets) = api.get(&format!("/v1/accounts/acme/endpoints/{id}/secrets")).await;
@@ -174,7 +180,8 @@ async fn events_fan_out_signed_and_verifiable_by_the_core() {
         // Bad events get the core's codes.
         let (status, bad) = api.post("/v1/accounts/acme/events", json!({ "topic": "order.shipped", "data": {} })).await;
         assert_eq!((status, bad["error"]["code"].as_str()), (400, Some("invalid_payload")));
-        let (status, bad) = api.post("/v1/accounts/acme/events", json!({ "topic": "order.created", "data": { "lines": 5 } })).await;
+        let (status, bad) =
+            api.post("/v1/accounts/acme/events", json!({ "topic": "order.created", "data": { "lines": 5 } })).await;
         assert_eq!((status, bad["error"]["code"].as_str()), (400, Some("invalid_payload")), "{bad}");
 
         // A test event goes to one endpoint only, with the topic's sample data.
@@ -197,7 +204,8 @@ async fn rotation_signs_with_every_active_secret_then_drops_the_expired_one() {
         let receiver = Receiver::start(Reply::Status(200)).await;
         let (id, old) =
             api.endpoint(json!({ "url": receiver.url("/r"), "topics": ["product.inventoryChanged"] })).await;
-        let (_, added) = api.post(&format!("/v1/accounts/acme/endpoints/{id}/secrets"), json!({ "label": "new" })).await;
+        let (_, added) =
+            api.post(&format!("/v1/accounts/acme/endpoints/{id}/secrets"), json!({ "label": "new" })).await;
         let new = added["value"].as_str().unwrap().to_owned();
         api.sample_event("product.inventoryChanged", None).await;
         let seen = receiver.wait_for(1, Duration::from_secs(10)).await;
@@ -211,8 +219,9 @@ async fn rotation_signs_with_every_active_secret_then_drops_the_expired_one() {
             .unwrap()
             .to_owned();
         let expiry = harness.clock.now_seconds_i64() + 3600;
-        let (status, _) =
-            api.patch(&format!("/v1/accounts/acme/endpoints/{id}/secrets/{old_id}"), json!({ "expiresAt": expiry })).await;
+        let (status, _) = api
+            .patch(&format!("/v1/accounts/acme/endpoints/{id}/secrets/{old_id}"), json!({ "expiresAt": expiry }))
+            .await;
         assert_eq!(status, 200);
         api.sample_event("product.inventoryChanged", None).await;
         let seen = receiver.wait_for(2, Duration::from_secs(10)).await;
@@ -395,7 +404,8 @@ async fn rate_and_burst_limits_pace_without_failing() {
         for id in [&paced_id, &narrow_id] {
             let attempts = harness.wait_attempts(id, 10).await;
             assert!(attempts.iter().all(|a| a["outcome"] == "success"), "being held back is not a failure");
-            let (_, deliveries) = api.get(&format!("/v1/accounts/acme/endpoints/{id}/deliveries?status=succeeded")).await;
+            let (_, deliveries) =
+                api.get(&format!("/v1/accounts/acme/endpoints/{id}/deliveries?status=succeeded")).await;
             let list = deliveries["data"].as_array().unwrap();
             assert_eq!(list.len(), 10);
             assert!(list.iter().all(|d| d["attempts"] == 1), "{list:?}");
@@ -515,7 +525,8 @@ async fn internal_targets_are_refused_at_configuration_and_at_connect_time() {
             "https://0x7f.1/hook",
             "http://127.0.0.1:9/hook",
         ] {
-            let (status, answer) = api.post("/v1/accounts/acme/endpoints", json!({ "url": url, "topics": ["order.created"] })).await;
+            let (status, answer) =
+                api.post("/v1/accounts/acme/endpoints", json!({ "url": url, "topics": ["order.created"] })).await;
             assert_eq!((status, answer["error"]["code"].as_str()), (400, Some("invalid_endpoint")), "{url}");
         }
         // Names that look public but resolve inward pass the configuration rules and are stopped at connect time.

@@ -215,7 +215,8 @@ async fn receivers_that_never_answer_or_flood_a_response_cost_one_timeout_and_16
     service.api().sample_event("order.cancelled", Some("evt_silent")).await;
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let (_, body) = service.api().get(&format!("/v1/accounts/acme/endpoints/{flooded}/deliveries?status=succeeded")).await;
+        let (_, body) =
+            service.api().get(&format!("/v1/accounts/acme/endpoints/{flooded}/deliveries?status=succeeded")).await;
         if body["data"].as_array().map_or(0, Vec::len) == 21 {
             break;
         }

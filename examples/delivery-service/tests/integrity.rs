@@ -47,7 +47,8 @@ async fn added_endpoint(store: &Store, name: &str) -> EndpointRow {
 async fn one_delivery_at(url: &str) -> (Store, EndpointRow) {
     let store = support::open_store(url, 4).await;
     let endpoint = added_endpoint(&store, "integrity").await;
-    let (created, queued) = support::enqueue(&store, "evt_integrity", "{}", std::slice::from_ref(&endpoint.id), NOW).await;
+    let (created, queued) =
+        support::enqueue(&store, "evt_integrity", "{}", std::slice::from_ref(&endpoint.id), NOW).await;
     assert!(created && queued == 1);
     (store, endpoint)
 }
@@ -207,7 +208,10 @@ async fn an_edit_never_overwrites_a_verdict_taken_since_it_read() {
         let mut again = now.clone();
         again.description = "edited".into();
         assert_eq!(store.update_endpoint(&now, &again).await.unwrap(), EndpointUpdate::Done, "{backend}");
-        assert_eq!(store.endpoint(support::ACCOUNT, &endpoint.id).await.unwrap().unwrap().health.status, HealthStatus::Healthy);
+        assert_eq!(
+            store.endpoint(support::ACCOUNT, &endpoint.id).await.unwrap().unwrap().health.status,
+            HealthStatus::Healthy
+        );
     }
 }
 
@@ -229,7 +233,9 @@ async fn racing_edits_to_one_url_answer_409_never_500() {
                 let api = api.clone();
                 let target = target.clone();
                 let id = id.clone();
-                tokio::spawn(async move { api.patch(&format!("/v1/accounts/acme/endpoints/{id}"), json!({ "url": target })).await })
+                tokio::spawn(async move {
+                    api.patch(&format!("/v1/accounts/acme/endpoints/{id}"), json!({ "url": target })).await
+                })
             });
             let mut statuses = HashMap::new();
             for call in calls {
@@ -244,7 +250,10 @@ async fn racing_edits_to_one_url_answer_409_never_500() {
             // Free the URL for the next round's winner check: move everyone back to its own path.
             for (n, id) in ids.iter().enumerate() {
                 let (status, _) = api
-                    .patch(&format!("/v1/accounts/acme/endpoints/{id}"), json!({ "url": receiver.url(&format!("/own/{n}/{round}")) }))
+                    .patch(
+                        &format!("/v1/accounts/acme/endpoints/{id}"),
+                        json!({ "url": receiver.url(&format!("/own/{n}/{round}")) }),
+                    )
                     .await;
                 assert_eq!(status, 200);
             }
@@ -268,13 +277,16 @@ async fn an_endpoint_deleted_mid_flight_costs_the_others_nothing() {
             api.sample_event("order.created", Some(&format!("evt_mid_{n}"))).await;
         }
         doomed.wait_for(1, Duration::from_secs(10)).await;
-        let (status, _) = api.call(reqwest::Method::DELETE, &format!("/v1/accounts/acme/endpoints/{doomed_id}"), None).await;
+        let (status, _) =
+            api.call(reqwest::Method::DELETE, &format!("/v1/accounts/acme/endpoints/{doomed_id}"), None).await;
         assert_eq!(status, 204);
         healthy.wait_for(EVENTS, Duration::from_secs(20)).await;
         // Outcomes of the deleted endpoint's in-flight requests land in the same batches as the healthy ones'.
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            let (_, body) = api.get(&format!("/v1/accounts/acme/endpoints/{healthy_id}/deliveries?status=succeeded&limit=500")).await;
+            let (_, body) = api
+                .get(&format!("/v1/accounts/acme/endpoints/{healthy_id}/deliveries?status=succeeded&limit=500"))
+                .await;
             if body["data"].as_array().map_or(0, Vec::len) == EVENTS {
                 assert!(body["data"].as_array().unwrap().iter().all(|d| d["attempts"] == 1), "{backend}: {body}");
                 break;

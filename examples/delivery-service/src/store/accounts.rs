@@ -231,14 +231,13 @@ impl Store {
     /// Revokes an account's key; whether it existed and was not already revoked.
     pub async fn revoke_key(&self, account_id: &str, key_id: &str, now: i64) -> Result<bool, sqlx::Error> {
         let _writing = self.writing().await;
-        let done = sqlx::query(
-            "UPDATE api_keys SET revoked_at = $3 WHERE id = $2 AND account_id = $1 AND revoked_at IS NULL",
-        )
-        .bind(account_id)
-        .bind(key_id)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
+        let done =
+            sqlx::query("UPDATE api_keys SET revoked_at = $3 WHERE id = $2 AND account_id = $1 AND revoked_at IS NULL")
+                .bind(account_id)
+                .bind(key_id)
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -248,8 +247,7 @@ impl Store {
             .bind(hash)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|row| Ok(Principal { key_id: row.try_get("id")?, account_id: row.try_get("account_id")? }))
-            .transpose()
+        row.map(|row| Ok(Principal { key_id: row.try_get("id")?, account_id: row.try_get("account_id")? })).transpose()
     }
 
     /// Appends to the audit log.

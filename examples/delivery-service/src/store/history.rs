@@ -593,8 +593,7 @@ impl Store {
     ) -> Result<Vec<AttemptView>, sqlx::Error> {
         let statement =
             format!("{ATTEMPT_SUMMARY} WHERE account_id = $1 AND recorded_at >= $2 ORDER BY recorded_at, id LIMIT $3");
-        let rows =
-            sqlx::query(&statement).bind(account_id).bind(since).bind(limit).fetch_all(&self.pool).await?;
+        let rows = sqlx::query(&statement).bind(account_id).bind(since).bind(limit).fetch_all(&self.pool).await?;
         rows.iter().map(Self::attempt_from_row).collect()
     }
 }
