@@ -117,7 +117,8 @@ test-wasm: build-wasm ## the shared JS vector and framework suites on the WebAss
 	cd bindings-js && DROPSHIP_WEBHOOKS_MODULE=$(CURDIR)/bindings-wasm/dist/node.cjs node --test test/vectors.test.mjs test/frameworks.test.js test/bodies.test.mjs test/options.test.mjs
 	cd bindings-wasm && node --test test/
 
-test-cli: ## the command line (cli/) end to end: every command and verify reason, trigger → listen for every topic, byte-exact forwarding, the README block
+test-cli: ## the command line (cli/) end to end: every command and verify reason, trigger → listen for every topic, byte-exact forwarding, the service commands against a real delivery service, the README blocks
+	@scripts/setup.sh delivery
 	$(CARGO) test -p dropship-webhooks-cli --locked
 
 build-arm64: ## build the Linux arm64 Node addon (its platform package) and Python wheel with Debian's cross toolchain

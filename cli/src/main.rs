@@ -1,14 +1,16 @@
 //! `dropship-webhooks`: the command line for developers writing a webhook receiver. Signed samples of any topic
 //! sent to a local URL, a `verify` that says why a signature failed, and a local listener — every rule, sample and
-//! signature from the core crate.
+//! signature from the core crate — and the delivery service from a terminal (accounts, endpoints, secrets, events,
+//! deliveries, attempts, resend, recover, tail; [`service`]).
 //!
-//! Contract: data on stdout, diagnostics on stderr; `-o json` prints one JSON document (JSON lines for `listen`);
-//! never a prompt. Exit codes: 0 ok, 1 verification failed (or the receiver refused), 2 bad usage, 3 network,
-//! 4 API error.
+//! Contract: data on stdout, diagnostics on stderr; `-o json` prints one JSON document (JSON lines for `listen` and
+//! `tail`); never a prompt. Exit codes: 0 ok, 1 verification failed (or the receiver refused), 2 bad usage,
+//! 3 network, 4 API error.
 
 mod diagnose;
 mod listen;
 mod send;
+mod service;
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -30,7 +32,8 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// The network: nothing listens there, a timeout, a refused connection.
     pub const NETWORK: u8 = 3;
-    // 4: an API answered with an error (the delivery service's commands).
+    /// The delivery service's API answered with an error (its code and message are printed).
+    pub const API: u8 = 4;
 }
 
 #[derive(Parser)]
@@ -132,6 +135,88 @@ enum Command {
                             run); --print-secret prints it."
     )]
     Listen(listen::ListenArgs),
+    /// The delivery service's accounts and their keys.
+    #[command(
+        after_help = "Example:\n  DROPSHIP_API_KEY=… dropship-webhooks accounts create retailer-1042 --name 'Northwind'\n  \
+                            dropship-webhooks accounts create-key retailer-1042"
+    )]
+    Accounts {
+        #[command(flatten)]
+        connection: service::Connection,
+        #[command(subcommand)]
+        command: service::AccountsCommand,
+    },
+    /// An account's endpoint configurations.
+    #[command(after_help = "Example:\n  dropship-webhooks endpoints create --account retailer-1042 \\\n    \
+                            --url https://example.com/webhooks --topic order.created --rate-limit 10")]
+    Endpoints {
+        #[command(flatten)]
+        connection: service::Connection,
+        #[command(subcommand)]
+        command: service::EndpointsCommand,
+    },
+    /// An endpoint's signing secrets: list, add (rotate), expire.
+    #[command(after_help = "Example:\n  dropship-webhooks secrets add ep_… --label 2027 --account retailer-1042")]
+    Secrets {
+        #[command(flatten)]
+        connection: service::Connection,
+        #[command(subcommand)]
+        command: service::SecretsCommand,
+    },
+    /// Send an event through the service, or list the account's events.
+    #[command(
+        after_help = "Example:\n  dropship-webhooks events send order.created --set data.id=ord_7 --account retailer-1042"
+    )]
+    Events {
+        #[command(flatten)]
+        connection: service::Connection,
+        #[command(subcommand)]
+        command: service::EventsCommand,
+    },
+    /// The account's deliveries: list with filters, show one with its attempts.
+    #[command(
+        after_help = "Example:\n  dropship-webhooks deliveries list --status failed --endpoint ep_… --account retailer-1042"
+    )]
+    Deliveries {
+        #[command(flatten)]
+        connection: service::Connection,
+        #[command(subcommand)]
+        command: service::HistoryCommand,
+    },
+    /// The account's attempts: list with filters, show one's request and response.
+    #[command(after_help = "Example:\n  dropship-webhooks attempts show att_… --account retailer-1042")]
+    Attempts {
+        #[command(flatten)]
+        connection: service::Connection,
+        #[command(subcommand)]
+        command: service::HistoryCommand,
+    },
+    /// Send one delivery again now.
+    #[command(after_help = "Example:\n  dropship-webhooks resend dlv_…")]
+    Resend {
+        #[command(flatten)]
+        connection: service::Connection,
+        /// The delivery.
+        delivery: String,
+    },
+    /// Send an endpoint's failed deliveries again (preview with --dry-run).
+    #[command(
+        after_help = "Example:\n  dropship-webhooks recover ep_… --since 1790000000000 --dry-run --account retailer-1042"
+    )]
+    Recover {
+        #[command(flatten)]
+        connection: service::Connection,
+        #[command(flatten)]
+        args: service::RecoverArgs,
+    },
+    /// Follow the account's attempts as they finish (Server-Sent Events).
+    #[command(after_help = "Example:\n  dropship-webhooks tail --account retailer-1042 -o json")]
+    Tail {
+        #[command(flatten)]
+        connection: service::Connection,
+        #[command(flatten)]
+        args: service::TailArgs,
+    },
 }
 
 /// What a command ends with: the exit code, after its output was printed.
@@ -302,6 +387,15 @@ fn run(cli: Cli) -> Finish {
         }
         Command::Trigger(args) => send::trigger(format, args),
         Command::Listen(args) => listen::listen(format, args),
+        Command::Accounts { connection, command } => service::accounts(format, connection, command),
+        Command::Endpoints { connection, command } => service::endpoints(format, connection, command),
+        Command::Secrets { connection, command } => service::secrets(format, connection, command),
+        Command::Events { connection, command } => service::events(format, connection, command),
+        Command::Deliveries { connection, command } => service::deliveries(format, connection, command),
+        Command::Attempts { connection, command } => service::attempts(format, connection, command),
+        Command::Resend { connection, delivery } => service::resend(format, connection, &delivery),
+        Command::Recover { connection, args } => service::recover(format, connection, args),
+        Command::Tail { connection, args } => service::tail(format, connection, args),
     }
 }
 

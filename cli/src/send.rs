@@ -44,7 +44,7 @@ pub struct TriggerArgs {
 }
 
 /// Sets `path` (dot-separated keys and array indexes) in `event` to `value`.
-fn set_path(event: &mut Value, path: &str, value: Value) -> Result<(), String> {
+pub(crate) fn set_path(event: &mut Value, path: &str, value: Value) -> Result<(), String> {
     let mut at = event;
     let keys: Vec<&str> = path.split('.').collect();
     let Some((last, parents)) = keys.split_last() else { return Err("an empty path".into()) };

@@ -325,7 +325,22 @@ fn listen_keeps_its_own_secret_between_runs() {
 
 #[test]
 fn every_command_has_an_example_in_its_help() {
-    for command in ["generate-secret", "sign", "verify", "trigger", "listen"] {
+    for command in [
+        "generate-secret",
+        "sign",
+        "verify",
+        "trigger",
+        "listen",
+        "accounts",
+        "endpoints",
+        "secrets",
+        "events",
+        "deliveries",
+        "attempts",
+        "resend",
+        "recover",
+        "tail",
+    ] {
         let output = cli().args([command, "--help"]).output().unwrap();
         let help = String::from_utf8(output.stdout).unwrap();
         assert!(output.status.success() && help.contains("Example:"), "{command}: {help}");

@@ -36,3 +36,55 @@ fn the_readme_command_line_block_runs() {
         "verify accepted the README's headers: {stdout}"
     );
 }
+
+#[test]
+fn the_readme_service_block_runs_against_a_delivery_service() {
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md")).unwrap();
+    let section = readme.split("## Command line").nth(1).expect("a `## Command line` section");
+    let block = section.split("```sh\n").nth(2).and_then(|rest| rest.split("```").next()).expect("a second sh block");
+    assert!(block.contains("DROPSHIP_API_URL=http://127.0.0.1:8080"), "{block}");
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let settings = delivery_service::Settings {
+        database_url: format!("sqlite://{}/delivery.db", dir.path().display()),
+        listen: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
+        api_keys: vec!["readme-admin-key-0123456789".into()],
+        allow_insecure_loopback: true,
+        ..delivery_service::Settings::default()
+    };
+    let service =
+        runtime.block_on(delivery_service::Service::start(settings, Arc::new(delivery_service::SystemClock))).unwrap();
+    // The receiver: the CLI's own listener on a free port, as in the first block.
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port().to_string();
+    let binary = assert_cmd::cargo::cargo_bin("dropship-webhooks");
+    let mut listener = Command::new(&binary)
+        .args(["listen", "--port", &port, "--secret", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])
+        .env("DROPSHIP_WEBHOOKS_CONFIG_DIR", dir.path())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let script =
+        block.replace("http://127.0.0.1:8080", &format!("http://{}", service.address.unwrap())).replace("3000", &port);
+    let path = format!("{}:{}", binary.parent().unwrap().display(), std::env::var("PATH").unwrap_or_default());
+    let output = Command::new("bash")
+        .args(["-c", &format!("set -euo pipefail\n{script}")])
+        .current_dir(dir.path())
+        .env("PATH", path)
+        .env("ADMIN_KEY", "readme-admin-key-0123456789")
+        .env_remove("DROPSHIP_ACCOUNT")
+        .output()
+        .unwrap();
+    let _ = listener.kill();
+    let _ = listener.wait();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("topic=order.created  status="), "the delivery is listed: {stdout}");
+    assert!(stdout.contains("would resend 0 deliveries"), "the dry run answered: {stdout}");
+    runtime.block_on(service.shutdown());
+}
