@@ -35,7 +35,7 @@ from typing import Any, Dict, List, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "target" / "demo"
-API_KEY = "demo-api-key-not-secret"
+API_KEY = "demo-api-key-not-secret-0123456789abcdef"
 DEMO_ACCOUNT = "demo-retailer"
 TIME_SCALE = 60
 FAIL_FOR_SECONDS = 4.0
@@ -221,8 +221,9 @@ def demo(check: bool) -> int:
     processes: List["subprocess.Popen[bytes]"] = []
     logs = open(WORK / "demo.log", "wb")
 
-    def start(command: List[str], cwd: Path) -> "subprocess.Popen[bytes]":
-        process = subprocess.Popen(command, cwd=cwd, stdout=logs, stderr=subprocess.STDOUT, start_new_session=True)
+    def start(command: List[str], cwd: Path, env: Optional[Dict[str, str]] = None) -> "subprocess.Popen[bytes]":
+        process = subprocess.Popen(command, cwd=cwd, stdout=logs, stderr=subprocess.STDOUT, start_new_session=True,
+                                   env=None if env is None else {**os.environ, **env})
         processes.append(process)
         return process
 
@@ -232,8 +233,8 @@ def demo(check: bool) -> int:
         service = start([
             str(ROOT / "target" / "release" / "delivery-service"),
             "--database-url", f"sqlite://{data}/delivery.db", "--listen", f"127.0.0.1:{service_port}",
-            "--api-key", API_KEY, "--allow-insecure-loopback", "--time-scale", str(TIME_SCALE), "--poll-ms", "50",
-        ], ROOT)
+            "--allow-insecure-loopback", "--time-scale", str(TIME_SCALE), "--poll-ms", "50",
+        ], ROOT, {"DELIVERY_API_KEY": API_KEY})  # from the environment: argv shows in the process list
         receivers = [
             Receiver("express", "Node (native addon)", free_port()),
             Receiver("fastapi", "Python (wheel)", free_port(), fail_for=FAIL_FOR_SECONDS),

@@ -153,6 +153,17 @@ pub enum SecretsCommand {
         #[arg(long)]
         at: Option<i64>,
     },
+    /// Add a new secret and expire the active ones after an overlap (24 h by default, at most 7 days).
+    Roll {
+        endpoint: String,
+        #[arg(long)]
+        label: Option<String>,
+        /// Seconds the old secrets keep signing beside the new one.
+        #[arg(long)]
+        overlap_seconds: Option<i64>,
+    },
+    /// Delete an expired secret.
+    Delete { endpoint: String, secret: String },
 }
 
 /// `events …`
@@ -355,7 +366,7 @@ fn show(format: Format, answer: &Value, fields: &[&str]) {
 const ACCOUNT_FIELDS: &[&str] = &["id", "name", "createdAt"];
 const ENDPOINT_FIELDS: &[&str] =
     &["id", "url", "topics", "active", "health.status", "rateLimit", "burstLimit", "secret.value"];
-const SECRET_FIELDS: &[&str] = &["id", "label", "active", "expiresAt", "masked", "value"];
+const SECRET_FIELDS: &[&str] = &["id", "label", "active", "expiresAt", "fingerprint", "value", "expiring"];
 const EVENT_FIELDS: &[&str] = &["id", "topic", "deliveries", "duplicate", "createdAt"];
 const DELIVERY_FIELDS: &[&str] =
     &["id", "eventId", "endpointId", "topic", "status", "trigger", "lastErrorClass", "createdAt"];
@@ -458,8 +469,17 @@ pub fn secrets(format: Format, connection: Connection, command: SecretsCommand) 
             let path = format!("{}/{}", base(&endpoint)?, encode(&secret));
             client.call(Method::PATCH, &path, Some(json!({ "expiresAt": at })))?
         }
+        SecretsCommand::Roll { endpoint, label, overlap_seconds } => client.call(
+            Method::POST,
+            &format!("{}/roll", base(&endpoint)?),
+            Some(json!({ "label": label, "overlapSeconds": overlap_seconds })),
+        )?,
+        SecretsCommand::Delete { endpoint, secret } => {
+            client.call(Method::DELETE, &format!("{}/{}", base(&endpoint)?, encode(&secret)), None)?;
+            json!({ "id": secret, "deleted": true })
+        }
     };
-    show(format, &answer, SECRET_FIELDS);
+    show(format, &answer, &[SECRET_FIELDS, &["deleted"]].concat());
     Ok(exit::OK)
 }
 

@@ -52,7 +52,7 @@ fn the_readme_service_block_runs_against_a_delivery_service() {
     let settings = delivery_service::Settings {
         database_url: format!("sqlite://{}/delivery.db", dir.path().display()),
         listen: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
-        api_keys: vec!["readme-admin-key-0123456789".into()],
+        api_keys: vec!["readme-admin-key-0123456789abcdef0123".into()],
         allow_insecure_loopback: true,
         ..delivery_service::Settings::default()
     };
@@ -75,7 +75,7 @@ fn the_readme_service_block_runs_against_a_delivery_service() {
         .args(["-c", &format!("set -euo pipefail\n{script}")])
         .current_dir(dir.path())
         .env("PATH", path)
-        .env("ADMIN_KEY", "readme-admin-key-0123456789")
+        .env("ADMIN_KEY", "readme-admin-key-0123456789abcdef0123")
         .env_remove("DROPSHIP_ACCOUNT")
         .output()
         .unwrap();

@@ -13,7 +13,7 @@ use assert_cmd::cargo::CommandCargoExt;
 use delivery_service::{Service, Settings, SystemClock};
 use serde_json::Value;
 
-const ADMIN_KEY: &str = "cli-test-admin-key-0123456789";
+const ADMIN_KEY: &str = "cli-test-admin-key-0123456789abcdef01";
 
 /// A receiver on 127.0.0.1 answering every request with the status it holds.
 struct Receiver {
@@ -143,6 +143,9 @@ fn the_service_from_a_terminal() {
     assert!(secrets.iter().all(|secret| secret.get("value").is_none()));
     let first = secrets.iter().find(|secret| secret["label"].is_null()).unwrap()["id"].as_str().unwrap().to_owned();
     assert_eq!(json(api, key, &["secrets", "expire", &endpoint, &first, "--at", "1"])["active"], false);
+    assert_eq!(json(api, key, &["secrets", "delete", &endpoint, &first])["deleted"], true);
+    let rolled = json(api, key, &["secrets", "roll", &endpoint, "--label", "2028", "--overlap-seconds", "60"]);
+    assert_eq!(rolled["expiring"].as_array().map(Vec::len), Some(1), "{rolled}");
 
     // An event the receiver refuses: given up at once (no retries in this service).
     receiver.status.store(503, Ordering::SeqCst);

@@ -37,7 +37,7 @@ use tokio::sync::{watch, Notify};
 
 use crate::clock::Clock;
 use crate::error::ApiError;
-use crate::signing::{secret_of, secret_set};
+use crate::signing::{fingerprint_of, live_secrets, secret_of, secret_set};
 use crate::store::{
     new_id, AccountRow, AttemptView, AuditEntry, Cursor, EndpointRow, EndpointUpdate, KeyRow, ListQuery, NewEvent,
     Principal, RecoverFilter, Resend, SecretRow, Store,
@@ -69,6 +69,8 @@ pub fn router(state: AppState) -> Router {
     let endpoint = format!("{account}/endpoints/{{id}}");
     let api = Router::new()
         .route("/v1/topics", get(topics))
+        .route("/v1/keys", get(list_admin_keys))
+        .route("/v1/keys/{key_id}", axum::routing::delete(revoke_any_key))
         .route("/v1/accounts", post(create_account).get(list_accounts))
         .route(account, get(get_account).patch(edit_account).delete(delete_account))
         .route(&format!("{account}/keys"), post(create_key).get(list_keys))
@@ -79,7 +81,8 @@ pub fn router(state: AppState) -> Router {
         .route(&format!("{endpoint}/deactivate"), post(deactivate))
         .route(&format!("{endpoint}/health"), get(health))
         .route(&format!("{endpoint}/secrets"), post(add_secret).get(list_secrets))
-        .route(&format!("{endpoint}/secrets/{{secret_id}}"), axum::routing::patch(edit_secret))
+        .route(&format!("{endpoint}/secrets/roll"), post(roll_secret))
+        .route(&format!("{endpoint}/secrets/{{secret_id}}"), axum::routing::patch(edit_secret).delete(delete_secret))
         .route(&format!("{endpoint}/test"), post(send_test))
         .route(&format!("{endpoint}/deliveries"), get(list_endpoint_deliveries))
         .route(&format!("{endpoint}/attempts"), get(list_endpoint_attempts))
@@ -190,9 +193,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|rejection| ApiError::bad_request("invalid_json", rejection.body_text()))?;
+        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError {
+                    status: StatusCode::PAYLOAD_TOO_LARGE,
+                    code: "payload_too_large",
+                    message: "the request body is over the API's limit (2 MB)".into(),
+                }
+            } else {
+                ApiError::bad_request("invalid_json", rejection.body_text())
+            }
+        })?;
         let bytes: &[u8] = if bytes.is_empty() { b"{}" } else { &bytes };
         serde_json::from_slice(bytes).map(JsonBody).map_err(|error| match error.classify() {
             serde_json::error::Category::Data => ApiError::bad_request("invalid_payload", error.to_string()),
@@ -221,15 +232,22 @@ fn endpoint_json(endpoint: &EndpointRow) -> Value {
 }
 
 fn secret_json(secret: &SecretRow, now_seconds: u64) -> Value {
-    // Enough of the value to tell secrets apart, never enough to use one.
-    let shown: String = secret.value.chars().take(10).collect();
     json!({
         "id": secret.id,
         "label": secret.label,
         "expiresAt": secret.expires_at,
         "active": secret_of(secret).is_active_at(now_seconds),
-        "masked": format!("{shown}…"),
+        // Tells secrets apart and matches the one a receiver holds; nothing of the value.
+        "fingerprint": fingerprint_of(&secret.value),
         "createdAt": secret.created_at,
+    })
+}
+
+/// A new secret as answered once, with its value.
+fn new_secret_json(secret: &SecretRow) -> Value {
+    json!({
+        "id": secret.id, "value": secret.value, "label": secret.label, "expiresAt": secret.expires_at,
+        "fingerprint": fingerprint_of(&secret.value), "createdAt": secret.created_at,
     })
 }
 
@@ -364,6 +382,41 @@ async fn list_keys(State(state): State<AppState>, scope: Scope) -> Result<Json<V
     Ok(Json(json!({ "data": keys, "nextCursor": null })))
 }
 
+async fn list_admin_keys(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+) -> Result<Json<Value>, ApiError> {
+    if !principal.is_admin() {
+        return Err(forbidden("listing admin keys"));
+    }
+    Ok(Json(json!({ "data": state.store.admin_keys().await?, "nextCursor": null })))
+}
+
+/// `DELETE /v1/keys/{id}` (admin key): revokes any key, admin or account; the last admin key stays.
+async fn revoke_any_key(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(key_id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    if !principal.is_admin() {
+        return Err(forbidden("revoking a key outside an account"));
+    }
+    let admins = state.store.admin_keys().await?;
+    let live_admins: Vec<&KeyRow> = admins.iter().filter(|key| key.revoked_at.is_none()).collect();
+    if live_admins.len() == 1 && live_admins[0].id == key_id {
+        return Err(ApiError {
+            status: StatusCode::CONFLICT,
+            code: "last_admin_key",
+            message: "this is the last admin key; start the service with a new one (--api-key-file) first".into(),
+        });
+    }
+    let Some(account) = state.store.revoke_key_anywhere(&key_id, state.clock.now_ms()).await? else {
+        return Err(ApiError::not_found("key"));
+    };
+    record(&state, &principal, account.as_deref(), "revoke", "key", &key_id, json!({})).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 async fn revoke_key(
     State(state): State<AppState>,
     scope: Scope,
@@ -426,10 +479,37 @@ fn check_expiry(expires_at: Option<i64>) -> Result<Option<i64>, ApiError> {
     }
 }
 
+/// Shortest fabric-scheme secret the service accepts (the scheme's keys are the raw bytes, so a short one is a
+/// guessable one).
+pub const MIN_FABRIC_SECRET_BYTES: usize = 24;
+/// Longest secret label.
+pub const MAX_LABEL_CHARS: usize = 200;
+/// Longest endpoint description.
+pub const MAX_DESCRIPTION_CHARS: usize = 2000;
+
+fn check_length(name: &'static str, text: &str, most: usize) -> Result<(), ApiError> {
+    if text.chars().count() > most {
+        return Err(ApiError::bad_request("invalid_option", format!("`{name}` is longer than {most} characters")));
+    }
+    Ok(())
+}
+
 /// A secret row from a request: the value given, or a fresh `whsec_` secret from the OS generator.
-fn secret_row(endpoint_id: &str, request: Option<NewSecret>, now: i64) -> Result<SecretRow, ApiError> {
+fn secret_row(endpoint_id: &str, scheme: Scheme, request: Option<NewSecret>, now: i64) -> Result<SecretRow, ApiError> {
     let request = request.unwrap_or(NewSecret { value: None, label: None, expires_at: None });
+    if let Some(label) = &request.label {
+        check_length("label", label, MAX_LABEL_CHARS)?;
+    }
     let value = match request.value {
+        Some(value) if scheme == Scheme::Fabric && value.len() < MIN_FABRIC_SECRET_BYTES => {
+            return Err(ApiError::bad_request(
+                "invalid_secret",
+                format!(
+                    "a fabric-scheme secret needs at least {MIN_FABRIC_SECRET_BYTES} bytes; leave `value` out to \
+                     get a generated one"
+                ),
+            ));
+        }
         Some(value) => value,
         None => {
             let mut random = [0u8; 32];
@@ -479,7 +559,9 @@ async fn create_endpoint(
 ) -> Result<Response, ApiError> {
     let now = state.clock.now_ms();
     let id = new_id("ep");
-    let secret = secret_row(&id, request.secret, now)?;
+    let scheme = Scheme::from_name(&request.scheme)?;
+    check_length("description", &request.description, MAX_DESCRIPTION_CHARS)?;
+    let secret = secret_row(&id, scheme, request.secret, now)?;
     let mut endpoint = EndpointRow {
         id,
         account_id: scope.account.clone(),
@@ -487,7 +569,7 @@ async fn create_endpoint(
         description: request.description,
         topics: request.topics,
         method: DeliveryMethod::from_name(&request.method)?,
-        scheme: Scheme::from_name(&request.scheme)?,
+        scheme,
         rate_limit: limit_value("rateLimit", request.rate_limit)?,
         burst_limit: limit_value("burstLimit", request.burst_limit)?,
         enabled: request.enabled,
@@ -502,9 +584,7 @@ async fn create_endpoint(
     tracing::info!(account = %scope.account, endpoint = %endpoint.id, url = %endpoint.url, "endpoint created");
     let mut body = endpoint_json(&endpoint);
     scope.audit(&state, "create", "endpoint", &endpoint.id, body.clone()).await?;
-    body["secret"] = json!({
-        "id": secret.id, "value": secret.value, "label": secret.label, "expiresAt": secret.expires_at,
-    });
+    body["secret"] = new_secret_json(&secret);
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
@@ -560,7 +640,10 @@ async fn edit_endpoint(
     JsonBody(edit): JsonBody<EditEndpoint>,
 ) -> Result<Json<Value>, ApiError> {
     load_endpoint(&state, &scope.account, &id).await?;
-    let secrets = state.store.secrets(&id).await?;
+    if let Some(description) = &edit.description {
+        check_length("description", description, MAX_DESCRIPTION_CHARS)?;
+    }
+    let secrets = live_secrets(&state.store.secrets(&id).await?, state.clock.now_seconds());
     let endpoint = modify_endpoint(&state, &scope.account, &id, |endpoint| {
         if let Some(url) = &edit.url {
             endpoint.url.clone_from(url);
@@ -698,18 +781,87 @@ async fn add_secret(
     JsonBody(request): JsonBody<NewSecret>,
 ) -> Result<Response, ApiError> {
     let endpoint = load_endpoint(&state, &scope.account, &id).await?;
-    let mut secrets = state.store.secrets(&id).await?;
-    let secret = secret_row(&id, Some(request), state.clock.now_ms())?;
+    // The cap counts live secrets only: expired ones stay listed until purged.
+    let mut secrets = live_secrets(&state.store.secrets(&id).await?, state.clock.now_seconds());
+    let secret = secret_row(&id, endpoint.scheme, Some(request), state.clock.now_ms())?;
     secrets.push(secret.clone());
     Webhook::with_scheme(secret_set(&secrets), endpoint.scheme)?;
     state.store.insert_secret(&secret).await?;
     tracing::info!(endpoint = %id, secret = %secret.id, "secret added");
     scope.audit(&state, "rotate", "secret", &secret.id, json!({ "endpointId": id, "label": secret.label })).await?;
-    let body = json!({
-        "id": secret.id, "value": secret.value, "label": secret.label, "expiresAt": secret.expires_at,
-        "createdAt": secret.created_at,
-    });
+    Ok((StatusCode::CREATED, Json(new_secret_json(&secret))).into_response())
+}
+
+/// Default overlap of a roll: how long the old secrets keep signing beside the new one.
+pub const DEFAULT_ROLL_OVERLAP_SECONDS: i64 = 24 * 3600;
+/// Longest overlap of a roll.
+pub const MAX_ROLL_OVERLAP_SECONDS: i64 = 7 * 24 * 3600;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RollSecret {
+    value: Option<String>,
+    label: Option<String>,
+    overlap_seconds: Option<i64>,
+}
+
+/// `POST …/secrets/roll`: one call adds a new secret and gives every secret active now an expiry after the
+/// overlap (24 h by default, at most 7 days), the way Stripe's "roll secret" works.
+async fn roll_secret(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path((_, id)): Path<(String, String)>,
+    JsonBody(request): JsonBody<RollSecret>,
+) -> Result<Response, ApiError> {
+    let endpoint = load_endpoint(&state, &scope.account, &id).await?;
+    let overlap = request.overlap_seconds.unwrap_or(DEFAULT_ROLL_OVERLAP_SECONDS);
+    if !(0..=MAX_ROLL_OVERLAP_SECONDS).contains(&overlap) {
+        return Err(ApiError::bad_request(
+            "invalid_option",
+            format!("`overlapSeconds` is from 0 to {MAX_ROLL_OVERLAP_SECONDS} (7 days)"),
+        ));
+    }
+    let now_seconds = state.clock.now_seconds();
+    let new = secret_row(
+        &id,
+        endpoint.scheme,
+        Some(NewSecret { value: request.value, label: request.label, expires_at: None }),
+        state.clock.now_ms(),
+    )?;
+    let mut signing = live_secrets(&state.store.secrets(&id).await?, now_seconds);
+    signing.push(new.clone());
+    Webhook::with_scheme(secret_set(&signing), endpoint.scheme)?;
+    let until = i64::try_from(now_seconds).unwrap_or(i64::MAX).saturating_add(overlap);
+    let expiring = state.store.roll_secret(&new, until).await?;
+    let detail = json!({ "endpointId": id, "roll": true, "expiring": expiring, "until": until });
+    scope.audit(&state, "rotate", "secret", &new.id, detail).await?;
+    let mut body = new_secret_json(&new);
+    body["expiring"] = json!(expiring);
+    body["oldSecretsExpireAt"] = json!(until);
     Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// `DELETE …/secrets/{id}`: removes a secret that has expired (an active one must be expired first).
+async fn delete_secret(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path((_, id, secret_id)): Path<(String, String, String)>,
+) -> Result<StatusCode, ApiError> {
+    load_endpoint(&state, &scope.account, &id).await?;
+    let secrets = state.store.secrets(&id).await?;
+    let secret = secrets.iter().find(|s| s.id == secret_id).ok_or_else(|| ApiError::not_found("secret"))?;
+    if secret_of(secret).is_active_at(state.clock.now_seconds()) {
+        return Err(ApiError {
+            status: StatusCode::CONFLICT,
+            code: "secret_active",
+            message: "only an expired secret can be deleted; give it an expiry first (or roll)".into(),
+        });
+    }
+    if !state.store.delete_secret(&id, &secret_id).await? {
+        return Err(ApiError::not_found("secret"));
+    }
+    scope.audit(&state, "delete", "secret", &secret_id, json!({ "endpointId": id })).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn list_secrets(
@@ -755,6 +907,22 @@ async fn edit_secret(
         })?),
     };
     let expires_at = check_expiry(expires_at)?;
+    // An endpoint always keeps one active secret: whatever this expiry ends, another must still sign after it.
+    if let Some(at) = expires_at.and_then(|at| u64::try_from(at).ok()) {
+        let secrets = state.store.secrets(&id).await?;
+        let after = at.max(state.clock.now_seconds());
+        let others_outlive =
+            secrets.iter().filter(|secret| secret.id != secret_id).any(|secret| secret_of(secret).is_active_at(after));
+        if secrets.iter().any(|secret| secret.id == secret_id) && !others_outlive {
+            return Err(ApiError {
+                status: StatusCode::CONFLICT,
+                code: "last_active_secret",
+                message: "this would leave the endpoint without an active secret and every delivery would fail; \
+                          add a new secret first, or roll (POST …/secrets/roll)"
+                    .into(),
+            });
+        }
+    }
     if !state.store.set_secret_expiry(&id, &secret_id, expires_at).await? {
         return Err(ApiError::not_found("secret"));
     }

@@ -22,8 +22,12 @@ struct Options {
     #[arg(long, env = "DELIVERY_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
     /// An admin API key to accept (stored hashed; may be repeated). Needed on the first run.
-    #[arg(long = "api-key", env = "DELIVERY_API_KEY")]
+    /// (Prefer DELIVERY_API_KEY or --api-key-file: the process list shows argv.)
+    #[arg(long = "api-key", env = "DELIVERY_API_KEY", hide_env_values = true)]
     api_keys: Vec<String>,
+    /// A file of admin API keys, one per line (stored hashed).
+    #[arg(long, env = "DELIVERY_API_KEY_FILE")]
+    api_key_file: Option<std::path::PathBuf>,
     /// A file holding the 64 hex digits of the key that encrypts signing secrets at rest. Without it (or
     /// DELIVERY_SECRETS_KEY), a SQLite database gets a key file made beside it; Postgres needs one given.
     #[arg(long, env = "DELIVERY_SECRETS_KEY_FILE")]
@@ -52,6 +56,9 @@ struct Options {
     /// Days of delivery history to keep.
     #[arg(long, default_value_t = 30)]
     retention_days: u64,
+    /// Days an expired secret is kept (listed, deletable) before it is purged.
+    #[arg(long, default_value_t = 7)]
+    expired_secret_retention_days: u64,
     /// Delay after the first failure, in ms (the schedule doubles it up to the cap).
     #[arg(long)]
     retry_base_ms: Option<u64>,
@@ -103,12 +110,22 @@ async fn main() -> ExitCode {
     for (host, ip) in options.resolve {
         resolve.entry(host).or_default().push(ip);
     }
+    let mut api_keys = options.api_keys;
+    if let Some(file) = &options.api_key_file {
+        match std::fs::read_to_string(file) {
+            Ok(text) => api_keys.extend(text.lines().map(str::trim).filter(|line| !line.is_empty()).map(str::to_owned)),
+            Err(error) => {
+                eprintln!("error: reading the API key file {}: {error}", file.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
     let defaults = Settings::default();
     let request_timeout = Duration::from_secs(options.request_timeout_seconds.max(1));
     let settings = Settings {
         database_url: options.database_url,
         listen: (!options.worker_only).then_some(options.listen),
-        api_keys: options.api_keys,
+        api_keys,
         // The key itself is read from the environment only, never from argv (the process list shows argv).
         secrets_key: match (options.secrets_key_file, std::env::var("DELIVERY_SECRETS_KEY").ok()) {
             (Some(path), _) => KeySource::File(path),
@@ -126,6 +143,7 @@ async fn main() -> ExitCode {
         },
         request_timeout,
         retention: Duration::from_secs(options.retention_days.saturating_mul(86_400)),
+        expired_secret_retention: Duration::from_secs(options.expired_secret_retention_days.saturating_mul(86_400)),
         resolve,
         ..defaults
     };

@@ -39,6 +39,8 @@ pub struct Settings {
     pub connect_timeout: Duration,
     /// Delivery history older than this is pruned (pending deliveries are kept).
     pub retention: Duration,
+    /// Secrets are purged this long after they expired.
+    pub expired_secret_retention: Duration,
     /// Fixed DNS answers (`--resolve host=ip`).
     pub resolve: HashMap<String, Vec<IpAddr>>,
     /// Database pool size.
@@ -66,6 +68,7 @@ impl Default for Settings {
             request_timeout: Duration::from_secs(15),
             connect_timeout: Duration::from_secs(5),
             retention: Duration::from_secs(30 * 24 * 3600),
+            expired_secret_retention: Duration::from_secs(7 * 24 * 3600),
             resolve: HashMap::new(),
             db_connections: 16,
         }
@@ -128,6 +131,14 @@ impl Service {
         }
         let store = Store::connect(&settings.database_url, settings.db_connections, Sealer::new(key)).await?;
         let now = clock.now_ms();
+        if let Some(short) = settings.api_keys.iter().find(|key| key.len() < MIN_API_KEY_CHARS) {
+            return Err(format!(
+                "an API key needs at least 128 bits: {MIN_API_KEY_CHARS} characters or more (this one has {}); \
+                 make one with `openssl rand -hex 24`",
+                short.len()
+            )
+            .into());
+        }
         for key in &settings.api_keys {
             store.add_admin_key_hash(&hex::encode(hash_api_key(key)), now).await?;
         }
@@ -171,7 +182,8 @@ impl Service {
         } else {
             None
         };
-        let retention = tokio::spawn(retention_loop(store.clone(), clock, settings.retention, shutdown_rx));
+        let keep = Retention { history: settings.retention, expired_secrets: settings.expired_secret_retention };
+        let retention = tokio::spawn(retention_loop(store.clone(), clock, keep, shutdown_rx));
         Ok(RunningService {
             address,
             store,
@@ -192,9 +204,25 @@ pub fn sqlite_path(database_url: &str) -> Option<std::path::PathBuf> {
     (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
 }
 
-async fn retention_loop(store: Store, clock: Arc<dyn Clock>, keep: Duration, mut stop: watch::Receiver<bool>) {
-    let keep_ms = i64::try_from(keep.as_millis()).unwrap_or(i64::MAX);
+/// Shortest admin key accepted: 32 characters, 128 bits as hex.
+pub const MIN_API_KEY_CHARS: usize = 32;
+
+/// How long the retention task keeps things.
+struct Retention {
+    history: Duration,
+    expired_secrets: Duration,
+}
+
+async fn retention_loop(store: Store, clock: Arc<dyn Clock>, keep: Retention, mut stop: watch::Receiver<bool>) {
+    let keep_ms = i64::try_from(keep.history.as_millis()).unwrap_or(i64::MAX);
+    let keep_secrets = i64::try_from(keep.expired_secrets.as_secs()).unwrap_or(i64::MAX);
     loop {
+        let before = i64::try_from(clock.now_seconds()).unwrap_or(i64::MAX).saturating_sub(keep_secrets);
+        match store.purge_expired_secrets(before).await {
+            Ok(purged) if purged > 0 => tracing::info!(purged, "purged secrets expired past their retention"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "purging expired secrets failed"),
+        }
         match store.prune(clock.now_ms().saturating_sub(keep_ms)).await {
             Ok((attempts, deliveries)) if attempts + deliveries > 0 => {
                 tracing::info!(attempts, deliveries, "pruned delivery history past retention");

@@ -22,6 +22,20 @@ pub fn secret_of(row: &SecretRow) -> Secret {
         .with_label(row.label.clone())
 }
 
+/// The secrets not expired at `now_seconds`: the ones that sign, and the ones the cap of
+/// [`dropship_webhooks::secret::MAX_SECRETS`] counts (an expired secret is kept for the record until it is purged).
+pub fn live_secrets(rows: &[SecretRow], now_seconds: u64) -> Vec<SecretRow> {
+    rows.iter().filter(|row| secret_of(row).is_active_at(now_seconds)).cloned().collect()
+}
+
+/// A short public fingerprint of a secret value (the first 8 bytes of its SHA-256, hex): enough to tell secrets
+/// apart and to match one a receiver holds, nothing of the value itself.
+pub fn fingerprint_of(value: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(value.as_bytes());
+    format!("sha256:{}", hex::encode(&digest[..8]))
+}
+
 /// An endpoint's stored secrets as the core's set.
 pub fn secret_set(rows: &[SecretRow]) -> SecretSet {
     SecretSet::from(rows.iter().map(secret_of).collect::<Vec<_>>())
@@ -46,7 +60,8 @@ impl Signers {
         body: &[u8],
     ) -> Result<Vec<(&'static str, String)>, WebhookError> {
         let timestamp = u64::try_from(wall_ms() / 1000).unwrap_or(0);
-        let signer = self.signer(endpoint, secrets)?;
+        // Only the live ones: expired secrets stay listed until purged, and must not count toward the cap.
+        let signer = self.signer(endpoint, &live_secrets(secrets, clock_seconds))?;
         Ok(signer.sign_active_at(message_id, timestamp, clock_seconds, body)?.into_vec())
     }
 

@@ -367,7 +367,8 @@ impl Store {
             Backend::Sqlite
         } else {
             return Err(sqlx::Error::Configuration(
-                format!("unsupported database URL `{url}`: use sqlite://path or postgres://…").into(),
+                // Not the URL itself: it may hold a password.
+                "unsupported database URL scheme: use sqlite://path or postgres://…".into(),
             ));
         };
         let mut url = url.to_owned();
@@ -794,6 +795,52 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() > 0)
+    }
+
+    /// Rolls an endpoint's secrets: adds `new` and gives every secret of its endpoint still active at `until`
+    /// (unix seconds) the expiry `until`, in one transaction. Returns the ids given the expiry.
+    pub async fn roll_secret(&self, new: &SecretRow, until: i64) -> Result<Vec<String>, sqlx::Error> {
+        let _writing = self.writing().await;
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(
+            "SELECT id FROM secrets WHERE endpoint_id = $1 AND (expires_at IS NULL OR expires_at > $2) ORDER BY id",
+        )
+        .bind(&new.endpoint_id)
+        .bind(until)
+        .fetch_all(&mut *tx)
+        .await?;
+        let expiring: Vec<String> = rows.iter().map(|row| row.try_get("id")).collect::<Result<_, _>>()?;
+        sqlx::query(
+            "UPDATE secrets SET expires_at = $2 WHERE endpoint_id = $1 AND (expires_at IS NULL OR expires_at > $2)",
+        )
+        .bind(&new.endpoint_id)
+        .bind(until)
+        .execute(&mut *tx)
+        .await?;
+        self.insert_secret_in(&mut tx, new).await?;
+        tx.commit().await?;
+        Ok(expiring)
+    }
+
+    /// Deletes one secret of an endpoint; whether it existed.
+    pub async fn delete_secret(&self, endpoint_id: &str, secret_id: &str) -> Result<bool, sqlx::Error> {
+        let _writing = self.writing().await;
+        let done = sqlx::query("DELETE FROM secrets WHERE id = $2 AND endpoint_id = $1")
+            .bind(endpoint_id)
+            .bind(secret_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Deletes every secret that expired before `before` (unix seconds); how many.
+    pub async fn purge_expired_secrets(&self, before: i64) -> Result<u64, sqlx::Error> {
+        let _writing = self.writing().await;
+        let done = sqlx::query("DELETE FROM secrets WHERE expires_at IS NOT NULL AND expires_at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 
     // ---- events and the queue ----

@@ -241,6 +241,31 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
+    /// The admin keys (valid and revoked), oldest first.
+    pub async fn admin_keys(&self) -> Result<Vec<KeyRow>, sqlx::Error> {
+        let rows = sqlx::query("SELECT * FROM api_keys WHERE account_id IS NULL ORDER BY created_at, id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(key_from_row).collect()
+    }
+
+    /// Revokes any key by id; `Some(its account)` if it was valid (`Some(None)` for an admin key).
+    pub async fn revoke_key_anywhere(&self, key_id: &str, now: i64) -> Result<Option<Option<String>>, sqlx::Error> {
+        let _writing = self.writing().await;
+        let row = sqlx::query("SELECT account_id FROM api_keys WHERE id = $1 AND revoked_at IS NULL")
+            .bind(key_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let account: Option<String> = row.try_get("account_id")?;
+        sqlx::query("UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+            .bind(key_id)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(Some(account))
+    }
+
     /// Who holds the key with this hash (hex SHA-256), if it is valid.
     pub async fn principal(&self, hash: &str) -> Result<Option<Principal>, sqlx::Error> {
         let row = sqlx::query("SELECT id, account_id FROM api_keys WHERE hash = $1 AND revoked_at IS NULL")

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use delivery_service::{Clock, ManualClock, RunningService, Service, Settings};
 use serde_json::Value;
 
-pub const API_KEY: &str = "test-api-key-0123456789";
+pub const API_KEY: &str = "test-api-key-0123456789abcdef01234567";
 
 /// The account the tests' API client works in ([`Api::at`] paths start at it).
 pub const ACCOUNT: &str = "acme";

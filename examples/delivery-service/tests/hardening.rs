@@ -1,0 +1,144 @@
+//! Secrets and keys kept in shape (issue [hardening], its first group): expired secrets leave the cap and can be
+//! deleted, the last active secret cannot be expired, a roll overlaps old and new, fabric secrets have a floor,
+//! listings show fingerprints, admin keys have a floor and can be revoked (not the last), and the API's edges
+//! answer 413 and length errors.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod support;
+
+use std::time::Duration;
+
+use delivery_service::Clock;
+
+use serde_json::json;
+use support::{at, backends, Harness, Receiver, Reply};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_rotate_roll_expire_and_are_deleted_in_shape() {
+    for backend in backends() {
+        let harness = Harness::start(backend).await;
+        let api = &harness.api;
+        let receiver = Receiver::start(Reply::Status(200)).await;
+        let (id, first) = api.endpoint(json!({ "url": receiver.url("/secrets"), "topics": ["order.created"] })).await;
+        let secrets = at(&format!("/endpoints/{id}/secrets"));
+
+        // Listings: a fingerprint, nothing of the value.
+        let (_, listed) = api.get(&secrets).await;
+        let fingerprint = listed["data"][0]["fingerprint"].as_str().unwrap().to_owned();
+        assert!(fingerprint.starts_with("sha256:") && fingerprint.len() == 7 + 16, "{backend}: {listed}");
+        assert!(!listed.to_string().contains(&first[6..16]), "{backend}: part of the value is listed");
+
+        // The only secret cannot be expired.
+        let first_id = listed["data"][0]["id"].as_str().unwrap().to_owned();
+        let now = harness.clock.now_ms() / 1000;
+        let (status, refused) = api.patch(&format!("{secrets}/{first_id}"), json!({ "expiresAt": now + 60 })).await;
+        assert_eq!((status, refused["error"]["code"].as_str()), (409, Some("last_active_secret")), "{backend}");
+
+        // 32 live secrets at most; expired ones do not count.
+        for n in 1..32 {
+            let (status, body) = api.post(&secrets, json!({ "label": format!("s{n}") })).await;
+            assert_eq!(status, 201, "{backend}: {body}");
+        }
+        let (status, full) = api.post(&secrets, json!({ "label": "one too many" })).await;
+        assert_eq!((status, full["error"]["code"].as_str()), (400, Some("invalid_secret")), "{backend}: {full}");
+        let (_, listed) = api.get(&secrets).await;
+        let ids: Vec<String> =
+            listed["data"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect();
+        for id in &ids[..10] {
+            let (status, body) = api.patch(&format!("{secrets}/{id}"), json!({ "expiresAt": now + 1 })).await;
+            assert_eq!(status, 200, "{backend}: {body}");
+        }
+        // An active secret cannot be deleted; once expired it can.
+        let (status, busy) = api.delete(&format!("{secrets}/{}", ids[0])).await;
+        assert_eq!((status, busy["error"]["code"].as_str()), (409, Some("secret_active")), "{backend}");
+        harness.clock.advance_seconds(2);
+        let (status, body) = api.post(&secrets, json!({ "label": "fits again" })).await;
+        assert_eq!(status, 201, "{backend}: the cap counts live secrets only: {body}");
+        let (status, _) = api.delete(&format!("{secrets}/{}", ids[0])).await;
+        assert_eq!(status, 204, "{backend}");
+        // Deliveries still sign, with every live secret (23 of them), though 32 are stored.
+        api.sample_event("order.created", Some("evt_many_secrets")).await;
+        let seen = receiver.wait_for(1, Duration::from_secs(20)).await;
+        let signature = seen[0].headers["webhook-signature"].to_str().unwrap().to_owned();
+        assert_eq!(signature.split(' ').count(), 23, "{backend}: {signature}");
+
+        // Roll: a new secret, every live one expiring after the overlap; 7 days at most.
+        let (status, bad) = api.post(&format!("{secrets}/roll"), json!({ "overlapSeconds": 8 * 86_400 })).await;
+        assert_eq!((status, bad["error"]["code"].as_str()), (400, Some("invalid_option")), "{backend}");
+        let (status, rolled) = api.post(&format!("{secrets}/roll"), json!({ "label": "rolled" })).await;
+        assert_eq!(status, 201, "{backend}: {rolled}");
+        assert_eq!(rolled["expiring"].as_array().unwrap().len(), 23, "{backend}: every live one");
+        let expires = rolled["oldSecretsExpireAt"].as_i64().unwrap();
+        assert_eq!(expires, harness.clock.now_ms() / 1000 + 86_400, "{backend}");
+        harness.clock.advance_seconds(86_401);
+        let (_, listed) = api.get(&secrets).await;
+        let active: Vec<&str> = listed["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["active"] == true)
+            .map(|s| s["label"].as_str().unwrap_or(""))
+            .collect();
+        assert_eq!(active, ["rolled"], "{backend}");
+
+        // Expired secrets are purged after their retention.
+        let store = &harness.service.as_ref().unwrap().store;
+        let purged = store.purge_expired_secrets(harness.clock.now_ms() / 1000).await.unwrap();
+        assert_eq!(purged, 32, "{backend}: 9 expired earlier and the 23 the roll expired; its new one stays");
+        let (_, listed) = api.get(&secrets).await;
+        assert_eq!(listed["data"].as_array().unwrap().len(), 1, "{backend}");
+        harness.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fabric_secrets_keys_and_request_edges_are_refused_clearly() {
+    let harness = Harness::start("sqlite").await;
+    let api = &harness.api;
+    let body = |secret: &str| {
+        json!({ "url": "https://hooks.example.com/fabric", "topics": ["order.created"], "scheme": "fabric",
+                "secret": { "value": secret } })
+    };
+    let (status, short) = api.post(&at("/endpoints"), body("hunter2")).await;
+    assert_eq!((status, short["error"]["code"].as_str()), (400, Some("invalid_secret")), "{short}");
+    let (status, long) = api.post(&at("/endpoints"), body("a-fabric-secret-of-24-bytes")).await;
+    assert_eq!(status, 201, "{long}");
+
+    // Length limits and oversize bodies.
+    let (status, long_description) = api
+        .post(&at("/endpoints"), json!({ "url": "https://hooks.example.com/d", "topics": ["order.created"], "description": "x".repeat(2001) }))
+        .await;
+    assert_eq!((status, long_description["error"]["code"].as_str()), (400, Some("invalid_option")));
+    let huge = json!({ "topic": "order.created", "data": { "note": "x".repeat(3 * 1024 * 1024) } });
+    let (status, too_large) = api.post(&at("/events"), huge).await;
+    assert_eq!((status, too_large["error"]["code"].as_str()), (413, Some("payload_too_large")), "{too_large}");
+
+    // Admin keys: listed, and the last one cannot be revoked; an account key can be revoked by the admin.
+    let (_, keys) = api.get("/v1/keys").await;
+    let admin = keys["data"][0]["id"].as_str().unwrap().to_owned();
+    let (status, last) = api.delete(&format!("/v1/keys/{admin}")).await;
+    assert_eq!((status, last["error"]["code"].as_str()), (409, Some("last_admin_key")));
+    let (_, account_key) = api.post(&at("/keys"), json!({})).await;
+    let account_api = api.clone().with_key(account_key["key"].as_str().unwrap());
+    let (status, _) = account_api.get("/v1/keys").await;
+    assert_eq!(status, 403);
+    let (status, _) = api.delete(&format!("/v1/keys/{}", account_key["id"].as_str().unwrap())).await;
+    assert_eq!(status, 204);
+    let (status, _) = account_api.get(&at("/endpoints")).await;
+    assert_eq!(status, 401);
+    harness.stop().await;
+
+    // A short admin key is refused at start, with the reason.
+    let (url, _dir) = support::fresh_database("sqlite").await;
+    let mut settings = support::test_settings(url);
+    settings.api_keys = vec!["short-key".into()];
+    let clock = std::sync::Arc::new(delivery_service::ManualClock::new(1_790_000_000_000));
+    let error = delivery_service::Service::start(settings, clock).await.err().unwrap().to_string();
+    assert!(error.contains("at least 128 bits"), "{error}");
+    // An unknown database scheme is reported without the URL (it may hold a password).
+    let mut settings = support::test_settings("mysql://user:hunter2@db/x".into());
+    settings.listen = None;
+    let clock = std::sync::Arc::new(delivery_service::ManualClock::new(1_790_000_000_000));
+    let error = delivery_service::Service::start(settings, clock).await.err().unwrap().to_string();
+    assert!(error.contains("unsupported database URL scheme") && !error.contains("hunter2"), "{error}");
+}
