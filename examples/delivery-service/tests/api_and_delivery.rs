@@ -109,7 +109,7 @@ async fn endpoint_configurations_are_validated_edited_and_deleted() {
         let (_, listed) = api.get("/v1/accounts/acme/endpoints").await;
         assert_eq!(listed["data"].as_array().map(Vec::len), Some(1));
 
-        // Secrets: added active at once with the value shown once; listed masked; only the expiry can change.
+        // Secrets: added active at once with the value shown once; listed by fingerprint; only the expiry changes.
         let (status, added) =
             api.post(&format!("/v1/accounts/acme/endpoints/{id}/secrets"), json!({ "label": "v2" })).await;
         assert_eq!(status, 201, "{added}");
