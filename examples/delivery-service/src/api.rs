@@ -994,8 +994,7 @@ async fn list_events(
     scope: Scope,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
-    let list = list_query(&scope, &query, ListKind::Events)?;
-    Ok(Json(to_json(&state.store.events(&list).await?)?))
+    history_page(&state, &scope, None, query, ListKind::Events).await
 }
 
 /// A topic's sample event: its data, as written.
@@ -1094,13 +1093,33 @@ fn list_query(scope: &Scope, query: &HashMap<String, String>, kind: ListKind) ->
     })
 }
 
+/// One page of a history list: of the account, or (with `endpoint`) of one of its endpoints.
+async fn history_page(
+    state: &AppState,
+    scope: &Scope,
+    endpoint: Option<String>,
+    mut query: HashMap<String, String>,
+    kind: ListKind,
+) -> Result<Json<Value>, ApiError> {
+    if let Some(id) = endpoint {
+        load_endpoint(state, &scope.account, &id).await?;
+        query.insert("endpointId".into(), id);
+    }
+    let list = list_query(scope, &query, kind)?;
+    let page = match kind {
+        ListKind::Deliveries => to_json(&state.store.deliveries(&list).await?)?,
+        ListKind::Attempts => to_json(&state.store.attempts(&list).await?)?,
+        ListKind::Events => to_json(&state.store.events(&list).await?)?,
+    };
+    Ok(Json(page))
+}
+
 async fn list_deliveries(
     State(state): State<AppState>,
     scope: Scope,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
-    let list = list_query(&scope, &query, ListKind::Deliveries)?;
-    Ok(Json(to_json(&state.store.deliveries(&list).await?)?))
+    history_page(&state, &scope, None, query, ListKind::Deliveries).await
 }
 
 async fn list_attempts(
@@ -1108,32 +1127,25 @@ async fn list_attempts(
     scope: Scope,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
-    let list = list_query(&scope, &query, ListKind::Attempts)?;
-    Ok(Json(to_json(&state.store.attempts(&list).await?)?))
+    history_page(&state, &scope, None, query, ListKind::Attempts).await
 }
 
 async fn list_endpoint_deliveries(
     State(state): State<AppState>,
     scope: Scope,
     Path((_, id)): Path<(String, String)>,
-    Query(mut query): Query<HashMap<String, String>>,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
-    load_endpoint(&state, &scope.account, &id).await?;
-    query.insert("endpointId".into(), id);
-    let list = list_query(&scope, &query, ListKind::Deliveries)?;
-    Ok(Json(to_json(&state.store.deliveries(&list).await?)?))
+    history_page(&state, &scope, Some(id), query, ListKind::Deliveries).await
 }
 
 async fn list_endpoint_attempts(
     State(state): State<AppState>,
     scope: Scope,
     Path((_, id)): Path<(String, String)>,
-    Query(mut query): Query<HashMap<String, String>>,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
-    load_endpoint(&state, &scope.account, &id).await?;
-    query.insert("endpointId".into(), id);
-    let list = list_query(&scope, &query, ListKind::Attempts)?;
-    Ok(Json(to_json(&state.store.attempts(&list).await?)?))
+    history_page(&state, &scope, Some(id), query, ListKind::Attempts).await
 }
 
 async fn get_delivery(
