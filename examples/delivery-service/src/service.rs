@@ -156,6 +156,7 @@ impl Service {
                 rules: EndpointRules { allow_insecure_loopback: settings.allow_insecure_loopback },
                 wake: wake.clone(),
                 shutdown: shutdown_rx.clone(),
+                lookups: Arc::default(),
             };
             let listener = tokio::net::TcpListener::bind(listen).await?;
             address = Some(listener.local_addr()?);

@@ -1198,26 +1198,32 @@ impl Store {
         Ok(())
     }
 
-    /// The bodies of events by (account, id).
+    /// The bodies of events by (account, id): one statement per account in the batch (`account_id = ? AND id IN
+    /// (…)` walks the primary key; a row-value `IN (VALUES …)` would scan the table on SQLite).
     pub async fn event_bodies(&self, ids: &[(&str, &str)]) -> Result<HashMap<(String, String), String>, sqlx::Error> {
-        if ids.is_empty() {
-            return Ok(HashMap::new());
-        }
-        let mut params = self.params();
-        let statement = format!(
-            "SELECT account_id, id, body FROM events WHERE (account_id, id) IN (VALUES {})",
-            params.rows(ids.len(), 2)
-        );
-        let mut query = sqlx::query(&statement);
+        let mut by_account: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for (account, id) in ids {
-            query = query.bind(*account).bind(*id);
+            by_account.entry(account).or_default().push(id);
         }
-        query
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|row| Ok(((row.try_get("account_id")?, row.try_get("id")?), row.try_get("body")?)))
-            .collect()
+        let mut bodies = HashMap::with_capacity(ids.len());
+        for (account, ids) in by_account {
+            for chunk in ids.chunks(FAN_OUT_ROWS_PER_STATEMENT) {
+                let mut params = self.params();
+                let account_param = params.one();
+                let statement = format!(
+                    "SELECT id, body FROM events WHERE account_id = {account_param} AND id IN ({})",
+                    params.list(chunk.len())
+                );
+                let mut query = sqlx::query(&statement).bind(account);
+                for id in chunk {
+                    query = query.bind(*id);
+                }
+                for row in query.fetch_all(&self.pool).await? {
+                    bodies.insert((account.to_owned(), row.try_get("id")?), row.try_get("body")?);
+                }
+            }
+        }
+        Ok(bodies)
     }
 
     /// Records a batch of outcomes: each delivery's next step, its attempt, and each endpoint's state as
