@@ -365,7 +365,8 @@ fn embedded_ipv4(address: Ipv6Addr) -> Option<Ipv4Addr> {
     let segments = address.segments();
     let tail = Ipv4Addr::new(octets[12], octets[13], octets[14], octets[15]);
     match segments {
-        [0, 0, 0, 0, 0, 0xffff, _, _] | [0x64, 0xff9b, 0, 0, 0, 0, _, _] => Some(tail),
+        // IPv4-mapped ::ffff:0:0/96, IPv4-translated ::ffff:0:0:0/96 (RFC 2765), well-known NAT64 64:ff9b::/96.
+        [0, 0, 0, 0, 0, 0xffff, _, _] | [0, 0, 0, 0, 0xffff, 0, _, _] | [0x64, 0xff9b, 0, 0, 0, 0, _, _] => Some(tail),
         [0, 0, 0, 0, 0, 0, high, _] if high != 0 => Some(tail),
         [0x2002, high, low, ..] => Some(Ipv4Addr::from((u32::from(high) << 16) | u32::from(low))),
         _ => None,
@@ -382,6 +383,10 @@ pub fn is_public_ip(address: IpAddr) -> bool {
                 return is_public_ipv4(v4);
             }
             let first = v6.segments()[0];
+            // Local-use NAT64 64:ff9b:1::/48 (RFC 8215) is not globally reachable, whatever IPv4 it carries.
+            if v6.segments()[..3] == [0x64, 0xff9b, 1] {
+                return false;
+            }
             !(v6.is_unspecified()
                 || v6.is_loopback()
                 || v6.is_multicast()
@@ -427,11 +432,23 @@ mod tests {
 
     #[test]
     fn embedded_ipv4_is_checked() {
-        for text in ["::ffff:127.0.0.1", "::ffff:10.0.0.1", "64:ff9b::192.168.1.1", "2002:c0a8:0101::1", "::10.0.0.1"] {
+        for text in [
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "64:ff9b::192.168.1.1",
+            "2002:c0a8:0101::1",
+            "::10.0.0.1",
+            "::ffff:0:127.0.0.1",
+            "::ffff:0:10.0.0.1",
+            "64:ff9b:1::93.184.216.34",
+            "64:ff9b:1:7f00:1::",
+        ] {
             let address: Ipv6Addr = text.parse().unwrap();
             assert!(!is_public_ip(IpAddr::V6(address)), "{text}");
         }
         assert!(is_public_ip(IpAddr::V6("::ffff:93.184.216.34".parse().unwrap())));
+        assert!(is_public_ip(IpAddr::V6("::ffff:0:93.184.216.34".parse().unwrap())));
+        assert!(is_public_ip(IpAddr::V6("64:ff9b::93.184.216.34".parse().unwrap())));
         assert!(is_public_ip(IpAddr::V6("2606:4700::1111".parse().unwrap())));
     }
 }

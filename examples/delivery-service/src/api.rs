@@ -1026,6 +1026,11 @@ fn envelope(topic: &str, data: &RawValue, id: Option<String>, now: i64) -> Resul
         ApiError::bad_request("invalid_payload", format!("unknown topic `{topic}`; GET /v1/topics lists them"))
     })?;
     let id = match id {
+        // The id is the first part of the signed `id.timestamp.body`: a `.` in it would let one signed content be
+        // read as another.
+        Some(id) if id.contains('.') => {
+            return Err(ApiError::bad_request("invalid_payload", "event id: it must not contain `.`"));
+        }
         Some(id) => check_message_id(&id)
             .map(str::to_owned)
             .map_err(|problem| ApiError::bad_request("invalid_payload", format!("event id: {problem}")))?,

@@ -23,13 +23,15 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 pub struct BlockedAddress {
     /// The host asked for.
     pub host: String,
-    /// What it resolved to.
+    /// What it resolved to (for the service's own log, not for the attempt record).
     pub addresses: Vec<IpAddr>,
 }
 
 impl fmt::Display for BlockedAddress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}` resolves only to non-public addresses {:?}; refusing to connect", self.host, self.addresses)
+        // Not the addresses themselves: the attempt record is shown to the endpoint's owner, and the internal
+        // addresses a name resolves to are the service's network, not theirs.
+        write!(f, "`{}` resolves only to non-public addresses; refusing to connect", self.host)
     }
 }
 

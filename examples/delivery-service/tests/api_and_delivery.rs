@@ -541,6 +541,10 @@ async fn internal_targets_are_refused_at_configuration_and_at_connect_time() {
             let attempts = harness.wait_attempts(id, 1).await;
             assert_eq!(attempts[0]["errorClass"], "blocked", "{attempts:?}");
             assert!(attempts[0]["statusCode"].is_null());
+            // The reason, without the internal addresses the name resolved to.
+            let error = attempts[0]["error"].as_str().unwrap();
+            assert!(error.contains("resolves only to non-public addresses"), "{error}");
+            assert!(!error.contains("10.") && !error.contains("127.") && !error.contains("::"), "{error}");
         }
         harness.stop().await;
     }

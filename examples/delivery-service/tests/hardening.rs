@@ -104,13 +104,22 @@ async fn fabric_secrets_keys_and_request_edges_are_refused_clearly() {
     let (status, long) = api.post(&at("/endpoints"), body("a-fabric-secret-of-24-bytes")).await;
     assert_eq!(status, 201, "{long}");
 
+    // An event id is the first part of the signed `id.timestamp.body`: no `.` in it.
+    let sample: serde_json::Value =
+        serde_json::from_str(dropship_webhooks::samples::sample_event_json("order.created").unwrap()).unwrap();
+    let (status, dotted) =
+        api.post(&at("/events"), json!({ "id": "evt.1", "topic": "order.created", "data": sample["data"] })).await;
+    assert_eq!((status, dotted["error"]["code"].as_str()), (400, Some("invalid_payload")), "{dotted}");
+
     // Length limits and oversize bodies.
     let (status, long_description) = api
         .post(&at("/endpoints"), json!({ "url": "https://hooks.example.com/d", "topics": ["order.created"], "description": "x".repeat(2001) }))
         .await;
     assert_eq!((status, long_description["error"]["code"].as_str()), (400, Some("invalid_option")));
     let huge = json!({ "topic": "order.created", "data": { "note": "x".repeat(3 * 1024 * 1024) } });
-    let (status, too_large) = api.post(&at("/events"), huge).await;
+    // Its own client: the server closes a connection whose body it did not read, and a pooled one would be reused.
+    let separate = support::Api::new(harness.service.as_ref().unwrap().address.unwrap());
+    let (status, too_large) = separate.post(&at("/events"), huge).await;
     assert_eq!((status, too_large["error"]["code"].as_str()), (413, Some("payload_too_large")), "{too_large}");
 
     // Admin keys: listed, and the last one cannot be revoked; an account key can be revoked by the admin.
