@@ -292,6 +292,7 @@ fn endpoint_json(endpoint: &EndpointRow) -> Value {
         "enabled": endpoint.enabled,
         "active": endpoint.is_active(),
         "health": { "status": endpoint.health.status.name(), "failingSince": endpoint.health.failing_since },
+        "disabledReason": endpoint.disabled_reason,
         "createdAt": endpoint.created_at,
         "updatedAt": endpoint.updated_at,
     })
@@ -648,6 +649,7 @@ async fn create_endpoint(
         health: Default::default(),
         created_at: now,
         updated_at: now,
+        disabled_reason: None,
     };
     validate(state.rules, &mut endpoint, std::slice::from_ref(&secret))?;
     if !state.store.insert_endpoint(&endpoint, &secret).await? {
@@ -787,6 +789,9 @@ async fn modify_endpoint(
 fn set_enabled(endpoint: &mut EndpointRow, enabled: bool) {
     let state = endpoint.state().switched(enabled);
     (endpoint.enabled, endpoint.health) = (state.enabled, state.health);
+    if enabled {
+        endpoint.disabled_reason = None;
+    }
 }
 
 async fn switch(state: AppState, scope: Scope, id: String, enabled: bool) -> Result<Json<Value>, ApiError> {
@@ -842,6 +847,7 @@ async fn health(
         "failingSince": endpoint.health.failing_since,
         "enabled": endpoint.enabled,
         "active": endpoint.is_active(),
+        "disabledReason": endpoint.disabled_reason,
         "deliveries": counts,
     })))
 }

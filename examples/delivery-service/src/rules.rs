@@ -25,6 +25,8 @@ pub struct Outcome {
     pub succeeded: bool,
     /// When the attempt started (unix ms).
     pub started_at_ms: i64,
+    /// The receiver answered 410 Gone: the endpoint is switched off at once.
+    pub gone: bool,
 }
 
 /// What a batch of outcomes made of an endpoint.
@@ -34,6 +36,8 @@ pub struct Verdict {
     pub state: EndpointState,
     /// It turned FAILED with this batch (and was deactivated).
     pub turned_failed: bool,
+    /// The receiver answered 410 Gone: switched off, whatever its health.
+    pub gone: bool,
 }
 
 /// How the store asks for a verdict while it records outcomes (in the same transaction as the outcomes).
@@ -55,7 +59,8 @@ impl EndpointState {
 }
 
 /// The service's verdict: the core's health rule over each outcome in order (a failure counts at its start, in
-/// seconds, against the three-day window), and a FAILED endpoint is deactivated until its owner activates it.
+/// seconds, against the three-day window), and a FAILED endpoint is deactivated until its owner activates it. A
+/// 410 Gone deactivates it at once (Standard Webhooks' sender rule: the receiver says the endpoint is gone).
 pub fn health_verdict(before: EndpointState, outcomes: &[Outcome]) -> Verdict {
     let health = outcomes.iter().fold(before.health, |health, outcome| {
         if outcome.succeeded {
@@ -66,8 +71,9 @@ pub fn health_verdict(before: EndpointState, outcomes: &[Outcome]) -> Verdict {
         }
     });
     let turned_failed = before.health.status == HealthStatus::Healthy && health.status == HealthStatus::Failed;
-    let enabled = before.enabled && !turned_failed;
-    Verdict { state: EndpointState { enabled, health }, turned_failed }
+    let gone = before.enabled && outcomes.iter().any(|outcome| outcome.gone);
+    let enabled = before.enabled && !turned_failed && !gone;
+    Verdict { state: EndpointState { enabled, health }, turned_failed, gone }
 }
 
 #[cfg(test)]
@@ -77,7 +83,7 @@ mod tests {
     const DAY_MS: i64 = 86_400_000;
 
     fn failure(at: i64) -> Outcome {
-        Outcome { succeeded: false, started_at_ms: at }
+        Outcome { succeeded: false, started_at_ms: at, gone: false }
     }
 
     #[test]
@@ -88,9 +94,13 @@ mod tests {
         let failed = health_verdict(failing.state, &[failure(3 * DAY_MS)]);
         assert!(failed.turned_failed && !failed.state.enabled && !failed.state.is_active());
         // A late success does not revive it; only its owner does.
-        let late = health_verdict(failed.state, &[Outcome { succeeded: true, started_at_ms: 4 * DAY_MS }]);
+        let late = health_verdict(failed.state, &[Outcome { succeeded: true, started_at_ms: 4 * DAY_MS, gone: false }]);
         assert!(!late.turned_failed && !late.state.is_active());
         assert_eq!(failed.state.switched(true), healthy);
         assert_eq!(healthy.switched(false).switched(true), healthy);
+        // 410 Gone switches it off at once, still HEALTHY; activation brings it back.
+        let gone = health_verdict(healthy, &[Outcome { succeeded: false, started_at_ms: 0, gone: true }]);
+        assert!(gone.gone && !gone.turned_failed && !gone.state.enabled);
+        assert_eq!(gone.state.switched(true), healthy);
     }
 }

@@ -48,10 +48,11 @@ pub enum Backend {
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "baseline", include_str!("../migrations/0001_baseline.sql")),
     (2, "accounts", include_str!("../migrations/0002_accounts.sql")),
+    (3, "disabled reason", include_str!("../migrations/0003_disabled_reason.sql")),
 ];
 
 /// The latest schema version ([`Store::schema_version`] after connecting).
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 fn migrator() -> Migrator {
     let migrations = MIGRATIONS
@@ -104,6 +105,8 @@ pub struct NewEvent<'a> {
 pub struct EndpointRow {
     /// `ep_…`
     pub id: String,
+    /// Why the service (not its owner) switched it off, while it is off (a 410 Gone).
+    pub disabled_reason: Option<String>,
     /// The account it belongs to.
     pub account_id: String,
     /// Normalized target URL (unique within the account).
@@ -229,6 +232,9 @@ pub fn paced_starts(rate: RateLimit, mut tat_us: u64, now_us: u64, room: usize, 
     (starts, tat_us)
 }
 
+/// Why an endpoint the service switched off is off, when a receiver answered 410 Gone.
+pub const GONE_REASON: &str = "the receiver answered 410 Gone; activate the endpoint again once it accepts webhooks";
+
 /// What happens to a delivery after an attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NextStep {
@@ -277,6 +283,8 @@ pub struct AttemptRecord {
     pub response_excerpt: String,
     /// What follows.
     pub next: NextStep,
+    /// The receiver answered 410 Gone: the endpoint is switched off.
+    pub gone: bool,
 }
 
 /// A claimed delivery and what came of it.
@@ -558,6 +566,7 @@ impl Store {
         };
         Ok(EndpointRow {
             id: row.try_get("id")?,
+            disabled_reason: row.try_get("disabled_reason")?,
             account_id: row.try_get("account_id")?,
             url: row.try_get("url")?,
             description: row.try_get("description")?,
@@ -659,8 +668,8 @@ impl Store {
         let _writing = self.writing().await;
         let result = sqlx::query(
             "UPDATE endpoints SET url = $2, description = $3, topics = $4, method = $5, rate_limit = $6,
-             burst_limit = $7, enabled = $8, health = $9, failing_since = $10, updated_at = $11
-             WHERE id = $1 AND url = $12 AND description = $13 AND topics = $14 AND method = $15
+             burst_limit = $7, enabled = $8, health = $9, failing_since = $10, updated_at = $11,
+             disabled_reason = $22 WHERE id = $1 AND url = $12 AND description = $13 AND topics = $14 AND method = $15
              AND rate_limit = $16 AND burst_limit = $17 AND enabled = $18 AND health = $19
              AND COALESCE(failing_since, -1) = COALESCE($20, -1) AND updated_at = $21",
         )
@@ -685,6 +694,7 @@ impl Store {
         .bind(previous.health.status.name())
         .bind(previous.health.failing_since.and_then(|since| i64::try_from(since).ok()))
         .bind(previous.updated_at)
+        .bind(endpoint.disabled_reason.clone())
         .execute(&self.pool)
         .await;
         match result {
@@ -1367,10 +1377,11 @@ impl Store {
             insert.execute(&mut *tx).await?;
             for completion in recorded {
                 let (claim, record) = (&completion.claim, &completion.record);
-                verdicts
-                    .entry(claim.endpoint_id.as_str())
-                    .or_default()
-                    .push(Outcome { succeeded: record.next == NextStep::Succeeded, started_at_ms: record.started_at });
+                verdicts.entry(claim.endpoint_id.as_str()).or_default().push(Outcome {
+                    succeeded: record.next == NextStep::Succeeded,
+                    started_at_ms: record.started_at,
+                    gone: record.gone,
+                });
                 if let NextStep::RetryAt(at) = record.next {
                     retried.push(claim.endpoint_id.as_str());
                     retry_at = retry_at.min(at);
@@ -1414,14 +1425,20 @@ impl Store {
                 report.failed_endpoints.push(endpoint_id.to_owned());
                 tracing::warn!(endpoint = endpoint_id, "endpoint FAILED after 3 days of failures; deactivated");
             }
+            let reason = verdict.gone.then_some(GONE_REASON);
+            if verdict.gone {
+                tracing::warn!(endpoint = endpoint_id, "the receiver answered 410 Gone; endpoint deactivated");
+            }
             sqlx::query(
-                "UPDATE endpoints SET health = $2, failing_since = $3, enabled = $4, updated_at = $5 WHERE id = $1",
+                "UPDATE endpoints SET health = $2, failing_since = $3, enabled = $4, updated_at = $5,
+                 disabled_reason = COALESCE($6, disabled_reason) WHERE id = $1",
             )
             .bind(endpoint_id)
             .bind(verdict.state.health.status.name())
             .bind(verdict.state.health.failing_since.and_then(|s| i64::try_from(s).ok()))
             .bind(bool_int(verdict.state.enabled))
             .bind(now)
+            .bind(reason)
             .execute(&mut *tx)
             .await?;
         }

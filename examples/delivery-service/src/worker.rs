@@ -24,6 +24,11 @@ use crate::store::{
     AttemptRecord, Claim, ClaimRules, Completion, EndpointRow, NextStep, SecretRow, SentRequest, Store,
 };
 
+/// The response header by which a receiver asks that one delivery not be retried, and its value.
+pub const ABORT_HEADER: &str = "webhook-delivery";
+/// See [`ABORT_HEADER`].
+pub const ABORT_VALUE: &str = "abort-message";
+
 /// The most of a response body kept in the history.
 pub const RESPONSE_EXCERPT_BYTES: usize = 16 * 1024;
 
@@ -329,26 +334,41 @@ impl Worker {
             ),
             Err((class, message)) => (None, Some(*class), Some(message.clone()), None),
         };
+        // The receiver may ask for this one delivery not to be retried (a poison message it will never accept).
+        let aborted = result.as_ref().is_ok_and(|response| {
+            response.headers.iter().any(|(name, value)| {
+                name.eq_ignore_ascii_case(ABORT_HEADER) && value.trim().eq_ignore_ascii_case(ABORT_VALUE)
+            })
+        });
         let (response_headers, response_excerpt) = match result {
             Ok(response) => (response.headers, response.excerpt),
             Err(_) => (Vec::new(), String::new()),
         };
-        let next = if error_class.is_none() {
-            NextStep::Succeeded
+        let gone = status_code == Some(410);
+        let (next, error) = if error_class.is_none() {
+            (NextStep::Succeeded, error)
+        } else if gone {
+            (
+                NextStep::GiveUp,
+                Some("the endpoint answered HTTP 410 Gone: not retried, and the endpoint is deactivated".into()),
+            )
+        } else if aborted {
+            (NextStep::GiveUp, Some(format!("the receiver answered {ABORT_HEADER}: {ABORT_VALUE}: not retried")))
         } else if claim.single_attempt {
             // A resend or recovery of a finished delivery is one attempt.
-            NextStep::GiveUp
+            (NextStep::GiveUp, error)
         } else {
             let failures = u32::try_from(claim.attempts).unwrap_or(u32::MAX);
             let random = random_unit();
-            match self.settings.schedule.next_delay_ms(failures, random) {
+            let next = match self.settings.schedule.next_delay_ms(failures, random) {
                 None => NextStep::GiveUp,
                 Some(scheduled) => {
                     let asked = self.settings.schedule.retry_after_ms(retry_after.as_deref(), now_seconds);
                     let delay = i64::try_from(asked.unwrap_or(scheduled)).unwrap_or(i64::MAX);
                     NextStep::RetryAt(self.clock.now_ms().saturating_add(delay))
                 }
-            }
+            };
+            (next, error)
         };
         AttemptRecord {
             request,
@@ -360,6 +380,7 @@ impl Worker {
             error,
             response_excerpt,
             next,
+            gone,
         }
     }
 

@@ -151,3 +151,55 @@ async fn fabric_secrets_keys_and_request_edges_are_refused_clearly() {
     let error = delivery_service::Service::start(settings, clock).await.err().unwrap().to_string();
     assert!(error.contains("unsupported database URL scheme") && !error.contains("hunter2"), "{error}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_410_switches_the_endpoint_off_and_an_abort_answer_stops_retrying() {
+    use axum::routing::post;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = axum::Router::new().route("/gone", post(|| async { (axum::http::StatusCode::GONE, "gone") })).route(
+        "/poison",
+        post(|| async {
+            (axum::http::StatusCode::UNPROCESSABLE_ENTITY, [("webhook-delivery", "abort-message")], "no")
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    for backend in backends() {
+        let harness = Harness::start(backend).await;
+        let api = &harness.api;
+        let (gone, _) =
+            api.endpoint(json!({ "url": format!("http://{address}/gone"), "topics": ["order.created"] })).await;
+        let (poison, _) =
+            api.endpoint(json!({ "url": format!("http://{address}/poison"), "topics": ["order.created"] })).await;
+        api.sample_event("order.created", Some("evt_signals")).await;
+        for id in [&gone, &poison] {
+            let failed = harness.wait_delivery(id, "failed").await;
+            assert_eq!(failed[0]["attempts"], 1, "{backend}: given up after one attempt: {failed:?}");
+        }
+        // 410: switched off at once (still HEALTHY), and the health says why.
+        let (_, health) = api.get(&at(&format!("/endpoints/{gone}/health"))).await;
+        assert_eq!(
+            (health["enabled"].as_bool(), health["status"].as_str()),
+            (Some(false), Some("HEALTHY")),
+            "{backend}"
+        );
+        assert!(health["disabledReason"].as_str().unwrap().contains("410 Gone"), "{backend}: {health}");
+        let (_, attempts) = api.get(&at(&format!("/endpoints/{gone}/attempts"))).await;
+        assert!(attempts["data"][0]["error"].as_str().unwrap().contains("410 Gone"), "{backend}");
+        let (_, activated) = api.post(&at(&format!("/endpoints/{gone}/activate")), json!({})).await;
+        assert_eq!(
+            (activated["active"].as_bool(), &activated["disabledReason"]),
+            (Some(true), &serde_json::Value::Null)
+        );
+        // The abort answer: that delivery is not retried, the endpoint stays on.
+        let (_, poisoned) = api.get(&at(&format!("/endpoints/{poison}"))).await;
+        assert_eq!(poisoned["active"], true, "{backend}");
+        let (_, attempts) = api.get(&at(&format!("/endpoints/{poison}/attempts"))).await;
+        assert!(attempts["data"][0]["error"].as_str().unwrap().contains("abort-message"), "{backend}: {attempts}");
+        harness.clock.advance_seconds(3 * 3600);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let (_, attempts) = api.get(&at(&format!("/endpoints/{poison}/attempts"))).await;
+        assert_eq!(attempts["data"].as_array().unwrap().len(), 1, "{backend}: not retried");
+        harness.stop().await;
+    }
+}

@@ -66,6 +66,7 @@ fn attempted(claim: &delivery_service::store::Claim, success: bool) -> Completio
             error: (!success).then(|| "the endpoint answered HTTP 500".to_owned()),
             response_excerpt: String::new(),
             next: if success { NextStep::Succeeded } else { NextStep::RetryAt(NOW + 1_000) },
+            gone: false,
         },
     }
 }

@@ -521,6 +521,7 @@ pub async fn all_recorded(api: &Api, endpoint: &str, n: usize, within: Duration)
 pub fn endpoint_row(id: &str, url: &str, now: i64) -> delivery_service::store::EndpointRow {
     delivery_service::store::EndpointRow {
         id: id.into(),
+        disabled_reason: None,
         account_id: ACCOUNT.into(),
         url: url.into(),
         description: String::new(),
