@@ -58,6 +58,8 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
     /// Keys and accounts looked up lately.
     pub lookups: Arc<Lookups>,
+    /// Time to read a request's body ([`crate::server::ServerLimits`]).
+    pub body_read_timeout: Duration,
 }
 
 /// How long a key's or an account's lookup is reused. A key revoked or an account deleted through this process is
@@ -255,11 +257,17 @@ fn forbidden(what: &str) -> ApiError {
 /// A JSON request body whose errors carry the core's codes: `invalid_json` for syntax, `invalid_payload` for shape.
 pub struct JsonBody<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
     type Rejection = ApiError;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let read = tokio::time::timeout(state.body_read_timeout, Bytes::from_request(request, state)).await;
+        let read = read.map_err(|_| ApiError {
+            status: StatusCode::REQUEST_TIMEOUT,
+            code: "request_timeout",
+            message: format!("the request body did not arrive within {} s", state.body_read_timeout.as_secs()),
+        })?;
+        let bytes = read.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError {
                     status: StatusCode::PAYLOAD_TOO_LARGE,

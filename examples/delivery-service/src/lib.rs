@@ -19,6 +19,7 @@ pub mod error;
 pub mod net;
 pub mod rules;
 pub mod sealing;
+pub mod server;
 pub mod service;
 pub mod signing;
 pub mod store;

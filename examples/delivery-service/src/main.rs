@@ -41,6 +41,12 @@ struct Options {
     /// DEVELOPMENT ONLY: allow http:// and loopback targets (127.0.0.1, ::1, localhost).
     #[arg(long)]
     allow_insecure_loopback: bool,
+    /// API connections served at once (more are closed on accept).
+    #[arg(long, default_value_t = 1024)]
+    max_connections: usize,
+    /// Seconds an API client has to send a request's headers, and then its body.
+    #[arg(long, default_value_t = 10)]
+    request_read_timeout_seconds: u64,
     /// Requests in flight at once, over all endpoints.
     #[arg(long, default_value_t = 256)]
     concurrency: usize,
@@ -145,6 +151,11 @@ async fn main() -> ExitCode {
         retention: Duration::from_secs(options.retention_days.saturating_mul(86_400)),
         expired_secret_retention: Duration::from_secs(options.expired_secret_retention_days.saturating_mul(86_400)),
         resolve,
+        server: delivery_service::server::ServerLimits {
+            max_connections: options.max_connections.max(1),
+            header_read_timeout: Duration::from_secs(options.request_read_timeout_seconds.max(1)),
+            body_read_timeout: Duration::from_secs(options.request_read_timeout_seconds.max(1)),
+        },
         ..defaults
     };
     let clock: Arc<dyn Clock> =

@@ -13,6 +13,7 @@ use crate::api::{hash_api_key, router, AppState};
 use crate::clock::Clock;
 use crate::net::{build_client, AddressPolicy, ClientSettings};
 use crate::sealing::{resolve_key, KeySource, Sealer};
+use crate::server::ServerLimits;
 use crate::store::Store;
 use crate::worker::{Worker, WorkerHandle, WorkerSettings};
 
@@ -45,6 +46,8 @@ pub struct Settings {
     pub resolve: HashMap<String, Vec<IpAddr>>,
     /// Database pool size.
     pub db_connections: u32,
+    /// The API server's connection cap and read timeouts.
+    pub server: ServerLimits,
 }
 
 impl Default for Settings {
@@ -71,6 +74,7 @@ impl Default for Settings {
             expired_secret_retention: Duration::from_secs(7 * 24 * 3600),
             resolve: HashMap::new(),
             db_connections: 16,
+            server: ServerLimits::default(),
         }
     }
 }
@@ -157,18 +161,13 @@ impl Service {
                 wake: wake.clone(),
                 shutdown: shutdown_rx.clone(),
                 lookups: Arc::default(),
+                body_read_timeout: settings.server.body_read_timeout,
             };
             let listener = tokio::net::TcpListener::bind(listen).await?;
             address = Some(listener.local_addr()?);
-            let mut stop = shutdown_rx.clone();
-            server = Some(tokio::spawn(async move {
-                let serve = axum::serve(listener, router(state)).with_graceful_shutdown(async move {
-                    let _ = stop.wait_for(|stopped| *stopped).await;
-                });
-                if let Err(error) = serve.await {
-                    tracing::error!(%error, "API server failed");
-                }
-            }));
+            let stop = shutdown_rx.clone();
+            let limits = settings.server;
+            server = Some(tokio::spawn(crate::server::serve(listener, router(state), limits, stop)));
         }
         let worker = if settings.run_worker {
             let policy = AddressPolicy { allow_loopback: settings.allow_insecure_loopback };

@@ -203,3 +203,63 @@ async fn a_410_switches_the_endpoint_off_and_an_abort_answer_stops_retrying() {
         harness.stop().await;
     }
 }
+
+/// Reads from a raw connection until it closes or `within` passes; whether it closed, and what it said.
+async fn read_until_closed(stream: &mut tokio::net::TcpStream, within: Duration) -> (bool, String) {
+    use tokio::io::AsyncReadExt;
+    let mut text = Vec::new();
+    let mut buffer = [0u8; 1024];
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buffer)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return (true, String::from_utf8_lossy(&text).into_owned()),
+            Ok(Ok(n)) => text.extend_from_slice(&buffer[..n]),
+            Err(_) => return (false, String::from_utf8_lossy(&text).into_owned()),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_server_caps_connections_and_times_out_slow_clients() {
+    use tokio::io::AsyncWriteExt;
+    let harness = Harness::start_with("sqlite", |settings| {
+        settings.server = delivery_service::server::ServerLimits {
+            max_connections: 4,
+            header_read_timeout: Duration::from_millis(800),
+            body_read_timeout: Duration::from_millis(800),
+        };
+    })
+    .await;
+    let address = harness.service.as_ref().unwrap().address.unwrap();
+    // The harness's own kept-alive connection is closed by the header timeout first.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let mut idle = Vec::new();
+    for _ in 0..4 {
+        idle.push(tokio::net::TcpStream::connect(address).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Past the cap, a connection is closed at once.
+    let mut extra = tokio::net::TcpStream::connect(address).await.unwrap();
+    let (closed, _) = read_until_closed(&mut extra, Duration::from_millis(400)).await;
+    assert!(closed, "a fifth connection was served");
+    // Connections that send no headers are closed after the header timeout, freeing their slots.
+    for stream in &mut idle {
+        let (closed, _) = read_until_closed(stream, Duration::from_secs(3)).await;
+        assert!(closed, "an idle connection was held open");
+    }
+    let (status, _) = support::Api::new(address).get("/v1/topics").await;
+    assert_eq!(status, 200);
+    // A body that never finishes arriving: 408 after the body timeout.
+    let mut slow = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST {} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {}\r\ncontent-type: application/json\r\n\
+         content-length: 100\r\n\r\n{{\"topic\":",
+        at("/events"),
+        support::API_KEY
+    );
+    slow.write_all(head.as_bytes()).await.unwrap();
+    let (_, answer) = read_until_closed(&mut slow, Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("request_timeout"), "{answer}");
+    harness.stop().await;
+}
