@@ -193,9 +193,18 @@ function createApi(native) {
     }
   }
 
-  function unixSeconds(value, fallback) {
+  /**
+   * A time as unix seconds: a number, a `Date`, or (absent) `fallback`; anything else is `invalid_option` naming it
+   * (`name` null: passed on as it is, for the native layer's own, more precise error).
+   */
+  function unixSeconds(value, fallback, name = 'now') {
     if (value === undefined || value === null) return fallback
-    if (value instanceof Date) return Math.floor(value.getTime() / 1000)
+    if (value instanceof Date) value = Math.floor(value.getTime() / 1000)
+    if (name !== null && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) {
+      const got = value instanceof Date || typeof value === 'number' ? String(value) : typeof value
+      throw translate(Object.assign(new Error(`\`${name}\` must be unix seconds (a number, 0 or more) or a Date; got ${got}`),
+        { code: 'invalid_option' }))
+    }
     return value
   }
 
@@ -210,7 +219,8 @@ function createApi(native) {
       if (typeof entry === 'string') return { secret: entry }
       if (entry && typeof entry.secret === 'string') {
         const spec = { secret: entry.secret }
-        const expiresAt = unixSeconds(entry.expiresAt, undefined)
+        // The native layer names the secret's position (`invalid_secret`, "#1").
+        const expiresAt = unixSeconds(entry.expiresAt, undefined, null)
         if (expiresAt !== undefined) spec.expiresAt = expiresAt
         if (entry.label !== undefined && entry.label !== null) spec.label = String(entry.label)
         return spec
@@ -357,7 +367,7 @@ function createApi(native) {
     /** The headers to send with a body: one signature per active secret. */
     sign(id, timestamp, body) {
       const raw = rawBody(body)
-      const flat = call(() => this.#native.sign(String(id), unixSeconds(timestamp, undefined), raw))
+      const flat = call(() => this.#native.sign(String(id), unixSeconds(timestamp, undefined, 'timestamp'), raw))
       const headers = {}
       for (let index = 0; index < flat.length; index += 2) headers[flat[index]] = flat[index + 1]
       return headers
@@ -484,14 +494,14 @@ function createApi(native) {
   /** A health state as the native layer reads it (`failingSince` may be a Date). */
   function healthText(state) {
     if (!state) return undefined
-    return optionsText({ status: state.status, failingSince: unixSeconds(state.failingSince, null) })
+    return optionsText({ status: state.status, failingSince: unixSeconds(state.failingSince, null, 'failingSince') })
   }
 
   const health = Object.freeze({
     HEALTHY: deepFreeze(JSON.parse(native.healthRecordSuccess())),
     /** After a failed delivery at `at` (unix seconds). */
     recordFailure(state, at, windowSeconds = DEFAULT_FAILURE_WINDOW_SECONDS) {
-      return JSON.parse(call(() => native.healthRecordFailure(healthText(state), unixSeconds(at, undefined), windowSeconds)))
+      return JSON.parse(call(() => native.healthRecordFailure(healthText(state), unixSeconds(at, undefined, 'at'), windowSeconds)))
     },
     /** After a delivery the endpoint accepted. */
     recordSuccess(state) {

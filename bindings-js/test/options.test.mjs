@@ -78,3 +78,18 @@ it('webhooks built again with the same settings share their keys, and never anot
   // A setting that failed is not kept: it fails again.
   for (const attempt of [1, 2]) refused(() => new Webhook('whsec_short'), 'invalid_secret', '#0')
 })
+
+it('a time that is not unix seconds or a Date is invalid_option, with its name, not a binding error', () => {
+  const webhook = new Webhook(secret)
+  const headers = webhook.sign('msg_1', 1795341600, '{}')
+  for (const now of ['1795341600', {}, Number.NaN, -1, new Date('nonsense')]) {
+    assert.throws(() => webhook.verify('{}', headers, { now }), (error) => {
+      assert.equal(error.code, 'invalid_option', String(now))
+      assert.match(error.message, /`now` must be unix seconds/)
+      return error instanceof api.WebhookError
+    })
+  }
+  assert.throws(() => webhook.sign('msg_1', 'soon', '{}'), { code: 'invalid_option', message: /`timestamp`/ })
+  // A secret's expiry is the secret's error, with its position.
+  assert.throws(() => new Webhook([secret, { secret, expiresAt: 'tomorrow' }]), { code: 'invalid_secret', message: /#1/ })
+})

@@ -84,7 +84,12 @@ fn body<'py>(value: &Bound<'py, PyAny>) -> PyResult<Body<'py>> {
         return Ok(Body::Borrowed(bytes.clone()));
     }
     if let Ok(text) = value.cast::<PyString>() {
-        return Ok(Body::Borrowed(text.encode_utf8()?));
+        // A str with lone surrogates has no UTF-8 form: it came from bytes decoded with errors="surrogateescape",
+        // so it is not the body that was signed. The payload error says so, rather than a UnicodeEncodeError.
+        return text.encode_utf8().map(Body::Borrowed).map_err(|_| {
+            let found = "str holding lone surrogates (bytes decoded with errors=\"surrogateescape\")";
+            raise(value.py(), CoreError::payload_not_raw(found))
+        });
     }
     if let Ok(array) = value.cast::<PyByteArray>() {
         return Ok(Body::Owned(array.to_vec()));
