@@ -202,7 +202,8 @@ function createApi(native) {
     if (value instanceof Date) value = Math.floor(value.getTime() / 1000)
     if (name !== null && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) {
       const got = value instanceof Date || typeof value === 'number' ? String(value) : typeof value
-      throw translate(Object.assign(new Error(`\`${name}\` must be unix seconds (a number, 0 or more) or a Date; got ${got}`),
+      // The core's wording for `invalid_option`, as the other bindings raise it.
+      throw translate(Object.assign(new Error(`the option \`${name}\` is invalid: it must be unix seconds (a number, 0 or more) or a Date; got ${got}`),
         { code: 'invalid_option' }))
     }
     return value

@@ -85,11 +85,11 @@ it('a time that is not unix seconds or a Date is invalid_option, with its name, 
   for (const now of ['1795341600', {}, Number.NaN, -1, new Date('nonsense')]) {
     assert.throws(() => webhook.verify('{}', headers, { now }), (error) => {
       assert.equal(error.code, 'invalid_option', String(now))
-      assert.match(error.message, /`now` must be unix seconds/)
+      assert.match(error.message, /the option `now` is invalid: it must be unix seconds/)
       return error instanceof api.WebhookError
     })
   }
-  assert.throws(() => webhook.sign('msg_1', 'soon', '{}'), { code: 'invalid_option', message: /`timestamp`/ })
+  assert.throws(() => webhook.sign('msg_1', 'soon', '{}'), { code: 'invalid_option', message: /the option `timestamp` is invalid/ })
   // A secret's expiry is the secret's error, with its position.
   assert.throws(() => new Webhook([secret, { secret, expiresAt: 'tomorrow' }]), { code: 'invalid_secret', message: /#1/ })
 })

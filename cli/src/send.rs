@@ -44,7 +44,7 @@ pub struct TriggerArgs {
 }
 
 /// Sets `path` (dot-separated keys and array indexes) in `event` to `value`.
-pub(crate) fn set_path(event: &mut Value, path: &str, value: Value) -> Result<(), String> {
+fn set_path(event: &mut Value, path: &str, value: Value) -> Result<(), String> {
     let mut at = event;
     let keys: Vec<&str> = path.split('.').collect();
     let Some((last, parents)) = keys.split_last() else { return Err("an empty path".into()) };
@@ -71,33 +71,45 @@ pub(crate) fn set_path(event: &mut Value, path: &str, value: Value) -> Result<()
     Ok(())
 }
 
-/// The event to send: the sample (or the given data) with a fresh id and time, and every `--set` applied.
-fn event(args: &TriggerArgs) -> Result<Vec<u8>, Failure> {
-    let topic = find_topic(&args.topic).ok_or_else(|| {
+/// A topic's sample event (the core's), with its data replaced by `--data` when given (a file, `-` for stdin); the
+/// topic's canonical name with it. Shared by `trigger` and `events send`.
+pub(crate) fn sample_event(topic: &str, data: Option<&str>) -> Result<(&'static str, Value), Failure> {
+    let topic = find_topic(topic).ok_or_else(|| {
         let names: Vec<&str> = dropship_webhooks::TOPICS.iter().map(|topic| topic.name).collect();
-        Failure::usage(format!("unknown topic `{}`; the topics are: {}", args.topic, names.join(", ")))
+        Failure::usage(format!("unknown topic `{topic}`; the topics are: {}", names.join(", ")))
     })?;
     let sample =
         sample_event_json(topic.name).ok_or_else(|| Failure::usage(format!("no sample for {}", topic.name)))?;
     let mut event: Value = serde_json::from_str(sample).map_err(|error| Failure::usage(error.to_string()))?;
-    if let Some(source) = &args.data {
+    if let Some(source) = data {
         let data = read_body(source)?;
         event["data"] =
             serde_json::from_slice(&data).map_err(|error| Failure::usage(format!("--data is not JSON: {error}")))?;
     }
-    event["id"] = Value::from(random_id("evt")?);
-    event["createdAt"] = Value::from(rfc3339_ms(i64::try_from(now_seconds()).unwrap_or(i64::MAX).saturating_mul(1000)));
-    for assignment in &args.sets {
+    Ok((topic.name, event))
+}
+
+/// Applies every `--set path=value` (the value is JSON if it parses as JSON, else a string).
+pub(crate) fn apply_sets(event: &mut Value, sets: &[String]) -> Result<(), Failure> {
+    for assignment in sets {
         let (path, text) = assignment
             .split_once('=')
             .ok_or_else(|| Failure::usage(format!("--set `{assignment}` is not `path=value`")))?;
         let value = serde_json::from_str(text).unwrap_or_else(|_| Value::from(text));
-        set_path(&mut event, path, value).map_err(|problem| Failure::usage(format!("--set: {problem}")))?;
+        set_path(event, path, value).map_err(|problem| Failure::usage(format!("--set: {problem}")))?;
     }
+    Ok(())
+}
+
+/// The event to send: the sample (or the given data) with a fresh id and time, and every `--set` applied.
+fn event(args: &TriggerArgs) -> Result<Vec<u8>, Failure> {
+    let (topic, mut event) = sample_event(&args.topic, args.data.as_deref())?;
+    event["id"] = Value::from(random_id("evt")?);
+    event["createdAt"] = Value::from(rfc3339_ms(i64::try_from(now_seconds()).unwrap_or(i64::MAX).saturating_mul(1000)));
+    apply_sets(&mut event, &args.sets)?;
     let body = serde_json::to_vec(&event).map_err(|error| Failure::usage(error.to_string()))?;
     // The topic's shape, as every receiver's SDK will check it.
-    canonical_event_json(&body)
-        .map_err(|error| Failure::usage(format!("the event does not fit {}: {error}", topic.name)))?;
+    canonical_event_json(&body).map_err(|error| Failure::usage(format!("the event does not fit {topic}: {error}")))?;
     Ok(body)
 }
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 use serde_json::{json, Map, Value};
 
-use crate::{exit, print_json, read_body, Failure, Finish, Format};
+use crate::{exit, print_json, Failure, Finish, Format};
 
 /// Where the service is and who calls it.
 #[derive(Args, Clone)]
@@ -489,19 +489,10 @@ pub fn events(format: Format, connection: Connection, command: EventsCommand) ->
     let base = format!("{}/events", client.account()?);
     let answer = match command {
         EventsCommand::Send { topic, data, sets, id } => {
-            let mut event = json!({ "topic": topic, "data": sample_data(&topic)? });
-            if let Some(source) = data {
-                event["data"] = serde_json::from_slice(&read_body(&source)?)
-                    .map_err(|error| Failure::usage(format!("--data is not JSON: {error}")))?;
-            }
-            for assignment in &sets {
-                let (path, text) = assignment
-                    .split_once('=')
-                    .ok_or_else(|| Failure::usage(format!("--set `{assignment}` is not `path=value`")))?;
-                let value = serde_json::from_str(text).unwrap_or_else(|_| Value::from(text));
-                crate::send::set_path(&mut event, path, value)
-                    .map_err(|problem| Failure::usage(format!("--set: {problem}")))?;
-            }
+            // The service wraps `data` in its own envelope: only the data goes, with `--set` paths from it.
+            let (topic, sample) = crate::send::sample_event(&topic, data.as_deref())?;
+            let mut event = json!({ "topic": topic, "data": sample["data"] });
+            crate::send::apply_sets(&mut event, &sets)?;
             if let Some(id) = id {
                 event["id"] = Value::from(id);
             }
@@ -513,15 +504,6 @@ pub fn events(format: Format, connection: Connection, command: EventsCommand) ->
     };
     show(format, &answer, EVENT_FIELDS);
     Ok(exit::OK)
-}
-
-fn sample_data(topic: &str) -> Result<Value, Failure> {
-    let info =
-        dropship_webhooks::find_topic(topic).ok_or_else(|| Failure::usage(format!("unknown topic `{topic}`")))?;
-    let sample = dropship_webhooks::samples::sample_event_json(info.name)
-        .ok_or_else(|| Failure::usage(format!("no sample for {}", info.name)))?;
-    let sample: Value = serde_json::from_str(sample).map_err(|error| Failure::usage(error.to_string()))?;
-    Ok(sample["data"].clone())
 }
 
 /// `deliveries …`

@@ -95,8 +95,14 @@ impl Secret {
 
     /// Whether the secret may sign and verify at `now` (unix seconds).
     pub fn is_active_at(&self, now: u64) -> bool {
-        self.expires_at.is_none_or(|expiry| now < expiry)
+        active_at(self.expires_at, now)
     }
+}
+
+/// The expiry rule on its own, for callers that hold a secret's expiry without the secret (a sender's stored rows):
+/// active at `now` unless it has an expiry at or before `now` (unix seconds; the expiry itself is excluded).
+pub fn active_at(expires_at: Option<u64>, now: u64) -> bool {
+    expires_at.is_none_or(|expiry| now < expiry)
 }
 
 impl fmt::Debug for Secret {

@@ -37,7 +37,7 @@ use tokio::sync::{watch, Notify};
 
 use crate::clock::Clock;
 use crate::error::ApiError;
-use crate::signing::{fingerprint_of, live_secrets, secret_of, secret_set};
+use crate::signing::{fingerprint_of, is_live, live_secrets, secret_set};
 use crate::store::{
     new_id, AccountRow, AttemptView, AuditEntry, Cursor, EndpointRow, EndpointUpdate, KeyRow, ListQuery, NewEvent,
     Principal, RecoverFilter, Resend, SecretRow, Store,
@@ -311,7 +311,7 @@ fn secret_json(secret: &SecretRow, now_seconds: u64) -> Value {
         "id": secret.id,
         "label": secret.label,
         "expiresAt": secret.expires_at,
-        "active": secret_of(secret).is_active_at(now_seconds),
+        "active": is_live(secret, now_seconds),
         // Tells secrets apart and matches the one a receiver holds; nothing of the value.
         "fingerprint": fingerprint_of(&secret.value),
         "createdAt": secret.created_at,
@@ -936,7 +936,7 @@ async fn delete_secret(
     load_endpoint(&state, &scope.account, &id).await?;
     let secrets = state.store.secrets(&id).await?;
     let secret = secrets.iter().find(|s| s.id == secret_id).ok_or_else(|| ApiError::not_found("secret"))?;
-    if secret_of(secret).is_active_at(state.clock.now_seconds()) {
+    if is_live(secret, state.clock.now_seconds()) {
         return Err(ApiError {
             status: StatusCode::CONFLICT,
             code: "secret_active",
@@ -998,7 +998,7 @@ async fn edit_secret(
         let secrets = state.store.secrets(&id).await?;
         let after = at.max(state.clock.now_seconds());
         let others_outlive =
-            secrets.iter().filter(|secret| secret.id != secret_id).any(|secret| secret_of(secret).is_active_at(after));
+            secrets.iter().filter(|secret| secret.id != secret_id).any(|secret| is_live(secret, after));
         if secrets.iter().any(|secret| secret.id == secret_id) && !others_outlive {
             return Err(ApiError {
                 status: StatusCode::CONFLICT,

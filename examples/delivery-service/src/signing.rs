@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use dropship_webhooks::secret::active_at;
 use dropship_webhooks::{Secret, SecretSet, Webhook, WebhookError};
 
 use crate::clock::wall_ms;
@@ -25,7 +26,13 @@ pub fn secret_of(row: &SecretRow) -> Secret {
 /// The secrets not expired at `now_seconds`: the ones that sign, and the ones the cap of
 /// [`dropship_webhooks::secret::MAX_SECRETS`] counts (an expired secret is kept for the record until it is purged).
 pub fn live_secrets(rows: &[SecretRow], now_seconds: u64) -> Vec<SecretRow> {
-    rows.iter().filter(|row| secret_of(row).is_active_at(now_seconds)).cloned().collect()
+    rows.iter().filter(|row| is_live(row, now_seconds)).cloned().collect()
+}
+
+/// Whether a stored secret is active at `now_seconds` (the core's expiry rule, without building the secret).
+pub fn is_live(row: &SecretRow, now_seconds: u64) -> bool {
+    // A negative expiry cannot be stored (the API refuses it); read as already past.
+    active_at(row.expires_at.map(|at| u64::try_from(at).unwrap_or(0)), now_seconds)
 }
 
 /// A short public fingerprint of a secret value (the first 8 bytes of its SHA-256, hex): enough to tell secrets
@@ -60,21 +67,34 @@ impl Signers {
         body: &[u8],
     ) -> Result<Vec<(&'static str, String)>, WebhookError> {
         let timestamp = u64::try_from(wall_ms() / 1000).unwrap_or(0);
-        // Only the live ones: expired secrets stay listed until purged, and must not count toward the cap.
-        let signer = self.signer(endpoint, &live_secrets(secrets, clock_seconds))?;
+        let signer = self.signer_at(endpoint, secrets, Some(clock_seconds))?;
         Ok(signer.sign_active_at(message_id, timestamp, clock_seconds, body)?.into_vec())
     }
 
-    /// The endpoint's signer: the cached one while its scheme and secrets are the same, else a new one.
+    /// The endpoint's signer over every secret: the cached one while its scheme and secrets are the same.
     pub fn signer(&self, endpoint: &EndpointRow, secrets: &[SecretRow]) -> Result<Arc<Webhook>, WebhookError> {
-        let fingerprint = fingerprint(endpoint, secrets);
+        self.signer_at(endpoint, secrets, None)
+    }
+
+    /// The endpoint's signer over the secrets live at `now_seconds` (all with `None`; expired ones stay stored until purged and
+    /// must not count toward the cap): the cached one while those are the same, else a new one. The live set is
+    /// filtered without copying on the way (every attempt asks); rows are copied only to build a new signer.
+    fn signer_at(
+        &self,
+        endpoint: &EndpointRow,
+        secrets: &[SecretRow],
+        now_seconds: Option<u64>,
+    ) -> Result<Arc<Webhook>, WebhookError> {
+        let live = || secrets.iter().filter(|row| now_seconds.is_none_or(|now| is_live(row, now)));
+        let fingerprint = fingerprint(endpoint, live());
         let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some((known, signer)) = cache.get(&endpoint.id) {
             if *known == fingerprint {
                 return Ok(signer.clone());
             }
         }
-        let signer = Arc::new(Webhook::with_scheme(secret_set(secrets), endpoint.scheme)?);
+        let rows: Vec<SecretRow> = live().cloned().collect();
+        let signer = Arc::new(Webhook::with_scheme(secret_set(&rows), endpoint.scheme)?);
         if cache.len() >= MAX_CACHED_SIGNERS {
             cache.clear();
         }
@@ -85,7 +105,7 @@ impl Signers {
 
 /// What a signer is built from: the scheme and each secret's id, value, expiry and label (a secret's value never
 /// changes under its id, but an expiry does).
-fn fingerprint(endpoint: &EndpointRow, secrets: &[SecretRow]) -> u64 {
+fn fingerprint<'a>(endpoint: &EndpointRow, secrets: impl Iterator<Item = &'a SecretRow>) -> u64 {
     let mut hasher = DefaultHasher::new();
     endpoint.scheme.hash(&mut hasher);
     for secret in secrets {
