@@ -7,7 +7,11 @@
 /** Builds the API over `native`, an object with the entry points both backends export under the same names. */
 function createApi(native) {
   // The core's defaults, exported as constants.
-  const { toleranceSeconds: DEFAULT_TOLERANCE_SECONDS, failureWindowSeconds: DEFAULT_FAILURE_WINDOW_SECONDS } =
+  const {
+    toleranceSeconds: DEFAULT_TOLERANCE_SECONDS,
+    failureWindowSeconds: DEFAULT_FAILURE_WINDOW_SECONDS,
+    bodyLimitBytes: DEFAULT_BODY_LIMIT_BYTES,
+  } =
     JSON.parse(native.defaultsJson())
   const RELEVANT_HEADERS = new Set(native.relevantHeaders())
   // The names the native entry points take by position, in the core's order (RELEVANT_HEADERS).
@@ -233,13 +237,57 @@ function createApi(native) {
     })
   }
 
-  function collect(stream) {
+  /**
+   * Reads a request body to its end, or stops at `limit` bytes: past it the promise rejects with `tooLarge()` and
+   * the rest is discarded as it arrives, never kept.
+   */
+  function collect(stream, limit, tooLarge) {
     return new Promise((resolve, reject) => {
       const chunks = []
-      stream.on('data', (chunk) => chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk))
-      stream.on('end', () => resolve(Buffer.concat(chunks)))
+      let length = 0
+      const onData = (chunk) => {
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+        length += bytes.length
+        if (length > limit) {
+          stream.off('data', onData)
+          stream.off('end', onEnd)
+          chunks.length = 0
+          stream.resume()
+          return reject(tooLarge())
+        }
+        chunks.push(bytes)
+      }
+      const onEnd = () => resolve(Buffer.concat(chunks))
+      stream.on('data', onData)
+      stream.on('end', onEnd)
       stream.on('error', reject)
     })
+  }
+
+  /** A Fetch body stream read to its end, or cancelled past `limit` bytes (rejecting with `tooLarge()`). */
+  async function readStream(stream, limit, tooLarge) {
+    if (stream == null) return new Uint8Array(0)
+    const reader = stream.getReader()
+    const chunks = []
+    let length = 0
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      length += value.byteLength
+      if (length > limit) {
+        await reader.cancel().catch(() => {})
+        throw tooLarge()
+      }
+      chunks.push(value)
+    }
+    if (chunks.length === 1) return chunks[0]
+    const body = new Uint8Array(length)
+    let offset = 0
+    for (const chunk of chunks) {
+      body.set(chunk, offset)
+      offset += chunk.byteLength
+    }
+    return body
   }
 
   /**
@@ -273,15 +321,53 @@ function createApi(native) {
     #native
     #scheme
     #tolerance
+    #bodyLimit
     /** crypto.subtle keys by secret index, imported when an async method first needs them. */
     #subtleKeys = []
 
     constructor(secrets, options = {}) {
-      const settings = optionsText({ scheme: options.scheme, toleranceSeconds: options.toleranceSeconds })
+      const settings = optionsText({
+        scheme: options.scheme,
+        toleranceSeconds: options.toleranceSeconds,
+        bodyLimitBytes: options.bodyLimitBytes,
+      })
       const built = nativeWebhook(optionsText(secretList(secrets)), settings)
       this.#native = built.native
       this.#scheme = built.options.scheme
       this.#tolerance = built.options.toleranceSeconds
+      this.#bodyLimit = built.options.bodyLimitBytes
+    }
+
+    get bodyLimitBytes() {
+      return this.#bodyLimit
+    }
+
+    /**
+     * Every check made before the body is needed (headers present and well formed, timestamp within the
+     * tolerance, a secret active), with the errors `verify` would throw: call it before reading a body.
+     */
+    checkHeaders(headers, options) {
+      call(() => this.#native.checkHeaders(headerList(headers), nowSeconds(options)))
+    }
+
+    /**
+     * What the framework helpers do before reading a body: `checkHeaders`, then the declared `Content-Length`
+     * against `bodyLimitBytes` (`payload_too_large`).
+     */
+    #checkBeforeBody(headers, options) {
+      this.checkHeaders(headers, options)
+      const declared = Number(typeof headers?.get === 'function' ? headers.get('content-length') : headers?.['content-length'])
+      if (Number.isSafeInteger(declared) && declared >= 0) call(() => this.#native.checkBodyLength(declared))
+    }
+
+    /** The core's `payload_too_large` for this webhook's limit, as an error to throw or reject with. */
+    #tooLarge() {
+      try {
+        call(() => this.#native.checkBodyLength(this.#bodyLimit + 1))
+      } catch (error) {
+        return error
+      }
+      return new WebhookPayloadError('the body is too large', 'payload_too_large', 413)
     }
 
     get scheme() {
@@ -343,7 +429,9 @@ function createApi(native) {
       const bytes = typeof raw === 'string' ? ENCODER.encode(raw) : raw
       const list = headerList(headers)
       const now = nowSeconds(options)
-      const [prefix, ...secrets] = call(() => this.#native.tagRequest(list, now))
+      const [prefix, ...secrets] = call(() => this.#native.tagRequest(list, bytes.length, now))
+      // No signature could be a tag: the core refuses without tags, so neither copy nor sign the body.
+      if (secrets.length === 0) return { bytes, list, now, tags: new Uint8Array(0) }
       const content = new Uint8Array(prefix.length + bytes.length)
       content.set(prefix)
       content.set(bytes, prefix.length)
@@ -376,25 +464,26 @@ function createApi(native) {
 
     /** Verifies a Fetch `Request` (Next.js route handlers, Hono, Workers, Deno, Bun). Reads its body. */
     async verifyRequest(request, options) {
-      let body
-      try {
-        body = new Uint8Array(await request.arrayBuffer())
-      } catch {
-        return call(() => native.payloadNotRaw('Request whose body was already read'))
-      }
+      // What cannot pass is refused before the body is read; then at most bodyLimitBytes of it is read.
+      this.#checkBeforeBody(request.headers, options)
+      if (request.bodyUsed) return call(() => native.payloadNotRaw('Request whose body was already read'))
+      const body = await readStream(request.body, this.#bodyLimit, () => this.#tooLarge())
       return this.verifyAsync(body, request.headers, options)
     }
 
     /** Express middleware: verifies, sets `req.webhook` to the event, or answers 401/400 with `{ error, message }`. */
     express(options = {}) {
       return (req, res, next) => {
+        const refuse = (error) => {
+          if (!(error instanceof WebhookError)) return next(error)
+          if (options.onError) return options.onError(error, req, res, next)
+          return res.status(error.status ?? 400).json({ error: error.code, message: error.message })
+        }
         const handle = (body) => {
           try {
             req.webhook = this.verify(body, req.headers, options)
           } catch (error) {
-            if (!(error instanceof WebhookError)) return next(error)
-            if (options.onError) return options.onError(error, req, res, next)
-            return res.status(error.status ?? 400).json({ error: error.code, message: error.message })
+            return refuse(error)
           }
           return next()
         }
@@ -405,7 +494,18 @@ function createApi(native) {
           return handle(req.body)
         }
         if (consumed) return handle(req.body ?? null)
-        collect(req).then(handle, next)
+        // Nothing read yet: refuse what cannot pass before reading a byte (headers, timestamp, declared length),
+        // then read at most bodyLimitBytes. A refused connection is closed rather than drained.
+        try {
+          this.#checkBeforeBody(req.headers, options)
+        } catch (error) {
+          res.set('Connection', 'close')
+          return refuse(error)
+        }
+        collect(req, this.#bodyLimit, () => this.#tooLarge()).then(handle, (error) => {
+          if (error instanceof WebhookError) res.set('Connection', 'close')
+          refuse(error)
+        })
       }
     }
 
@@ -415,21 +515,37 @@ function createApi(native) {
      */
     fastify(handler, options = {}) {
       const webhook = this
+      const refuse = (reply, error) => reply.code(error.status ?? 400).send({ error: error.code, message: error.message })
       return async function dropshipWebhooks(instance) {
         // Inside this plugin only: every content type arrives as the raw Buffer (the built-in JSON parser would win
-        // over a '*' parser, so the defaults are removed first).
+        // over a '*' parser, so the defaults are removed first), at most bodyLimitBytes of it.
         instance.removeAllContentTypeParsers()
-        instance.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
+        instance.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: webhook.#bodyLimit },
+          (_request, body, done) => done(null, body))
+        instance.setErrorHandler((error, _request, reply) => {
+          if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return refuse(reply.header('connection', 'close'), webhook.#tooLarge())
+          return reply.send(error)
+        })
         instance.route({
           method: ['POST', 'PUT', 'PATCH'],
           url: options.url ?? '/',
+          bodyLimit: webhook.#bodyLimit,
+          // Before the body is read: what cannot pass is refused without reading it.
+          onRequest: async (request, reply) => {
+            try {
+              webhook.#checkBeforeBody(request.headers, options)
+            } catch (error) {
+              if (!(error instanceof WebhookError)) throw error
+              return refuse(reply.header('connection', 'close'), error)
+            }
+          },
           handler: async (request, reply) => {
             let event
             try {
               event = webhook.verify(request.body ?? new Uint8Array(0), request.headers, options)
             } catch (error) {
               if (!(error instanceof WebhookError)) throw error
-              return reply.code(error.status ?? 400).send({ error: error.code, message: error.message })
+              return refuse(reply, error)
             }
             return handler(event, request, reply)
           },
@@ -438,11 +554,11 @@ function createApi(native) {
     }
 
     [INSPECT]() {
-      return `Webhook { scheme: '${this.#scheme}', toleranceSeconds: ${this.#tolerance}, secrets: <redacted> }`
+      return `Webhook { scheme: '${this.#scheme}', toleranceSeconds: ${this.#tolerance}, bodyLimitBytes: ${this.#bodyLimit}, secrets: <redacted> }`
     }
 
     toJSON() {
-      return { scheme: this.#scheme, toleranceSeconds: this.#tolerance }
+      return { scheme: this.#scheme, toleranceSeconds: this.#tolerance, bodyLimitBytes: this.#bodyLimit }
     }
   }
 
@@ -548,6 +664,7 @@ function createApi(native) {
     validateEndpoint,
     DEFAULT_TOLERANCE_SECONDS,
     DEFAULT_FAILURE_WINDOW_SECONDS,
+    DEFAULT_BODY_LIMIT_BYTES,
   }
 }
 

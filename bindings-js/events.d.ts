@@ -651,5 +651,6 @@ export type WebhookErrorCode =
   | 'payload_not_raw'
   | 'invalid_json'
   | 'invalid_payload'
+  | 'payload_too_large'
   | 'invalid_endpoint'
   | 'invalid_option';

@@ -35,6 +35,11 @@ export interface WebhookOptions {
   scheme?: 'standard' | 'fabric'
   /** How far the message timestamp may be from now, both ways, in seconds. Default 300. */
   toleranceSeconds?: number
+  /**
+   * The longest body verified, in bytes (default 1 MiB): longer ones are `payload_too_large` (413), refused after
+   * the header checks and before any HMAC. The Express and Fastify helpers stop reading a body at this length.
+   */
+  bodyLimitBytes?: number
 }
 
 export interface VerifyOptions {
@@ -60,7 +65,7 @@ export type SignedHeaders = Record<string, string>
 /** Base class of every error this package throws. */
 export class WebhookError extends Error {
   readonly code: WebhookErrorCode
-  /** The HTTP status to answer with: 401 verification, 400 payload, 500 `payload_not_raw`. */
+  /** The HTTP status to answer with: 401 verification, 400 payload, 413 `payload_too_large`, 500 `payload_not_raw`. */
   readonly status: number
   constructor(message: string, code: WebhookErrorCode, status?: number)
 }
@@ -84,6 +89,12 @@ export class Webhook {
   constructor(secrets: Secrets, options?: WebhookOptions)
   readonly scheme: 'standard' | 'fabric'
   readonly toleranceSeconds: number
+  readonly bodyLimitBytes: number
+  /**
+   * Every check made before the body is needed (headers present and well formed, timestamp within the tolerance, a
+   * secret active), throwing what `verify` would: call it before reading a request's body.
+   */
+  checkHeaders(headers: HeadersInput, options?: VerifyOptions): void
   /** Checks the signature and parses the body: `switch (event.topic)` narrows `event.data`. */
   verify(body: RawBody, headers: HeadersInput, options?: VerifyOptions): WebhookEvent
   /** Checks the signature without parsing the body (for any Standard Webhooks sender). */
@@ -100,11 +111,15 @@ export class Webhook {
   /** Verifies a Fetch `Request` (Next.js route handlers, Hono, Workers, Deno, Bun); reads its body (as `verifyAsync`). */
   verifyRequest(request: Request, options?: VerifyOptions): Promise<WebhookEvent>
   /**
-   * Express middleware: sets `req.webhook` to the event, or answers 401 / 400 / 500 with `{ error, message }`.
+   * Express middleware: sets `req.webhook` to the event, or answers 401 / 400 / 413 / 500 with `{ error, message }`.
+   * The headers and the declared length are checked before the body is read, and at most `bodyLimitBytes` is read.
    * For Node and Bun servers (both packages); edge runtimes use `verifyRequest`.
    */
   express(options?: ExpressOptions): (req: any, res: any, next: (error?: unknown) => void) => void
-  /** A Fastify plugin (own raw-body parser) routing POST/PUT/PATCH on its prefix to `handler`. Node and Bun. */
+  /**
+   * A Fastify plugin (own raw-body parser, at most `bodyLimitBytes`, headers checked before the body is read)
+   * routing POST/PUT/PATCH on its prefix to `handler`. Node and Bun.
+   */
   fastify(
     handler: (event: WebhookEvent, request: any, reply: any) => unknown,
     options?: FastifyOptions,
@@ -192,6 +207,7 @@ export function validateEndpoint(config: EndpointInput, options?: { allowInsecur
 
 export const DEFAULT_TOLERANCE_SECONDS: 300
 export const DEFAULT_FAILURE_WINDOW_SECONDS: 259200
+export const DEFAULT_BODY_LIMIT_BYTES: 1048576
 
 /**
  * Which build of the core runs: `'native'` (the addon for this platform) or `'wasm'` (the WebAssembly build, where no

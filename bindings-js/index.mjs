@@ -20,5 +20,6 @@ export const {
   validateEndpoint,
   DEFAULT_TOLERANCE_SECONDS,
   DEFAULT_FAILURE_WINDOW_SECONDS,
+  DEFAULT_BODY_LIMIT_BYTES,
 } = api
 export default api

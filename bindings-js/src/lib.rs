@@ -103,10 +103,28 @@ impl NativeWebhook {
         Ok(Self { inner: options.build(secret_set(secrets_text)?).map_err(thrown)? })
     }
 
-    /// The scheme and tolerance in effect, as JSON.
+    /// The scheme, tolerance and body limit in effect, as JSON.
     #[napi]
     pub fn options_json(&self) -> String {
-        WebhookOptions { scheme: self.inner.scheme(), tolerance_seconds: self.inner.tolerance_seconds() }.to_json(JS)
+        WebhookOptions {
+            scheme: self.inner.scheme(),
+            tolerance_seconds: self.inner.tolerance_seconds(),
+            body_limit_bytes: self.inner.body_limit_bytes(),
+        }
+        .to_json(JS)
+    }
+
+    /// Every check made before the body is needed (headers, timestamp, an active secret), headers as flat
+    /// `[name, value, …]`: the framework helpers call it before reading a byte of the body.
+    #[napi]
+    pub fn check_headers(&self, headers: Vec<String>, now: f64) -> Result<()> {
+        self.inner.check_headers(pairs(&headers).as_slice(), whole(now, "now")?).map_err(thrown)
+    }
+
+    /// `payload_too_large` when `length` bytes are over this webhook's body limit.
+    #[napi]
+    pub fn check_body_length(&self, length: f64) -> Result<()> {
+        Webhook::check_body_length(whole(length, "length")?, self.inner.body_limit_bytes()).map_err(thrown)
     }
 
     /// Checks the signature; the headers by position (see [`RelevantHeaders`]).

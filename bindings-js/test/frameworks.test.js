@@ -147,3 +147,100 @@ describe('fetch Request (Hono, Next.js route handlers)', () => {
     await assert.rejects(webhook.verifyRequest(request), (error) => error.code === 'payload_not_raw')
   })
 })
+
+/**
+ * A POST written by hand on loopback: `chunks` are sent (chunked unless a content-length is given) and the request is
+ * ended only when `end` is true, so a helper that waits for the whole body before answering never answers.
+ */
+function post(port, path, headers, chunks, { end = true } = {}) {
+  const http = require('node:http')
+  return new Promise((resolve, reject) => {
+    const request = http.request({ host: '127.0.0.1', port, path, method: 'POST', headers, agent: false }, (response) => {
+      let text = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk) => (text += chunk))
+      response.on('end', () => {
+        request.destroy()
+        resolve({ status: response.statusCode, connection: response.headers.connection, body: JSON.parse(text) })
+      })
+    })
+    // The server may close the connection before the whole body is written: that is the point.
+    request.on('error', (error) => (error.code === 'ECONNRESET' || error.code === 'EPIPE' ? undefined : reject(error)))
+    for (const chunk of chunks) request.write(chunk)
+    if (end) request.end()
+  })
+}
+
+describe('body limits and headers first (Express, Fastify, fetch Request)', () => {
+  const small = new Webhook(secret, { bodyLimitBytes: 1024 })
+  const big = JSON.stringify({ id: 'evt_big', topic: 'order.created', data: { id: 'ord_1', note: 'x'.repeat(4096) } })
+  const bigHeaders = () => ({ ...small.sign('msg_big', Math.floor(Date.now() / 1000), big), 'content-type': 'application/json' })
+  const unsigned = { 'content-type': 'application/json' }
+  const endless = ['{"id":"evt_1","topic":"order.created","data":{"note":"', 'x'.repeat(64 * 1024)]
+  const servers = []
+  let expressPort
+  let fastifyPort
+  before(async () => {
+    const app = express()
+    app.post('/hooks', small.express(), (req, res) => res.json({ topic: req.webhook.topic }))
+    servers.push(await listen(app))
+    expressPort = servers[0].address().port
+    const fastify = Fastify()
+    fastify.register(small.fastify(async (event) => ({ topic: event.topic })), { prefix: '/hooks' })
+    await fastify.listen({ port: 0, host: '127.0.0.1' })
+    servers.push(fastify)
+    fastifyPort = fastify.server.address().port
+  })
+  after(async () => {
+    servers[0].closeAllConnections?.()
+    servers[0].close()
+    await servers[1].close()
+  })
+
+  it('keeps the limit it was given and exports the default', () => {
+    assert.equal(small.bodyLimitBytes, 1024)
+    assert.equal(webhook.bodyLimitBytes, 1024 * 1024)
+    assert.equal(require(process.env.DROPSHIP_WEBHOOKS_MODULE || '..').DEFAULT_BODY_LIMIT_BYTES, 1024 * 1024)
+  })
+
+  for (const [name, port] of [['express', () => expressPort], ['fastify', () => fastifyPort]]) {
+    it(`${name}: refuses unsigned headers before reading a body that never ends`, async () => {
+      const answer = await post(port(), '/hooks', unsigned, endless, { end: false })
+      assert.equal(answer.status, 401)
+      assert.equal(answer.body.error, 'missing_header')
+      assert.equal(answer.connection, 'close')
+    })
+
+    it(`${name}: answers 413 for a declared length over the limit, before reading it`, async () => {
+      const answer = await post(port(), '/hooks', { ...bigHeaders(), 'content-length': String(big.length) }, [big.slice(0, 100)],
+        { end: false })
+      assert.equal(answer.status, 413)
+      assert.equal(answer.body.error, 'payload_too_large')
+      assert.match(answer.body.message, /limit of 1024 bytes/)
+    })
+
+    it(`${name}: stops reading a chunked body at the limit with 413`, async () => {
+      const answer = await post(port(), '/hooks', bigHeaders(), [big.slice(0, 2000), big.slice(2000)])
+      assert.equal(answer.status, 413)
+      assert.equal(answer.body.error, 'payload_too_large')
+    })
+
+    it(`${name}: still verifies a body within the limit`, async () => {
+      const answer = await post(port(), '/hooks', signed().headers, [sample])
+      assert.deepEqual([answer.status, answer.body], [200, { topic: 'order.created' }])
+    })
+  }
+
+  it('verifyRequest: refuses unsigned headers without reading the stream, and caps what it reads', async () => {
+    const never = new ReadableStream({ start(controller) { controller.enqueue(new TextEncoder().encode(endless[1])) } })
+    const unsignedRequest = new Request('http://127.0.0.1/hooks', { method: 'POST', headers: unsigned, body: never, duplex: 'half' })
+    await assert.rejects(small.verifyRequest(unsignedRequest), (error) => error.code === 'missing_header')
+    const chunks = [big.slice(0, 2000), big.slice(2000)].map((part) => new TextEncoder().encode(part))
+    const stream = new ReadableStream({ pull(controller) { chunks.length ? controller.enqueue(chunks.shift()) : controller.close() } })
+    const request = new Request('http://127.0.0.1/hooks', { method: 'POST', headers: bigHeaders(), body: stream, duplex: 'half' })
+    await assert.rejects(small.verifyRequest(request), (error) => error.code === 'payload_too_large' && error.status === 413)
+    const fine = signed()
+    const event = await webhook.verifyRequest(new Request('http://127.0.0.1/hooks', { method: 'POST', ...fine }))
+    assert.equal(event.id, 'evt_fw_1')
+  })
+})

@@ -46,6 +46,7 @@ export function createRunners(api, assert) {
   const webhook = (vector) => {
     const options = { scheme: vector.scheme ?? 'standard' }
     if (vector.toleranceSeconds !== undefined) options.toleranceSeconds = vector.toleranceSeconds
+    if (vector.bodyLimitBytes !== undefined) options.bodyLimitBytes = vector.bodyLimitBytes
     return new api.Webhook(secrets(vector.secrets), options)
   }
 
@@ -56,7 +57,7 @@ export function createRunners(api, assert) {
         assert.ok(error instanceof api.WebhookError, `${error} is not a WebhookError`)
         assert.ok(error instanceof Error)
         assert.equal(error.code, vector.error, error.message)
-        assert.ok([400, 401, 500].includes(error.status), `status ${error.status}`)
+        assert.ok([400, 401, 413, 500].includes(error.status), `status ${error.status}`)
         assert.ok(error.message.length > 10)
         return true
       })

@@ -64,6 +64,14 @@ fn seconds(value: &Bound<'_, PyAny>, name: &'static str) -> PyResult<u64> {
     }
 }
 
+/// A whole number of bytes (an `int` of 0 or more; `bool` is not one).
+fn byte_count(py: Python<'_>, value: &Bound<'_, PyAny>, name: &'static str) -> PyResult<u64> {
+    if value.is_instance_of::<pyo3::types::PyBool>() {
+        return Err(option(py, name, "it must be a whole number of bytes, 0 or more"));
+    }
+    value.extract::<u64>().map_err(|_| option(py, name, "it must be a whole number of bytes, 0 or more"))
+}
+
 /// The raw body: bytes, bytearray, memoryview (or any buffer) or str; a parsed value is `payload_not_raw`.
 enum Body<'py> {
     Borrowed(Bound<'py, PyBytes>),
@@ -260,12 +268,13 @@ fn now_or_clock(py: Python<'_>, now: Option<&Bound<'_, PyAny>>) -> PyResult<u64>
 #[pymethods]
 impl PyWebhook {
     #[new]
-    #[pyo3(signature = (secrets, *, scheme = None, tolerance_seconds = None))]
+    #[pyo3(signature = (secrets, *, scheme = None, tolerance_seconds = None, body_limit_bytes = None))]
     fn new(
         py: Python<'_>,
         secrets: &Bound<'_, PyAny>,
         scheme: Option<&str>,
         tolerance_seconds: Option<&Bound<'_, PyAny>>,
+        body_limit_bytes: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         // The core's option set and defaults; a datetime.timedelta-like tolerance is not a thing, seconds are.
         let mut options = WebhookOptions::default();
@@ -274,6 +283,9 @@ impl PyWebhook {
         }
         if let Some(tolerance) = tolerance_seconds.filter(|value| !value.is_none()) {
             options.tolerance_seconds = seconds(tolerance, "tolerance_seconds")?;
+        }
+        if let Some(limit) = body_limit_bytes.filter(|value| !value.is_none()) {
+            options.body_limit_bytes = byte_count(py, limit, "body_limit_bytes")?;
         }
         Ok(Self { inner: options.build(secret_set(secrets)?).map_err(|error| raise(py, error))? })
     }
@@ -286,6 +298,31 @@ impl PyWebhook {
     #[getter]
     fn tolerance_seconds(&self) -> u64 {
         self.inner.tolerance_seconds()
+    }
+
+    #[getter]
+    fn body_limit_bytes(&self) -> u64 {
+        self.inner.body_limit_bytes()
+    }
+
+    /// Every check made before the body is needed (headers, timestamp, an active secret): the framework helpers
+    /// call it before reading the body.
+    #[pyo3(signature = (headers, *, now = None))]
+    fn check_headers(
+        &self,
+        py: Python<'_>,
+        headers: &Bound<'_, PyAny>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let pairs = self::headers(headers)?;
+        let now = now_or_clock(py, now)?;
+        self.inner.check_headers(pairs.as_slice(), now).map_err(|error| raise(py, error))
+    }
+
+    /// Raises `payload_too_large` when `length` bytes are over this webhook's body limit.
+    fn check_body_length(&self, py: Python<'_>, length: &Bound<'_, PyAny>) -> PyResult<()> {
+        let length = byte_count(py, length, "length")?;
+        Webhook::check_body_length(length, self.inner.body_limit_bytes()).map_err(|error| raise(py, error))
     }
 
     /// Checks the signature and parses the body into an event (a dict described by `dropship_webhooks.events`).

@@ -20,6 +20,7 @@ from dropship_webhooks.frameworks import (
     verify_django,
     verify_flask,
     verify_lambda_event,
+    verify_starlette,
 )
 
 SECRET = generate_secret()
@@ -168,3 +169,138 @@ def test_a_dict_body_is_refused_with_an_explanation() -> None:
     assert caught.value.code == "payload_not_raw"
     assert http_status(caught.value) == 500
     assert "request.get_data()" in str(caught.value)
+
+
+# Body limits and headers first: a small limit, a body over it signed correctly, and bodies that must not be read.
+SMALL = Webhook(SECRET, body_limit_bytes=1024)
+BIG = json.dumps({"id": "evt_big", "topic": "order.created", "data": {"id": "ord_1", "note": "x" * 4096}})
+
+
+def big_signed() -> Dict[str, str]:
+    return {**SMALL.sign("msg_big", int(time.time()), BIG), "Content-Type": "application/json"}
+
+
+class Unreadable:
+    """A request body that fails the test if anyone reads it."""
+
+    def read(self, *_: Any) -> bytes:
+        raise AssertionError("the body was read although the headers could not pass")
+
+    readline = read
+
+    def tell(self) -> int:
+        return 0
+
+    def seek(self, *_: Any) -> int:
+        return 0
+
+
+def test_the_limit_is_an_option_with_a_default() -> None:
+    import dropship_webhooks as dw
+
+    assert dw.DEFAULT_BODY_LIMIT_BYTES == 1024 * 1024
+    assert WEBHOOK.body_limit_bytes == dw.DEFAULT_BODY_LIMIT_BYTES and SMALL.body_limit_bytes == 1024
+    with pytest.raises(WebhookError) as caught:
+        Webhook(SECRET, body_limit_bytes=True)  # type: ignore[arg-type]
+    assert caught.value.code == "invalid_option"
+    with pytest.raises(WebhookError) as caught:
+        SMALL.verify(BIG, big_signed())
+    assert (caught.value.code, http_status(caught.value)) == ("payload_too_large", 413)
+
+
+def test_flask_checks_headers_before_the_body_and_caps_it() -> None:
+    from flask import Flask, jsonify
+
+    app = Flask(__name__)
+
+    @app.post("/webhooks")
+    def receive() -> Any:
+        try:
+            event = verify_flask(SMALL)
+        except WebhookError as error:
+            return jsonify(error=error.code), http_status(error)
+        return jsonify(topic=event["topic"])
+
+    client = app.test_client()
+    # The declared length is set in the environ: the test client would otherwise measure the stream.
+    huge = {"CONTENT_LENGTH": str(10**9)}
+    unsigned = client.post("/webhooks", input_stream=Unreadable(), environ_overrides=huge,
+                           headers={"Content-Type": "application/json"})
+    assert (unsigned.status_code, unsigned.get_json()) == (401, {"error": "missing_header"})
+    declared = client.post("/webhooks", input_stream=Unreadable(), environ_overrides=huge, headers=big_signed())
+    assert (declared.status_code, declared.get_json()) == (413, {"error": "payload_too_large"})
+    headers, body = signed()
+    assert client.post("/webhooks", data=body, headers=headers).get_json() == {"topic": "order.created"}
+
+
+def test_starlette_checks_headers_before_the_body_and_stops_reading_at_the_limit() -> None:
+    from fastapi import Depends, FastAPI
+    from fastapi.testclient import TestClient
+
+    from dropship_webhooks.events import WebhookEvent
+
+    app = FastAPI()
+
+    @app.post("/webhooks")
+    async def receive(event: WebhookEvent = Depends(fastapi_dependency(SMALL))) -> Dict[str, str]:
+        return {"topic": event["topic"]}
+
+    client = TestClient(app)
+    # The test client reads a streamed body at the app's first receive(): an app that never asks pulls nothing.
+    pulled = []
+
+    def chunks(body: str, size: int = 512) -> Any:
+        for start in range(0, len(body), size):
+            pulled.append(start)
+            yield body[start:start + size].encode()
+
+    unsigned = client.post("/webhooks", content=chunks(BIG * 4), headers={"Content-Type": "application/json"})
+    assert (unsigned.status_code, unsigned.json()["detail"]["error"]) == (401, "missing_header")
+    assert pulled == [], f"{len(pulled)} chunks were read of a request that could not pass"
+    headers, body = signed()
+    assert client.post("/webhooks", content=body, headers=headers).json() == {"topic": "order.created"}
+
+    # Straight through ASGI, one message per chunk: reading stops at the first chunk past the limit.
+    import asyncio
+
+    from starlette.requests import Request
+
+    received = []
+
+    async def receive() -> Dict[str, Any]:
+        received.append(len(received))
+        return {"type": "http.request", "body": b"x" * 512, "more_body": len(received) < 1000}
+
+    scope = {"type": "http", "method": "POST", "path": "/webhooks", "query_string": b"",
+             "headers": [(name.lower().encode(), value.encode()) for name, value in big_signed().items()]}
+    with pytest.raises(WebhookError) as caught:
+        asyncio.run(verify_starlette(SMALL, Request(scope, receive)))
+    assert caught.value.code == "payload_too_large"
+    assert len(received) == 3, f"{len(received)} chunks of 512 bytes were read for a limit of 1024"
+
+
+def test_django_and_lambda_check_headers_first_and_cap_the_body() -> None:
+    from django.test import RequestFactory
+
+    test_django()  # configures Django
+    factory = RequestFactory()
+    request = factory.post("/webhooks", data="{}", content_type="application/json")
+    request._stream = Unreadable()  # type: ignore[attr-defined]
+    with pytest.raises(WebhookError) as caught:
+        verify_django(SMALL, request)
+    assert caught.value.code == "missing_header"
+    extra = {f"HTTP_{name.upper().replace('-', '_')}": value for name, value in big_signed().items()}
+    with pytest.raises(WebhookError) as caught:
+        verify_django(SMALL, factory.post("/webhooks", data=BIG, content_type="application/json", **extra))
+    assert caught.value.code == "payload_too_large"
+
+    for encoded in (False, True):
+        event = {"headers": big_signed(), "isBase64Encoded": encoded,
+                 "body": base64.b64encode(BIG.encode()).decode() if encoded else BIG}
+        with pytest.raises(WebhookError) as caught:
+            verify_lambda_event(SMALL, event)
+        assert caught.value.code == "payload_too_large"
+        event["headers"] = {}
+        with pytest.raises(WebhookError) as caught:
+            verify_lambda_event(SMALL, event)
+        assert caught.value.code == "missing_header"

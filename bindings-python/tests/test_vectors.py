@@ -43,6 +43,7 @@ def webhook(vector: Vector) -> dw.Webhook:
         secrets(vector["secrets"]),
         scheme=vector.get("scheme", "standard"),
         tolerance_seconds=vector.get("toleranceSeconds", dw.DEFAULT_TOLERANCE_SECONDS),
+        body_limit_bytes=vector.get("bodyLimitBytes", dw.DEFAULT_BODY_LIMIT_BYTES),
     )
 
 
@@ -59,7 +60,7 @@ def outcome(vector: Vector, run: Callable[[], Any]) -> Any:
             run()
         assert isinstance(caught.value, ValueError)
         assert caught.value.code == vector["error"], str(caught.value)
-        assert caught.value.status in (400, 401, 500)
+        assert caught.value.status in (400, 401, 413, 500)
         assert len(str(caught.value)) > 10
         return None
     return run()

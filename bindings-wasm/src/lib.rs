@@ -133,7 +133,25 @@ impl NativeWebhook {
     /// The scheme and tolerance in effect, as JSON.
     #[wasm_bindgen(js_name = optionsJson)]
     pub fn options_json(&self) -> String {
-        WebhookOptions { scheme: self.inner.scheme(), tolerance_seconds: self.inner.tolerance_seconds() }.to_json(JS)
+        WebhookOptions {
+            scheme: self.inner.scheme(),
+            tolerance_seconds: self.inner.tolerance_seconds(),
+            body_limit_bytes: self.inner.body_limit_bytes(),
+        }
+        .to_json(JS)
+    }
+
+    /// Every check made before the body is needed (headers, timestamp, an active secret), headers as flat
+    /// `[name, value, …]`: the framework helpers call it before reading a byte of the body.
+    #[wasm_bindgen(js_name = checkHeaders)]
+    pub fn check_headers(&self, headers: Vec<String>, now: f64) -> Result<()> {
+        self.inner.check_headers(pairs(&headers).as_slice(), whole(now, "now")?).map_err(thrown)
+    }
+
+    /// `payload_too_large` when `length` bytes are over this webhook's body limit.
+    #[wasm_bindgen(js_name = checkBodyLength)]
+    pub fn check_body_length(&self, length: f64) -> Result<()> {
+        Webhook::check_body_length(whole(length, "length")?, self.inner.body_limit_bytes()).map_err(thrown)
     }
 
     /// Checks the signature with the headers as flat `[name, value, …]` (any case). `tags`: the host's tags for
@@ -190,8 +208,9 @@ impl NativeWebhook {
     /// What the host signs for an asynchronous check (`crypto.subtle`): `[prefix, ...secretIndices]`, after every
     /// check that needs no tag (whose errors are thrown here, as verification would throw them).
     #[wasm_bindgen(js_name = tagRequest)]
-    pub fn tag_request(&self, headers: Vec<String>, now: f64) -> Result<Array> {
-        let request = self.inner.tag_request(pairs(&headers).as_slice(), whole(now, "now")?).map_err(thrown)?;
+    pub fn tag_request(&self, headers: Vec<String>, body_length: f64, now: f64) -> Result<Array> {
+        let length = whole(body_length, "bodyLength")?;
+        let request = self.inner.tag_request(pairs(&headers).as_slice(), length, whole(now, "now")?).map_err(thrown)?;
         let answer = Array::of1(&Uint8Array::from(request.prefix.as_slice()));
         for index in request.secrets {
             answer.push(&(index as f64).into());

@@ -34,6 +34,7 @@ const ERRORS: &[(&str, ErrorKind, u16)] = &[
     ("payload_not_raw", ErrorKind::Payload, 500),
     ("invalid_json", ErrorKind::Payload, 400),
     ("invalid_payload", ErrorKind::Payload, 400),
+    ("payload_too_large", ErrorKind::Payload, 413),
     ("invalid_endpoint", ErrorKind::Usage, 400),
     ("invalid_option", ErrorKind::Usage, 400),
 ];
@@ -119,6 +120,12 @@ pub enum WebhookError {
         /// What is missing or of the wrong type, with the field path.
         message: String,
     },
+    /// The body is larger than the receiver's limit (a framework helper's `limit`); refused before it is read
+    /// to the end, so an unsigned flood costs no memory.
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// An endpoint configuration breaks a rule (URL not https or not public, unknown topic, bad method or limit).
     InvalidEndpoint {
         /// The configuration field at fault: `url`, `topics`, `method`, `rateLimit` or `burstLimit`.
@@ -184,6 +191,7 @@ impl WebhookError {
             Self::PayloadNotRaw { .. } => "payload_not_raw",
             Self::InvalidJson { .. } => "invalid_json",
             Self::InvalidPayload { .. } => "invalid_payload",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::InvalidEndpoint { .. } => "invalid_endpoint",
             Self::InvalidOption { .. } => "invalid_option",
         }
@@ -267,6 +275,10 @@ impl fmt::Display for WebhookError {
             ),
             Self::InvalidJson { message } => write!(f, "the body is not valid JSON: {message}"),
             Self::InvalidPayload { message } => write!(f, "the body is not a valid event: {message}"),
+            Self::PayloadTooLarge { limit } => write!(
+                f,
+                "the body is over this webhook's limit of {limit} bytes"
+            ),
             Self::InvalidEndpoint { field, problem } => write!(f, "the endpoint's `{field}` is invalid: {problem}"),
             Self::InvalidOption { name, problem } => write!(f, "the option `{name}` is invalid: {problem}"),
         }
@@ -300,6 +312,7 @@ mod tests {
             WebhookError::payload_not_raw("dict"),
             WebhookError::InvalidJson { message: "x".into() },
             WebhookError::InvalidPayload { message: "x".into() },
+            WebhookError::PayloadTooLarge { limit: 1 },
             WebhookError::InvalidEndpoint { field: "url", problem: "x".into() },
             WebhookError::InvalidOption { name: "scheme", problem: "x" },
         ]
@@ -322,7 +335,7 @@ mod tests {
     #[test]
     fn http_statuses() {
         let statuses: Vec<u16> = one_of_each().iter().map(WebhookError::http_status).collect();
-        assert_eq!(statuses, [401, 401, 401, 401, 401, 401, 401, 500, 400, 400, 400, 400]);
+        assert_eq!(statuses, [401, 401, 401, 401, 401, 401, 401, 500, 400, 400, 413, 400, 400]);
     }
 
     #[test]

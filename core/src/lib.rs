@@ -39,7 +39,7 @@ pub use sink::{JsonSink, Sink};
 pub use topics::{find_topic, TopicInfo, TOPICS};
 pub use webhook::{
     check_tolerance, BuiltInMac, HostMac, Scheme, SignedHeaders, TagRequest, Verified, Webhook,
-    DEFAULT_TOLERANCE_SECONDS,
+    DEFAULT_BODY_LIMIT_BYTES, DEFAULT_TOLERANCE_SECONDS,
 };
 pub use wire::{canonical_event_json, walk_event};
 

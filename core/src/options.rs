@@ -17,7 +17,7 @@ use crate::endpoint::DeliveryMethod;
 use crate::error::WebhookError;
 use crate::secret::{Secret, SecretSet};
 use crate::sink::write_json_string;
-use crate::webhook::{Scheme, Webhook, DEFAULT_TOLERANCE_SECONDS};
+use crate::webhook::{Scheme, Webhook, DEFAULT_BODY_LIMIT_BYTES, DEFAULT_TOLERANCE_SECONDS};
 use crate::wire::{JsonNode, JsonTree};
 
 /// How a language spells option names: JavaScript `camelCase`, Python `snake_case`.
@@ -347,13 +347,17 @@ option_set! {
         scheme "scheme": Scheme = Scheme::Standard,
         /// How far a message timestamp may lie from the time of the check, both ways.
         tolerance_seconds "toleranceSeconds": u64 = DEFAULT_TOLERANCE_SECONDS,
+        /// The longest body verified, in bytes; longer ones are `payload_too_large` (the helpers' 413).
+        body_limit_bytes "bodyLimitBytes": u64 = DEFAULT_BODY_LIMIT_BYTES,
     }
 }
 
 impl WebhookOptions {
     /// A [`Webhook`] over `secrets` with these options.
     pub fn build(self, secrets: SecretSet) -> Result<Webhook, WebhookError> {
-        Ok(Webhook::with_scheme(secrets, self.scheme)?.tolerance(self.tolerance_seconds))
+        Ok(Webhook::with_scheme(secrets, self.scheme)?
+            .tolerance(self.tolerance_seconds)
+            .body_limit(self.body_limit_bytes))
     }
 }
 
@@ -367,6 +371,7 @@ pub fn defaults_json(casing: Casing) -> String {
         casing.pick("failureWindowSeconds", "failure_window_seconds"),
         &DEFAULT_FAILURE_WINDOW_SECONDS,
     );
+    write_member(&mut out, casing.pick("bodyLimitBytes", "body_limit_bytes"), &DEFAULT_BODY_LIMIT_BYTES);
     out.push('}');
     out
 }

@@ -215,6 +215,19 @@ pub(crate) fn base64_tag_matches(expected: &[u8; TAG_BASE64_LEN], received: &&st
     }
 }
 
+/// Whether a received `v1` signature could be the base64 of a 32-byte tag at all (43 characters of the standard
+/// alphabet, or 44 ending in `=`). Looks at public input only: a header none of whose signatures passes cannot
+/// match any secret, so verification skips computing one HMAC per active secret over the body.
+pub(crate) fn could_be_base64_tag(received: &&str) -> bool {
+    let text = received.as_bytes();
+    let digits = match text.split_last() {
+        Some((b'=', digits)) if text.len() == TAG_BASE64_LEN => digits,
+        _ if text.len() == TAG_BASE64_LEN - 1 => text,
+        _ => return false,
+    };
+    digits.iter().all(|&byte| byte.is_ascii_alphanumeric() || byte == b'+' || byte == b'/')
+}
+
 /// Decodes standard base64 (padded or not) of exactly 32 bytes.
 pub(crate) fn decode_base64_tag(text: &str) -> Option<Tag> {
     // 32 bytes are 43 characters unpadded, 44 with the single `=`.
@@ -254,6 +267,21 @@ mod tests {
         assert!(!base64_tag_matches(&encode_base64_tag(&[0u8; 32]), &signatures[0]));
         assert_eq!(parse_signature_header("v1a,abc"), Ok(alloc::vec![]));
         assert!(parse_signature_header("garbage").is_err());
+    }
+
+    #[test]
+    fn only_base64_of_32_bytes_could_be_a_tag() {
+        let tag = encode_base64_tag(&[7u8; 32]);
+        let padded = core::str::from_utf8(&tag).unwrap_or_default();
+        for plausible in [padded, &padded[..43]] {
+            assert!(could_be_base64_tag(&plausible), "{plausible:?}");
+        }
+        let wrong_alphabet = padded.replace('H', "-");
+        for implausible in
+            ["", "short", &padded[..42], &wrong_alphabet, "A".repeat(44).as_str(), "=".repeat(43).as_str()]
+        {
+            assert!(!could_be_base64_tag(&implausible), "{implausible:?}");
+        }
     }
 
     #[test]

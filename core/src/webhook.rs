@@ -23,8 +23,8 @@ use crate::headers::{
 use crate::secret::{check_fabric_key, decode_standard_key, SecretSet, MAX_SECRETS};
 use crate::sink::Sink;
 use crate::standard::{
-    base64_tag_matches, check_message_id, encode_base64_tag, parse_signature_header, parse_timestamp, SignedPrefix,
-    Tag, VERSION_V1,
+    base64_tag_matches, check_message_id, could_be_base64_tag, encode_base64_tag, parse_signature_header,
+    parse_timestamp, SignedPrefix, Tag, VERSION_V1,
 };
 use crate::wire::{canonical_event_json, walk_event};
 
@@ -32,6 +32,10 @@ type HmacSha256 = Hmac<Sha256>;
 
 /// The default timestamp tolerance, in seconds, both into the past and into the future.
 pub const DEFAULT_TOLERANCE_SECONDS: u64 = 300;
+
+/// The default body limit of the framework helpers, in bytes (1 MiB): events are a few KiB, and a receiver should
+/// not read an unsigned flood into memory. Beyond it the helpers answer 413 `payload_too_large`.
+pub const DEFAULT_BODY_LIMIT_BYTES: u64 = 1024 * 1024;
 
 /// How requests are signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -130,7 +134,9 @@ impl HostMac for BuiltInMac {
 pub struct TagRequest {
     /// The bytes signed before the body: `id.timestamp.` for the standard scheme, nothing for fabric.
     pub prefix: Vec<u8>,
-    /// The indices of the secrets active at `now`, in set order: one tag each, in this order.
+    /// The indices of the secrets active at `now`, in set order: one tag each, in this order. Empty when no
+    /// signature of the request could be a tag at all: there is nothing worth computing, and the verification
+    /// that follows fails with `no_matching_signature`.
     pub secrets: Vec<usize>,
 }
 
@@ -206,6 +212,7 @@ impl Key {
 pub struct Webhook {
     scheme: Scheme,
     tolerance_seconds: u64,
+    body_limit_bytes: u64,
     keys: Vec<Key>,
 }
 
@@ -216,6 +223,7 @@ impl fmt::Debug for Webhook {
         f.debug_struct("Webhook")
             .field("scheme", &self.scheme)
             .field("tolerance_seconds", &self.tolerance_seconds)
+            .field("body_limit_bytes", &self.body_limit_bytes)
             .field("secrets (expiry, label)", &secrets)
             .finish_non_exhaustive()
     }
@@ -254,7 +262,12 @@ impl Webhook {
                 Ok(Key { keyed, bytes, index, expires_at: secret.expiry(), label })
             })
             .collect::<Result<Vec<Key>, WebhookError>>()?;
-        Ok(Self { scheme, tolerance_seconds: DEFAULT_TOLERANCE_SECONDS, keys })
+        Ok(Self {
+            scheme,
+            tolerance_seconds: DEFAULT_TOLERANCE_SECONDS,
+            body_limit_bytes: DEFAULT_BODY_LIMIT_BYTES,
+            keys,
+        })
     }
 
     /// Sets how far (seconds) a message timestamp may lie from `now`, both ways; the default is 300.
@@ -262,6 +275,19 @@ impl Webhook {
     pub fn tolerance(mut self, seconds: u64) -> Self {
         self.tolerance_seconds = seconds;
         self
+    }
+
+    /// Sets the longest body verified, in bytes (default [`DEFAULT_BODY_LIMIT_BYTES`]); longer ones are refused with
+    /// `payload_too_large` after the header checks and before any HMAC is computed.
+    #[must_use]
+    pub fn body_limit(mut self, bytes: u64) -> Self {
+        self.body_limit_bytes = bytes;
+        self
+    }
+
+    /// The longest body verified, in bytes.
+    pub fn body_limit_bytes(&self) -> u64 {
+        self.body_limit_bytes
     }
 
     /// The scheme.
@@ -286,18 +312,27 @@ impl Webhook {
     /// The first key active at `now` whose tag over `content` matches one of the `candidates`.
     ///
     /// `prepare` turns a computed tag into the form candidates are compared with (base64 text for the standard
-    /// scheme, so signatures need no decoding), once per key; `matches` compares in constant time.
+    /// scheme, so signatures need no decoding), once per key; `matches` compares in constant time. A body over the
+    /// limit is refused first; when no candidate `could_match` (none has the shape of a tag), no tag is computed: a
+    /// forged header of junk costs nothing per secret.
+    // The three closures describe one candidate form (standard base64 text, fabric tags); a struct would only
+    // rename them.
+    #[allow(clippy::too_many_arguments)]
     fn find_match<C, E>(
         &self,
         host: &dyn HostMac,
         now: u64,
         content: &[&[u8]],
         candidates: &[C],
+        could_match: impl Fn(&C) -> bool,
         prepare: impl Fn(&Tag) -> E,
         matches: impl Fn(&E, &C) -> bool,
     ) -> Result<&Key, WebhookError> {
         let active = self.active_keys(now)?;
-        if !candidates.is_empty() {
+        // The body is the last part signed (after the standard scheme's prefix).
+        let body_length = content.last().map_or(0, |body| body.len() as u64);
+        Self::check_body_length(body_length, self.body_limit_bytes)?;
+        if candidates.iter().any(could_match) {
             for key in active.clone() {
                 let expected = prepare(&key.tag(host, content));
                 if candidates.iter().any(|candidate| matches(&expected, candidate)) {
@@ -369,7 +404,15 @@ impl Webhook {
     ) -> Result<Verified, WebhookError> {
         let read = self.standard_headers(headers, now)?;
         let content = [read.prefix.as_bytes(), body];
-        let key = self.find_match(host, now, &content, &read.signatures, encode_base64_tag, base64_tag_matches)?;
+        let key = self.find_match(
+            host,
+            now,
+            &content,
+            &read.signatures,
+            could_be_base64_tag,
+            encode_base64_tag,
+            base64_tag_matches,
+        )?;
         Ok(Verified {
             id: Some(read.id.to_string()),
             timestamp: Some(read.timestamp),
@@ -393,23 +436,58 @@ impl Webhook {
         now: u64,
     ) -> Result<Verified, WebhookError> {
         let candidates = Self::fabric_candidates(headers)?;
-        let key = self.find_match(host, now, &[body], &candidates, |tag| *tag, tags_equal)?;
+        // Fabric candidates are decoded tags already: any of them could match.
+        let key = self.find_match(host, now, &[body], &candidates, |_| true, |tag| *tag, tags_equal)?;
         Ok(Verified { id: None, timestamp: None, secret_index: key.index, secret_label: key.label.clone() })
+    }
+
+    /// Every check [`Webhook::verify_signature`] makes before it needs the body, in the same order and with the
+    /// same errors: the headers are present and well formed, the timestamp is within the tolerance, a secret is
+    /// active. A framework helper calls it before reading the body, so a request that cannot pass is refused
+    /// without reading a byte of what it sends.
+    pub fn check_headers<H: HeaderSource + ?Sized>(&self, headers: &H, now: u64) -> Result<(), WebhookError> {
+        match self.scheme {
+            Scheme::Standard => {
+                self.standard_headers(headers, now)?;
+            }
+            Scheme::Fabric => {
+                Self::fabric_candidates(headers)?;
+            }
+        }
+        self.active_keys(now).map(|_| ())
+    }
+
+    /// Refuses a body longer than `limit` bytes with `payload_too_large` (see [`DEFAULT_BODY_LIMIT_BYTES`]); a
+    /// helper calls it with the declared `Content-Length` before reading, and with the bytes read so far while
+    /// reading a body of unknown length.
+    pub fn check_body_length(length: u64, limit: u64) -> Result<(), WebhookError> {
+        if length > limit {
+            return Err(WebhookError::PayloadTooLarge { limit });
+        }
+        Ok(())
     }
 
     /// The first half of a verification whose tags a host computes asynchronously (`crypto.subtle`): runs every
     /// check that needs no tag, in the order [`Webhook::verify_signature`] does, and says what to sign. The host
     /// then computes HMAC-SHA256 under [`Webhook::secret_key`] of each listed secret over `prefix` followed by the
     /// body, and hands the tags to [`Webhook::verify_signature_with_tags`], which decides.
-    pub fn tag_request<H: HeaderSource + ?Sized>(&self, headers: &H, now: u64) -> Result<TagRequest, WebhookError> {
-        let prefix = match self.scheme {
-            Scheme::Standard => self.standard_headers(headers, now)?.prefix.as_bytes().to_vec(),
-            Scheme::Fabric => {
-                Self::fabric_candidates(headers)?;
-                Vec::new()
+    pub fn tag_request<H: HeaderSource + ?Sized>(
+        &self,
+        headers: &H,
+        body_length: u64,
+        now: u64,
+    ) -> Result<TagRequest, WebhookError> {
+        let (prefix, could_match) = match self.scheme {
+            Scheme::Standard => {
+                let read = self.standard_headers(headers, now)?;
+                (read.prefix.as_bytes().to_vec(), read.signatures.iter().any(could_be_base64_tag))
             }
+            Scheme::Fabric => (Vec::new(), !Self::fabric_candidates(headers)?.is_empty()),
         };
-        let secrets = self.active_keys(now)?.map(|key| key.index).collect();
+        let active = self.active_keys(now)?;
+        Self::check_body_length(body_length, self.body_limit_bytes)?;
+        // Nothing to tag when no signature could match: the host is spared one HMAC per secret over the body.
+        let secrets = if could_match { active.map(|key| key.index).collect() } else { Vec::new() };
         Ok(TagRequest { prefix, secrets })
     }
 
@@ -565,5 +643,72 @@ mod tests {
         assert!(only_new.verify_signature(later.into_vec().as_slice(), b"{}", 50).is_ok());
         let none = Webhook::new(Secret::new(OLD).expires_at(100)).unwrap();
         assert_eq!(none.sign_active_at("msg_1", 50, 100, b"{}").map_err(|e| e.code()), Err("no_active_secret"));
+    }
+
+    /// Counts the tags it is asked for and leaves them to the built-in HMAC.
+    struct CountingMac(core::cell::Cell<usize>);
+
+    impl HostMac for CountingMac {
+        fn hmac_sha256(&self, _: &[u8], _: &[&[u8]]) -> Option<[u8; 32]> {
+            self.0.set(self.0.get() + 1);
+            None
+        }
+    }
+
+    #[test]
+    fn headers_are_checked_without_the_body() {
+        let webhook = Webhook::new(NEW).unwrap();
+        let signed = webhook.sign("msg_1", 1_000, b"{}").unwrap().into_vec();
+        assert!(webhook.check_headers(signed.as_slice(), 1_000).is_ok());
+        let code = |headers: &[(&str, String)], now| webhook.check_headers(headers, now).map_err(|e| e.code());
+        assert_eq!(code(&signed, 2_000), Err("timestamp_too_old"));
+        assert_eq!(code(&signed[1..], 1_000), Err("missing_header"));
+        let expired = Webhook::new(Secret::new(NEW).expires_at(500)).unwrap();
+        assert_eq!(expired.check_headers(signed.as_slice(), 1_000).map_err(|e| e.code()), Err("no_active_secret"));
+        let fabric = Webhook::with_scheme("a-fabric-secret-of-some-length", Scheme::Fabric).unwrap();
+        assert_eq!(fabric.check_headers(signed.as_slice(), 1_000).map_err(|e| e.code()), Err("missing_header"));
+        assert_eq!(Webhook::check_body_length(DEFAULT_BODY_LIMIT_BYTES, DEFAULT_BODY_LIMIT_BYTES), Ok(()));
+        // Verification refuses a body over the limit after the headers, before any tag.
+        let small = webhook.clone().body_limit(1);
+        assert_eq!(
+            small.verify_signature(signed.as_slice(), b"{}", 1_000).map_err(|e| e.code()),
+            Err("payload_too_large")
+        );
+        assert_eq!(
+            small.verify_signature(signed.as_slice(), b"{}", 2_000).map_err(|e| e.code()),
+            Err("timestamp_too_old")
+        );
+        assert_eq!(small.tag_request(signed.as_slice(), 2, 1_000).map_err(|e| e.code()), Err("payload_too_large"));
+        assert!(webhook.body_limit(2).verify_signature(signed.as_slice(), b"{}", 1_000).is_ok());
+        let too_large = Webhook::check_body_length(DEFAULT_BODY_LIMIT_BYTES + 1, DEFAULT_BODY_LIMIT_BYTES);
+        assert_eq!(too_large.map_err(|e| (e.code(), e.http_status())), Err(("payload_too_large", 413)));
+    }
+
+    #[test]
+    fn signatures_that_cannot_be_tags_cost_no_hmac() {
+        let secrets: Vec<Secret> = (0..MAX_SECRETS).map(|_| Secret::new(NEW)).collect();
+        let webhook = Webhook::new(secrets).unwrap();
+        let body = [b'x'; 4096];
+        let signed = webhook.sign("msg_1", 1_000, &body).unwrap();
+        let forge = |signature: &str| {
+            let mut headers = signed.clone().into_vec();
+            headers.retain(|(name, _)| *name != WEBHOOK_SIGNATURE);
+            headers.push((WEBHOOK_SIGNATURE, signature.to_string()));
+            headers
+        };
+        let host = CountingMac(core::cell::Cell::new(0));
+        let junk = forge("v1,x v1,!!!! v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA- v1,");
+        let refused = webhook.verify_signature_with_mac(&host, junk.as_slice(), &body, 1_000);
+        assert_eq!(refused.map_err(|error| error.code()), Err("no_matching_signature"));
+        assert_eq!(host.0.get(), 0, "no tag is computed when no signature could be one");
+        assert!(webhook.tag_request(junk.as_slice(), 4096, 1_000).unwrap().secrets.is_empty());
+
+        // One well-shaped (wrong) signature: every active secret is tried, as before.
+        let wrong = forge(&alloc::format!("v1,{}", "A".repeat(43)));
+        let refused = webhook.verify_signature_with_mac(&host, wrong.as_slice(), &body, 1_000);
+        assert_eq!(refused.map_err(|error| error.code()), Err("no_matching_signature"));
+        assert_eq!(host.0.get(), MAX_SECRETS);
+        assert_eq!(webhook.tag_request(wrong.as_slice(), 4096, 1_000).unwrap().secrets.len(), MAX_SECRETS);
+        assert!(webhook.verify_signature(signed.into_vec().as_slice(), &body, 1_000).is_ok());
     }
 }

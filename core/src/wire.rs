@@ -159,7 +159,12 @@ fn walk_value<S: Sink + ?Sized>(
         (Kind::Decimal, Node::Text(text)) if is_decimal_text(text) => sink.plain_string(text),
         (Kind::Decimal, Node::Number(text)) => match Decimal::of(text).plain() {
             Some(plain) => sink.plain_string(&plain),
-            None => return Err(shape_error(path, "a decimal longer than 400 characters written out")),
+            None => {
+                return Err(shape_error(
+                    path,
+                    "a number whose exponent writes it out far longer than sent; send a decimal string",
+                ))
+            }
         },
         (Kind::Count | Kind::RequiredCount, Node::Number(text)) if whole::<u32>(text).is_some() => sink.integer(text),
         (Kind::Integer, Node::Number(text)) if whole::<i64>(text).is_some() => sink.integer(&whole_text(text)),
@@ -707,6 +712,30 @@ mod tests {
     }
 
     #[test]
+    fn the_canonical_output_stays_within_a_small_multiple_of_the_body() {
+        let ids = vec!["1"; 10_000].join(",");
+        let lines = vec![r#"{"id":1,"price":1e-20,"quantity":1}"#; 2_000].join(",");
+        let bodies = [
+            format!(r#"{{"id":1,"topic":"variant.unavailable","data":{{"variantIds":[{ids}]}}}}"#),
+            format!(r#"{{"id":1,"topic":"order.created","data":{{"id":1,"subtotal":1e15,"lines":[{lines}]}}}}"#),
+            // Members out of order: the tape walk, with the same bound.
+            format!(r#"{{"data":{{"lines":[{lines}],"subtotal":1e-20,"id":1}},"topic":"order.created","id":1}}"#),
+        ];
+        for body in &bodies {
+            let canonical = canonical_event_json(body.as_bytes()).unwrap();
+            assert!(canonical.len() <= 3 * body.len() + 128, "{} bytes from {}", canonical.len(), body.len());
+        }
+        for refused in [
+            r#"{"id":1,"topic":"order.created","data":{"id":1,"subtotal":1e-398}}"#,
+            r#"{"topic":"order.created","data":{"subtotal":1e-30,"id":1},"id":1}"#,
+        ] {
+            let error = canonical_event_json(refused.as_bytes()).unwrap_err();
+            assert_eq!(error.code(), "invalid_payload");
+            assert!(error.to_string().contains("`data.subtotal`: a number whose exponent"), "{error}");
+        }
+    }
+
+    #[test]
     fn decimals_from_numbers_are_exact() {
         let cases = [
             ("0", "0"),
@@ -729,9 +758,14 @@ mod tests {
         for (written, plain) in cases {
             assert_eq!(Decimal::of(written).plain().as_deref(), Some(plain), "{written}");
         }
-        assert_eq!(Decimal::of("1e-398").plain().map(|text| text.len()), Some(400));
-        assert_eq!(Decimal::of("1e-399").plain(), None);
-        assert_eq!(Decimal::of("-1e-398").plain().map(|text| text.len()), Some(401));
+        // Written out, a literal grows to at most twice its length and 16 characters more, and 400 at most.
+        assert_eq!(Decimal::of("1e15").plain().map(|text| text.len()), Some(16));
+        assert_eq!(Decimal::of("1e-20").plain().map(|text| text.len()), Some(22));
+        assert_eq!(Decimal::of("1e-30").plain(), None);
+        assert_eq!(Decimal::of("1e-398").plain(), None);
+        let long = format!("0.{}1e-{}", "0".repeat(200), 180);
+        assert_eq!(Decimal::of(&long).plain().map(|text| text.len()), Some(383));
+        assert_eq!(Decimal::of(&format!("0.{}1e-{}", "0".repeat(200), 198)).plain(), None);
         assert_eq!(Decimal::of("1e-99999999999999999999").plain(), None);
     }
 

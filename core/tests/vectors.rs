@@ -7,7 +7,7 @@ use dropship_webhooks::options::Casing;
 use dropship_webhooks::wire::same_json_values;
 use dropship_webhooks::{
     canonical_event_json, generate_secret, parse_event, HostMac, Scheme, Secret, SecretSet, Webhook, WebhookError,
-    DEFAULT_TOLERANCE_SECONDS,
+    DEFAULT_BODY_LIMIT_BYTES, DEFAULT_TOLERANCE_SECONDS,
 };
 use serde_json::Value;
 
@@ -61,7 +61,8 @@ fn scheme(case: &Value) -> Result<Scheme, WebhookError> {
 
 fn webhook(case: &Value) -> Result<Webhook, WebhookError> {
     let tolerance = case["toleranceSeconds"].as_u64().unwrap_or(DEFAULT_TOLERANCE_SECONDS);
-    Ok(Webhook::with_scheme(secret_set(case), scheme(case)?)?.tolerance(tolerance))
+    let body_limit = case["bodyLimitBytes"].as_u64().unwrap_or(DEFAULT_BODY_LIMIT_BYTES);
+    Ok(Webhook::with_scheme(secret_set(case), scheme(case)?)?.tolerance(tolerance).body_limit(body_limit))
 }
 
 fn headers(case: &Value) -> Vec<(String, String)> {
@@ -134,7 +135,17 @@ fn run(case: &Value) -> Result<Value, WebhookError> {
             }
             // The two halves a host with an asynchronous HMAC uses: the request fails where verification would
             // fail before a tag is needed, and the host's tags then decide; wrong tags match nothing.
-            match webhook.tag_request(&headers(case), now) {
+            // The checks a framework helper makes before reading the body fail as verification does, and pass
+            // whenever verification gets past them.
+            let before_body =
+                ["missing_header", "invalid_header", "no_active_secret", "timestamp_too_old", "timestamp_too_new"];
+            match &verified {
+                Err(error) if before_body.contains(&error.code()) => {
+                    assert_eq!(webhook.check_headers(&headers(case), now).as_ref().err(), Some(error), "{}", case["id"])
+                }
+                _ => assert_eq!(webhook.check_headers(&headers(case), now), Ok(()), "{}", case["id"]),
+            }
+            match webhook.tag_request(&headers(case), body.len() as u64, now) {
                 Ok(request) => {
                     let tags: Vec<[u8; 32]> = request
                         .secrets

@@ -111,12 +111,15 @@ def verify_case(
     body: dict[str, Any] = UTF8,
     now: int = NOW,
     tolerance: int | None = None,
+    body_limit: int | None = None,
     valid: dict[str, Any] | None = None,
     error: str | None = None,
 ) -> Case:
     case: Case = {"id": case_id, "comment": comment, "operation": "verify", "secrets": secrets, "now": now}
     if tolerance is not None:
         case["toleranceSeconds"] = tolerance
+    if body_limit is not None:
+        case["bodyLimitBytes"] = body_limit
     case["headers"] = headers
     case["body"] = body
     if error is None:
@@ -188,6 +191,15 @@ def standard_cases() -> list[Case]:
                     error="timestamp_too_old"))
     add(verify_case("std-tolerance-zero-exact", "tolerance 0: the same second is accepted", secrets=one, tolerance=0,
                     headers=std_headers(MSG_ID, ts, sig_a), valid=matched(0)))
+    length = len(ORDER_BODY.encode())
+    add(verify_case("std-body-at-limit", "a body exactly as long as bodyLimitBytes is verified", secrets=one,
+                    body_limit=length, headers=std_headers(MSG_ID, ts, sig_a), valid=matched(0)))
+    add(verify_case("std-body-over-limit", "a body one byte over bodyLimitBytes is refused before any HMAC, "
+                    "even with a good signature", secrets=one, body_limit=length - 1,
+                    headers=std_headers(MSG_ID, ts, sig_a), error="payload_too_large"))
+    add(verify_case("std-body-limit-after-headers", "the headers are checked before the body's length: a stale "
+                    "timestamp is reported for a body over the limit", secrets=one, body_limit=length - 1,
+                    headers=std_headers(MSG_ID, ts, sig_a), now=NOW + 86400, error="timestamp_too_old"))
     stamp = str(NOW - 3600)
     add(verify_case("std-tolerance-custom-hour", "tolerance 3600: an hour old is accepted (queued processing)",
                     secrets=one, tolerance=3600, headers=std_headers(MSG_ID, stamp, v1(KEY_A, MSG_ID, stamp, UTF8)),
@@ -320,9 +332,13 @@ def standard_cases() -> list[Case]:
     # Bodies.
     for name, body in (("empty", {"utf8": ""}), ("non-utf8", {"hex": "fffe00c328ff80"}),
                        ("unicode", {"utf8": '{"name":"Tasse – Grün ☕","emoji":"📦"}'}),
-                       ("one-mib", {"repeat": "dropship-", "count": MIB // 9 + 1})):
+                       ("one-mib", {"repeat": "dropship-hooks--", "count": MIB // 16})):
         add(verify_case(f"std-body-{name}", f"a {name} body", secrets=one, body=body,
                         headers=std_headers(MSG_ID, ts, v1(KEY_A, MSG_ID, ts, body)), valid=matched(0)))
+    over = {"repeat": "dropship-", "count": MIB // 9 + 1}
+    add(verify_case("std-body-over-default-limit", "a body past 1 MiB, the default bodyLimitBytes, signed correctly",
+                    secrets=one, body=over, headers=std_headers(MSG_ID, ts, v1(KEY_A, MSG_ID, ts, over)),
+                    error="payload_too_large"))
     add(verify_case("std-body-parsed-object", "an already-parsed JSON object instead of the raw body (bindings only)",
                     secrets=one, body={"parsed": json.loads(ORDER_BODY)}, headers=std_headers(MSG_ID, ts, sig_a),
                     error="payload_not_raw"))
@@ -372,14 +388,16 @@ def fabric_cases() -> list[Case]:
 
     def fabric(case_id: str, comment: str, *, secrets: list[dict[str, Any]] = one,
                headers: list[list[str]] = header, body: dict[str, Any] = UTF8, valid: dict[str, Any] | None = None,
-               error: str | None = None, now: int = NOW) -> Case:
+               error: str | None = None, now: int = NOW, body_limit: int | None = None) -> Case:
         return verify_case(case_id, comment, secrets=secrets, headers=headers, body=body, valid=valid, error=error,
-                           now=now)
+                           now=now, body_limit=body_limit)
 
     def hit(index: int, label: str | None = None) -> dict[str, Any]:
         return matched(index, label, msg_id=None, ts=None)
 
     add(fabric("fabric-lower-hex", "the form fabric sends", valid=hit(0)))
+    add(fabric("fabric-body-over-limit", "a body over bodyLimitBytes is refused before any HMAC",
+               body_limit=len(ORDER_BODY.encode()) - 1, error="payload_too_large"))
     add(fabric("fabric-upper-hex", "hex in upper case", headers=[["fabric-dropship-signature", lower.upper()]],
                valid=hit(0)))
     add(fabric("fabric-base64", "the tag as base64",
@@ -541,7 +559,7 @@ def all_topics() -> list[str]:
 FILES = {
     "signature_standard.json": (
         "Standard Webhooks v1 verification and signing (DESIGN.md 3.1, 3.3). Cases without 'scheme' use 'standard'; "
-        "'toleranceSeconds' defaults to 300.",
+        "'toleranceSeconds' defaults to 300, 'bodyLimitBytes' to 1048576.",
         standard_cases,
     ),
     "signature_fabric.json": ("fabric-dropship-signature verification and signing (DESIGN.md 3.2).", fabric_cases),

@@ -33,6 +33,7 @@ from ._native import (
 from .events import WebhookErrorCode, WebhookEvent
 
 __all__ = [
+    "DEFAULT_BODY_LIMIT_BYTES",
     "DEFAULT_FAILURE_WINDOW_SECONDS",
     "DEFAULT_TOLERANCE_SECONDS",
     "Secret",
@@ -64,6 +65,9 @@ DEFAULT_TOLERANCE_SECONDS: int = _defaults["tolerance_seconds"]
 
 DEFAULT_FAILURE_WINDOW_SECONDS: int = _defaults["failure_window_seconds"]
 """How long an endpoint may fail before it is FAILED (three days)."""
+
+DEFAULT_BODY_LIMIT_BYTES: int = _defaults["body_limit_bytes"]
+"""The longest body verified unless ``body_limit_bytes`` says otherwise (1 MiB): longer is ``payload_too_large``."""
 
 
 @dataclass(frozen=True)

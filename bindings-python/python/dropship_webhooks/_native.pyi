@@ -70,11 +70,20 @@ class Webhook:
         *,
         scheme: Optional[str] = None,
         tolerance_seconds: Optional[int] = None,
+        body_limit_bytes: Optional[int] = None,
     ) -> Self: ...
     @property
     def scheme(self) -> str: ...
     @property
     def tolerance_seconds(self) -> int: ...
+    @property
+    def body_limit_bytes(self) -> int:
+        """The longest body verified, in bytes (1 MiB unless set); longer ones raise ``payload_too_large``."""
+    def check_headers(self, headers: _Headers, *, now: Optional[_Seconds] = None) -> None:
+        """Every check made before the body is needed (headers, timestamp, an active secret): call it before
+        reading a request's body."""
+    def check_body_length(self, length: int) -> None:
+        """Raises ``payload_too_large`` (HTTP 413) when ``length`` bytes are over ``body_limit_bytes``."""
     def verify(self, body: _Body, headers: _Headers, *, now: Optional[_Seconds] = None) -> WebhookEvent:
         """Checks the signature and parses the body into a typed event."""
     def verify_signature(

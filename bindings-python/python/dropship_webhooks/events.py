@@ -888,6 +888,7 @@ WebhookErrorCode = Literal[
     "payload_not_raw",
     "invalid_json",
     "invalid_payload",
+    "payload_too_large",
     "invalid_endpoint",
     "invalid_option",
 ]

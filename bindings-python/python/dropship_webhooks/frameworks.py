@@ -5,12 +5,16 @@
 - Starlette and FastAPI: ``await`` :func:`verify_starlette`, or the FastAPI dependency :func:`fastapi_dependency`.
 - Django: :func:`verify_django`.
 - AWS Lambda behind API Gateway (REST v1 and HTTP v2 events, base64 bodies): :func:`verify_lambda_event`.
+
+Every helper checks the headers first (present, well formed, timestamp within the tolerance, a secret active) and
+refuses what cannot pass before reading the body; it then reads at most the webhook's ``body_limit_bytes`` (1 MiB
+unless set), refusing a longer body with ``payload_too_large`` (HTTP 413) as soon as it is over, declared or read.
 """
 
 from __future__ import annotations
 
 import base64
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, List, Mapping, Optional, Union
 
 from ._native import Webhook, WebhookError
 from .events import WebhookEvent
@@ -36,18 +40,59 @@ def http_status(error: WebhookError) -> int:
     return error.status
 
 
+def _check_before_body(webhook: Webhook, headers: Any, declared: Optional[int], now: Optional[Seconds]) -> None:
+    """What is refused before a byte of the body is read: the headers, then the declared length."""
+    webhook.check_headers(headers, now=now)
+    if declared is not None:
+        webhook.check_body_length(declared)
+
+
+def _declared_length(value: Any) -> Optional[int]:
+    """A ``Content-Length`` as a number of bytes, or None when absent or not a number (the server decides then)."""
+    try:
+        return int(value) if value is not None and int(value) >= 0 else None
+    except (TypeError, ValueError):
+        return None
+
+
 def verify_flask(webhook: Webhook, request: Any = None, *, now: Optional[Seconds] = None) -> WebhookEvent:
-    """Verifies a Flask (or Cloud Functions) request; defaults to ``flask.request``."""
+    """Verifies a Flask (or Cloud Functions) request; defaults to ``flask.request``. The body read stays available
+    through ``request.get_data()``."""
     if request is None:
         from flask import request as current_request
 
         request = current_request
-    return webhook.verify(request.get_data(cache=True), request.headers, now=now)
+    _check_before_body(webhook, request.headers, request.content_length, now)
+    # Werkzeug refuses (413) a body over max_content_length, declared or streamed: the cap applies to this read.
+    # Flask before 3.1 has no per-request setting; the length is then checked once read.
+    try:
+        request.max_content_length = webhook.body_limit_bytes
+    except AttributeError:
+        pass
+    try:
+        body = request.get_data(cache=True)
+    except Exception as error:  # werkzeug.exceptions.RequestEntityTooLarge, without importing werkzeug here
+        if getattr(error, "code", None) == 413:
+            webhook.check_body_length(webhook.body_limit_bytes + 1)
+        raise
+    webhook.check_body_length(len(body))
+    return webhook.verify(body, request.headers, now=now)
 
 
 async def verify_starlette(webhook: Webhook, request: Any, *, now: Optional[Seconds] = None) -> WebhookEvent:
-    """Verifies a Starlette or FastAPI request (reads its body)."""
-    return webhook.verify(await request.body(), request.headers, now=now)
+    """Verifies a Starlette or FastAPI request, reading at most ``body_limit_bytes`` of its body (kept as
+    ``request.body()`` would keep it)."""
+    _check_before_body(webhook, request.headers, _declared_length(request.headers.get("content-length")), now)
+    chunks: List[bytes] = []
+    length = 0
+    async for chunk in request.stream():
+        length += len(chunk)
+        webhook.check_body_length(length)
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    # What request.body() would have cached, so the route can read the body again.
+    request._body = body
+    return webhook.verify(body, request.headers, now=now)
 
 
 def fastapi_dependency(webhook: Webhook) -> Callable[..., Awaitable[WebhookEvent]]:
@@ -71,8 +116,12 @@ def fastapi_dependency(webhook: Webhook) -> Callable[..., Awaitable[WebhookEvent
 
 
 def verify_django(webhook: Webhook, request: Any, *, now: Optional[Seconds] = None) -> WebhookEvent:
-    """Verifies a Django ``HttpRequest`` (``request.body`` and ``request.headers``)."""
-    return webhook.verify(request.body, request.headers, now=now)
+    """Verifies a Django ``HttpRequest`` (``request.body`` and ``request.headers``). Django reads the body itself
+    (its own ``DATA_UPLOAD_MAX_MEMORY_SIZE`` caps it); the headers and the declared length are checked before."""
+    _check_before_body(webhook, request.headers, _declared_length(request.headers.get("Content-Length")), now)
+    body = request.body
+    webhook.check_body_length(len(body))
+    return webhook.verify(body, request.headers, now=now)
 
 
 def verify_lambda_event(
@@ -83,7 +132,10 @@ def verify_lambda_event(
     for name, values in (event.get("multiValueHeaders") or {}).items():
         if values and name not in headers:
             headers[name] = values[0]
+    webhook.check_headers(headers, now=now)
     body: Union[str, bytes] = event.get("body") or ""
+    # Base64 takes 4 characters for 3 bytes: a text over the limit by that measure is refused before decoding it.
+    webhook.check_body_length(len(body) * 3 // 4 if event.get("isBase64Encoded") else len(body))
     if event.get("isBase64Encoded"):
         body = base64.b64decode(body)
     return webhook.verify(body, headers, now=now)

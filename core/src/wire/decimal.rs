@@ -18,7 +18,12 @@ pub(super) struct Decimal<'a> {
     pub(super) integer: &'a str,
     pub(super) fraction: &'a str,
     pub(super) exponent: i64,
+    /// The literal's length as sent: written out, it may grow only so much (see [`Decimal::plain`]).
+    written: usize,
 }
+
+/// The longest decimal written out, in characters: past the range of a double, where no price lives.
+const MAX_PLAIN_CHARS: u64 = 400;
 
 impl<'a> Decimal<'a> {
     pub(super) fn of(text: &'a str) -> Self {
@@ -32,7 +37,8 @@ impl<'a> Decimal<'a> {
             .trim_start_matches(['+', '-'])
             .bytes()
             .fold(0i64, |value, digit| value.saturating_mul(10).saturating_add(i64::from(digit - b'0')).min(1 << 40));
-        Decimal { negative, integer, fraction, exponent: if exponent_negative { -magnitude } else { magnitude } }
+        let exponent = if exponent_negative { -magnitude } else { magnitude };
+        Decimal { negative, integer, fraction, exponent, written: text.len() }
     }
 
     /// The significant digits (no leading or trailing zeros) and the point's position: value = 0.digits × 10^point.
@@ -65,7 +71,7 @@ impl<'a> Decimal<'a> {
     }
 
     /// Plain decimal text (`1.25e2` is `125`, `0.50` is `0.5`, `-0` is `0`), or `None` when that would be longer
-    /// than 400 characters (past the range of a double, where no price lives).
+    /// than [`Decimal::max_plain_chars`]: an exponent must not turn a few bytes of body into hundreds of output.
     pub(super) fn plain(&self) -> Option<String> {
         let (digits, count, point) = self.significant();
         if count == 0 {
@@ -74,7 +80,7 @@ impl<'a> Decimal<'a> {
         // Measured in 64 bits before any conversion to usize, which is 32 bits in WebAssembly.
         let count_64 = count as u64;
         let length = if point <= 0 { 2 + point.unsigned_abs() + count_64 } else { count_64.max(point as u64) + 1 };
-        if length > 400 {
+        if length > self.max_plain_chars() {
             return None;
         }
         let length = length as usize;
@@ -98,6 +104,15 @@ impl<'a> Decimal<'a> {
             }
         }
         Some(out)
+    }
+}
+
+impl Decimal<'_> {
+    /// How long the literal may be written out: twice its length and 16 more (`1e15` and `1e-20` are fine,
+    /// `1e-30` is not), and never more than 400. This keeps every walk's output within a small multiple of its
+    /// input, whatever the sink.
+    pub(super) fn max_plain_chars(&self) -> u64 {
+        (2 * self.written as u64 + 16).min(MAX_PLAIN_CHARS)
     }
 }
 
