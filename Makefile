@@ -134,15 +134,18 @@ nostd: ## prove the core is no_std: build it for wasm32 with only core and alloc
 	@echo "nostd: dropship-webhooks builds for wasm32-unknown-unknown with core+alloc only"
 
 FUZZ_SECONDS ?= 60
+# FUZZ_RUNS=10000000 runs each target to that many executions instead of for FUZZ_SECONDS.
+FUZZ_RUNS ?=
+FUZZ_LENGTH := $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS),-max_total_time=$(FUZZ_SECONDS))
 FUZZ_TARGETS := signature_headers verify parse_event endpoint_url json_grammar walks
-fuzz: ## run every cargo-fuzz target for FUZZ_SECONDS (default 60) each, on rustup's nightly toolchain
+fuzz: ## run every cargo-fuzz target for FUZZ_SECONDS (default 60) or FUZZ_RUNS executions each, on rustup's nightly toolchain
 	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
 	@for seeded in parse_event walks; do mkdir -p fuzz/corpus/$$seeded && cp core/samples/*.json fuzz/corpus/$$seeded/; done
 	@set -o pipefail; for target in $(FUZZ_TARGETS); do \
-		echo "== fuzz $$target ($(FUZZ_SECONDS) s)"; \
+		echo "== fuzz $$target ($(FUZZ_LENGTH))"; \
 		mkdir -p fuzz/corpus/$$target; \
 		if [ -d fuzz/regressions/$$target ]; then cp fuzz/regressions/$$target/* fuzz/corpus/$$target/; fi; \
-		(cd fuzz && $(CARGO) +nightly fuzz run $$target -- -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		(cd fuzz && $(CARGO) +nightly fuzz run $$target -- $(FUZZ_LENGTH) -print_final_stats=1 \
 			> ../target/fuzz-$$target.log 2>&1) \
 			|| { tail -40 target/fuzz-$$target.log; echo "fuzz: $$target found a crash (fuzz/artifacts/$$target)"; exit 1; }; \
 		grep -E 'Done [0-9]+ runs|stat::number_of_executed_units|stat::peak_rss_mb' target/fuzz-$$target.log; \

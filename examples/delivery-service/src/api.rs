@@ -301,6 +301,7 @@ fn endpoint_json(endpoint: &EndpointRow) -> Value {
         "active": endpoint.is_active(),
         "health": { "status": endpoint.health.status.name(), "failingSince": endpoint.health.failing_since },
         "disabledReason": endpoint.disabled_reason,
+        "slowedUntil": endpoint.slowed_until,
         "createdAt": endpoint.created_at,
         "updatedAt": endpoint.updated_at,
     })
@@ -658,6 +659,7 @@ async fn create_endpoint(
         created_at: now,
         updated_at: now,
         disabled_reason: None,
+        slowed_until: None,
     };
     validate(state.rules, &mut endpoint, std::slice::from_ref(&secret))?;
     if !state.store.insert_endpoint(&endpoint, &secret).await? {
@@ -856,6 +858,7 @@ async fn health(
         "enabled": endpoint.enabled,
         "active": endpoint.is_active(),
         "disabledReason": endpoint.disabled_reason,
+        "slowedUntil": endpoint.slowed_until,
         "deliveries": counts,
     })))
 }

@@ -27,6 +27,44 @@ pub struct Outcome {
     pub started_at_ms: i64,
     /// The receiver answered 410 Gone: the endpoint is switched off at once.
     pub gone: bool,
+    /// The receiver answered 429, 502 or 504 ([`SLOW_DOWN_STATUSES`]): the endpoint is slowed down, for at least
+    /// this many ms (its `Retry-After`; 0 when it gave none).
+    pub slow_down_ms: Option<i64>,
+}
+
+/// The answers by which a receiver (or the proxy before it) says it is overwhelmed: Too Many Requests, Bad Gateway,
+/// Gateway Timeout. The endpoint is paused rather than sent more of the same.
+pub const SLOW_DOWN_STATUSES: [u16; 3] = [429, 502, 504];
+/// The first pause after such an answer; each consecutive one doubles it.
+pub const FIRST_SLOW_DOWN_MS: i64 = 1_000;
+/// The longest pause, whatever `Retry-After` asks.
+pub const MAX_SLOW_DOWN_MS: i64 = 10 * 60 * 1_000;
+
+/// How far an endpoint is slowed down: consecutive slow-down answers, and until when (unix ms) no request goes to
+/// it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SlowDown {
+    /// Slow-down answers since the last success.
+    pub level: i64,
+    /// No request starts before this (unix ms of the service clock).
+    pub until: Option<i64>,
+}
+
+/// The slow-down after a batch of outcomes, in order: each slow-down answer pauses the endpoint for
+/// [`FIRST_SLOW_DOWN_MS`] doubled per consecutive one, or longer if its `Retry-After` asks, at most
+/// [`MAX_SLOW_DOWN_MS`] (never shortening a pause already set); a success ends the streak.
+pub fn slow_down_verdict(before: SlowDown, outcomes: &[Outcome], now_ms: i64) -> SlowDown {
+    outcomes.iter().fold(before, |slow, outcome| match outcome.slow_down_ms {
+        Some(asked) => {
+            let level = slow.level.saturating_add(1).min(32);
+            let doubled = FIRST_SLOW_DOWN_MS.saturating_mul(1 << (level - 1).clamp(0, 20));
+            let pause = doubled.max(asked).min(MAX_SLOW_DOWN_MS);
+            let until = now_ms.saturating_add(pause).max(slow.until.unwrap_or(i64::MIN));
+            SlowDown { level, until: Some(until) }
+        }
+        None if outcome.succeeded => SlowDown::default(),
+        None => slow,
+    })
 }
 
 /// What a batch of outcomes made of an endpoint.
@@ -83,7 +121,27 @@ mod tests {
     const DAY_MS: i64 = 86_400_000;
 
     fn failure(at: i64) -> Outcome {
-        Outcome { succeeded: false, started_at_ms: at, gone: false }
+        Outcome { succeeded: false, started_at_ms: at, gone: false, slow_down_ms: None }
+    }
+
+    #[test]
+    fn slow_down_answers_pause_the_endpoint_longer_each_time_until_a_success() {
+        let slowed = |asked| Outcome { slow_down_ms: Some(asked), ..failure(0) };
+        let first = slow_down_verdict(SlowDown::default(), &[slowed(0)], 10_000);
+        assert_eq!(first, SlowDown { level: 1, until: Some(11_000) });
+        let third = slow_down_verdict(first, &[slowed(0), slowed(0)], 10_000);
+        assert_eq!(third, SlowDown { level: 3, until: Some(14_000) });
+        // Retry-After asks longer: granted, up to the maximum; a plain failure changes nothing.
+        assert_eq!(slow_down_verdict(third, &[slowed(60_000)], 10_000).until, Some(70_000));
+        assert_eq!(slow_down_verdict(third, &[slowed(i64::MAX)], 10_000).until, Some(10_000 + MAX_SLOW_DOWN_MS));
+        assert_eq!(slow_down_verdict(third, &[failure(0)], 10_000), third);
+        // A pause never shrinks, and the doubling stops at the maximum.
+        assert_eq!(slow_down_verdict(SlowDown { level: 0, until: Some(50_000) }, &[slowed(0)], 10_000).until, Some(50_000));
+        let long = SlowDown { level: 40, until: None };
+        assert_eq!(slow_down_verdict(long, &[slowed(0)], 0).until, Some(MAX_SLOW_DOWN_MS));
+        // A success ends the streak.
+        let success = Outcome { succeeded: true, ..failure(0) };
+        assert_eq!(slow_down_verdict(third, &[success], 10_000), SlowDown::default());
     }
 
     #[test]
@@ -94,12 +152,12 @@ mod tests {
         let failed = health_verdict(failing.state, &[failure(3 * DAY_MS)]);
         assert!(failed.turned_failed && !failed.state.enabled && !failed.state.is_active());
         // A late success does not revive it; only its owner does.
-        let late = health_verdict(failed.state, &[Outcome { succeeded: true, started_at_ms: 4 * DAY_MS, gone: false }]);
+        let late = health_verdict(failed.state, &[Outcome { succeeded: true, started_at_ms: 4 * DAY_MS, ..failure(0) }]);
         assert!(!late.turned_failed && !late.state.is_active());
         assert_eq!(failed.state.switched(true), healthy);
         assert_eq!(healthy.switched(false).switched(true), healthy);
         // 410 Gone switches it off at once, still HEALTHY; activation brings it back.
-        let gone = health_verdict(healthy, &[Outcome { succeeded: false, started_at_ms: 0, gone: true }]);
+        let gone = health_verdict(healthy, &[Outcome { gone: true, ..failure(0) }]);
         assert!(gone.gone && !gone.turned_failed && !gone.state.enabled);
         assert_eq!(gone.state.switched(true), healthy);
     }

@@ -24,7 +24,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, Executor, Row};
 
-use crate::rules::{EndpointState, Outcome, VerdictRule, ACTIVE_ENDPOINT_SQL};
+use crate::rules::{slow_down_verdict, EndpointState, Outcome, SlowDown, VerdictRule, ACTIVE_ENDPOINT_SQL};
 use crate::sealing::Sealer;
 
 mod accounts;
@@ -49,10 +49,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "baseline", include_str!("../migrations/0001_baseline.sql")),
     (2, "accounts", include_str!("../migrations/0002_accounts.sql")),
     (3, "disabled reason", include_str!("../migrations/0003_disabled_reason.sql")),
+    (4, "slow down", include_str!("../migrations/0004_slow_down.sql")),
 ];
 
 /// The latest schema version ([`Store::schema_version`] after connecting).
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 fn migrator() -> Migrator {
     let migrations = MIGRATIONS
@@ -107,6 +108,9 @@ pub struct EndpointRow {
     pub id: String,
     /// Why the service (not its owner) switched it off, while it is off (a 410 Gone).
     pub disabled_reason: Option<String>,
+    /// Paused until then (unix ms) after the receiver answered 429, 502 or 504 ([`crate::rules::slow_down_verdict`]);
+    /// the worker's to write, never the API's.
+    pub slowed_until: Option<i64>,
     /// The account it belongs to.
     pub account_id: String,
     /// Normalized target URL (unique within the account).
@@ -285,6 +289,8 @@ pub struct AttemptRecord {
     pub next: NextStep,
     /// The receiver answered 410 Gone: the endpoint is switched off.
     pub gone: bool,
+    /// The receiver answered 429, 502 or 504: the endpoint is paused, at least this many ms (its `Retry-After`).
+    pub slow_down_ms: Option<i64>,
 }
 
 /// A claimed delivery and what came of it.
@@ -567,6 +573,7 @@ impl Store {
         Ok(EndpointRow {
             id: row.try_get("id")?,
             disabled_reason: row.try_get("disabled_reason")?,
+            slowed_until: row.try_get("slowed_until")?,
             account_id: row.try_get("account_id")?,
             url: row.try_get("url")?,
             description: row.try_get("description")?,
@@ -970,7 +977,7 @@ impl Store {
         // passes it by this time), so its limits' state and due time move in step with its rows.
         let candidates = sqlx::query(&format!(
             "SELECT id, rate_limit, burst_limit, rate_tat_us, {database_now} AS database_now FROM endpoints
-             WHERE due_at <= $1 AND {ACTIVE_ENDPOINT_SQL}
+             WHERE due_at <= $1 AND {ACTIVE_ENDPOINT_SQL} AND (slowed_until IS NULL OR slowed_until <= $1)
              ORDER BY served_at, id LIMIT $2 {skip_locked}"
         ))
         .bind(now)
@@ -1381,6 +1388,7 @@ impl Store {
                     succeeded: record.next == NextStep::Succeeded,
                     started_at_ms: record.started_at,
                     gone: record.gone,
+                    slow_down_ms: record.slow_down_ms,
                 });
                 if let NextStep::RetryAt(at) = record.next {
                     retried.push(claim.endpoint_id.as_str());
@@ -1396,12 +1404,17 @@ impl Store {
             let found = loop {
                 // Not `FOR UPDATE`: that would conflict with the key-share lock an enqueue's foreign key takes.
                 let lock = if locked && self.backend == Backend::Postgres { " FOR NO KEY UPDATE" } else { "" };
-                let row =
-                    sqlx::query(&format!("SELECT health, failing_since, enabled FROM endpoints WHERE id = $1{lock}"))
-                        .bind(endpoint_id)
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                let row = sqlx::query(&format!(
+                    "SELECT health, failing_since, enabled, slow_downs, slowed_until FROM endpoints WHERE id = $1{lock}"
+                ))
+                .bind(endpoint_id)
+                .fetch_optional(&mut *tx)
+                .await?;
                 let Some(row) = row else { break None };
+                let slowed = SlowDown {
+                    level: row.try_get::<i64, _>("slow_downs")?,
+                    until: row.try_get::<Option<i64>, _>("slowed_until")?,
+                };
                 let status: String = row.try_get("health")?;
                 let since: Option<i64> = row.try_get("failing_since")?;
                 let before = EndpointState {
@@ -1412,12 +1425,25 @@ impl Store {
                     },
                 };
                 let verdict = verdict_rule(before, &outcomes);
-                if verdict.state == before || locked || self.backend == Backend::Sqlite {
-                    break Some((before, verdict));
+                let slowing = slow_down_verdict(slowed, &outcomes, now);
+                let unchanged = verdict.state == before && slowing == slowed;
+                if unchanged || locked || self.backend == Backend::Sqlite {
+                    break Some((before, verdict, slowed, slowing));
                 }
                 locked = true;
             };
-            let Some((before, verdict)) = found else { continue };
+            let Some((before, verdict, slowed, slowing)) = found else { continue };
+            if slowing != slowed {
+                if slowing.until != slowed.until {
+                    tracing::info!(endpoint = endpoint_id, until = ?slowing.until, "the receiver asked to slow down; endpoint paused");
+                }
+                sqlx::query("UPDATE endpoints SET slow_downs = $2, slowed_until = $3 WHERE id = $1")
+                    .bind(endpoint_id)
+                    .bind(slowing.level)
+                    .bind(slowing.until)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             if verdict.state == before {
                 continue;
             }

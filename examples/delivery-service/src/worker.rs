@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, watch, Notify, Semaphore};
 
 use crate::clock::Clock;
 use crate::net::{check_literal_host, classify, describe, AddressPolicy};
-use crate::rules::health_verdict;
+use crate::rules::{health_verdict, SLOW_DOWN_STATUSES};
 use crate::signing::Signers;
 use crate::store::{
     AttemptRecord, Claim, ClaimRules, Completion, EndpointRow, NextStep, SecretRow, SentRequest, Store,
@@ -345,6 +345,13 @@ impl Worker {
             Err(_) => (Vec::new(), String::new()),
         };
         let gone = status_code == Some(410);
+        // Overwhelmed (429, 502, 504): the endpoint is paused, as long as its Retry-After asks if it says.
+        let slow_down_ms = status_code.filter(|status| SLOW_DOWN_STATUSES.iter().any(|slow| i64::from(*slow) == *status)).map(
+            |_| {
+                let asked = self.settings.schedule.retry_after_ms(retry_after.as_deref(), now_seconds);
+                asked.and_then(|ms| i64::try_from(ms).ok()).unwrap_or(0)
+            },
+        );
         let (next, error) = if error_class.is_none() {
             (NextStep::Succeeded, error)
         } else if gone {
@@ -381,6 +388,7 @@ impl Worker {
             response_excerpt,
             next,
             gone,
+            slow_down_ms,
         }
     }
 

@@ -263,3 +263,64 @@ async fn the_api_server_caps_connections_and_times_out_slow_clients() {
     assert!(answer.contains("request_timeout"), "{answer}");
     harness.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_down_answers_pause_the_endpoint_and_a_success_resumes_it() {
+    for backend in backends() {
+        let receiver = Receiver::start(Reply::Status(200)).await;
+        receiver.script([Reply::StatusWithRetryAfter(429, "5".into()), Reply::Status(502), Reply::Status(504)]);
+        let harness = Harness::start(backend).await;
+        let api = &harness.api;
+        // One request in flight at a time, so each answer is seen before the next request is claimed.
+        let (endpoint, _) = api
+            .endpoint(json!({ "url": receiver.url("/slow"), "topics": ["order.created"], "burstLimit": 1 }))
+            .await;
+        for id in ["evt_slow_1", "evt_slow_2", "evt_slow_3"] {
+            api.sample_event("order.created", Some(id)).await;
+        }
+        let paused_until = || async {
+            let (_, health) = api.get(&at(&format!("/endpoints/{endpoint}/health"))).await;
+            health["slowedUntil"].as_i64()
+        };
+        let quiet = |expected: usize| {
+            let receiver = receiver.clone();
+            async move {
+                tokio::time::sleep(Duration::from_millis(400)).await;
+                assert_eq!(receiver.count(), expected, "{backend}: a request went out during the pause");
+            }
+        };
+        // 429 with Retry-After: 5 → paused 5 s (more than the first 1 s pause).
+        receiver.wait_for(1, Duration::from_secs(10)).await;
+        harness.wait_attempts(&endpoint, 1).await;
+        let start = harness.clock.now_ms();
+        assert_eq!(paused_until().await, Some(start + 5_000), "{backend}");
+        quiet(1).await;
+        // 502 → 2 s (the second consecutive), 504 → 4 s.
+        harness.clock.advance_seconds(5);
+        receiver.wait_for(2, Duration::from_secs(10)).await;
+        harness.wait_attempts(&endpoint, 2).await;
+        assert_eq!(paused_until().await, Some(start + 5_000 + 2_000), "{backend}");
+        quiet(2).await;
+        harness.clock.advance_seconds(2);
+        receiver.wait_for(3, Duration::from_secs(10)).await;
+        harness.wait_attempts(&endpoint, 3).await;
+        assert_eq!(paused_until().await, Some(start + 7_000 + 4_000), "{backend}");
+        quiet(3).await;
+        // After the pause, and once the retries are due, everything goes out; the first success ends the streak.
+        for _ in 0..20 {
+            harness.clock.advance_seconds(60);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let (_, delivered) = api.get(&at(&format!("/endpoints/{endpoint}/deliveries?status=succeeded"))).await;
+            if delivered["data"].as_array().unwrap().len() == 3 {
+                break;
+            }
+        }
+        let (_, delivered) = api.get(&at(&format!("/endpoints/{endpoint}/deliveries?status=succeeded"))).await;
+        assert_eq!(delivered["data"].as_array().unwrap().len(), 3, "{backend}: {delivered}");
+        assert_eq!(paused_until().await, None, "{backend}");
+        let (_, attempts) = api.get(&at(&format!("/endpoints/{endpoint}/attempts?limit=10"))).await;
+        let statuses: Vec<i64> = attempts["data"].as_array().unwrap().iter().filter_map(|a| a["statusCode"].as_i64()).collect();
+        assert_eq!(statuses.iter().filter(|status| [429, 502, 504].contains(status)).count(), 3, "{backend}: {statuses:?}");
+        harness.stop().await;
+    }
+}

@@ -522,6 +522,7 @@ pub fn endpoint_row(id: &str, url: &str, now: i64) -> delivery_service::store::E
     delivery_service::store::EndpointRow {
         id: id.into(),
         disabled_reason: None,
+        slowed_until: None,
         account_id: ACCOUNT.into(),
         url: url.into(),
         description: String::new(),
