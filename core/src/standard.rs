@@ -45,6 +45,18 @@ pub fn check_message_id(id: &str) -> Result<&str, &'static str> {
     Ok(id)
 }
 
+/// [`check_message_id`] for a sender: the id may not contain `.` either. The signed content is
+/// `{id}.{timestamp}.{body}`, and a sender that never puts the separator in an id keeps every signed content
+/// readable one way only. Receivers verify with [`check_message_id`] alone: they rebuild the content from the
+/// headers as received, and other senders' ids may hold a `.`.
+pub fn check_signing_id(id: &str) -> Result<&str, &'static str> {
+    let id = check_message_id(id)?;
+    if id.contains('.') {
+        return Err("it contains `.`, the separator of the signed `id.timestamp.body`");
+    }
+    Ok(id)
+}
+
 /// The longest signed prefix: id, dot, timestamp digits, dot.
 const MAX_PREFIX_BYTES: usize = MAX_ID_BYTES + 1 + MAX_TIMESTAMP_DIGITS + 1;
 

@@ -23,7 +23,7 @@ use crate::headers::{
 use crate::secret::{check_fabric_key, decode_standard_key, SecretSet, MAX_SECRETS};
 use crate::sink::Sink;
 use crate::standard::{
-    base64_tag_matches, check_message_id, could_be_base64_tag, encode_base64_tag, parse_signature_header,
+    base64_tag_matches, check_message_id, check_signing_id, could_be_base64_tag, encode_base64_tag, parse_signature_header,
     parse_timestamp, SignedPrefix, Tag, VERSION_V1,
 };
 use crate::wire::{canonical_event_json, walk_event};
@@ -576,7 +576,7 @@ impl Webhook {
         let active = self.active_keys(active_at)?;
         let headers = match self.scheme {
             Scheme::Standard => {
-                let id = check_message_id(id)
+                let id = check_signing_id(id)
                     .map_err(|problem| WebhookError::InvalidHeader { name: WEBHOOK_ID, problem })?;
                 let timestamp_text = timestamp.to_string();
                 let prefix = SignedPrefix::new(id, &timestamp_text);

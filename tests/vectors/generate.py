@@ -369,6 +369,12 @@ def standard_cases() -> list[Case]:
     add(sign_case("std-sign-rotation", "every active secret signs, in set order; the expired one does not",
                   [secret(SECRET_A, NOW, "expired"), secret(SECRET_B, NOW + 1), secret(SECRET_C)], MSG_ID, NOW,
                   UTF8, [KEY_B, KEY_C]))
+    add(sign_case("std-sign-id-with-dot", "a sender never signs an id with `.`, the separator of the signed content",
+                  one, "evt.1", NOW, UTF8, error="invalid_header"))
+    dotted = "msg.from.another.sender"
+    add(verify_case("std-verify-id-with-dot", "a receiver still verifies another sender's id with `.` (the signed "
+                    "content is rebuilt from the headers as received)", secrets=one,
+                    headers=std_headers(dotted, ts, v1(KEY_A, dotted, ts, UTF8)), valid=matched(0, msg_id=dotted)))
     add(sign_case("std-sign-empty-body", "an empty body is signed", one, "msg_empty", NOW, {"utf8": ""}, [KEY_A]))
     add(sign_case("std-sign-timestamp-zero", "timestamp 0 is written as 0", one, MSG_ID, 0, UTF8, [KEY_A]))
     add(sign_case("std-sign-all-expired", "nothing can sign", [secret(SECRET_A, NOW)], MSG_ID, NOW, UTF8,
