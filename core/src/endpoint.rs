@@ -200,8 +200,12 @@ impl EndpointRules {
                 return Err(bad("its port must be a number from 1 to 65535"));
             }
         }
-        let host = host.to_ascii_lowercase();
-        let class = classify_host(&host).map_err(bad)?;
+        let mut host = host.to_ascii_lowercase();
+        let (class, address) = classify_host(&host).map_err(bad)?;
+        // An address in any spelling (`0x08.8.8.8`, `8.8.8.8.`) is stored the way every URL parser reads it back.
+        if let Some(address) = address {
+            host = format!("{address}");
+        }
         let loopback_allowed = self.allow_insecure_loopback && class == HostClass::Loopback;
         match scheme.as_str() {
             "https" => {}
@@ -247,19 +251,19 @@ enum HostClass {
     NotPublic(&'static str),
 }
 
-/// Classifies a lower-cased host: an IP literal in any spelling, or a DNS name.
-fn classify_host(host: &str) -> Result<HostClass, &'static str> {
+/// Classifies a lower-cased host: an IP literal in any spelling (returned too), or a DNS name.
+fn classify_host(host: &str) -> Result<(HostClass, Option<IpAddr>), &'static str> {
     if host.contains('%') {
         return Err("its host must not be percent-encoded");
     }
     if host.contains(':') {
         let address: Ipv6Addr = host.parse().map_err(|_| "its IPv6 address is malformed")?;
-        return Ok(classify_ip(IpAddr::V6(address)));
+        return Ok((classify_ip(IpAddr::V6(address)), Some(IpAddr::V6(address))));
     }
     if let Some(address) = parse_ipv4_any_spelling(host)? {
-        return Ok(classify_ip(IpAddr::V4(address)));
+        return Ok((classify_ip(IpAddr::V4(address)), Some(IpAddr::V4(address))));
     }
-    classify_name(host)
+    Ok((classify_name(host)?, None))
 }
 
 /// A host name: letters, digits and hyphens in labels of 1–63, at most 253 bytes, one trailing dot allowed.
@@ -299,8 +303,11 @@ fn classify_name(host: &str) -> Result<HostClass, &'static str> {
 fn parse_ipv4_any_spelling(host: &str) -> Result<Option<Ipv4Addr>, &'static str> {
     let host = host.strip_suffix('.').unwrap_or(host);
     let parts: Vec<&str> = host.split('.').collect();
-    // WHATWG treats a host as IPv4 when its last label is numeric; otherwise it is a name.
-    let last_is_numeric = parts.last().is_some_and(|last| parse_ipv4_part(last).is_some());
+    // WHATWG treats a host as IPv4 when its last label is numeric — all digits (even `09`, which is then no valid
+    // octal part and fails) or a `0x` number; otherwise it is a name.
+    let last_is_numeric = parts.last().is_some_and(|last| {
+        (!last.is_empty() && last.bytes().all(|b| b.is_ascii_digit())) || parse_ipv4_part(last).is_some()
+    });
     if !last_is_numeric {
         return Ok(None);
     }
@@ -428,6 +435,10 @@ mod tests {
         assert_eq!(parse_ipv4_any_spelling("example.com"), Ok(None));
         assert!(parse_ipv4_any_spelling("1.2.3.256").is_err());
         assert!(parse_ipv4_any_spelling("1.2.3.4.5").is_err());
+        // Numeric last label, invalid octal: not a name, a malformed address (WHATWG fails it too).
+        for malformed in ["1.2.3.09", "09", "example.08"] {
+            assert!(parse_ipv4_any_spelling(malformed).is_err(), "{malformed}");
+        }
     }
 
     #[test]

@@ -23,8 +23,8 @@ use crate::headers::{
 use crate::secret::{check_fabric_key, decode_standard_key, SecretSet, MAX_SECRETS};
 use crate::sink::Sink;
 use crate::standard::{
-    base64_tag_matches, check_message_id, check_signing_id, could_be_base64_tag, encode_base64_tag, parse_signature_header,
-    parse_timestamp, SignedPrefix, Tag, VERSION_V1,
+    base64_tag_matches, check_message_id, check_signing_id, could_be_base64_tag, encode_base64_tag,
+    parse_signature_header, parse_timestamp, SignedPrefix, Tag, VERSION_V1,
 };
 use crate::wire::{canonical_event_json, walk_event};
 

@@ -37,6 +37,7 @@ use tokio::sync::{watch, Notify};
 
 use crate::clock::Clock;
 use crate::error::ApiError;
+use crate::net::{check_as_sent, AddressPolicy};
 use crate::signing::{fingerprint_of, is_live, live_secrets, secret_set};
 use crate::store::{
     new_id, AccountRow, AttemptView, AuditEntry, Cursor, EndpointRow, EndpointUpdate, KeyRow, ListQuery, NewEvent,
@@ -620,6 +621,10 @@ fn validate(rules: EndpointRules, endpoint: &mut EndpointRow, secrets: &[SecretR
         scheme: endpoint.scheme,
         secrets: secret_set(secrets),
     })?;
+    // The core's parser decided; the sender's must read the same host.
+    let policy = AddressPolicy { allow_loopback: rules.allow_insecure_loopback };
+    check_as_sent(&config.url, &config.host, policy)
+        .map_err(|problem| WebhookError::InvalidEndpoint { field: "url", problem })?;
     endpoint.url = config.url;
     endpoint.topics = config.topics;
     Ok(())

@@ -140,6 +140,26 @@ pub fn check_literal_host(url: &reqwest::Url, policy: AddressPolicy) -> Result<(
     }
 }
 
+/// Checks a delivery URL the core's rules accepted (`core_host` is the host they checked) the way the sender will
+/// read it: with the `url` crate, the WHATWG parser `reqwest` sends with. It must parse, name the same host (the
+/// same address, or the same name), and an address must be one the policy allows — so no spelling passes the
+/// gate and then means another host.
+pub fn check_as_sent(url: &str, core_host: &str, policy: AddressPolicy) -> Result<(), String> {
+    let parsed =
+        reqwest::Url::parse(url).map_err(|error| format!("the sender's URL parser (WHATWG) refuses it: {error}"))?;
+    let same = match parsed.host() {
+        Some(url::Host::Ipv4(v4)) => core_host.parse::<IpAddr>().ok() == Some(IpAddr::V4(v4)),
+        Some(url::Host::Ipv6(v6)) => core_host.parse::<IpAddr>().ok() == Some(IpAddr::V6(v6)),
+        Some(url::Host::Domain(name)) => name == core_host,
+        None => false,
+    };
+    if !same {
+        let read = parsed.host_str().unwrap_or_default();
+        return Err(format!("URL parsers read its host as `{read}`, not `{core_host}`; write the host as `{read}`"));
+    }
+    check_literal_host(&parsed, policy).map_err(|_| "its host is not a public address".to_owned())
+}
+
 /// Client settings.
 #[derive(Debug, Clone)]
 pub struct ClientSettings {

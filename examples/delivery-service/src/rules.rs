@@ -136,7 +136,10 @@ mod tests {
         assert_eq!(slow_down_verdict(third, &[slowed(i64::MAX)], 10_000).until, Some(10_000 + MAX_SLOW_DOWN_MS));
         assert_eq!(slow_down_verdict(third, &[failure(0)], 10_000), third);
         // A pause never shrinks, and the doubling stops at the maximum.
-        assert_eq!(slow_down_verdict(SlowDown { level: 0, until: Some(50_000) }, &[slowed(0)], 10_000).until, Some(50_000));
+        assert_eq!(
+            slow_down_verdict(SlowDown { level: 0, until: Some(50_000) }, &[slowed(0)], 10_000).until,
+            Some(50_000)
+        );
         let long = SlowDown { level: 40, until: None };
         assert_eq!(slow_down_verdict(long, &[slowed(0)], 0).until, Some(MAX_SLOW_DOWN_MS));
         // A success ends the streak.
@@ -152,7 +155,8 @@ mod tests {
         let failed = health_verdict(failing.state, &[failure(3 * DAY_MS)]);
         assert!(failed.turned_failed && !failed.state.enabled && !failed.state.is_active());
         // A late success does not revive it; only its owner does.
-        let late = health_verdict(failed.state, &[Outcome { succeeded: true, started_at_ms: 4 * DAY_MS, ..failure(0) }]);
+        let late =
+            health_verdict(failed.state, &[Outcome { succeeded: true, started_at_ms: 4 * DAY_MS, ..failure(0) }]);
         assert!(!late.turned_failed && !late.state.is_active());
         assert_eq!(failed.state.switched(true), healthy);
         assert_eq!(healthy.switched(false).switched(true), healthy);

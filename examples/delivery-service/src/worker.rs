@@ -346,12 +346,11 @@ impl Worker {
         };
         let gone = status_code == Some(410);
         // Overwhelmed (429, 502, 504): the endpoint is paused, as long as its Retry-After asks if it says.
-        let slow_down_ms = status_code.filter(|status| SLOW_DOWN_STATUSES.iter().any(|slow| i64::from(*slow) == *status)).map(
-            |_| {
+        let slow_down_ms =
+            status_code.filter(|status| SLOW_DOWN_STATUSES.iter().any(|slow| i64::from(*slow) == *status)).map(|_| {
                 let asked = self.settings.schedule.retry_after_ms(retry_after.as_deref(), now_seconds);
                 asked.and_then(|ms| i64::try_from(ms).ok()).unwrap_or(0)
-            },
-        );
+            });
         let (next, error) = if error_class.is_none() {
             (NextStep::Succeeded, error)
         } else if gone {

@@ -273,9 +273,8 @@ async fn slow_down_answers_pause_the_endpoint_and_a_success_resumes_it() {
         let harness = Harness::start(backend).await;
         let api = &harness.api;
         // One request in flight at a time, so each answer is seen before the next request is claimed.
-        let (endpoint, _) = api
-            .endpoint(json!({ "url": receiver.url("/slow"), "topics": ["order.created"], "burstLimit": 1 }))
-            .await;
+        let (endpoint, _) =
+            api.endpoint(json!({ "url": receiver.url("/slow"), "topics": ["order.created"], "burstLimit": 1 })).await;
         for id in ["evt_slow_1", "evt_slow_2", "evt_slow_3"] {
             api.sample_event("order.created", Some(id)).await;
         }
@@ -320,8 +319,39 @@ async fn slow_down_answers_pause_the_endpoint_and_a_success_resumes_it() {
         assert_eq!(delivered["data"].as_array().unwrap().len(), 3, "{backend}: {delivered}");
         assert_eq!(paused_until().await, None, "{backend}");
         let (_, attempts) = api.get(&at(&format!("/endpoints/{endpoint}/attempts?limit=10"))).await;
-        let statuses: Vec<i64> = attempts["data"].as_array().unwrap().iter().filter_map(|a| a["statusCode"].as_i64()).collect();
-        assert_eq!(statuses.iter().filter(|status| [429, 502, 504].contains(status)).count(), 3, "{backend}: {statuses:?}");
+        let statuses: Vec<i64> =
+            attempts["data"].as_array().unwrap().iter().filter_map(|a| a["statusCode"].as_i64()).collect();
+        assert_eq!(
+            statuses.iter().filter(|status| [429, 502, 504].contains(status)).count(),
+            3,
+            "{backend}: {statuses:?}"
+        );
         harness.stop().await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn urls_are_stored_as_the_sender_reads_them_and_refused_where_it_cannot() {
+    let harness = Harness::start("sqlite").await;
+    let api = &harness.api;
+    let path = at("/endpoints");
+    let create = |url: &str| api.post(&path, json!({ "url": url, "topics": ["order.created"] }));
+    // Spellings of a public address are stored as the address the sender will connect to.
+    for (written, stored) in [
+        ("https://0x5d.184.216.34/hook", "https://93.184.216.34/hook"),
+        ("https://93.184.216.34./dot", "https://93.184.216.34/dot"),
+    ] {
+        let (status, created) = create(written).await;
+        assert_eq!((status, created["url"].as_str()), (201, Some(stored)), "{written}: {created}");
+    }
+    // A numeric last label that is no valid address, and a name the sender's parser (WHATWG, IDNA) refuses.
+    for (refused, says) in [
+        ("https://1.2.3.09/", "IPv4 address is malformed"),
+        ("https://xn--a.example.com/", "the sender's URL parser (WHATWG) refuses it"),
+    ] {
+        let (status, error) = create(refused).await;
+        assert_eq!((status, error["error"]["code"].as_str()), (400, Some("invalid_endpoint")), "{refused}: {error}");
+        assert!(error["error"]["message"].as_str().unwrap().contains(says), "{refused}: {error}");
+    }
+    harness.stop().await;
 }
