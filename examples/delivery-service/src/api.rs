@@ -39,6 +39,7 @@ use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::net::{check_as_sent, AddressPolicy};
 use crate::signing::{fingerprint_of, is_live, live_secrets, secret_set};
+use crate::store::operational::{OperationalWebhookRow, NOTICE_TYPES};
 use crate::store::{
     new_id, AccountRow, AttemptView, AuditEntry, Cursor, EndpointRow, EndpointUpdate, KeyRow, ListQuery, NewEvent,
     Principal, RecoverFilter, Resend, SecretRow, Store,
@@ -145,6 +146,11 @@ pub fn router(state: AppState) -> Router {
         .route(&format!("{account}/deliveries"), get(list_deliveries))
         .route(&format!("{account}/attempts"), get(list_attempts))
         .route(&format!("{account}/audit"), get(list_audit))
+        .route(
+            &format!("{account}/operational-webhook"),
+            axum::routing::put(set_operational_webhook).get(get_operational_webhook).delete(delete_operational_webhook),
+        )
+        .route(&format!("{account}/operational-events"), get(list_operational_events))
         .route(&format!("{account}/stream"), get(stream))
         .route("/v1/deliveries/{id}", get(get_delivery))
         .route("/v1/deliveries/{id}/resend", post(resend))
@@ -522,6 +528,88 @@ struct NewSecret {
     expires_at: Option<i64>,
 }
 
+/// `PUT …/operational-webhook`: where the account's notices go; a secret is made when none is given.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct OperationalWebhook {
+    url: String,
+    secret: Option<String>,
+}
+
+/// A new `whsec_` secret from 32 bytes of the OS generator.
+fn new_signing_secret() -> Result<String, ApiError> {
+    let mut random = [0u8; 32];
+    getrandom::fill(&mut random).map_err(|error| ApiError::internal(&error))?;
+    Ok(generate_secret(&random)?)
+}
+
+fn operational_webhook_json(row: &OperationalWebhookRow) -> Value {
+    json!({
+        "url": row.url,
+        "fingerprint": fingerprint_of(&row.secret),
+        "types": NOTICE_TYPES,
+        "createdAt": row.created_at,
+        "updatedAt": row.updated_at,
+    })
+}
+
+/// Sets the account's operational webhook (its URL checked as an endpoint's is); the secret is shown only here.
+async fn set_operational_webhook(
+    State(state): State<AppState>,
+    scope: Scope,
+    JsonBody(request): JsonBody<OperationalWebhook>,
+) -> Result<Response, ApiError> {
+    let secret = match request.secret {
+        Some(secret) => secret,
+        None => new_signing_secret()?,
+    };
+    let url = crate::operational::validate_destination(&request.url, &secret, state.rules)?;
+    let row = state.store.set_operational_webhook(&scope.account, &url, &secret, state.clock.now_ms()).await?;
+    let body = operational_webhook_json(&row);
+    scope.audit(&state, "set", "operational_webhook", &scope.account, body.clone()).await?;
+    let mut answer = body;
+    answer["secret"] = Value::from(secret);
+    Ok((StatusCode::OK, Json(answer)).into_response())
+}
+
+async fn get_operational_webhook(State(state): State<AppState>, scope: Scope) -> Result<Json<Value>, ApiError> {
+    let row = state.store.operational_webhook(&scope.account).await?;
+    row.map(|row| Json(operational_webhook_json(&row))).ok_or_else(|| ApiError::not_found("operational webhook"))
+}
+
+async fn delete_operational_webhook(State(state): State<AppState>, scope: Scope) -> Result<StatusCode, ApiError> {
+    if !state.store.delete_operational_webhook(&scope.account).await? {
+        return Err(ApiError::not_found("operational webhook"));
+    }
+    scope.audit(&state, "delete", "operational_webhook", &scope.account, json!({})).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The account's latest notices (both destinations), newest first, with their delivery status.
+async fn list_operational_events(
+    State(state): State<AppState>,
+    scope: Scope,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let limit =
+        match query.get("limit") {
+            Some(text) => text.parse::<i64>().ok().filter(|limit| (1..=500).contains(limit)).ok_or_else(|| {
+                ApiError::bad_request("invalid_query", "`limit` must be a whole number from 1 to 500")
+            })?,
+            None => 50,
+        };
+    let notices = state.store.notices(&scope.account, limit).await?;
+    let data: Vec<Value> = notices
+        .iter()
+        .map(|notice| {
+            let mut value = to_json(notice)?;
+            value["body"] = serde_json::from_str(&notice.body).unwrap_or(Value::Null);
+            Ok(value)
+        })
+        .collect::<Result<_, ApiError>>()?;
+    Ok(Json(json!({ "data": data })))
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct CreateEndpoint {
@@ -594,11 +682,7 @@ fn secret_row(endpoint_id: &str, scheme: Scheme, request: Option<NewSecret>, now
             ));
         }
         Some(value) => value,
-        None => {
-            let mut random = [0u8; 32];
-            getrandom::fill(&mut random).map_err(|error| ApiError::internal(&error))?;
-            generate_secret(&random)?
-        }
+        None => new_signing_secret()?,
     };
     Ok(SecretRow {
         id: new_id("sec"),

@@ -17,6 +17,7 @@ pub mod api;
 pub mod clock;
 pub mod error;
 pub mod net;
+pub mod operational;
 pub mod rules;
 pub mod sealing;
 pub mod server;

@@ -80,6 +80,14 @@ struct Options {
     /// Fixed DNS answer, `host=ip` (may be repeated), like curl --resolve.
     #[arg(long = "resolve", value_parser = parse_resolve)]
     resolve: Vec<(String, IpAddr)>,
+    /// Service-wide operational webhook: every account's notices (endpoint disabled, delivery given up, only
+    /// secret expiring) also go there, signed with the `whsec_` secret in DELIVERY_OPERATIONAL_WEBHOOK_SECRET or
+    /// --operational-webhook-secret-file.
+    #[arg(long, env = "DELIVERY_OPERATIONAL_WEBHOOK_URL")]
+    operational_webhook_url: Option<String>,
+    /// File holding the service-wide operational webhook's `whsec_` secret.
+    #[arg(long, env = "DELIVERY_OPERATIONAL_WEBHOOK_SECRET_FILE")]
+    operational_webhook_secret_file: Option<std::path::PathBuf>,
 }
 
 fn parse_resolve(text: &str) -> Result<(String, IpAddr), String> {
@@ -126,6 +134,30 @@ async fn main() -> ExitCode {
             }
         }
     }
+    // Like the API keys, the secret comes from the environment or a file, never from argv.
+    let operational_webhook = match options.operational_webhook_url {
+        None => None,
+        Some(url) => {
+            let secret = match &options.operational_webhook_secret_file {
+                Some(file) => match std::fs::read_to_string(file) {
+                    Ok(text) => text.trim().to_owned(),
+                    Err(error) => {
+                        eprintln!("error: reading the operational webhook secret file {}: {error}", file.display());
+                        return ExitCode::from(2);
+                    }
+                },
+                None => std::env::var("DELIVERY_OPERATIONAL_WEBHOOK_SECRET").unwrap_or_default(),
+            };
+            if secret.is_empty() {
+                eprintln!(
+                    "error: --operational-webhook-url needs its whsec_ secret in DELIVERY_OPERATIONAL_WEBHOOK_SECRET \
+                     or --operational-webhook-secret-file"
+                );
+                return ExitCode::from(2);
+            }
+            Some(delivery_service::operational::ServiceWide { url, secret })
+        }
+    };
     let defaults = Settings::default();
     let request_timeout = Duration::from_secs(options.request_timeout_seconds.max(1));
     let settings = Settings {
@@ -156,6 +188,7 @@ async fn main() -> ExitCode {
             header_read_timeout: Duration::from_secs(options.request_read_timeout_seconds.max(1)),
             body_read_timeout: Duration::from_secs(options.request_read_timeout_seconds.max(1)),
         },
+        operational_webhook,
         ..defaults
     };
     let clock: Arc<dyn Clock> =

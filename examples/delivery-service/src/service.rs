@@ -12,6 +12,7 @@ use tokio::sync::{watch, Notify};
 use crate::api::{hash_api_key, router, AppState};
 use crate::clock::Clock;
 use crate::net::{build_client, AddressPolicy, ClientSettings};
+use crate::operational::{validate_destination, Sender, ServiceWide};
 use crate::sealing::{resolve_key, KeySource, Sealer};
 use crate::server::ServerLimits;
 use crate::store::Store;
@@ -48,6 +49,8 @@ pub struct Settings {
     pub db_connections: u32,
     /// The API server's connection cap and read timeouts.
     pub server: ServerLimits,
+    /// The service-wide operational webhook: every account's notices also go there.
+    pub operational_webhook: Option<ServiceWide>,
 }
 
 impl Default for Settings {
@@ -75,6 +78,7 @@ impl Default for Settings {
             resolve: HashMap::new(),
             db_connections: 16,
             server: ServerLimits::default(),
+            operational_webhook: None,
         }
     }
 }
@@ -93,6 +97,7 @@ pub struct RunningService {
     shutdown: watch::Sender<bool>,
     server: Option<tokio::task::JoinHandle<()>>,
     worker: Option<WorkerHandle>,
+    notices: Option<tokio::task::JoinHandle<()>>,
     retention: tokio::task::JoinHandle<()>,
     grace: Duration,
 }
@@ -133,7 +138,14 @@ impl Service {
                  database and back it up; without it the stored secrets cannot be read"
             );
         }
-        let store = Store::connect(&settings.database_url, settings.db_connections, Sealer::new(key)).await?;
+        let rules = EndpointRules { allow_insecure_loopback: settings.allow_insecure_loopback };
+        if let Some(service_wide) = &settings.operational_webhook {
+            validate_destination(&service_wide.url, &service_wide.secret, rules)
+                .map_err(|error| format!("--operational-webhook-url / its secret: {error}"))?;
+        }
+        let store = Store::connect(&settings.database_url, settings.db_connections, Sealer::new(key))
+            .await?
+            .with_service_notices(settings.operational_webhook.is_some());
         let now = clock.now_ms();
         if let Some(short) = settings.api_keys.iter().find(|key| key.len() < MIN_API_KEY_CHARS) {
             return Err(format!(
@@ -157,7 +169,7 @@ impl Service {
             let state = AppState {
                 store: store.clone(),
                 clock: clock.clone(),
-                rules: EndpointRules { allow_insecure_loopback: settings.allow_insecure_loopback },
+                rules,
                 wake: wake.clone(),
                 shutdown: shutdown_rx.clone(),
                 lookups: Arc::default(),
@@ -169,7 +181,7 @@ impl Service {
             let limits = settings.server;
             server = Some(tokio::spawn(crate::server::serve(listener, router(state), limits, stop)));
         }
-        let worker = if settings.run_worker {
+        let (worker, notices) = if settings.run_worker {
             let policy = AddressPolicy { allow_loopback: settings.allow_insecure_loopback };
             let client = build_client(&ClientSettings {
                 request_timeout: settings.request_timeout,
@@ -178,9 +190,20 @@ impl Service {
                 overrides: settings.resolve.clone(),
             })?;
             let worker_settings = WorkerSettings { policy, ..settings.worker.clone() };
-            Some(Worker::start(store.clone(), clock.clone(), client, worker_settings, wake.clone()))
+            // Operational notices go out from every worker process, sharing the queue as deliveries do.
+            let sender = Sender {
+                store: store.clone(),
+                clock: clock.clone(),
+                client: client.clone(),
+                schedule: settings.worker.schedule,
+                policy,
+                service_wide: settings.operational_webhook.clone(),
+                poll_interval: settings.worker.poll_interval,
+            };
+            let notices = tokio::spawn(sender.run(shutdown_rx.clone()));
+            (Some(Worker::start(store.clone(), clock.clone(), client, worker_settings, wake.clone())), Some(notices))
         } else {
-            None
+            (None, None)
         };
         let keep = Retention { history: settings.retention, expired_secrets: settings.expired_secret_retention };
         let retention = tokio::spawn(retention_loop(store.clone(), clock, keep, shutdown_rx));
@@ -191,6 +214,7 @@ impl Service {
             shutdown,
             server,
             worker,
+            notices,
             retention,
             grace: settings.request_timeout + Duration::from_secs(2),
         })
@@ -248,6 +272,9 @@ impl RunningService {
         }
         if let Some(server) = self.server.take() {
             let _ = tokio::time::timeout(Duration::from_secs(5), server).await;
+        }
+        if let Some(notices) = self.notices.take() {
+            let _ = tokio::time::timeout(self.grace, notices).await;
         }
         let _ = (&mut self.retention).await;
     }

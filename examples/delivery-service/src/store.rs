@@ -29,11 +29,13 @@ use crate::sealing::Sealer;
 
 mod accounts;
 mod history;
+pub mod operational;
 
 pub use accounts::{AccountRow, AuditEntry, KeyRow, Principal};
 pub use history::{
     AttemptDetail, AttemptView, Cursor, DeliveryView, EventView, ListQuery, Page, RecoverFilter, RecoverPlan, Resend,
 };
+use operational::{Notice, DELIVERY_EXHAUSTED, ENDPOINT_DISABLED};
 
 /// Which database the store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,10 +52,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "accounts", include_str!("../migrations/0002_accounts.sql")),
     (3, "disabled reason", include_str!("../migrations/0003_disabled_reason.sql")),
     (4, "slow down", include_str!("../migrations/0004_slow_down.sql")),
+    (5, "operational webhooks", include_str!("../migrations/0005_operational.sql")),
 ];
 
 /// The latest schema version ([`Store::schema_version`] after connecting).
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 fn migrator() -> Migrator {
     let migrations = MIGRATIONS
@@ -238,6 +241,9 @@ pub fn paced_starts(rate: RateLimit, mut tat_us: u64, now_us: u64, room: usize, 
 
 /// Why an endpoint the service switched off is off, when a receiver answered 410 Gone.
 pub const GONE_REASON: &str = "the receiver answered 410 Gone; activate the endpoint again once it accepts webhooks";
+/// What an operational notice says of an endpoint that turned FAILED.
+pub const FAILED_REASON: &str =
+    "every attempt failed for 3 days: the endpoint turned FAILED; activate it again once it accepts webhooks";
 
 /// What happens to a delivery after an attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -291,6 +297,8 @@ pub struct AttemptRecord {
     pub gone: bool,
     /// The receiver answered 429, 502 or 504: the endpoint is paused, at least this many ms (its `Retry-After`).
     pub slow_down_ms: Option<i64>,
+    /// Given up because the retry schedule ran out (not a 410, an abort answer or a single resend).
+    pub exhausted: bool,
 }
 
 /// A claimed delivery and what came of it.
@@ -331,6 +339,8 @@ pub struct Store {
     sqlite_writer: Arc<tokio::sync::Mutex<()>>,
     /// Seals secret values on the way in and opens them on the way out.
     sealer: Arc<Sealer>,
+    /// A service-wide operational webhook is configured: every notice is queued for it too.
+    service_notices: bool,
 }
 
 /// Placeholders for one statement, numbered in the order they appear (bind values in that order): `$1, $2, …` on
@@ -422,8 +432,13 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        let store =
-            Self { pool, backend, sqlite_writer: Arc::new(tokio::sync::Mutex::new(())), sealer: Arc::new(sealer) };
+        let store = Self {
+            pool,
+            backend,
+            sqlite_writer: Arc::new(tokio::sync::Mutex::new(())),
+            sealer: Arc::new(sealer),
+            service_notices: false,
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -937,6 +952,13 @@ impl Store {
         Ok((created, usize::try_from(queued).unwrap_or(usize::MAX)))
     }
 
+    /// Queues every operational notice for the service-wide destination too (when one is configured).
+    #[must_use]
+    pub fn with_service_notices(mut self, on: bool) -> Self {
+        self.service_notices = on;
+        self
+    }
+
     pub(crate) fn params(&self) -> Params {
         Params { postgres: self.backend == Backend::Postgres, next: 0 }
     }
@@ -1300,6 +1322,8 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         // Outcomes per endpoint in order: (success, started at).
         let mut verdicts: BTreeMap<&str, Vec<Outcome>> = BTreeMap::new();
+        // Operational notices, queued with the outcomes that caused them.
+        let mut notices = Vec::new();
         // Endpoints with a retry, due again at the batch's earliest retry (a turn that finds nothing due yet only
         // recomputes the due time).
         let mut retried = Vec::new();
@@ -1384,6 +1408,21 @@ impl Store {
             insert.execute(&mut *tx).await?;
             for completion in recorded {
                 let (claim, record) = (&completion.claim, &completion.record);
+                if record.exhausted {
+                    notices.push(Notice {
+                        account_id: claim.account_id.clone(),
+                        kind: DELIVERY_EXHAUSTED,
+                        data: serde_json::json!({
+                            "deliveryId": claim.delivery_id,
+                            "endpointId": claim.endpoint_id,
+                            "eventId": claim.event_id,
+                            "topic": claim.topic,
+                            "attempts": claim.attempts,
+                            "lastError": record.error,
+                        }),
+                        key: None,
+                    });
+                }
                 verdicts.entry(claim.endpoint_id.as_str()).or_default().push(Outcome {
                     succeeded: record.next == NextStep::Succeeded,
                     started_at_ms: record.started_at,
@@ -1405,7 +1444,8 @@ impl Store {
                 // Not `FOR UPDATE`: that would conflict with the key-share lock an enqueue's foreign key takes.
                 let lock = if locked && self.backend == Backend::Postgres { " FOR NO KEY UPDATE" } else { "" };
                 let row = sqlx::query(&format!(
-                    "SELECT health, failing_since, enabled, slow_downs, slowed_until FROM endpoints WHERE id = $1{lock}"
+                    "SELECT health, failing_since, enabled, slow_downs, slowed_until, account_id, url FROM endpoints
+                     WHERE id = $1{lock}"
                 ))
                 .bind(endpoint_id)
                 .fetch_optional(&mut *tx)
@@ -1428,11 +1468,12 @@ impl Store {
                 let slowing = slow_down_verdict(slowed, &outcomes, now);
                 let unchanged = verdict.state == before && slowing == slowed;
                 if unchanged || locked || self.backend == Backend::Sqlite {
-                    break Some((before, verdict, slowed, slowing));
+                    let target: (String, String) = (row.try_get("account_id")?, row.try_get("url")?);
+                    break Some((before, verdict, slowed, slowing, target));
                 }
                 locked = true;
             };
-            let Some((before, verdict, slowed, slowing)) = found else { continue };
+            let Some((before, verdict, slowed, slowing, (account_id, url))) = found else { continue };
             if slowing != slowed {
                 if slowing.until != slowed.until {
                     tracing::info!(endpoint = endpoint_id, until = ?slowing.until, "the receiver asked to slow down; endpoint paused");
@@ -1451,6 +1492,20 @@ impl Store {
                 report.failed_endpoints.push(endpoint_id.to_owned());
                 tracing::warn!(endpoint = endpoint_id, "endpoint FAILED after 3 days of failures; deactivated");
             }
+            if verdict.turned_failed || verdict.gone {
+                notices.push(Notice {
+                    account_id,
+                    kind: ENDPOINT_DISABLED,
+                    data: serde_json::json!({
+                        "endpointId": endpoint_id,
+                        "url": url,
+                        "reason": if verdict.gone { "gone" } else { "failed" },
+                        "detail": if verdict.gone { GONE_REASON } else { FAILED_REASON },
+                        "failingSince": verdict.state.health.failing_since.or(before.health.failing_since),
+                    }),
+                    key: None,
+                });
+            }
             let reason = verdict.gone.then_some(GONE_REASON);
             if verdict.gone {
                 tracing::warn!(endpoint = endpoint_id, "the receiver answered 410 Gone; endpoint deactivated");
@@ -1467,6 +1522,9 @@ impl Store {
             .bind(reason)
             .execute(&mut *tx)
             .await?;
+        }
+        if !notices.is_empty() {
+            self.queue_notices(&mut tx, &notices, now).await?;
         }
         tx.commit().await?;
         self.mark_due(&retried, retry_at).await;

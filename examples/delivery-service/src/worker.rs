@@ -351,6 +351,7 @@ impl Worker {
                 let asked = self.settings.schedule.retry_after_ms(retry_after.as_deref(), now_seconds);
                 asked.and_then(|ms| i64::try_from(ms).ok()).unwrap_or(0)
             });
+        let mut exhausted = false;
         let (next, error) = if error_class.is_none() {
             (NextStep::Succeeded, error)
         } else if gone {
@@ -367,7 +368,10 @@ impl Worker {
             let failures = u32::try_from(claim.attempts).unwrap_or(u32::MAX);
             let random = random_unit();
             let next = match self.settings.schedule.next_delay_ms(failures, random) {
-                None => NextStep::GiveUp,
+                None => {
+                    exhausted = true;
+                    NextStep::GiveUp
+                }
                 Some(scheduled) => {
                     let asked = self.settings.schedule.retry_after_ms(retry_after.as_deref(), now_seconds);
                     let delay = i64::try_from(asked.unwrap_or(scheduled)).unwrap_or(i64::MAX);
@@ -388,6 +392,7 @@ impl Worker {
             next,
             gone,
             slow_down_ms,
+            exhausted,
         }
     }
 
@@ -489,7 +494,7 @@ struct SentResponse {
 }
 
 /// A uniform random number in `[0, 1)` for the retry jitter.
-fn random_unit() -> f64 {
+pub(crate) fn random_unit() -> f64 {
     let mut bytes = [0u8; 4];
     if getrandom::fill(&mut bytes).is_err() {
         return 0.5;

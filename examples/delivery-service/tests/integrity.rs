@@ -68,6 +68,7 @@ fn attempted(claim: &delivery_service::store::Claim, success: bool) -> Completio
             next: if success { NextStep::Succeeded } else { NextStep::RetryAt(NOW + 1_000) },
             gone: false,
             slow_down_ms: None,
+            exhausted: false,
         },
     }
 }

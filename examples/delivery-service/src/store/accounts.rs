@@ -174,6 +174,8 @@ impl Store {
             "DELETE FROM endpoints WHERE account_id = $1",
             "DELETE FROM api_keys WHERE account_id = $1",
             "DELETE FROM audit_log WHERE account_id = $1",
+            "DELETE FROM operational_events WHERE account_id = $1",
+            "DELETE FROM operational_webhooks WHERE account_id = $1",
         ] {
             sqlx::query(statement).bind(id).execute(&mut *tx).await?;
         }

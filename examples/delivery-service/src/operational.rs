@@ -1,0 +1,158 @@
+//! Operational webhooks: the service tells the platform when an endpoint turned FAILED (or a 410 switched it off),
+//! when a delivery was given up after its last retry, and when an endpoint's only active secret expires within 7
+//! days — to each account's own URL and to one service-wide URL.
+//!
+//! Notices are signed with Standard Webhooks like any delivery (`webhook-id` is the notice id), sent through the
+//! same guarded client, and retried on the core's schedule. The store queues them with what caused them; this
+//! loop claims due ones with a lease (so several worker processes share the queue), sends, and records.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use dropship_webhooks::delivery::RetrySchedule;
+use dropship_webhooks::endpoint::{EndpointRules, Limit};
+use dropship_webhooks::{Secret, Webhook, WebhookError};
+use tokio::sync::watch;
+
+use crate::clock::Clock;
+use crate::net::{check_as_sent, check_literal_host, describe, AddressPolicy};
+use crate::store::operational::{NoticeOutcome, NoticeRow};
+use crate::store::Store;
+
+/// The service-wide destination (`--operational-webhook-url` and its secret).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ServiceWide {
+    /// Where every notice also goes.
+    pub url: String,
+    /// The `whsec_` secret they are signed with.
+    pub secret: String,
+}
+
+impl std::fmt::Debug for ServiceWide {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceWide").field("url", &self.url).field("secret", &"<redacted>").finish()
+    }
+}
+
+/// How long a claimed notice is held before another sender may take it over.
+const LEASE_MS: i64 = 60_000;
+/// Notices claimed at a time.
+const BATCH: i64 = 32;
+/// How often (service clock) endpoints are scanned for an only secret that expires soon.
+const EXPIRY_SCAN_MS: i64 = 60_000;
+
+/// Checks an operational webhook's URL and secret as an endpoint's would be checked; returns the URL as stored.
+pub fn validate_destination(url: &str, secret: &str, rules: EndpointRules) -> Result<String, WebhookError> {
+    let options = dropship_webhooks::endpoint::EndpointOptions {
+        url: url.to_owned(),
+        topics: vec!["order.created".into()],
+        rate_limit: Limit(0),
+        burst_limit: Limit(0),
+        secrets: Secret::new(secret).into(),
+        ..Default::default()
+    };
+    let config = rules.validate(&options)?;
+    let policy = AddressPolicy { allow_loopback: rules.allow_insecure_loopback };
+    check_as_sent(&config.url, &config.host, policy)
+        .map_err(|problem| WebhookError::InvalidEndpoint { field: "url", problem })?;
+    Ok(config.url)
+}
+
+/// The sender's settings.
+pub struct Sender {
+    /// The database.
+    pub store: Store,
+    /// The service clock.
+    pub clock: Arc<dyn Clock>,
+    /// The guarded delivery client.
+    pub client: reqwest::Client,
+    /// Retry delays.
+    pub schedule: RetrySchedule,
+    /// Which addresses may be reached.
+    pub policy: AddressPolicy,
+    /// The service-wide destination, if any.
+    pub service_wide: Option<ServiceWide>,
+    /// How often to look for due notices.
+    pub poll_interval: Duration,
+}
+
+impl Sender {
+    /// Sends due notices until `stop` turns true.
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        let mut last_scan: Option<i64> = None;
+        loop {
+            let now = self.clock.now_ms();
+            if last_scan.is_none_or(|at| now.saturating_sub(at) >= EXPIRY_SCAN_MS) {
+                last_scan = Some(now);
+                let now_seconds = i64::try_from(self.clock.now_seconds()).unwrap_or(i64::MAX);
+                match self.store.queue_expiring_secret_notices(now_seconds, now).await {
+                    Ok(0) => {}
+                    Ok(count) => tracing::info!(count, "announced secrets that expire within 7 days"),
+                    Err(error) => tracing::warn!(%error, "looking for expiring secrets failed"),
+                }
+            }
+            match self.store.claim_notices(now, LEASE_MS, BATCH).await {
+                Ok(notices) => {
+                    for notice in notices {
+                        let outcome = self.send(&notice).await;
+                        if let Err(error) = self.store.finish_notice(&notice.id, &outcome, self.clock.now_ms()).await {
+                            // The lease runs out and the notice is sent again: at least once, never lost.
+                            tracing::warn!(%error, notice = %notice.id, "recording an operational notice failed");
+                        }
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "claiming operational notices failed"),
+            }
+            tokio::select! {
+                () = tokio::time::sleep(self.poll_interval) => {}
+                _ = stop.wait_for(|stopped| *stopped) => return,
+            }
+        }
+    }
+
+    /// One attempt: the destination as configured now, signed, sent; what follows.
+    async fn send(&self, notice: &NoticeRow) -> NoticeOutcome {
+        let destination = match notice.destination.as_str() {
+            "service" => self.service_wide.clone(),
+            _ => match self.store.operational_webhook(&notice.account_id).await {
+                Ok(found) => found.map(|row| ServiceWide { url: row.url, secret: row.secret }),
+                Err(error) => return self.retry(notice, format!("reading the destination failed: {error}")),
+            },
+        };
+        let Some(destination) = destination else { return NoticeOutcome::Dropped };
+        match self.post(&destination, notice).await {
+            Ok(()) => NoticeOutcome::Delivered,
+            Err(error) => self.retry(notice, error),
+        }
+    }
+
+    async fn post(&self, destination: &ServiceWide, notice: &NoticeRow) -> Result<(), String> {
+        let signer = Webhook::new(destination.secret.as_str()).map_err(|error| error.to_string())?;
+        let headers = signer
+            .sign(&notice.id, self.clock.now_seconds(), notice.body.as_bytes())
+            .map_err(|error| error.to_string())?;
+        let url = reqwest::Url::parse(&destination.url).map_err(|error| format!("bad URL: {error}"))?;
+        check_literal_host(&url, self.policy).map_err(|blocked| blocked.to_string())?;
+        let mut request = self.client.post(url).header("content-type", "application/json");
+        for (name, value) in headers.iter() {
+            request = request.header(name, value);
+        }
+        let response = request.body(notice.body.clone()).send().await.map_err(|error| describe(&error))?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(format!("the destination answered HTTP {}", response.status().as_u16()))
+        }
+    }
+
+    fn retry(&self, notice: &NoticeRow, error: String) -> NoticeOutcome {
+        let failures = u32::try_from(notice.attempts).unwrap_or(u32::MAX);
+        match self.schedule.next_delay_ms(failures, crate::worker::random_unit()) {
+            Some(delay) => NoticeOutcome::RetryAt(
+                self.clock.now_ms().saturating_add(i64::try_from(delay).unwrap_or(i64::MAX)),
+                error,
+            ),
+            None => NoticeOutcome::Failed(error),
+        }
+    }
+}
