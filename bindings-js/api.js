@@ -338,6 +338,14 @@ function createApi(native) {
       this.#bodyLimit = built.options.bodyLimitBytes
     }
 
+    get scheme() {
+      return this.#scheme
+    }
+
+    get toleranceSeconds() {
+      return this.#tolerance
+    }
+
     get bodyLimitBytes() {
       return this.#bodyLimit
     }
@@ -347,7 +355,7 @@ function createApi(native) {
      * tolerance, a secret active), with the errors `verify` would throw: call it before reading a body.
      */
     checkHeaders(headers, options) {
-      call(() => this.#native.checkHeaders(headerList(headers), nowSeconds(options)))
+      call(() => this.#native.checkBeforeBody(headerList(headers), 0, nowSeconds(options)))
     }
 
     /**
@@ -355,27 +363,22 @@ function createApi(native) {
      * against `bodyLimitBytes` (`payload_too_large`).
      */
     #checkBeforeBody(headers, options) {
-      this.checkHeaders(headers, options)
       const declared = Number(typeof headers?.get === 'function' ? headers.get('content-length') : headers?.['content-length'])
-      if (Number.isSafeInteger(declared) && declared >= 0) call(() => this.#native.checkBodyLength(declared))
+      const length = Number.isSafeInteger(declared) && declared >= 0 ? declared : 0
+      call(() => this.#native.checkBeforeBody(headerList(headers), length, nowSeconds(options)))
     }
 
-    /** The core's `payload_too_large` for this webhook's limit, as an error to throw or reject with. */
-    #tooLarge() {
+    /**
+     * The core's refusal of a body found over the limit while reading it (headers that passed before):
+     * `payload_too_large`, or what else the request fails by now.
+     */
+    #tooLarge(headers, options) {
       try {
-        call(() => this.#native.checkBodyLength(this.#bodyLimit + 1))
+        call(() => this.#native.checkBeforeBody(headerList(headers), this.#bodyLimit + 1, nowSeconds(options)))
       } catch (error) {
         return error
       }
-      return new WebhookPayloadError('the body is too large', 'payload_too_large', 413)
-    }
-
-    get scheme() {
-      return this.#scheme
-    }
-
-    get toleranceSeconds() {
-      return this.#tolerance
+      return new WebhookPayloadError('the body is over the limit', 'payload_too_large', 413)
     }
 
     /** Checks the signature and parses the body into a typed event. */
@@ -467,7 +470,7 @@ function createApi(native) {
       // What cannot pass is refused before the body is read; then at most bodyLimitBytes of it is read.
       this.#checkBeforeBody(request.headers, options)
       if (request.bodyUsed) return call(() => native.payloadNotRaw('Request whose body was already read'))
-      const body = await readStream(request.body, this.#bodyLimit, () => this.#tooLarge())
+      const body = await readStream(request.body, this.#bodyLimit, () => this.#tooLarge(request.headers, options))
       return this.verifyAsync(body, request.headers, options)
     }
 
@@ -502,7 +505,7 @@ function createApi(native) {
           res.set('Connection', 'close')
           return refuse(error)
         }
-        collect(req, this.#bodyLimit, () => this.#tooLarge()).then(handle, (error) => {
+        collect(req, this.#bodyLimit, () => this.#tooLarge(req.headers, options)).then(handle, (error) => {
           if (error instanceof WebhookError) res.set('Connection', 'close')
           refuse(error)
         })
@@ -522,8 +525,10 @@ function createApi(native) {
         instance.removeAllContentTypeParsers()
         instance.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: webhook.#bodyLimit },
           (_request, body, done) => done(null, body))
-        instance.setErrorHandler((error, _request, reply) => {
-          if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return refuse(reply.header('connection', 'close'), webhook.#tooLarge())
+        instance.setErrorHandler((error, request, reply) => {
+          if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+            return refuse(reply.header('connection', 'close'), webhook.#tooLarge(request.headers, options))
+          }
           return reply.send(error)
         })
         instance.route({

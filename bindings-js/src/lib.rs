@@ -114,16 +114,12 @@ impl NativeWebhook {
         .to_json(JS)
     }
 
-    /// Every check made before the body is needed (headers, timestamp, an active secret), headers as flat
-    /// `[name, value, …]`: the framework helpers call it before reading a byte of the body.
+    /// Every check made before the body is needed (headers, timestamp, an active secret, the declared `length`
+    /// against the body limit), headers as flat `[name, value, …]`: the framework helpers call it before reading a
+    /// byte of the body.
     #[napi]
-    pub fn check_headers(&self, headers: Vec<String>, now: f64) -> Result<()> {
-        self.inner.check_headers(pairs(&headers).as_slice(), whole(now, "now")?).map_err(thrown)
-    }
-
-    /// `payload_too_large` when `length` bytes are over this webhook's body limit.
-    #[napi]
-    pub fn check_body_length(&self, length: f64) -> Result<()> {
+    pub fn check_before_body(&self, headers: Vec<String>, length: f64, now: f64) -> Result<()> {
+        self.inner.check_headers(pairs(&headers).as_slice(), whole(now, "now")?).map_err(thrown)?;
         Webhook::check_body_length(whole(length, "length")?, self.inner.body_limit_bytes()).map_err(thrown)
     }
 

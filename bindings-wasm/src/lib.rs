@@ -141,17 +141,13 @@ impl NativeWebhook {
         .to_json(JS)
     }
 
-    /// Every check made before the body is needed (headers, timestamp, an active secret), headers as flat
-    /// `[name, value, …]`: the framework helpers call it before reading a byte of the body.
-    #[wasm_bindgen(js_name = checkHeaders)]
-    pub fn check_headers(&self, headers: Vec<String>, now: f64) -> Result<()> {
-        self.inner.check_headers(pairs(&headers).as_slice(), whole(now, "now")?).map_err(thrown)
-    }
-
-    /// `payload_too_large` when `length` bytes are over this webhook's body limit.
-    #[wasm_bindgen(js_name = checkBodyLength)]
-    pub fn check_body_length(&self, length: f64) -> Result<()> {
-        Webhook::check_body_length(whole(length, "length")?, self.inner.body_limit_bytes()).map_err(thrown)
+    /// Every check made before the body is needed (headers, timestamp, an active secret, the declared `length`
+    /// against the body limit), headers as flat `[name, value, …]`: the framework helpers call it before reading a
+    /// byte of the body. The checks of `tagRequest`, whose code it shares.
+    #[wasm_bindgen(js_name = checkBeforeBody)]
+    pub fn check_before_body(&self, headers: Vec<String>, length: f64, now: f64) -> Result<()> {
+        let length = whole(length, "length")?;
+        self.inner.tag_request(pairs(&headers).as_slice(), length, whole(now, "now")?).map(|_| ()).map_err(thrown)
     }
 
     /// Checks the signature with the headers as flat `[name, value, …]` (any case). `tags`: the host's tags for

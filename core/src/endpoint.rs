@@ -202,9 +202,11 @@ impl EndpointRules {
         }
         let mut host = host.to_ascii_lowercase();
         let (class, address) = classify_host(&host).map_err(bad)?;
-        // An address in any spelling (`0x08.8.8.8`, `8.8.8.8.`) is stored the way every URL parser reads it back.
-        if let Some(address) = address {
-            host = format!("{address}");
+        // An IPv4 address in any spelling (`0x08.8.8.8`, `8.8.8.8.`) is stored the way every URL parser reads it
+        // back. (Octets by hand: `IpAddr`'s Display would add a kilobyte to the WebAssembly module.)
+        if let Some(IpAddr::V4(v4)) = address {
+            let [a, b, c, d] = v4.octets();
+            host = format!("{a}.{b}.{c}.{d}");
         }
         let loopback_allowed = self.allow_insecure_loopback && class == HostClass::Loopback;
         match scheme.as_str() {

@@ -277,7 +277,7 @@ impl fmt::Display for WebhookError {
             Self::InvalidPayload { message } => write!(f, "the body is not a valid event: {message}"),
             Self::PayloadTooLarge { limit } => write!(
                 f,
-                "the body is over this webhook's limit of {limit} bytes"
+                "the body is over the limit of {limit} bytes"
             ),
             Self::InvalidEndpoint { field, problem } => write!(f, "the endpoint's `{field}` is invalid: {problem}"),
             Self::InvalidOption { name, problem } => write!(f, "the option `{name}` is invalid: {problem}"),

@@ -52,7 +52,7 @@ pub fn check_message_id(id: &str) -> Result<&str, &'static str> {
 pub fn check_signing_id(id: &str) -> Result<&str, &'static str> {
     let id = check_message_id(id)?;
     if id.contains('.') {
-        return Err("it contains `.`, the separator of the signed `id.timestamp.body`");
+        return Err("`.` separates the signed `id.timestamp.body`");
     }
     Ok(id)
 }

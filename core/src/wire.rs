@@ -159,12 +159,7 @@ fn walk_value<S: Sink + ?Sized>(
         (Kind::Decimal, Node::Text(text)) if is_decimal_text(text) => sink.plain_string(text),
         (Kind::Decimal, Node::Number(text)) => match Decimal::of(text).plain() {
             Some(plain) => sink.plain_string(&plain),
-            None => {
-                return Err(shape_error(
-                    path,
-                    "a number whose exponent writes it out far longer than sent; send a decimal string",
-                ))
-            }
+            None => return Err(shape_error(path, "an exponent out of range; send a decimal string")),
         },
         (Kind::Count | Kind::RequiredCount, Node::Number(text)) if whole::<u32>(text).is_some() => sink.integer(text),
         (Kind::Integer, Node::Number(text)) if whole::<i64>(text).is_some() => sink.integer(&whole_text(text)),
@@ -731,7 +726,7 @@ mod tests {
         ] {
             let error = canonical_event_json(refused.as_bytes()).unwrap_err();
             assert_eq!(error.code(), "invalid_payload");
-            assert!(error.to_string().contains("`data.subtotal`: a number whose exponent"), "{error}");
+            assert!(error.to_string().contains("`data.subtotal`: an exponent out of range"), "{error}");
         }
     }
 

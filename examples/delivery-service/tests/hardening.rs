@@ -110,7 +110,10 @@ async fn fabric_secrets_keys_and_request_edges_are_refused_clearly() {
     let (status, dotted) =
         api.post(&at("/events"), json!({ "id": "evt.1", "topic": "order.created", "data": sample["data"] })).await;
     assert_eq!((status, dotted["error"]["code"].as_str()), (400, Some("invalid_payload")), "{dotted}");
-    assert!(dotted["error"]["message"].as_str().unwrap().contains("separator of the signed"), "{dotted}");
+    assert!(
+        dotted["error"]["message"].as_str().unwrap().contains("`.` separates the signed `id.timestamp.body`"),
+        "{dotted}"
+    );
 
     // Length limits and oversize bodies.
     let (status, long_description) = api
