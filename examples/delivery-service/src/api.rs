@@ -151,17 +151,30 @@ pub fn router(state: AppState) -> Router {
             axum::routing::put(set_operational_webhook).get(get_operational_webhook).delete(delete_operational_webhook),
         )
         .route(&format!("{account}/operational-events"), get(list_operational_events))
+        .route(&format!("{account}/console-links"), post(crate::console::create_link))
         .route(&format!("{account}/stream"), get(stream))
         .route("/v1/deliveries/{id}", get(get_delivery))
         .route("/v1/deliveries/{id}/resend", post(resend))
         .route("/v1/attempts/{id}", get(get_attempt))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), authenticate))
-        .fallback(|| async { ApiError::not_found("route") });
-    Router::new().route("/healthz", get(|| async { Json(json!({ "ok": true })) })).merge(api).with_state(state)
+        .fallback(|| async { ApiError::not_found("route") })
+        .with_state(state.clone());
+    // The console acts through the same routes, in process.
+    let console = crate::console::routes(state, api.clone());
+    Router::new().route("/healthz", get(|| async { Json(json!({ "ok": true })) })).merge(console).merge(api)
 }
 
 /// Resolves the bearer key to its [`Principal`] (kept in the request's extensions), or answers 401.
+/// A caller inside this process (the console, acting for its session): set as a request extension, which no
+/// client can send, it stands for an authenticated key.
+#[derive(Debug, Clone)]
+pub struct InternalCaller(pub Principal);
+
 async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    if let Some(InternalCaller(principal)) = request.extensions().get::<InternalCaller>().cloned() {
+        request.extensions_mut().insert(principal);
+        return next.run(request).await;
+    }
     let presented = request
         .headers()
         .get(header::AUTHORIZATION)

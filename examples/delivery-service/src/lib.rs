@@ -15,6 +15,7 @@
 
 pub mod api;
 pub mod clock;
+pub mod console;
 pub mod error;
 pub mod net;
 pub mod operational;

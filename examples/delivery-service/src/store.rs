@@ -28,6 +28,7 @@ use crate::rules::{slow_down_verdict, EndpointState, Outcome, SlowDown, VerdictR
 use crate::sealing::Sealer;
 
 mod accounts;
+pub mod console;
 mod history;
 pub mod operational;
 
@@ -53,10 +54,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (3, "disabled reason", include_str!("../migrations/0003_disabled_reason.sql")),
     (4, "slow down", include_str!("../migrations/0004_slow_down.sql")),
     (5, "operational webhooks", include_str!("../migrations/0005_operational.sql")),
+    (6, "console", include_str!("../migrations/0006_console.sql")),
 ];
 
 /// The latest schema version ([`Store::schema_version`] after connecting).
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 fn migrator() -> Migrator {
     let migrations = MIGRATIONS

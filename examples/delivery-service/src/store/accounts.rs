@@ -176,6 +176,8 @@ impl Store {
             "DELETE FROM audit_log WHERE account_id = $1",
             "DELETE FROM operational_events WHERE account_id = $1",
             "DELETE FROM operational_webhooks WHERE account_id = $1",
+            "DELETE FROM console_links WHERE account_id = $1",
+            "DELETE FROM console_sessions WHERE account_id = $1",
         ] {
             sqlx::query(statement).bind(id).execute(&mut *tx).await?;
         }

@@ -1,0 +1,984 @@
+//! The webhooks console at `/console`: the page where an account's user manages its endpoints and secrets, sees
+//! their health, sends test events and reads the audit log — server-rendered HTML (askama templates compiled into
+//! the binary, the stylesheet and the one small script embedded too), every form working without scripts.
+//!
+//! Access: a platform asks `POST /v1/accounts/{account}/console-links` for a single-use link valid for minutes and
+//! puts it behind a button in its own settings page; an admin signs in with an admin key for every account. A
+//! session is an HttpOnly, SameSite=Strict cookie (Secure when the request came over https) with an idle timeout;
+//! every form carries the session's CSRF token, and the pages' Content-Security-Policy allows no inline script.
+//!
+//! The console acts through the JSON API in process, as its session's principal ([`InternalCaller`]): the same
+//! validation, account isolation and audit log as any API client, and no second copy of the rules.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use askama::Template;
+use axum::body::{to_bytes, Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, Request, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use tower::ServiceExt;
+
+use crate::api::{hash_api_key, AppState, InternalCaller, Scope};
+use crate::error::ApiError;
+use crate::store::console::{ConsoleSession, LinkUse};
+use crate::store::Principal;
+
+/// The session cookie's name.
+pub const COOKIE: &str = "dw_console";
+/// How long a console link may wait before it is used.
+pub const LINK_TTL: Duration = Duration::from_secs(10 * 60);
+/// A session ends after this long without a request…
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+/// …and at the latest this long after it opened.
+pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
+/// The pages' policy: nothing inline, nothing from elsewhere, never framed.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+     connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+const STYLESHEET: &str = include_str!("../assets/console.css");
+const SCRIPT: &str = include_str!("../assets/console.js");
+
+/// What the console's handlers share: the service's state and the API router they act through.
+#[derive(Clone)]
+pub struct ConsoleState {
+    app: AppState,
+    api: Router,
+}
+
+/// The console's routes (under `/console`), acting through `api`.
+pub fn routes(app: AppState, api: Router) -> Router {
+    let account = "/console/a/{account}";
+    let endpoint = format!("{account}/endpoints/{{id}}");
+    Router::new()
+        .route("/console", get(home))
+        .route("/console/assets/console.css", get(|| async { asset("text/css; charset=utf-8", STYLESHEET) }))
+        .route("/console/assets/console.js", get(|| async { asset("text/javascript; charset=utf-8", SCRIPT) }))
+        .route("/console/enter", get(enter))
+        .route("/console/sign-in", get(sign_in_form).post(sign_in))
+        .route("/console/sign-out", post(sign_out))
+        .route(&format!("{account}/endpoints"), get(endpoints).post(create_endpoint))
+        .route(&format!("{account}/endpoints/new"), get(new_endpoint))
+        .route(&endpoint, get(endpoint_page))
+        .route(&format!("{endpoint}/edit"), get(edit_endpoint_form).post(edit_endpoint))
+        .route(&format!("{endpoint}/activate"), post(activate))
+        .route(&format!("{endpoint}/secrets"), post(add_secret))
+        .route(&format!("{endpoint}/secrets/{{secret_id}}/expire"), post(expire_secret))
+        .route(&format!("{endpoint}/test"), post(send_test))
+        .route(&format!("{account}/audit"), get(audit))
+        .layer(axum::middleware::map_response(protect))
+        .with_state(ConsoleState { app, api })
+}
+
+/// Headers every console response carries.
+async fn protect(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    response
+}
+
+fn asset(content_type: &'static str, text: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], text).into_response()
+}
+
+fn random_token() -> Result<String, ApiError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|error| ApiError::internal(&error))?;
+    Ok(hex::encode(bytes))
+}
+
+fn hashed(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn ms(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// `POST /v1/accounts/{account}/console-links` (admin or account key): a single-use sign-in link to the console
+/// for this account, valid for [`LINK_TTL`].
+pub async fn create_link(
+    State(state): State<AppState>,
+    scope: Scope,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let token = random_token()?;
+    let now = state.clock.now_ms();
+    let expires_at = now.saturating_add(ms(LINK_TTL));
+    state.store.add_console_link(&hashed(&token), &scope.account, now, expires_at).await?;
+    let path = format!("/console/enter?token={token}");
+    // Absolute when the request says where it came to, so a platform can hand the link on as it is.
+    let url = match headers.get(header::HOST).and_then(|host| host.to_str().ok()) {
+        Some(host) => format!("{}://{host}{path}", if forwarded_https(&headers) { "https" } else { "http" }),
+        None => path,
+    };
+    Ok((StatusCode::CREATED, Json(json!({ "url": url, "expiresAt": expires_at }))).into_response())
+}
+
+fn forwarded_https(headers: &HeaderMap) -> bool {
+    headers.get("x-forwarded-proto").and_then(|value| value.to_str().ok()).is_some_and(|proto| proto == "https")
+}
+
+/// The session cookie: HttpOnly, SameSite=Strict, scoped to the console, Secure over https.
+fn session_cookie(id: &str, headers: &HeaderMap, max_age: Duration) -> String {
+    let secure = if forwarded_https(headers) { "; Secure" } else { "" };
+    format!("{COOKIE}={id}; Path=/console; HttpOnly; SameSite=Strict; Max-Age={}{secure}", max_age.as_secs())
+}
+
+fn cookie_value(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == COOKIE).then(|| value.to_owned())
+        })
+}
+
+/// A session's page context.
+struct Session {
+    id_hash: String,
+    inner: ConsoleSession,
+}
+
+impl Session {
+    fn principal(&self) -> Principal {
+        Principal {
+            key_id: format!("console-{}", self.id_hash.get(..12).unwrap_or_default()),
+            account_id: self.inner.account_id.clone(),
+        }
+    }
+
+    fn may_see(&self, account: &str) -> bool {
+        self.inner.account_id.as_deref().is_none_or(|own| own == account)
+    }
+
+    fn csrf(&self) -> String {
+        self.inner.csrf.clone()
+    }
+}
+
+/// Why a console request cannot go on: not signed in (to the sign-in page) or anything else (a page that says so).
+enum Refusal {
+    SignIn,
+    Page(StatusCode, String),
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            Self::SignIn => Redirect::to("/console/sign-in").into_response(),
+            Self::Page(status, text) => {
+                (status, page(&MessagePage::error("Not possible", text, Some("/console".into()), false, String::new())))
+                    .into_response()
+            }
+        }
+    }
+}
+
+impl From<ApiError> for Refusal {
+    fn from(error: ApiError) -> Self {
+        Self::Page(error.status, error.message)
+    }
+}
+
+async fn session(state: &ConsoleState, headers: &HeaderMap) -> Result<Session, Refusal> {
+    let Some(id) = cookie_value(headers) else { return Err(Refusal::SignIn) };
+    let id_hash = hashed(&id);
+    let now = state.app.clock.now_ms();
+    match state.app.store.console_session(&id_hash, now, ms(IDLE_TIMEOUT)).await.map_err(ApiError::from)? {
+        Some(inner) => Ok(Session { id_hash, inner }),
+        None => Err(Refusal::SignIn),
+    }
+}
+
+/// The session, allowed to see `account` (404 otherwise, as the API answers: nothing of another account leaks).
+async fn session_for(state: &ConsoleState, headers: &HeaderMap, account: &str) -> Result<Session, Refusal> {
+    let session = session(state, headers).await?;
+    if !session.may_see(account) {
+        return Err(Refusal::Page(StatusCode::NOT_FOUND, "There is nothing here.".into()));
+    }
+    Ok(session)
+}
+
+/// A form's fields, repeated names kept (topics).
+struct Form(Vec<(String, String)>);
+
+impl Form {
+    fn parse(body: &Bytes) -> Self {
+        Self(url::form_urlencoded::parse(body).into_owned().collect())
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+    }
+
+    fn all(&self, name: &str) -> Vec<String> {
+        self.0.iter().filter(|(key, _)| key == name).map(|(_, value)| value.clone()).collect()
+    }
+
+    /// The CSRF token matches the session's (compared in constant time), or the form is refused.
+    fn check_csrf(&self, session: &Session) -> Result<(), Refusal> {
+        let sent = self.get("_csrf").unwrap_or_default().as_bytes();
+        if bool::from(sent.ct_eq(session.inner.csrf.as_bytes())) && !sent.is_empty() {
+            Ok(())
+        } else {
+            Err(Refusal::Page(
+                StatusCode::FORBIDDEN,
+                "This form is missing its security token (or it is from another session): reload the page and try again."
+                    .into(),
+            ))
+        }
+    }
+}
+
+/// Calls the JSON API as the session's principal; the status and the JSON answer.
+async fn call(
+    state: &ConsoleState,
+    session: &Session,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut request = Request::builder().method(method).uri(path).header(header::CONTENT_TYPE, "application/json");
+    if let Some(extensions) = request.extensions_mut() {
+        extensions.insert(InternalCaller(session.principal()));
+    }
+    let body = body.map_or_else(Body::empty, |value| Body::from(value.to_string()));
+    let Ok(request) = request.body(body) else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": { "message": "bad internal request" } }));
+    };
+    let Ok(response) = state.api.clone().oneshot(request).await;
+    let status = response.status();
+    let bytes = to_bytes(response.into_body(), 16 * 1024 * 1024).await.unwrap_or_default();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+fn error_message(answer: &Value) -> String {
+    answer["error"]["message"].as_str().unwrap_or("the request failed").to_owned()
+}
+
+fn page<T: Template>(template: &T) -> Response {
+    match template.render() {
+        Ok(html) => ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
+        Err(error) => {
+            (StatusCode::INTERNAL_SERVER_ERROR, format!("the page could not be rendered: {error}")).into_response()
+        }
+    }
+}
+
+fn when(ms: Option<i64>) -> String {
+    ms.map(dropship_webhooks::time::rfc3339_ms).unwrap_or_default()
+}
+
+#[derive(Template)]
+#[template(path = "console/message.html")]
+struct MessagePage {
+    nav_account: Option<String>,
+    signed_in: bool,
+    csrf: String,
+    heading: String,
+    text: String,
+    back: Option<String>,
+    is_error: bool,
+}
+
+impl MessagePage {
+    fn error(heading: &str, text: String, back: Option<String>, signed_in: bool, csrf: String) -> Self {
+        Self { nav_account: None, signed_in, csrf, heading: heading.into(), text, back, is_error: true }
+    }
+}
+
+async fn home(State(state): State<ConsoleState>, headers: HeaderMap) -> Result<Response, Refusal> {
+    let session = session(&state, &headers).await?;
+    if let Some(account) = &session.inner.account_id {
+        return Ok(Redirect::to(&format!("/console/a/{account}/endpoints")).into_response());
+    }
+    let (status, answer) = call(&state, &session, Method::GET, "/v1/accounts?limit=200", None).await;
+    if !status.is_success() {
+        return Err(Refusal::Page(status, error_message(&answer)));
+    }
+    let accounts = answer["data"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|account| {
+                    (
+                        account["id"].as_str().unwrap_or_default().to_owned(),
+                        account["name"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(page(&AccountsPage { nav_account: None, signed_in: true, csrf: session.csrf(), accounts }))
+}
+
+#[derive(Template)]
+#[template(path = "console/accounts.html")]
+struct AccountsPage {
+    nav_account: Option<String>,
+    signed_in: bool,
+    csrf: String,
+    accounts: Vec<(String, String)>,
+}
+
+/// `GET /console/enter?token=…`: uses a console link once and opens its session.
+async fn enter(
+    State(state): State<ConsoleState>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, Refusal> {
+    let token = query.get("token").cloned().unwrap_or_default();
+    let now = state.app.clock.now_ms();
+    let used = state.app.store.use_console_link(&hashed(&token), now).await.map_err(ApiError::from)?;
+    let LinkUse::Opened(account) = used else {
+        let text = "This sign-in link was already used or has expired. Open the console again from your platform's \
+                    settings page for a new one.";
+        return Ok((
+            StatusCode::FORBIDDEN,
+            page(&MessagePage::error("Link not valid", text.into(), None, false, String::new())),
+        )
+            .into_response());
+    };
+    open_session(&state, &headers, Some(&account), &format!("/console/a/{account}/endpoints")).await
+}
+
+async fn open_session(
+    state: &ConsoleState,
+    headers: &HeaderMap,
+    account: Option<&str>,
+    to: &str,
+) -> Result<Response, Refusal> {
+    let id = random_token()?;
+    let csrf = random_token()?;
+    let now = state.app.clock.now_ms();
+    state
+        .app
+        .store
+        .open_console_session(&hashed(&id), account, &csrf, now, now.saturating_add(ms(SESSION_LIFETIME)))
+        .await
+        .map_err(ApiError::from)?;
+    let cookie = session_cookie(&id, headers, SESSION_LIFETIME);
+    Ok((StatusCode::SEE_OTHER, [(header::SET_COOKIE, cookie), (header::LOCATION, to.to_owned())]).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "console/sign_in.html")]
+struct SignInPage {
+    nav_account: Option<String>,
+    signed_in: bool,
+    csrf: String,
+    error: Option<String>,
+}
+
+async fn sign_in_form() -> Response {
+    page(&SignInPage { nav_account: None, signed_in: false, csrf: String::new(), error: None })
+}
+
+/// `POST /console/sign-in`: an admin key opens an admin session (every account).
+async fn sign_in(State(state): State<ConsoleState>, headers: HeaderMap, body: Bytes) -> Result<Response, Refusal> {
+    let form = Form::parse(&body);
+    let key = form.get("key").unwrap_or_default().trim();
+    let principal = state.app.store.principal(&hex::encode(hash_api_key(key))).await.map_err(ApiError::from)?;
+    if !principal.is_some_and(|principal| principal.is_admin()) {
+        let error = Some("That is not an admin key of this service.".to_owned());
+        return Ok((
+            StatusCode::UNAUTHORIZED,
+            page(&SignInPage { nav_account: None, signed_in: false, csrf: String::new(), error }),
+        )
+            .into_response());
+    }
+    open_session(&state, &headers, None, "/console").await
+}
+
+async fn sign_out(State(state): State<ConsoleState>, headers: HeaderMap, body: Bytes) -> Result<Response, Refusal> {
+    let session = session(&state, &headers).await?;
+    Form::parse(&body).check_csrf(&session)?;
+    state.app.store.close_console_session(&session.id_hash).await.map_err(ApiError::from)?;
+    let cookie = session_cookie("", &headers, Duration::ZERO);
+    Ok((StatusCode::SEE_OTHER, [(header::SET_COOKIE, cookie), (header::LOCATION, "/console/sign-in".to_owned())])
+        .into_response())
+}
+
+/// One endpoint in the list.
+struct EndpointLine {
+    id: String,
+    url: String,
+    topics: String,
+    enabled: bool,
+    health: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/endpoints.html")]
+struct EndpointsPage {
+    nav_account: Option<String>,
+    signed_in: bool,
+    csrf: String,
+    account: String,
+    endpoints: Vec<EndpointLine>,
+}
+
+fn topics_text(endpoint: &Value) -> String {
+    endpoint["topics"]
+        .as_array()
+        .map(|topics| topics.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "))
+        .unwrap_or_default()
+}
+
+async fn endpoints(
+    State(state): State<ConsoleState>,
+    headers: HeaderMap,
+    Path(account): Path<String>,
+) -> Result<Response, Refusal> {
+    let session = session_for(&state, &headers, &account).await?;
+    let (status, answer) =
+        call(&state, &session, Method::GET, &format!("/v1/accounts/{account}/endpoints?limit=200"), None).await;
+    if !status.is_success() {
+        return Err(Refusal::Page(status, error_message(&answer)));
+    }
+    let endpoints = answer["data"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|endpoint| EndpointLine {
+                    id: endpoint["id"].as_str().unwrap_or_default().to_owned(),
+                    url: endpoint["url"].as_str().unwrap_or_default().to_owned(),
+                    topics: topics_text(endpoint),
+                    enabled: endpoint["enabled"].as_bool().unwrap_or(false),
+                    health: endpoint["health"]["status"].as_str().unwrap_or_default().to_owned(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(page(&EndpointsPage {
+        nav_account: Some(account.clone()),
+        signed_in: true,
+        csrf: session.csrf(),
+        account,
+        endpoints,
+    }))
+}
+
+/// A topic in the form, with its catalog description.
+struct TopicChoice {
+    name: &'static str,
+    description: &'static str,
+    checked: bool,
+}
+
+/// The topics of one group.
+struct TopicGroupChoice {
+    name: &'static str,
+    topics: Vec<TopicChoice>,
+}
+
+#[derive(Template)]
+#[template(path = "console/endpoint_form.html")]
+struct EndpointForm {
+    nav_account: Option<String>,
+    signed_in: bool,
+    csrf: String,
+    action: String,
+    endpoint_id: Option<String>,
+    url: String,
+    groups: Vec<TopicGroupChoice>,
+    method: String,
+    rate_limit: String,
+    burst_limit: String,
+    scheme: String,
+    enabled: bool,
+    form_error: Option<String>,
+    url_error: Option<String>,
+    topics_error: Option<String>,
+}
+
+fn topic_groups(checked: &[String]) -> Vec<TopicGroupChoice> {
+    let mut groups: Vec<TopicGroupChoice> = Vec::new();
+    for topic in dropship_webhooks::TOPICS {
+        let choice = TopicChoice {
+            name: topic.name,
+            description: topic.description,
+            checked: checked.iter().any(|name| name == topic.name),
+        };
+        match groups.iter_mut().find(|group| group.name == topic.group.name()) {
+            Some(group) => group.topics.push(choice),
+            None => groups.push(TopicGroupChoice { name: topic.group.name(), topics: vec![choice] }),
+        }
+    }
+    groups
+}
+
+impl EndpointForm {
+    fn blank(account: &str, session: &Session) -> Self {
+        Self {
+            nav_account: Some(account.to_owned()),
+            signed_in: true,
+            csrf: session.csrf(),
+            action: format!("/console/a/{account}/endpoints"),
+            endpoint_id: None,
+            url: String::new(),
+            groups: topic_groups(&[]),
+            method: "POST".into(),
+            rate_limit: "0".into(),
+            burst_limit: "0".into(),
+            scheme: "standard".into(),
+            enabled: true,
+            form_error: None,
+            url_error: None,
+            topics_error: None,
+        }
+    }
+
+    /// The form as sent, to show again with the API's refusal next to the field it concerns.
+    fn refill(mut self, form: &Form, answer: &Value) -> Self {
+        self.url = form.get("url").unwrap_or_default().to_owned();
+        self.groups = topic_groups(&form.all("topics"));
+        self.method = form.get("method").unwrap_or("POST").to_owned();
+        self.rate_limit = form.get("rateLimit").unwrap_or("0").to_owned();
+        self.burst_limit = form.get("burstLimit").unwrap_or("0").to_owned();
+        self.scheme = form.get("scheme").unwrap_or("standard").to_owned();
+        self.enabled = form.get("enabled").is_some();
+        let message = error_message(answer);
+        let field = answer["error"]["field"].as_str().map(str::to_owned).or_else(|| {
+            // The core names the field in its message: "the endpoint's `url` is invalid: …".
+            message.split('`').nth(1).map(str::to_owned)
+        });
+        match field.as_deref() {
+            Some("url") => self.url_error = Some(message),
+            Some("topics") => self.topics_error = Some(message),
+            _ if answer["error"]["code"] == "endpoint_exists" => self.url_error = Some(message),
+            _ => self.form_error = Some(message),
+        }
+        self
+    }
+}
+
+fn endpoint_body(form: &Form, creating: bool) -> Value {
+    let number = |name| form.get(name).and_then(|text| text.trim().parse::<i64>().ok()).unwrap_or(0);
+    let mut body = json!({
+        "url": form.get("url").unwrap_or_default().trim(),
+        "topics": form.all("topics"),
+        "method": form.get("method").unwrap_or("POST"),
+        "rateLimit": number("rateLimit"),
+        "burstLimit": number("burstLimit"),
+        "enabled": form.get("enabled").is_some(),
+    });
+    if creating {
+        body["scheme"] = Value::from(form.get("scheme").unwrap_or("standard"));
+    }
+    body
+}
+
+async fn new_endpoint(
+    State(state): State<ConsoleState>,
+    headers: HeaderMap,
+    Path(account): Path<String>,
+) -> Result<Response, Refusal> {
+    let session = session_for(&state, &headers, &account).await?;
+    Ok(page(&EndpointForm::blank(&account, &session)))
+}
+
+async fn create_endpoint(
+    State(state): State<ConsoleState>,
+    headers: HeaderMap,
+    Path(account): Path<String>,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    let session = session_for(&state, &headers, &account).await?;
+    let form = Form::parse(&body);
+    form.check_csrf(&session)?;
+    let (status, answer) = call(
+        &state,
+        &session,
+        Method::POST,
+        &format!("/v1/accounts/{account}/endpoints"),
+        Some(endpoint_body(&form, true)),
+    )
+    .await;
+    if !status.is_success() {
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            page(&EndpointForm::blank(&account, &session).refill(&form, &answer)),
+        )
+            .into_response());
+    }
+    let id = answer["id"].as_str().unwrap_or_default().to_owned();
+    let secret = answer["secret"]["value"].as_str().map(str::to_owned);
+    render_endpoint(
+        &state,
+        &session,
+        &account,
+        &id,
+        Notice { text: Some("Endpoint created.".into()), secret, error: None },
+    )
+    .await
+}
+
+/// What the endpoint page says after an action.
+#[derive(Default)]
+struct Notice {
+    text: Option<String>,
+    secret: Option<String>,
+    error: Option<String>,
+}
+
+/// The endpoint as the page shows it.
+struct EndpointView {
+    url: String,
+    topics: String,
+    topic_list: Vec<String>,
+    method: String,
+    rate_limit: i64,
+    burst_limit: i64,
+    scheme: String,
+    enabled: bool,
+    active: bool,
+    health: String,
+    failing_since: Option<String>,
+    disabled_reason: Option<String>,
+}
+
+/// A secret in the list: never its value.
+struct SecretLine {
+    id: String,
+    fingerprint: String,
+    label: String,
+    created: String,
+    expires: String,
+    active: bool,
+}
+
+/// An attempt in the list.
+struct AttemptLine {
+    when: String,
+    event: String,
+    topic: String,
+    outcome: String,
+    status: String,
+    latency: String,
+    error: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/endpoint.html")]
+struct EndpointPage {
+    nav_account: Option<String>,
+    signed_in: bool,
+    csrf: String,
+    base: String,
+    view: EndpointView,
+    secrets: Vec<SecretLine>,
+    attempts: Vec<AttemptLine>,
+    notice: Option<String>,
+    new_secret: Option<String>,
+    error: Option<String>,
+}
+
+async fn render_endpoint(
+    state: &ConsoleState,
+    session: &Session,
+    account: &str,
+    id: &str,
+    notice: Notice,
+) -> Result<Response, Refusal> {
+    let api = format!("/v1/accounts/{account}/endpoints/{id}");
+    let (status, endpoint) = call(state, session, Method::GET, &api, None).await;
+    if !status.is_success() {
+        return Err(Refusal::Page(status, error_message(&endpoint)));
+    }
+    let (_, secrets) = call(state, session, Method::GET, &format!("{api}/secrets"), None).await;
+    let (_, attempts) = call(state, session, Method::GET, &format!("{api}/attempts?limit=20"), None).await;
+    let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
+    let view = EndpointView {
+        url: text(&endpoint["url"]),
+        topics: topics_text(&endpoint),
+        topic_list: endpoint["topics"].as_array().map(|list| list.iter().map(text).collect()).unwrap_or_default(),
+        method: text(&endpoint["method"]),
+        rate_limit: endpoint["rateLimit"].as_i64().unwrap_or(0),
+        burst_limit: endpoint["burstLimit"].as_i64().unwrap_or(0),
+        scheme: text(&endpoint["scheme"]),
+        enabled: endpoint["enabled"].as_bool().unwrap_or(false),
+        active: endpoint["active"].as_bool().unwrap_or(false),
+        health: text(&endpoint["health"]["status"]),
+        failing_since: endpoint["health"]["failingSince"]
+            .as_i64()
+            .map(|seconds| when(Some(seconds.saturating_mul(1000)))),
+        disabled_reason: endpoint["disabledReason"].as_str().map(str::to_owned),
+    };
+    let secrets = secrets["data"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|secret| SecretLine {
+                    id: text(&secret["id"]),
+                    fingerprint: text(&secret["fingerprint"]),
+                    label: text(&secret["label"]),
+                    created: when(secret["createdAt"].as_i64()),
+                    expires: secret["expiresAt"]
+                        .as_i64()
+                        .map_or_else(|| "never".into(), |at| when(Some(at.saturating_mul(1000)))),
+                    active: secret["active"].as_bool().unwrap_or(false),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let attempts = attempts["data"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|attempt| AttemptLine {
+                    when: when(attempt["startedAt"].as_i64()),
+                    event: text(&attempt["eventId"]),
+                    topic: text(&attempt["topic"]),
+                    outcome: text(&attempt["outcome"]),
+                    status: attempt["statusCode"].as_i64().map(|code| code.to_string()).unwrap_or_default(),
+                    latency: attempt["latencyMs"].as_i64().map(|ms| format!("{ms} ms")).unwrap_or_default(),
+                    error: text(&attempt["error"]),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(page(&EndpointPage {
+        nav_account: Some(account.to_owned()),
+        signed_in: true,
+        csrf: session.csrf(),
+        base: format!("/console/a/{account}/endpoints/{id}"),
+        view,
+        secrets,
+        attempts,
+        notice: notice.text,
+        new_secret: notice.secret,
+        error: notice.error,
+    }))
+}
+
+async fn endpoint_page(
+    State(state): State<ConsoleState>,
+    headers: HeaderMap,
+    Path((account, id)): Path<(String, String)>,
+) -> Result<Response, Refusal> {
+    let session = session_for(&state, &headers, &account).await?;
+    render_endpoint(&state, &session, &account, &id, Notice::default()).await
+}
+
+async fn edit_endpoint_form(
+    State(state): State<ConsoleState>,
+    headers: HeaderMap,
+    Path((account, id)): Path<(String, String)>,
+) -> Result<Response, Refusal> {
+    let session = session_for(&state, &headers, &account).await?;
+    let (status, endpoint) =
+        call(&state, &session, Method::GET, &format!("/v1/accounts/{account}/endpoints/{id}"), None).await;
+    if !status.is_success() {
+        return Err(Refusal::Page(status, error_message(&endpoint)));
+    }
+    let topics: Vec<String> = endpoint["topics"]
+        .as_array()
+        .map(|list| list.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    let mut form = EndpointForm::blank(&account, &session);
+    form.action = format!("/console/a/{account}/endpoints/{id}/edit");
+    form.endpoint_id = Some(id);
+    form.url = endpoint["url"].as_str().unwrap_or_default().to_owned();
+    form.groups = topic_groups(&topics);
+    form.method = endpoint["method"].as_str().unwrap_or("POST").to_owned();
+    form.rate_limit = endpoint["rateLimit"].as_i64().unwrap_or(0).to_string();
+    form.burst_limit = endpoint["burstLimit"].as_i64().unwrap_or(0).to_string();
+    form.enabled = endpoint["enabled"].as_bool().unwrap_or(true);
+    Ok(page(&form))
+}
+
+async fn edit_endpoint(
+    State(state): State<ConsoleState>,
+    headers: HeaderMap,
+    Path((account, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    let session = session_for(&state, &headers, &account).await?;
+    let form = Form::parse(&body);
+    form.check_csrf(&session)?;
+    let path = format!("/v1/accounts/{account}/endpoints/{id}");
+    let (status, answer) = call(&state, &session, Method::PATCH, &path, Some(endpoint_body(&form, false))).await;
+    if !status.is_success() {
+        let mut refilled = EndpointForm::blank(&account, &session).refill(&form, &answer);
+        refilled.action = format!("/console/a/{account}/endpoints/{id}/edit");
+        refilled.endpoint_id = Some(id);
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page(&refilled)).into_response());
+    }
+    render_endpoint(&state, &session, &account, &id, Notice { text: Some("Saved.".into()), ..Notice::default() }).await
+}
+
+/// Runs one API action for a form on the endpoint page and shows the page again with what came of it.
+async fn endpoint_action(
+    state: &ConsoleState,
+    headers: &HeaderMap,
+    account: &str,
+    id: &str,
+    body: &Bytes,
+    action: impl FnOnce(&Form, i64) -> (Method, String, Option<Value>),
+    done: impl FnOnce(&Value) -> Notice,
+) -> Result<Response, Refusal> {
+    let session = session_for(state, headers, account).await?;
+    let form = Form::parse(body);
+    form.check_csrf(&session)?;
+    let now_seconds = i64::try_from(state.app.clock.now_seconds()).unwrap_or(i64::MAX);
+    let (method, path, request) = action(&form, now_seconds);
+    let (status, answer) =
+        call(state, &session, method, &format!("/v1/accounts/{account}/endpoints/{id}{path}"), request).await;
+    let notice = if status.is_success() {
+        done(&answer)
+    } else {
+        Notice { error: Some(error_message(&answer)), ..Notice::default() }
+    };
+    render_endpoint(state, &session, account, id, notice).await
+}
+
+async fn activate(
+    State(state): State<ConsoleState>,
+    headers: HeaderMap,
+    Path((account, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    endpoint_action(
+        &state,
+        &headers,
+        &account,
+        &id,
+        &body,
+        |_, _| (Method::POST, "/activate".into(), Some(json!({}))),
+        |_| Notice { text: Some("Activated: deliveries resume.".into()), ..Notice::default() },
+    )
+    .await
+}
+
+async fn add_secret(
+    State(state): State<ConsoleState>,
+    headers: HeaderMap,
+    Path((account, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    endpoint_action(
+        &state,
+        &headers,
+        &account,
+        &id,
+        &body,
+        |form, now| {
+            let mut request = json!({});
+            if let Some(label) = form.get("label").filter(|label| !label.trim().is_empty()) {
+                request["label"] = Value::from(label.trim());
+            }
+            if let Some(value) = form.get("value").filter(|value| !value.trim().is_empty()) {
+                request["value"] = Value::from(value.trim());
+            }
+            if let Some(days) = form.get("expiresInDays").and_then(|days| days.trim().parse::<i64>().ok()) {
+                request["expiresAt"] = Value::from(now.saturating_add(days.saturating_mul(86_400)));
+            }
+            (Method::POST, "/secrets".into(), Some(request))
+        },
+        |answer| Notice {
+            text: Some("Secret added: deliveries are signed with it too.".into()),
+            secret: answer["value"].as_str().map(str::to_owned),
+            error: None,
+        },
+    )
+    .await
+}
+
+async fn expire_secret(
+    State(state): State<ConsoleState>,
+    headers: HeaderMap,
+    Path((account, id, secret_id)): Path<(String, String, String)>,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    endpoint_action(
+        &state,
+        &headers,
+        &account,
+        &id,
+        &body,
+        |_, now| (Method::PATCH, format!("/secrets/{secret_id}"), Some(json!({ "expiresAt": now }))),
+        |_| Notice { text: Some("Secret expired.".into()), ..Notice::default() },
+    )
+    .await
+}
+
+async fn send_test(
+    State(state): State<ConsoleState>,
+    headers: HeaderMap,
+    Path((account, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    endpoint_action(
+        &state,
+        &headers,
+        &account,
+        &id,
+        &body,
+        |form, _| {
+            (Method::POST, "/test".into(), Some(json!({ "topic": form.get("topic").unwrap_or("order.created") })))
+        },
+        |_| Notice {
+            text: Some("Test event queued: its attempt appears below in a moment.".into()),
+            ..Notice::default()
+        },
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "console/audit.html")]
+struct AuditPage {
+    nav_account: Option<String>,
+    signed_in: bool,
+    csrf: String,
+    entries: Vec<(String, String, String, String)>,
+}
+
+async fn audit(
+    State(state): State<ConsoleState>,
+    headers: HeaderMap,
+    Path(account): Path<String>,
+) -> Result<Response, Refusal> {
+    let session = session_for(&state, &headers, &account).await?;
+    let (status, answer) =
+        call(&state, &session, Method::GET, &format!("/v1/accounts/{account}/audit?limit=100"), None).await;
+    if !status.is_success() {
+        return Err(Refusal::Page(status, error_message(&answer)));
+    }
+    let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
+    let entries = answer["data"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|entry| {
+                    (
+                        when(entry["createdAt"].as_i64()),
+                        text(&entry["actor"]),
+                        text(&entry["action"]),
+                        format!("{} {}", text(&entry["targetKind"]), text(&entry["targetId"])),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(page(&AuditPage { nav_account: Some(account), signed_in: true, csrf: session.csrf(), entries }))
+}

@@ -1,0 +1,205 @@
+//! The console (issue [console], its server side): single-use links and admin sign-in open sessions with safe
+//! cookies; every page carries a strict Content-Security-Policy; forms need their CSRF token, show the API's
+//! refusals next to the field, and act through the API (so an account's session sees nothing of another's).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod support;
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::json;
+use support::{at, backends, Harness, Receiver, Reply, API_KEY};
+
+/// A browser without a cookie jar or redirects: the test carries the cookie itself.
+struct Browser {
+    client: reqwest::Client,
+    base: String,
+    cookie: Option<String>,
+}
+
+struct Page {
+    status: StatusCode,
+    headers: reqwest::header::HeaderMap,
+    html: String,
+}
+
+impl Browser {
+    fn new(harness: &Harness) -> Self {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Self { client, base: format!("http://{}", harness.service.as_ref().unwrap().address.unwrap()), cookie: None }
+    }
+
+    async fn send(&mut self, request: reqwest::RequestBuilder) -> Page {
+        let request = match &self.cookie {
+            Some(cookie) => request.header("cookie", format!("dw_console={cookie}")),
+            None => request,
+        };
+        let response = request.send().await.unwrap();
+        let headers = response.headers().clone();
+        if let Some(set) = headers.get("set-cookie").and_then(|value| value.to_str().ok()) {
+            let value = set.split(';').next().unwrap().trim_start_matches("dw_console=").to_owned();
+            self.cookie = (!value.is_empty()).then_some(value);
+        }
+        Page { status: response.status(), headers, html: response.text().await.unwrap() }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let url = if path.starts_with("http") { path.to_owned() } else { format!("{}{path}", self.base) };
+        let request = self.client.get(url);
+        self.send(request).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let request = self.client.post(format!("{}{path}", self.base)).form(form);
+        self.send(request).await
+    }
+}
+
+fn csrf_of(html: &str) -> String {
+    let start = html.find("name=\"_csrf\" value=\"").expect("a form with its token") + 20;
+    html[start..start + 64].to_owned()
+}
+
+fn location(page: &Page) -> String {
+    page.headers.get("location").unwrap().to_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_opens_one_session_whose_forms_act_through_the_api() {
+    for backend in backends() {
+        let harness = Harness::start(backend).await;
+        let api = &harness.api;
+        let receiver = Receiver::start(Reply::Status(200)).await;
+
+        // A link, used once: a session cookie that scripts cannot read, sent back to the console only.
+        let (status, link) = api.post(&at("/console-links"), json!({})).await;
+        assert_eq!(status, 201, "{link}");
+        let url = link["url"].as_str().unwrap().to_owned();
+        assert!(url.starts_with("http://127.0.0.1:") && url.contains("/console/enter?token="), "{url}");
+        let mut browser = Browser::new(&harness);
+        let entered = browser.get(&url).await;
+        assert_eq!((entered.status, location(&entered).as_str()), (StatusCode::SEE_OTHER, "/console/a/acme/endpoints"));
+        let cookie = entered.headers.get("set-cookie").unwrap().to_str().unwrap();
+        for flag in ["HttpOnly", "SameSite=Strict", "Path=/console"] {
+            assert!(cookie.contains(flag), "{backend}: {cookie}");
+        }
+        let mut stranger = Browser::new(&harness);
+        let reused = stranger.get(&url).await;
+        assert_eq!(reused.status, StatusCode::FORBIDDEN, "{backend}: a link works once");
+        assert!(reused.html.contains("already used or has expired") && stranger.cookie.is_none());
+
+        // Every page: a policy without inline scripts, and scripts only from the console itself.
+        let list = browser.get("/console/a/acme/endpoints").await;
+        assert_eq!(list.status, StatusCode::OK);
+        let policy = list.headers.get("content-security-policy").unwrap().to_str().unwrap();
+        assert!(policy.contains("script-src 'self'") && !policy.contains("unsafe-inline"), "{policy}");
+        assert!(!list.html.contains("<script>") && list.html.contains("<script src=\"/console/assets/console.js\""));
+
+        // The add form: the API's refusal next to the field, the input kept; without its token, refused.
+        let form = browser.get("/console/a/acme/endpoints/new").await;
+        let csrf = csrf_of(&form.html);
+        assert!(form.html.contains("order.created") && form.html.contains("<label for=\"url\">"), "labelled fields");
+        let insecure = [
+            ("_csrf", csrf.as_str()),
+            ("url", "http://hooks.example.com/in"),
+            ("topics", "order.created"),
+            ("enabled", "on"),
+        ];
+        let refused = browser.post("/console/a/acme/endpoints", &insecure).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let error_at = refused.html.find("id=\"url-error\"").expect("the error next to the URL field");
+        assert!(refused.html[error_at..].contains("must use https"), "{}", refused.html);
+        assert!(refused.html.contains("value=\"http://hooks.example.com/in\""), "the input is kept");
+        let no_token = browser.post("/console/a/acme/endpoints", &insecure[1..]).await;
+        assert_eq!(no_token.status, StatusCode::FORBIDDEN, "{backend}: a form without its CSRF token");
+
+        // Saved: the secret is shown once, with a copy button; the list shows the endpoint.
+        let target = receiver.url("/console");
+        let good = [
+            ("_csrf", csrf.as_str()),
+            ("url", target.as_str()),
+            ("topics", "order.created"),
+            ("topics", "order.cancelled"),
+            ("method", "POST"),
+            ("enabled", "on"),
+        ];
+        let created = browser.post("/console/a/acme/endpoints", &good).await;
+        assert_eq!(created.status, StatusCode::OK, "{}", created.html);
+        assert!(
+            created.html.contains("whsec_") && created.html.contains("data-copy=\"secret-value\""),
+            "{}",
+            created.html
+        );
+        let (_, endpoints) = api.get(&at("/endpoints")).await;
+        let endpoint = endpoints["data"][0]["id"].as_str().unwrap().to_owned();
+        assert_eq!(endpoints["data"][0]["topics"], json!(["order.created", "order.cancelled"]));
+        let page = format!("/console/a/acme/endpoints/{endpoint}");
+
+        // A test event, seen in the attempts; a secret generated and the old one expired; the audit log says who.
+        let tested = browser.post(&format!("{page}/test"), &[("_csrf", &csrf), ("topic", "order.cancelled")]).await;
+        assert!(tested.html.contains("Test event queued"), "{}", tested.html);
+        receiver.wait_for(1, Duration::from_secs(10)).await;
+        harness.wait_attempts(&endpoint, 1).await;
+        let shown = browser.get(&page).await;
+        assert!(shown.html.contains("order.cancelled") && shown.html.contains("success"), "{}", shown.html);
+        let generated = browser.post(&format!("{page}/secrets"), &[("_csrf", &csrf), ("label", "next")]).await;
+        assert!(generated.html.contains("New signing secret") && generated.html.contains("whsec_"));
+        let (_, secrets) = api.get(&at(&format!("/endpoints/{endpoint}/secrets"))).await;
+        let first = secrets["data"][0]["id"].as_str().unwrap().to_owned();
+        let expired = browser.post(&format!("{page}/secrets/{first}/expire"), &[("_csrf", &csrf)]).await;
+        assert!(expired.html.contains("Secret expired."), "{}", expired.html);
+        assert!(!expired.html.contains("whsec_"), "{backend}: a secret's value is never shown again");
+        let audit = browser.get("/console/a/acme/audit").await;
+        assert!(audit.html.contains("key:console-") && audit.html.contains("create"), "{}", audit.html);
+
+        // Another account: nothing of it, whatever the path.
+        let (status, _) = api.post("/v1/accounts", json!({ "id": "other", "name": "Other" })).await;
+        assert_eq!(status, 201);
+        let (status, other) = api
+            .post("/v1/accounts/other/endpoints", json!({ "url": receiver.url("/other"), "topics": ["order.created"] }))
+            .await;
+        assert_eq!(status, 201, "{other}");
+        let other_id = other["id"].as_str().unwrap();
+        for path in [
+            "/console/a/other/endpoints".to_owned(),
+            format!("/console/a/other/endpoints/{other_id}"),
+            "/console/a/other/audit".into(),
+        ] {
+            assert_eq!(browser.get(&path).await.status, StatusCode::NOT_FOUND, "{backend}: {path}");
+        }
+        let crossed = browser
+            .post(
+                &format!("/console/a/other/endpoints/{other_id}/test"),
+                &[("_csrf", &csrf), ("topic", "order.created")],
+            )
+            .await;
+        assert_eq!(crossed.status, StatusCode::NOT_FOUND);
+
+        // Signing out ends the session.
+        let out = browser.post("/console/sign-out", &[("_csrf", &csrf)]).await;
+        assert_eq!(out.status, StatusCode::SEE_OTHER);
+        assert_eq!(location(&browser.get("/console/a/acme/endpoints").await), "/console/sign-in");
+        harness.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_signs_in_with_the_admin_key_and_sees_every_account() {
+    let harness = Harness::start("sqlite").await;
+    let mut browser = Browser::new(&harness);
+    assert_eq!(location(&browser.get("/console").await), "/console/sign-in");
+    let wrong = browser.post("/console/sign-in", &[("key", "not-the-key-at-all-0123456789abcdef")]).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.html.contains("not an admin key") && browser.cookie.is_none());
+    let signed_in = browser.post("/console/sign-in", &[("key", API_KEY)]).await;
+    assert_eq!((signed_in.status, location(&signed_in).as_str()), (StatusCode::SEE_OTHER, "/console"));
+    let home = browser.get("/console").await;
+    assert!(home.html.contains("/console/a/acme/endpoints"), "{}", home.html);
+    // An account key is no admin key.
+    let (_, key) = harness.api.post(&at("/keys"), json!({})).await;
+    let mut other = Browser::new(&harness);
+    let refused = other.post("/console/sign-in", &[("key", key["key"].as_str().unwrap())]).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    harness.stop().await;
+}
