@@ -6,3 +6,23 @@ document.addEventListener('click', (event) => {
   if (!source || !navigator.clipboard) return
   navigator.clipboard.writeText(source.textContent.trim()).then(() => { button.textContent = 'Copied' })
 })
+
+// The history's live tail: attempts as they are recorded, newest first (the stream resumes by itself).
+const live = document.querySelector('#live[data-stream]')
+if (live && window.EventSource) {
+  const rows = live.querySelector('tbody')
+  const source = new EventSource(live.dataset.stream)
+  source.addEventListener('attempt', (event) => {
+    const attempt = JSON.parse(event.data)
+    const row = document.createElement('tr')
+    const cells = [new Date(attempt.startedAt).toISOString(), attempt.eventId, attempt.topic, attempt.outcome,
+      attempt.statusCode ?? '', attempt.error ?? '']
+    for (const text of cells) {
+      const cell = document.createElement('td')
+      cell.textContent = String(text)
+      row.append(cell)
+    }
+    rows.prepend(row)
+    while (rows.rows.length > 50) rows.deleteRow(-1)
+  })
+}

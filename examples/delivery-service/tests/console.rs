@@ -203,3 +203,73 @@ async fn an_admin_signs_in_with_the_admin_key_and_sees_every_account() {
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
     harness.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_details_resend_and_recover_with_its_preview() {
+    for backend in backends() {
+        let harness = Harness::start_with(backend, |settings| {
+            settings.worker.schedule =
+                dropship_webhooks::delivery::RetrySchedule { max_retries: 0, ..Default::default() }.validate().unwrap();
+        })
+        .await;
+        let api = &harness.api;
+        let receiver = Receiver::start(Reply::Status(503)).await;
+        let (endpoint, _) =
+            api.endpoint(json!({ "url": receiver.url("/h"), "topics": ["order.created"], "rateLimit": 2 })).await;
+        for id in ["evt_h1", "evt_h2", "evt_h3"] {
+            api.sample_event("order.created", Some(id)).await;
+        }
+        for _ in 0..200 {
+            let (_, failed) = api.get(&at(&format!("/endpoints/{endpoint}/deliveries?status=failed"))).await;
+            if failed["data"].as_array().unwrap().len() == 3 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        let (_, link) = api.post(&at("/console-links"), json!({})).await;
+        let mut browser = Browser::new(&harness);
+        browser.get(link["url"].as_str().unwrap()).await;
+
+        // Deliveries filtered by status, attempts with their details.
+        let failed = browser.get("/console/a/acme/history?status=failed").await;
+        assert_eq!(failed.status, StatusCode::OK);
+        assert_eq!(failed.html.matches("Resend delivery of evt_h").count(), 3, "{}", failed.html);
+        let none = browser.get("/console/a/acme/history?status=succeeded").await;
+        assert!(none.html.contains("Nothing matches."));
+        let attempts = browser.get("/console/a/acme/history?kind=attempts&errorClass=http").await;
+        let start = attempts.html.find("/console/a/acme/attempts/").expect("a link to an attempt's details");
+        let href: String = attempts.html[start..].chars().take_while(|c| *c != '"').collect();
+        let detail = browser.get(&href).await;
+        assert!(detail.html.contains("webhook-signature") && detail.html.contains("HTTP 503"), "{}", detail.html);
+        let csrf = csrf_of(&detail.html);
+
+        // Recover: the preview counts and times it (2 per second), then the confirmation queues them.
+        let base = format!("/console/a/acme/endpoints/{endpoint}/recover");
+        let preview = browser.get(&base).await;
+        assert!(
+            preview.html.contains("<strong>3</strong> deliveries would be sent again, taking about 2 s"),
+            "{}",
+            preview.html
+        );
+        assert_eq!(receiver.count(), 3, "a preview sends nothing");
+        receiver.set_default(Reply::Status(200));
+        let done = browser.post(&base, &[("_csrf", &csrf), ("status", "failed"), ("sinceHours", "")]).await;
+        assert!(done.html.contains("3 deliveries are queued again."), "{}", done.html);
+        receiver.wait_for(6, Duration::from_secs(10)).await;
+
+        // Resend one from the history.
+        let (_, deliveries) = api.get(&at(&format!("/endpoints/{endpoint}/deliveries"))).await;
+        let delivery = deliveries["data"][0]["id"].as_str().unwrap().to_owned();
+        for _ in 0..200 {
+            let (_, one) = api.get(&format!("/v1/deliveries/{delivery}")).await;
+            if one["status"] != "pending" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        let resent = browser.post(&format!("/console/a/acme/deliveries/{delivery}/resend"), &[("_csrf", &csrf)]).await;
+        assert!(resent.html.contains("is queued for one more attempt"), "{}", resent.html);
+        receiver.wait_for(7, Duration::from_secs(10)).await;
+        harness.stop().await;
+    }
+}
