@@ -27,8 +27,11 @@ use tower::ServiceExt;
 
 use crate::api::{hash_api_key, AppState, InternalCaller, Scope};
 use crate::error::ApiError;
-use crate::store::console::{ConsoleSession, LinkUse};
+use crate::store::console::{AttemptCounts, ConsoleSession, LinkUse};
 use crate::store::Principal;
+
+/// A day in ms: the window of the console's rates and charts.
+const DAY_MS: i64 = 86_400_000;
 
 /// The session cookie's name.
 pub const COOKIE: &str = "dw_console";
@@ -429,6 +432,10 @@ struct EndpointLine {
     topics: String,
     enabled: bool,
     health: String,
+    /// Successful attempts of the last 24 hours, as a percentage; empty without attempts.
+    success_rate: String,
+    /// The 90th percentile of the last 24 hours' latencies, as a bucket bound.
+    p90: String,
 }
 
 #[derive(Template)]
@@ -459,16 +466,29 @@ async fn endpoints(
     if !status.is_success() {
         return Err(Refusal::Page(status, error_message(&answer)));
     }
+    let since = state.app.clock.now_ms().saturating_sub(DAY_MS);
+    let stats = state.app.store.attempt_counts_by_endpoint(&account, since).await.map_err(ApiError::from)?;
     let endpoints = answer["data"]
         .as_array()
         .map(|list| {
             list.iter()
-                .map(|endpoint| EndpointLine {
-                    id: endpoint["id"].as_str().unwrap_or_default().to_owned(),
-                    url: endpoint["url"].as_str().unwrap_or_default().to_owned(),
-                    topics: topics_text(endpoint),
-                    enabled: endpoint["enabled"].as_bool().unwrap_or(false),
-                    health: endpoint["health"]["status"].as_str().unwrap_or_default().to_owned(),
+                .map(|endpoint| {
+                    let id = endpoint["id"].as_str().unwrap_or_default().to_owned();
+                    let counts = stats.get(&id).cloned().unwrap_or_default();
+                    let total = counts.total();
+                    EndpointLine {
+                        success_rate: if total == 0 {
+                            String::new()
+                        } else {
+                            format!("{:.1} %", counts.successes as f64 * 100.0 / total as f64)
+                        },
+                        p90: counts.latency_at_most(0.9).map(|ms| format!("≤ {ms} ms")).unwrap_or_default(),
+                        id,
+                        url: endpoint["url"].as_str().unwrap_or_default().to_owned(),
+                        topics: topics_text(endpoint),
+                        enabled: endpoint["enabled"].as_bool().unwrap_or(false),
+                        health: endpoint["health"]["status"].as_str().unwrap_or_default().to_owned(),
+                    }
                 })
                 .collect()
         })
@@ -697,6 +717,10 @@ struct EndpointPage {
     notice: Option<String>,
     new_secret: Option<String>,
     error: Option<String>,
+    last_success: Option<String>,
+    outcome_svg: String,
+    latency_svg: String,
+    legend: Vec<(String, &'static str)>,
 }
 
 async fn render_endpoint(
@@ -763,7 +787,24 @@ async fn render_endpoint(
                 .collect()
         })
         .unwrap_or_default();
+    let now = state.app.clock.now_ms();
+    let store = &state.app.store;
+    let hours = store.attempt_counts_by_hour(id, now.saturating_sub(DAY_MS)).await.map_err(ApiError::from)?;
+    let slots = day_slots(&hours, now);
+    let mut legend: Vec<(String, &'static str)> = vec![("success".into(), SUCCESS_COLOR)];
+    for (_, counts) in &slots {
+        for class in counts.failures.keys() {
+            if !legend.iter().any(|(name, _)| name == class) {
+                legend.push((class.clone(), class_color(class)));
+            }
+        }
+    }
+    let last_success = store.last_success(id).await.map_err(ApiError::from)?.map(|at| when(Some(at)));
     Ok(page(&EndpointPage {
+        last_success,
+        outcome_svg: outcome_chart(&slots),
+        latency_svg: latency_chart(&slots),
+        legend,
         nav_account: Some(account.to_owned()),
         signed_in: true,
         csrf: session.csrf(),
@@ -936,22 +977,42 @@ async fn send_test(
     Path((account, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, Refusal> {
-    endpoint_action(
-        &state,
-        &headers,
-        &account,
-        &id,
-        &body,
-        |form, _| {
-            (Method::POST, "/test".into(), Some(json!({ "topic": form.get("topic").unwrap_or("order.created") })))
-        },
-        |_| Notice {
-            text: Some("Test event queued: its attempt appears below in a moment.".into()),
-            ..Notice::default()
-        },
-    )
-    .await
+    let session = session_for(&state, &headers, &account).await?;
+    let form = Form::parse(&body);
+    form.check_csrf(&session)?;
+    let api = format!("/v1/accounts/{account}/endpoints/{id}");
+    let topic = form.get("topic").unwrap_or("order.created").to_owned();
+    let (status, answer) =
+        call(&state, &session, Method::POST, &format!("{api}/test"), Some(json!({ "topic": topic }))).await;
+    if !status.is_success() {
+        let notice = Notice { error: Some(error_message(&answer)), ..Notice::default() };
+        return render_endpoint(&state, &session, &account, &id, notice).await;
+    }
+    // Shown inline: the page waits (a little) for the test's attempt to be recorded.
+    let event = answer["id"].as_str().unwrap_or_default().to_owned();
+    let mut outcome = None;
+    for _ in 0..TEST_WAIT_STEPS {
+        let (_, attempts) = call(&state, &session, Method::GET, &format!("{api}/attempts?limit=10"), None).await;
+        outcome =
+            attempts["data"].as_array().and_then(|list| list.iter().find(|a| a["eventId"] == event.as_str()).cloned());
+        if outcome.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let text = match outcome {
+        Some(attempt) => format!(
+            "Test event {event} ({topic}) sent: {}{}.",
+            attempt["outcome"].as_str().unwrap_or_default(),
+            attempt["statusCode"].as_i64().map(|code| format!(", HTTP {code}")).unwrap_or_default()
+        ),
+        None => format!("Test event {event} ({topic}) queued: its attempt appears below in a moment."),
+    };
+    render_endpoint(&state, &session, &account, &id, Notice { text: Some(text), ..Notice::default() }).await
 }
+
+/// How long (in steps of 50 ms) a test event's page waits for its attempt.
+const TEST_WAIT_STEPS: usize = 60;
 
 #[derive(Template)]
 #[template(path = "console/audit.html")]
@@ -1342,4 +1403,100 @@ async fn recover(
     form.check_csrf(&session)?;
     let fields: HashMap<String, String> = form.0.into_iter().collect();
     Ok(recovery(&state, &session, &account, &id, &fields, false).await)
+}
+
+/// Colors of the chart's series (presentation attributes: the policy allows no inline style).
+const SUCCESS_COLOR: &str = "#1b7f3b";
+const CLASS_COLORS: &[(&str, &str)] = &[
+    ("timeout", "#b3261e"),
+    ("dns", "#8e24aa"),
+    ("tls", "#6d4c41"),
+    ("connect", "#e65100"),
+    ("network", "#f9a825"),
+    ("http 4xx", "#c2185b"),
+    ("http 5xx", "#7b1fa2"),
+    ("blocked", "#455a64"),
+    ("signing", "#37474f"),
+];
+
+fn class_color(class: &str) -> &'static str {
+    CLASS_COLORS.iter().find(|(name, _)| *name == class).map_or("#757575", |(_, color)| *color)
+}
+
+/// The last 24 hours, one slot per hour, oldest first (hours without attempts are empty).
+fn day_slots(hours: &[(i64, AttemptCounts)], now: i64) -> Vec<(i64, AttemptCounts)> {
+    let current = now - now.rem_euclid(3_600_000);
+    (0..24)
+        .map(|back| current - (23 - back) * 3_600_000)
+        .map(|start| {
+            (start, hours.iter().find(|(hour, _)| *hour == start).map(|(_, counts)| counts.clone()).unwrap_or_default())
+        })
+        .collect()
+}
+
+/// Attempts per hour as stacked bars: successes, then failures by class. Server-rendered SVG, no script.
+fn outcome_chart(slots: &[(i64, AttemptCounts)]) -> String {
+    let (width, height, bar) = (480.0, 120.0, 16.0);
+    let most = slots.iter().map(|(_, counts)| counts.total()).max().unwrap_or(0).max(1) as f64;
+    let mut svg = format!(
+        "<svg role=\"img\" aria-labelledby=\"outcomes-title\" viewBox=\"0 0 {width} {}\" width=\"{width}\" height=\"{}\">\
+         <title id=\"outcomes-title\">Attempts per hour over the last 24 hours, by outcome and error class (at most {most} in an hour)</title>",
+        height + 16.0,
+        height + 16.0
+    );
+    for (index, (start, counts)) in slots.iter().enumerate() {
+        let x = index as f64 * 20.0 + 2.0;
+        let mut top = height;
+        let mut series: Vec<(String, i64, &str)> = vec![("success".into(), counts.successes, SUCCESS_COLOR)];
+        series.extend(counts.failures.iter().map(|(class, n)| (class.clone(), *n, class_color(class))));
+        for (name, n, color) in series.into_iter().filter(|(_, n, _)| *n > 0) {
+            let h = (n as f64 / most * height).max(1.0);
+            top -= h;
+            svg.push_str(&format!(
+                "<rect x=\"{x}\" y=\"{top:.1}\" width=\"{bar}\" height=\"{h:.1}\" fill=\"{color}\"><title>{}: {n} {name}</title></rect>",
+                hour_label(*start)
+            ));
+        }
+        if index % 6 == 0 {
+            svg.push_str(&format!(
+                "<text x=\"{x}\" y=\"{}\" font-size=\"10\" fill=\"currentColor\">{}</text>",
+                height + 12.0,
+                hour_label(*start)
+            ));
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Latency per hour: p50 and p90 (bucket bounds) as two lines.
+fn latency_chart(slots: &[(i64, AttemptCounts)]) -> String {
+    let (width, height) = (480.0, 120.0);
+    let values: Vec<(Option<i64>, Option<i64>)> =
+        slots.iter().map(|(_, counts)| (counts.latency_at_most(0.5), counts.latency_at_most(0.9))).collect();
+    let most = values.iter().filter_map(|(_, p90)| *p90).max().unwrap_or(0).max(10) as f64;
+    let line = |pick: fn(&(Option<i64>, Option<i64>)) -> Option<i64>| -> String {
+        values
+            .iter()
+            .enumerate()
+            .filter_map(|(index, value)| {
+                pick(value)
+                    .map(|ms| format!("{},{:.1}", index as f64 * 20.0 + 10.0, height - ms as f64 / most * height))
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    format!(
+        "<svg role=\"img\" aria-labelledby=\"latency-title\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\">\
+         <title id=\"latency-title\">Latency per hour over the last 24 hours: p50 (solid) and p90 (dashed), up to {most} ms</title>\
+         <polyline points=\"{}\" fill=\"none\" stroke=\"#2457d6\" stroke-width=\"2\"/>\
+         <polyline points=\"{}\" fill=\"none\" stroke=\"#b3261e\" stroke-width=\"2\" stroke-dasharray=\"4 3\"/></svg>",
+        line(|value| value.0),
+        line(|value| value.1)
+    )
+}
+
+fn hour_label(start: i64) -> String {
+    let text = dropship_webhooks::time::rfc3339_ms(start);
+    text.get(11..16).map_or(text.clone(), str::to_owned)
 }

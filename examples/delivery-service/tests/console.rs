@@ -138,11 +138,20 @@ async fn a_link_opens_one_session_whose_forms_act_through_the_api() {
 
         // A test event, seen in the attempts; a secret generated and the old one expired; the audit log says who.
         let tested = browser.post(&format!("{page}/test"), &[("_csrf", &csrf), ("topic", "order.cancelled")]).await;
-        assert!(tested.html.contains("Test event queued"), "{}", tested.html);
+        assert!(tested.html.contains("(order.cancelled) sent: success, HTTP 200."), "{}", tested.html);
         receiver.wait_for(1, Duration::from_secs(10)).await;
-        harness.wait_attempts(&endpoint, 1).await;
         let shown = browser.get(&page).await;
-        assert!(shown.html.contains("order.cancelled") && shown.html.contains("success"), "{}", shown.html);
+        assert!(shown.html.contains("order.cancelled") && shown.html.contains("<td>success</td>"), "{}", shown.html);
+        // The day's chart and the list's rates.
+        assert!(
+            shown.html.contains("<svg role=\"img\" aria-labelledby=\"outcomes-title\"")
+                && shown.html.contains(": 1 success</title>"),
+            "{}",
+            shown.html
+        );
+        assert!(shown.html.contains("Last success: 20"), "{}", shown.html);
+        let listed = browser.get("/console/a/acme/endpoints").await;
+        assert!(listed.html.contains("<td>100.0 %</td>") && listed.html.contains("ms</td>"), "{}", listed.html);
         let generated = browser.post(&format!("{page}/secrets"), &[("_csrf", &csrf), ("label", "next")]).await;
         assert!(generated.html.contains("New signing secret") && generated.html.contains("whsec_"));
         let (_, secrets) = api.get(&at(&format!("/endpoints/{endpoint}/secrets"))).await;
@@ -242,6 +251,13 @@ async fn history_details_resend_and_recover_with_its_preview() {
         let detail = browser.get(&href).await;
         assert!(detail.html.contains("webhook-signature") && detail.html.contains("HTTP 503"), "{}", detail.html);
         let csrf = csrf_of(&detail.html);
+        let failing = browser.get(&format!("/console/a/acme/endpoints/{endpoint}")).await;
+        assert!(failing.html.contains("Failing since") && failing.html.contains("http 5xx"), "{}", failing.html);
+        assert!(
+            failing.html.contains(": 3 http 5xx</title>") && failing.html.contains("Last success: none yet"),
+            "{}",
+            failing.html
+        );
 
         // Recover: the preview counts and times it (2 per second), then the confirmation queues them.
         let base = format!("/console/a/acme/endpoints/{endpoint}/recover");
