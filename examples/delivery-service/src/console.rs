@@ -1469,13 +1469,16 @@ fn outcome_chart(slots: &[(i64, AttemptCounts)]) -> String {
     svg
 }
 
+/// An hour's p50 and p90 latencies (bucket bounds, ms).
+type Percentiles = (Option<i64>, Option<i64>);
+
 /// Latency per hour: p50 and p90 (bucket bounds) as two lines.
 fn latency_chart(slots: &[(i64, AttemptCounts)]) -> String {
     let (width, height) = (480.0, 120.0);
-    let values: Vec<(Option<i64>, Option<i64>)> =
+    let values: Vec<Percentiles> =
         slots.iter().map(|(_, counts)| (counts.latency_at_most(0.5), counts.latency_at_most(0.9))).collect();
     let most = values.iter().filter_map(|(_, p90)| *p90).max().unwrap_or(0).max(10) as f64;
-    let line = |pick: fn(&(Option<i64>, Option<i64>)) -> Option<i64>| -> String {
+    let line = |pick: fn(&Percentiles) -> Option<i64>| -> String {
         values
             .iter()
             .enumerate()
