@@ -11,7 +11,7 @@ PYTHON ?= python3
 .PHONY: help setup demo test fmt fmt-check lint lint-python generate generate-check test-core test-delivery \
 	test-examples bench-delivery build-node test-node build-python test-python build-wasm test-wasm build-arm64 test-arm64 test-cli \
 	nostd fuzz bench-core \
-	bench-bodies bench-node bench-python bench-wasm bench-worker bench-rss bench clean test-e2e
+	bench-bodies bench-node bench-python bench-wasm bench-worker bench-rss bench clean test-e2e test-console
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -23,7 +23,7 @@ demo: ## the whole system: delivery service + Express, FastAPI and Worker receiv
 	@scripts/setup.sh all
 	$(PYTHON) scripts/demo.py
 
-test: setup fmt-check lint lint-python generate-check test-core nostd test-node test-python test-wasm test-arm64 test-delivery test-examples test-e2e test-cli ## every check and test, in every language
+test: setup fmt-check lint lint-python generate-check test-core nostd test-node test-python test-wasm test-arm64 test-delivery test-examples test-e2e test-cli test-console ## every check and test, in every language
 	@echo "make test: all checks passed"
 
 fmt: ## format the Rust code
@@ -116,6 +116,11 @@ build-wasm: ## build the WebAssembly package (bindings-wasm/dist) and print the 
 test-wasm: build-wasm ## the shared JS vector and framework suites on the WebAssembly build in Node, the vectors in headless Chromium; a Worker on workerd, Deno, Bun
 	cd bindings-js && DROPSHIP_WEBHOOKS_MODULE=$(CURDIR)/bindings-wasm/dist/node.cjs node --test test/vectors.test.mjs test/frameworks.test.js test/bodies.test.mjs test/options.test.mjs
 	cd bindings-wasm && node --test test/
+
+test-console: ## the delivery service's console in headless Chromium (playwright-core, axe-core): every flow, a screenshot of every page
+	@scripts/setup.sh console
+	$(CARGO) build -p dropship-delivery-service --bin delivery-service --locked
+	cd examples/delivery-service/tests/browser && node --test console.test.mjs
 
 test-cli: ## the command line (cli/) end to end: every command and verify reason, trigger → listen for every topic, byte-exact forwarding, the service commands against a real delivery service, the README blocks
 	@scripts/setup.sh delivery

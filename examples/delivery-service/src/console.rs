@@ -47,6 +47,7 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 
 const STYLESHEET: &str = include_str!("../assets/console.css");
 const SCRIPT: &str = include_str!("../assets/console.js");
+const ICON: &str = include_str!("../assets/icon.svg");
 
 /// What the console's handlers share: the service's state and the API router they act through.
 #[derive(Clone)]
@@ -63,6 +64,7 @@ pub fn routes(app: AppState, api: Router) -> Router {
         .route("/console", get(home))
         .route("/console/assets/console.css", get(|| async { asset("text/css; charset=utf-8", STYLESHEET) }))
         .route("/console/assets/console.js", get(|| async { asset("text/javascript; charset=utf-8", SCRIPT) }))
+        .route("/console/assets/icon.svg", get(|| async { asset("image/svg+xml", ICON) }))
         .route("/console/enter", get(enter))
         .route("/console/sign-in", get(sign_in_form).post(sign_in))
         .route("/console/sign-out", post(sign_out))
@@ -1478,25 +1480,34 @@ fn latency_chart(slots: &[(i64, AttemptCounts)]) -> String {
     let values: Vec<Percentiles> =
         slots.iter().map(|(_, counts)| (counts.latency_at_most(0.5), counts.latency_at_most(0.9))).collect();
     let most = values.iter().filter_map(|(_, p90)| *p90).max().unwrap_or(0).max(10) as f64;
-    let line = |pick: fn(&Percentiles) -> Option<i64>| -> String {
+    let points = |pick: fn(&Percentiles) -> Option<i64>| -> Vec<(f64, f64)> {
         values
             .iter()
             .enumerate()
             .filter_map(|(index, value)| {
-                pick(value)
-                    .map(|ms| format!("{},{:.1}", index as f64 * 20.0 + 10.0, height - ms as f64 / most * height))
+                pick(value).map(|ms| (index as f64 * 20.0 + 10.0, height - ms as f64 / most * height))
             })
-            .collect::<Vec<_>>()
-            .join(" ")
+            .collect()
     };
-    format!(
+    let mut svg = format!(
         "<svg role=\"img\" aria-labelledby=\"latency-title\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\">\
-         <title id=\"latency-title\">Latency per hour over the last 24 hours: p50 (solid) and p90 (dashed), up to {most} ms</title>\
-         <polyline points=\"{}\" fill=\"none\" stroke=\"#2457d6\" stroke-width=\"2\"/>\
-         <polyline points=\"{}\" fill=\"none\" stroke=\"#b3261e\" stroke-width=\"2\" stroke-dasharray=\"4 3\"/></svg>",
-        line(|value| value.0),
-        line(|value| value.1)
-    )
+         <title id=\"latency-title\">Latency per hour over the last 24 hours: p50 (solid) and p90 (dashed), up to {most} ms</title>"
+    );
+    for (pick, color, dash) in
+        [(points(|value| value.0), "#2457d6", ""), (points(|value| value.1), "#b3261e", " stroke-dasharray=\"4 3\"")]
+    {
+        let line: Vec<String> = pick.iter().map(|(x, y)| format!("{x},{y:.1}")).collect();
+        svg.push_str(&format!(
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"{dash}/>",
+            line.join(" ")
+        ));
+        // A point per hour, so a lone hour shows too.
+        for (x, y) in pick {
+            svg.push_str(&format!("<circle cx=\"{x}\" cy=\"{y:.1}\" r=\"2.5\" fill=\"{color}\"/>"));
+        }
+    }
+    svg.push_str("</svg>");
+    svg
 }
 
 fn hour_label(start: i64) -> String {

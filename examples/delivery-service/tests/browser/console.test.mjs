@@ -1,0 +1,277 @@
+// The console in a real browser: headless Chromium (Debian's `chromium`, driven by playwright-core) against a real
+// delivery service on SQLite and a loopback receiver. Every flow a user has — add an endpoint (the inline error, then
+// saved), copy the secret, test events, failures and health, resend, recover with its preview, expire a secret — by
+// clicks and keys; a used link refused, another account's pages refused, a form without its token refused; labels
+// and keyboard checked with axe-core. A screenshot of every page goes to target/console-screenshots.
+import { it, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { createServer } from 'node:http'
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
+import { chromium } from 'playwright-core'
+
+const root = fileURLToPath(new URL('../../../../', import.meta.url))
+const shots = path.join(root, 'target/console-screenshots')
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
+const KEY = 'console-test-admin-key-0123456789abcdef'
+
+let service
+let api
+let receiver
+let receiverUrl
+let answer = 200
+let dir
+let browser
+
+/** A receiver on loopback answering `answer`, counting what it got. */
+function startReceiver() {
+  const server = createServer((request, response) => {
+    request.resume()
+    request.on('end', () => response.writeHead(answer).end())
+  })
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)))
+}
+
+/** The service binary, on a fresh SQLite database, with a retry schedule of a few hundred ms. */
+function startService() {
+  const binary = path.join(root, 'target/debug/delivery-service')
+  const child = spawn(binary, [
+    '--database-url', `sqlite://${dir}/console.db`, '--listen', '127.0.0.1:0', '--allow-insecure-loopback',
+    '--max-retries', '1', '--retry-base-ms', '200', '--retry-max-ms', '1000', '--poll-ms', '20',
+  ], { env: { ...process.env, DELIVERY_API_KEY: KEY, RUST_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] })
+  return new Promise((resolve, reject) => {
+    let out = ''
+    const timer = setTimeout(() => reject(new Error(`the service did not start: ${out}`)), 30_000)
+    child.stdout.on('data', (chunk) => {
+      out += chunk
+      const found = out.match(/listening on (http:\/\/\S+)/)
+      if (found) {
+        clearTimeout(timer)
+        resolve({ child, base: found[1] })
+      }
+    })
+    child.on('exit', (code) => reject(new Error(`the service exited (${code}): ${out}`)))
+  })
+}
+
+async function call(method, route, body) {
+  const response = await fetch(`${api}${route}`, {
+    method,
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  return { status: response.status, body: await response.json().catch(() => null) }
+}
+
+async function consoleLink(account) {
+  const link = await call('POST', `/v1/accounts/${account}/console-links`, {})
+  assert.equal(link.status, 201)
+  return link.body.url
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true })
+}
+
+/** axe-core's WCAG A/AA rules on the page: no violation (labels, names, contrast of text, structure). */
+async function accessible(page, name) {
+  await page.addScriptTag({ path: axePath })
+  const results = await page.evaluate(() => window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] }))
+  const violations = results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)
+  assert.deepEqual(violations, [], `${name}: ${violations.join('; ')}`)
+}
+
+before(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'console-'))
+  mkdirSync(shots, { recursive: true })
+  receiver = await startReceiver()
+  receiverUrl = `http://127.0.0.1:${receiver.address().port}/hooks`
+  const started = await startService()
+  service = started.child
+  api = started.base
+  for (const [id, name] of [['acme', 'Acme Retail'], ['other', 'Other Supply']]) {
+    assert.equal((await call('POST', '/v1/accounts', { id, name })).status, 201)
+  }
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run'],
+  })
+})
+
+after(async () => {
+  await browser?.close()
+  service?.kill('SIGTERM')
+  receiver?.close()
+  if (dir) rmSync(dir, { recursive: true, force: true })
+})
+
+it('a user manages endpoints, secrets and deliveries in the console', { timeout: 180_000 }, async () => {
+  // bypassCSP only lets the test inject axe-core; the pages' own policy is checked on the responses below.
+  const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } })
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: api })
+  const page = await context.newPage()
+  const errors = []
+  page.on('pageerror', (error) => errors.push(error.message))
+  // Script errors only: the 404s and 422s this test provokes are logged by Chromium as resource errors.
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !/Failed to load resource/.test(message.text())) errors.push(message.text())
+  })
+  const missing = []
+  page.on('response', (response) => response.status() === 404 && !response.url().includes('/other') && missing.push(response.url()))
+
+  // The link opens the account's endpoints; the page's policy allows no inline script.
+  const link = await consoleLink('acme')
+  const started = Date.now()
+  const entered = await page.goto(link)
+  const firstRender = Date.now() - started
+  assert.equal(entered.status(), 200)
+  const [cookie] = await context.cookies(`${api}/console/`)
+  assert.deepEqual([cookie.name, cookie.httpOnly, cookie.sameSite, cookie.path], ['dw_console', true, 'Strict', '/console'])
+  assert.match(await page.title(), /Endpoints/)
+  const policy = (await page.request.get(`${api}/console/a/acme/endpoints`)).headers()['content-security-policy']
+  assert.match(policy, /script-src 'self'/)
+  assert.doesNotMatch(policy, /unsafe-inline/)
+  console.log(`first render of the console over loopback: ${firstRender} ms`)
+  await shot(page, '01-endpoints-empty')
+
+  // Add an endpoint: http:// to a public host is refused next to the field; fixed, with topics picked, it saves.
+  await page.getByRole('link', { name: 'Add endpoint' }).first().click()
+  await accessible(page, 'add endpoint')
+  await page.getByLabel('Endpoint URL').fill('http://hooks.example.com/in')
+  await page.getByLabel(/order\.created —/).check()
+  await page.getByRole('button', { name: 'Save' }).click()
+  await assert.doesNotReject(page.locator('#url-error', { hasText: 'must use https' }).waitFor())
+  await shot(page, '02-add-endpoint-error')
+  await page.getByLabel('Endpoint URL').fill(receiverUrl)
+  await page.getByLabel(/order\.cancelled —/).check()
+  await page.getByRole('button', { name: 'Save' }).click()
+  await page.getByRole('heading', { name: 'New signing secret' }).waitFor()
+  const secret = (await page.locator('#secret-value').textContent()).trim()
+  assert.match(secret, /^whsec_/)
+  await page.getByRole('button', { name: 'Copy' }).click()
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret)
+  await shot(page, '03-endpoint-created')
+  const endpointId = (await call('GET', '/v1/accounts/acme/endpoints')).body.data[0].id
+  const endpointUrl = `${api}/console/a/acme/endpoints/${endpointId}`
+
+  // A test event, its attempt shown inline; the day's chart and the latest attempts follow.
+  await page.getByLabel('Topic').selectOption('order.created')
+  await page.getByRole('button', { name: 'Send test event' }).click()
+  await page.getByText(/sent: success, HTTP 200/).waitFor()
+  await accessible(page, 'endpoint')
+  await shot(page, '04-endpoint-test-event')
+
+  // The receiver fails: the attempts fail, the history shows them, the health says since when.
+  answer = 500
+  await page.getByRole('button', { name: 'Send test event' }).click()
+  await page.getByText(/sent: failure, HTTP 500/).waitFor()
+  await page.getByText(/Failing since/).waitFor()
+  let failed = []
+  for (let i = 0; i < 100 && failed.length === 0; i += 1) {
+    failed = (await call('GET', `/v1/accounts/acme/endpoints/${endpointId}/deliveries?status=failed`)).body.data
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  assert.equal(failed.length, 1, 'the failed delivery, given up after its retry')
+  await page.getByRole('link', { name: 'History' }).click()
+  await page.getByLabel('Status').selectOption('failed')
+  await page.getByRole('button', { name: 'Filter' }).click()
+  await accessible(page, 'history')
+  await shot(page, '05-history-failed')
+  // The live tail: an attempt recorded now appears without a reload.
+  assert.equal((await call('POST', `/v1/accounts/acme/endpoints/${endpointId}/test`, { topic: 'order.cancelled' })).status, 202)
+  await page.locator('#live tbody tr', { hasText: 'order.cancelled' }).first().waitFor({ timeout: 15_000 })
+
+  // Resend it (the receiver is back), then recover with the preview first.
+  answer = 200
+  await page.getByRole('button', { name: /Resend delivery of/ }).first().click()
+  await page.getByText(/queued for one more attempt/).waitFor()
+  answer = 500
+  await page.goto(endpointUrl)
+  await page.getByRole('button', { name: 'Send test event' }).click()
+  await page.getByText(/sent: failure/).waitFor()
+  for (let i = 0; i < 100; i += 1) {
+    const list = (await call('GET', `/v1/accounts/acme/endpoints/${endpointId}/deliveries?status=failed`)).body.data
+    if (list.length >= 1) break
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  answer = 200
+  await page.getByRole('link', { name: 'Recover failed deliveries' }).click()
+  await page.locator('#recover-preview').waitFor()
+  assert.match(await page.locator('#recover-preview').textContent(), /\d+ deliveries would be sent again/)
+  await accessible(page, 'recover')
+  await shot(page, '06-recover-preview')
+  await page.getByRole('button', { name: /^Recover \d+ deliveries$/ }).click()
+  await page.getByText(/deliveries are queued again/).waitFor()
+
+  // A second secret, then the first expired: the list shows fingerprints, never a value.
+  await page.goto(endpointUrl)
+  await page.getByLabel('Label').fill('next')
+  await page.getByRole('button', { name: 'Generate secret' }).click()
+  await page.getByRole('heading', { name: 'New signing secret' }).waitFor()
+  await page.goto(endpointUrl)
+  await page.getByRole('button', { name: /Expire secret/ }).first().click()
+  await page.getByText('Secret expired.').waitFor()
+  assert.doesNotMatch(await page.content(), /whsec_/)
+  await shot(page, '07-secrets')
+
+  // The audit log says what the console did.
+  await page.getByRole('link', { name: 'Audit log' }).click()
+  await page.getByRole('cell', { name: 'create' }).first().waitFor()
+  await accessible(page, 'audit log')
+  await shot(page, '08-audit-log')
+
+  // Keyboard only: from the top of the add form, Tab reaches the URL field and then the first topic.
+  await page.getByRole('link', { name: 'Add endpoint' }).first().click()
+  await page.keyboard.press('Tab')
+  let focused = ''
+  for (let i = 0; i < 12 && focused !== 'url'; i += 1) {
+    await page.keyboard.press('Tab')
+    focused = await page.evaluate(() => document.activeElement?.id)
+  }
+  assert.equal(focused, 'url', 'the URL field is reachable by Tab')
+  await page.keyboard.press('Tab')
+  assert.match(await page.evaluate(() => document.activeElement?.id), /^topic-/)
+
+  // Another account's pages: nothing, whatever the path; a form without its token: refused.
+  const other = await call('POST', '/v1/accounts/other/endpoints', { url: `${receiverUrl}/other`, topics: ['order.created'] })
+  assert.equal(other.status, 201)
+  for (const route of ['/console/a/other/endpoints', `/console/a/other/endpoints/${other.body.id}`, '/console/a/other/history']) {
+    assert.equal((await page.goto(`${api}${route}`)).status(), 404, route)
+  }
+  const forged = await page.request.post(`${api}/console/a/acme/endpoints/${endpointId}/test`, {
+    form: { topic: 'order.created' },
+    maxRedirects: 0,
+  })
+  assert.equal(forged.status(), 403)
+
+  // The link again, from another browser: refused.
+  const stranger = await browser.newContext()
+  const reused = await (await stranger.newPage()).goto(link)
+  assert.equal(reused.status(), 403)
+  await stranger.close()
+  assert.deepEqual(errors, [])
+  assert.deepEqual(missing, [], 'every asset a page asks for exists (the icon too)')
+  await context.close()
+})
+
+it('an admin signs in with the admin key and sees every account', { timeout: 60_000 }, async () => {
+  const context = await browser.newContext({ bypassCSP: true })
+  const page = await context.newPage()
+  await page.goto(`${api}/console`)
+  await page.getByLabel('Admin API key').fill('not-the-key')
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByRole('alert').waitFor()
+  await accessible(page, 'sign in')
+  await shot(page, '09-sign-in')
+  await page.getByLabel('Admin API key').fill(KEY)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByRole('link', { name: 'acme' }).waitFor()
+  await page.getByRole('link', { name: 'other' }).waitFor()
+  await shot(page, '10-accounts')
+  await context.close()
+})
