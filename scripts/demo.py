@@ -11,6 +11,8 @@
 3. Registers the receivers as endpoints, emits the sample event of every topic, rotates each
    endpoint's secret mid-run (two active, then the old one expired), and sends each receiver one forged request.
 4. Prints progress, then a table per receiver; exits 0 only when every receiver verified every event.
+5. Prints a single-use link to the delivery service's console for the demo account; run in a terminal, it keeps the
+   service up (until Ctrl-C, at most an hour) so the link can be opened.
 
 `--check` runs the same flow quietly for tests and prints the final table as JSON on the last line.
 """
@@ -338,8 +340,19 @@ def demo(check: bool) -> int:
         ok = ok and any(row["retries"] > 0 for row in rows)
         print()
         log("every event was verified by every receiver" if ok else "NOT every event was verified; see target/demo/demo.log")
+        link = request("POST", f"{account}/console-links", {}, account_key)["url"]
         if check:
             print(json.dumps(rows))
+        elif sys.stdin.isatty():
+            log(f"console: open {link} (single use, valid for 10 minutes; the admin key {API_KEY} signs in at "
+                f"{api}/console/sign-in)")
+            log("the service keeps running for the console; press Ctrl-C to stop")
+            try:
+                time.sleep(3600)
+            except KeyboardInterrupt:
+                print()
+        else:
+            log(f"console: {link} (run `make demo` in a terminal to keep the service up for it)")
         return 0 if ok else 1
     finally:
         for process in processes:

@@ -26,6 +26,8 @@ use subtle::ConstantTimeEq;
 use tower::ServiceExt;
 
 use crate::api::{hash_api_key, AppState, InternalCaller, Scope};
+// Links and sessions are people's time: the wall clock, not the service clock (which a demo runs faster).
+use crate::clock::wall_ms;
 use crate::error::ApiError;
 use crate::store::console::{AttemptCounts, ConsoleSession, LinkUse};
 use crate::store::Principal;
@@ -127,7 +129,7 @@ pub async fn create_link(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let token = random_token()?;
-    let now = state.clock.now_ms();
+    let now = wall_ms();
     let expires_at = now.saturating_add(ms(LINK_TTL));
     state.store.add_console_link(&hashed(&token), &scope.account, now, expires_at).await?;
     let path = format!("/console/enter?token={token}");
@@ -211,7 +213,7 @@ impl From<ApiError> for Refusal {
 async fn session(state: &ConsoleState, headers: &HeaderMap) -> Result<Session, Refusal> {
     let Some(id) = cookie_value(headers) else { return Err(Refusal::SignIn) };
     let id_hash = hashed(&id);
-    let now = state.app.clock.now_ms();
+    let now = wall_ms();
     match state.app.store.console_session(&id_hash, now, ms(IDLE_TIMEOUT)).await.map_err(ApiError::from)? {
         Some(inner) => Ok(Session { id_hash, inner }),
         None => Err(Refusal::SignIn),
@@ -356,7 +358,7 @@ async fn enter(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, Refusal> {
     let token = query.get("token").cloned().unwrap_or_default();
-    let now = state.app.clock.now_ms();
+    let now = wall_ms();
     let used = state.app.store.use_console_link(&hashed(&token), now).await.map_err(ApiError::from)?;
     let LinkUse::Opened(account) = used else {
         let text = "This sign-in link was already used or has expired. Open the console again from your platform's \
@@ -378,7 +380,7 @@ async fn open_session(
 ) -> Result<Response, Refusal> {
     let id = random_token()?;
     let csrf = random_token()?;
-    let now = state.app.clock.now_ms();
+    let now = wall_ms();
     state
         .app
         .store

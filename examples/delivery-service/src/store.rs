@@ -33,6 +33,7 @@ mod history;
 pub mod operational;
 
 pub use accounts::{AccountRow, AuditEntry, KeyRow, Principal};
+use console::{latency_bucket, outcome_class, HourKey};
 pub use history::{
     AttemptDetail, AttemptView, Cursor, DeliveryView, EventView, ListQuery, Page, RecoverFilter, RecoverPlan, Resend,
 };
@@ -1326,6 +1327,8 @@ impl Store {
         let mut verdicts: BTreeMap<&str, Vec<Outcome>> = BTreeMap::new();
         // Operational notices, queued with the outcomes that caused them.
         let mut notices = Vec::new();
+        // The console's hourly counts, kept with the attempts.
+        let mut hours: BTreeMap<HourKey, i64> = BTreeMap::new();
         // Endpoints with a retry, due again at the batch's earliest retry (a turn that finds nothing due yet only
         // recomputes the due time).
         let mut retried = Vec::new();
@@ -1410,6 +1413,14 @@ impl Store {
             insert.execute(&mut *tx).await?;
             for completion in recorded {
                 let (claim, record) = (&completion.claim, &completion.record);
+                let key = HourKey {
+                    endpoint_id: claim.endpoint_id.clone(),
+                    account_id: claim.account_id.clone(),
+                    hour: record.started_at - record.started_at.rem_euclid(3_600_000),
+                    class: outcome_class(record.next == NextStep::Succeeded, record.error_class, record.status_code),
+                    bucket: latency_bucket(record.latency_ms),
+                };
+                *hours.entry(key).or_default() += 1;
                 if record.exhausted {
                     notices.push(Notice {
                         account_id: claim.account_id.clone(),
@@ -1528,6 +1539,7 @@ impl Store {
         if !notices.is_empty() {
             self.queue_notices(&mut tx, &notices, now).await?;
         }
+        self.add_attempt_hours(&mut tx, &hours).await?;
         tx.commit().await?;
         self.mark_due(&retried, retry_at).await;
         Ok(report)
@@ -1541,6 +1553,7 @@ impl Store {
         let _writing = self.writing().await;
         let mut tx = self.pool.begin().await?;
         let attempts = sqlx::query("DELETE FROM attempts WHERE started_at < $1").bind(cutoff).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM attempt_hours WHERE hour < $1").bind(cutoff - 3_600_000).execute(&mut *tx).await?;
         let deliveries = sqlx::query("DELETE FROM deliveries WHERE status <> 'pending' AND updated_at < $1")
             .bind(cutoff)
             .execute(&mut *tx)

@@ -156,20 +156,36 @@ impl AttemptCounts {
     }
 }
 
-/// The SQL that puts an attempt's latency in its bucket.
-fn bucket_sql() -> String {
-    let arms: String = LATENCY_BUCKETS_MS
-        .iter()
-        .enumerate()
-        .map(|(index, bound)| format!(" WHEN latency_ms < {bound} THEN {index}"))
-        .collect();
-    format!("CASE{arms} ELSE {} END", LATENCY_BUCKETS_MS.len())
+/// The class an attempt is counted under: empty for a success, HTTP failures by their family, other failures by
+/// their error class.
+pub fn outcome_class(succeeded: bool, error_class: Option<&str>, status_code: Option<i64>) -> String {
+    match (succeeded, error_class) {
+        (true, _) => String::new(),
+        (false, Some("http")) if status_code.is_some_and(|code| code < 500) => "http 4xx".into(),
+        (false, Some("http")) => "http 5xx".into(),
+        (false, class) => class.unwrap_or("other").into(),
+    }
 }
 
-/// HTTP failures by their family, the other classes as they are.
-const CLASS_SQL: &str =
-    "CASE WHEN outcome = 'success' THEN '' WHEN error_class = 'http' AND status_code < 500 THEN 'http 4xx'
-     WHEN error_class = 'http' THEN 'http 5xx' ELSE COALESCE(error_class, 'other') END";
+/// The latency bucket of `latency_ms` ([`LATENCY_BUCKETS_MS`]; the last one is for anything slower).
+pub fn latency_bucket(latency_ms: i64) -> i64 {
+    LATENCY_BUCKETS_MS.iter().position(|bound| latency_ms < *bound).unwrap_or(LATENCY_BUCKETS_MS.len()) as i64
+}
+
+/// One hour's count of one endpoint's attempts of one class and latency bucket, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HourKey {
+    /// The endpoint.
+    pub endpoint_id: String,
+    /// Its account.
+    pub account_id: String,
+    /// The hour's start (unix ms).
+    pub hour: i64,
+    /// See [`outcome_class`].
+    pub class: String,
+    /// See [`latency_bucket`].
+    pub bucket: i64,
+}
 
 fn add_row(counts: &mut AttemptCounts, row: &sqlx::any::AnyRow) -> Result<(), sqlx::Error> {
     let class: String = row.try_get("class")?;
@@ -186,20 +202,53 @@ fn add_row(counts: &mut AttemptCounts, row: &sqlx::any::AnyRow) -> Result<(), sq
     Ok(())
 }
 
+/// Hour rows written by one statement (6 parameters each).
+const HOUR_ROWS_PER_STATEMENT: usize = 200;
+
 impl Store {
-    /// Each endpoint's attempts of an account since `since` (unix ms): for the endpoints list.
+    /// Adds counted attempts to their hours, inside the transaction that records them.
+    pub(crate) async fn add_attempt_hours(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        counts: &std::collections::BTreeMap<HourKey, i64>,
+    ) -> Result<(), sqlx::Error> {
+        let rows: Vec<(&HourKey, &i64)> = counts.iter().collect();
+        for chunk in rows.chunks(HOUR_ROWS_PER_STATEMENT) {
+            let mut params = self.params();
+            let values = params.rows(chunk.len(), 6);
+            let statement = format!(
+                "INSERT INTO attempt_hours (endpoint_id, account_id, hour, class, bucket, n) VALUES {values}
+                 ON CONFLICT (endpoint_id, hour, class, bucket) DO UPDATE SET n = attempt_hours.n + excluded.n"
+            );
+            let mut query = sqlx::query(&statement);
+            for (key, n) in chunk {
+                query = query
+                    .bind(&key.endpoint_id)
+                    .bind(&key.account_id)
+                    .bind(key.hour)
+                    .bind(&key.class)
+                    .bind(key.bucket)
+                    .bind(**n);
+            }
+            query.execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Each endpoint's attempts of an account in the hours since `since` (unix ms; its whole hour counts): for the
+    /// endpoints list.
     pub async fn attempt_counts_by_endpoint(
         &self,
         account_id: &str,
         since: i64,
     ) -> Result<std::collections::HashMap<String, AttemptCounts>, sqlx::Error> {
-        let rows = sqlx::query(&format!(
-            "SELECT endpoint_id, {CLASS_SQL} AS class, {} AS bucket, COUNT(*) AS n FROM attempts
-             WHERE account_id = $1 AND started_at >= $2 GROUP BY endpoint_id, 2, 3",
-            bucket_sql()
-        ))
+        let rows = sqlx::query(
+            "SELECT endpoint_id, class, bucket, CAST(SUM(n) AS BIGINT) AS n FROM attempt_hours
+             WHERE account_id = $1 AND hour >= $2
+             GROUP BY endpoint_id, class, bucket",
+        )
         .bind(account_id)
-        .bind(since)
+        .bind(since - since.rem_euclid(3_600_000))
         .fetch_all(&self.pool)
         .await?;
         let mut counts: std::collections::HashMap<String, AttemptCounts> = std::collections::HashMap::new();
@@ -209,25 +258,22 @@ impl Store {
         Ok(counts)
     }
 
-    /// One endpoint's attempts per hour since `since` (unix ms), oldest first: `(hour start, counts)`.
+    /// One endpoint's attempts per hour since `since` (unix ms; its whole hour counts), oldest first:
+    /// `(hour start, counts)`.
     pub async fn attempt_counts_by_hour(
         &self,
         endpoint_id: &str,
         since: i64,
     ) -> Result<Vec<(i64, AttemptCounts)>, sqlx::Error> {
-        let rows = sqlx::query(&format!(
-            "SELECT started_at / 3600000 AS hour, {CLASS_SQL} AS class, {} AS bucket, COUNT(*) AS n FROM attempts
-             WHERE endpoint_id = $1 AND started_at >= $2 GROUP BY 1, 2, 3",
-            bucket_sql()
-        ))
-        .bind(endpoint_id)
-        .bind(since)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows =
+            sqlx::query("SELECT hour, class, bucket, n FROM attempt_hours WHERE endpoint_id = $1 AND hour >= $2")
+                .bind(endpoint_id)
+                .bind(since - since.rem_euclid(3_600_000))
+                .fetch_all(&self.pool)
+                .await?;
         let mut hours: std::collections::BTreeMap<i64, AttemptCounts> = std::collections::BTreeMap::new();
         for row in &rows {
-            let hour: i64 = row.try_get("hour")?;
-            add_row(hours.entry(hour.saturating_mul(3_600_000)).or_default(), row)?;
+            add_row(hours.entry(row.try_get("hour")?).or_default(), row)?;
         }
         Ok(hours.into_iter().collect())
     }
