@@ -277,7 +277,7 @@ fn main() {
         backends.retain(|backend| only.split(',').any(|name| name == *backend));
     }
     // `BENCH_SECTIONS=queue,processes,fanout` (all by default): the tables to measure, to look at one alone.
-    let sections = std::env::var("BENCH_SECTIONS").unwrap_or_else(|_| "queue,processes,fanout,lists".into());
+    let sections = std::env::var("BENCH_SECTIONS").unwrap_or_else(|_| "queue,processes,fanout,lists,console".into());
     let section = |name: &str| sections.split(',').any(|listed| listed == name);
     if section("queue") {
         queue_table(&runtime, &backends, count);
@@ -290,6 +290,9 @@ fn main() {
     }
     if section("lists") {
         lists_table(&runtime, &backends);
+    }
+    if section("console") {
+        console_table(&runtime, &backends);
     }
 }
 
@@ -444,6 +447,87 @@ fn lists_table(runtime: &tokio::runtime::Runtime, backends: &[&str]) {
             ];
             for (name, path) in cases {
                 let (p50, p99) = list_latency(&api, &support::at(&path), 200).await;
+                println!("| {backend} | {name} | {p50:.1} | {p99:.1} |");
+            }
+            service.shutdown().await;
+        });
+    }
+    println!();
+}
+
+/// The hourly counts the worker keeps as it records outcomes, for a history written straight into the database.
+async fn count_hours(database_url: &str) {
+    let pool = sqlx::AnyPool::connect(database_url).await.unwrap();
+    let buckets: String = delivery_service::store::console::LATENCY_BUCKETS_MS
+        .iter()
+        .enumerate()
+        .map(|(index, bound)| format!(" WHEN latency_ms < {bound} THEN {index}"))
+        .collect();
+    let statement = format!(
+        "INSERT INTO attempt_hours (endpoint_id, account_id, hour, class, bucket, n)
+         SELECT endpoint_id, account_id, (started_at / 3600000) * 3600000,
+           CASE WHEN outcome = 'success' THEN '' WHEN error_class = 'http' AND status_code < 500 THEN 'http 4xx'
+                WHEN error_class = 'http' THEN 'http 5xx' ELSE COALESCE(error_class, 'other') END,
+           CASE{buckets} ELSE {} END, COUNT(*) FROM attempts GROUP BY 1, 2, 3, 4, 5",
+        delivery_service::store::console::LATENCY_BUCKETS_MS.len()
+    );
+    sqlx::query(&statement).execute(&pool).await.unwrap();
+    pool.close().await;
+}
+
+/// (p50, p99) in ms of `requests` GETs of a console page with the session `cookie` (server time plus loopback).
+async fn page_latency(client: &reqwest::Client, url: &str, cookie: &str, requests: usize) -> (f64, f64) {
+    let mut ms = Vec::with_capacity(requests);
+    for _ in 0..requests {
+        let started = Instant::now();
+        let response = client.get(url).header("cookie", cookie).send().await.unwrap();
+        let status = response.status();
+        let html = response.text().await.unwrap();
+        ms.push(started.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(status, 200, "{url}: {html}");
+    }
+    ms.sort_by(f64::total_cmp);
+    let pick = |q: f64| ms[((ms.len() as f64 - 1.0) * q).round() as usize];
+    (pick(0.5), pick(0.99))
+}
+
+fn console_table(runtime: &tokio::runtime::Runtime, backends: &[&str]) {
+    println!(
+        "Console pages with {HISTORY_ATTEMPTS} attempts of one endpoint in the database (all within the last day), \
+         through a console session; p50 / p99 of 100 requests (ms):"
+    );
+    println!();
+    println!("| backend | page | p50 | p99 |");
+    println!("|---|---|---:|---:|");
+    for backend in backends {
+        runtime.block_on(async {
+            let (database, _dir) = support::fresh_database(backend).await;
+            let service = Service::start(settings(&database, true, false), Arc::new(SystemClock)).await.unwrap();
+            let address = service.address.unwrap();
+            let api = support::Api::new(address);
+            api.ensure_account(support::ACCOUNT).await;
+            let (endpoint, _) =
+                api.endpoint(json!({ "url": "https://hooks.example.com/history", "topics": ["order.created"] })).await;
+            let now = SystemClock.now_ms();
+            history(&database, &endpoint, now).await;
+            count_hours(&database).await;
+            let (_, link) = api.post(&support::at("/console-links"), json!({})).await;
+            let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+            let entered = client.get(link["url"].as_str().unwrap()).send().await.unwrap();
+            let cookie = entered.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+            let base = format!("http://{address}/console/a/{}", support::ACCOUNT);
+            let pages = [
+                ("endpoints (24 h rate and p90)", format!("{base}/endpoints")),
+                ("endpoint (health, 24 h charts, secrets, attempts)", format!("{base}/endpoints/{endpoint}")),
+                ("add endpoint form", format!("{base}/endpoints/new")),
+                ("history, deliveries", format!("{base}/history")),
+                ("history, attempts errorClass=timeout", format!("{base}/history?kind=attempts&errorClass=timeout")),
+                ("attempt detail", format!("{base}/attempts/att_h{}", HISTORY_ATTEMPTS / 2)),
+                ("recover preview", format!("{base}/endpoints/{endpoint}/recover")),
+                ("audit log", format!("{base}/audit")),
+            ];
+            for (name, url) in pages {
+                let (p50, p99) = page_latency(&client, &url, &cookie, 100).await;
                 println!("| {backend} | {name} | {p50:.1} | {p99:.1} |");
             }
             service.shutdown().await;

@@ -745,7 +745,14 @@ async fn render_endpoint(
     let view = EndpointView {
         url: text(&endpoint["url"]),
         topics: topics_text(&endpoint),
-        topic_list: endpoint["topics"].as_array().map(|list| list.iter().map(text).collect()).unwrap_or_default(),
+        // Any topic may be sent as a test, the endpoint's own first.
+        topic_list: {
+            let own: Vec<String> =
+                endpoint["topics"].as_array().map(|list| list.iter().map(text).collect()).unwrap_or_default();
+            let others =
+                dropship_webhooks::TOPICS.iter().map(|topic| topic.name.to_owned()).filter(|name| !own.contains(name));
+            own.iter().cloned().chain(others).collect()
+        },
         method: text(&endpoint["method"]),
         rate_limit: endpoint["rateLimit"].as_i64().unwrap_or(0),
         burst_limit: endpoint["burstLimit"].as_i64().unwrap_or(0),
