@@ -229,6 +229,19 @@ async fn session_for(state: &ConsoleState, headers: &HeaderMap, account: &str) -
     Ok(session)
 }
 
+/// A form posted in a session allowed to see `account`, with its CSRF token checked.
+async fn posted(
+    state: &ConsoleState,
+    headers: &HeaderMap,
+    account: &str,
+    body: &Bytes,
+) -> Result<(Session, Form), Refusal> {
+    let session = session_for(state, headers, account).await?;
+    let form = Form::parse(body);
+    form.check_csrf(&session)?;
+    Ok((session, form))
+}
+
 /// A form's fields, repeated names kept (topics).
 struct Form(Vec<(String, String)>);
 
@@ -282,6 +295,20 @@ async fn call(
     (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
 }
 
+/// [`call`], with a refusal of the API shown as a page saying why.
+async fn call_ok(state: &ConsoleState, session: &Session, method: Method, path: &str) -> Result<Value, Refusal> {
+    let (status, answer) = call(state, session, method, path, None).await;
+    if !status.is_success() {
+        return Err(Refusal::Page(status, error_message(&answer)));
+    }
+    Ok(answer)
+}
+
+/// The items of a list answer's `data`, each made by `make`.
+fn items<T>(answer: &Value, make: impl Fn(&Value) -> T) -> Vec<T> {
+    answer["data"].as_array().map(|list| list.iter().map(make).collect()).unwrap_or_default()
+}
+
 fn error_message(answer: &Value) -> String {
     answer["error"]["message"].as_str().unwrap_or("the request failed").to_owned()
 }
@@ -322,23 +349,10 @@ async fn home(State(state): State<ConsoleState>, headers: HeaderMap) -> Result<R
     if let Some(account) = &session.inner.account_id {
         return Ok(Redirect::to(&format!("/console/a/{account}/endpoints")).into_response());
     }
-    let (status, answer) = call(&state, &session, Method::GET, "/v1/accounts?limit=200", None).await;
-    if !status.is_success() {
-        return Err(Refusal::Page(status, error_message(&answer)));
-    }
-    let accounts = answer["data"]
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .map(|account| {
-                    (
-                        account["id"].as_str().unwrap_or_default().to_owned(),
-                        account["name"].as_str().unwrap_or_default().to_owned(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let answer = call_ok(&state, &session, Method::GET, "/v1/accounts?limit=200").await?;
+    let accounts = items(&answer, |account| {
+        (account["id"].as_str().unwrap_or_default().to_owned(), account["name"].as_str().unwrap_or_default().to_owned())
+    });
     Ok(page(&AccountsPage { nav_account: None, signed_in: true, csrf: session.csrf(), accounts }))
 }
 
@@ -465,38 +479,27 @@ async fn endpoints(
     Path(account): Path<String>,
 ) -> Result<Response, Refusal> {
     let session = session_for(&state, &headers, &account).await?;
-    let (status, answer) =
-        call(&state, &session, Method::GET, &format!("/v1/accounts/{account}/endpoints?limit=200"), None).await;
-    if !status.is_success() {
-        return Err(Refusal::Page(status, error_message(&answer)));
-    }
+    let answer = call_ok(&state, &session, Method::GET, &format!("/v1/accounts/{account}/endpoints?limit=200")).await?;
     let since = state.app.clock.now_ms().saturating_sub(DAY_MS);
     let stats = state.app.store.attempt_counts_by_endpoint(&account, since).await.map_err(ApiError::from)?;
-    let endpoints = answer["data"]
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .map(|endpoint| {
-                    let id = endpoint["id"].as_str().unwrap_or_default().to_owned();
-                    let counts = stats.get(&id).cloned().unwrap_or_default();
-                    let total = counts.total();
-                    EndpointLine {
-                        success_rate: if total == 0 {
-                            String::new()
-                        } else {
-                            format!("{:.1} %", counts.successes as f64 * 100.0 / total as f64)
-                        },
-                        p90: counts.latency_at_most(0.9).map(|ms| format!("≤ {ms} ms")).unwrap_or_default(),
-                        id,
-                        url: endpoint["url"].as_str().unwrap_or_default().to_owned(),
-                        topics: topics_text(endpoint),
-                        enabled: endpoint["enabled"].as_bool().unwrap_or(false),
-                        health: endpoint["health"]["status"].as_str().unwrap_or_default().to_owned(),
-                    }
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let endpoints = items(&answer, |endpoint| {
+        let id = endpoint["id"].as_str().unwrap_or_default().to_owned();
+        let counts = stats.get(&id).cloned().unwrap_or_default();
+        let total = counts.total();
+        EndpointLine {
+            success_rate: if total == 0 {
+                String::new()
+            } else {
+                format!("{:.1} %", counts.successes as f64 * 100.0 / total as f64)
+            },
+            p90: counts.latency_at_most(0.9).map(|ms| format!("≤ {ms} ms")).unwrap_or_default(),
+            id,
+            url: endpoint["url"].as_str().unwrap_or_default().to_owned(),
+            topics: topics_text(endpoint),
+            enabled: endpoint["enabled"].as_bool().unwrap_or(false),
+            health: endpoint["health"]["status"].as_str().unwrap_or_default().to_owned(),
+        }
+    });
     Ok(page(&EndpointsPage {
         nav_account: Some(account.clone()),
         signed_in: true,
@@ -631,9 +634,7 @@ async fn create_endpoint(
     Path(account): Path<String>,
     body: Bytes,
 ) -> Result<Response, Refusal> {
-    let session = session_for(&state, &headers, &account).await?;
-    let form = Form::parse(&body);
-    form.check_csrf(&session)?;
+    let (session, form) = posted(&state, &headers, &account, &body).await?;
     let (status, answer) = call(
         &state,
         &session,
@@ -735,10 +736,7 @@ async fn render_endpoint(
     notice: Notice,
 ) -> Result<Response, Refusal> {
     let api = format!("/v1/accounts/{account}/endpoints/{id}");
-    let (status, endpoint) = call(state, session, Method::GET, &api, None).await;
-    if !status.is_success() {
-        return Err(Refusal::Page(status, error_message(&endpoint)));
-    }
+    let endpoint = call_ok(state, session, Method::GET, &api).await?;
     let (_, secrets) = call(state, session, Method::GET, &format!("{api}/secrets"), None).await;
     let (_, attempts) = call(state, session, Method::GET, &format!("{api}/attempts?limit=20"), None).await;
     let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
@@ -765,39 +763,23 @@ async fn render_endpoint(
             .map(|seconds| when(Some(seconds.saturating_mul(1000)))),
         disabled_reason: endpoint["disabledReason"].as_str().map(str::to_owned),
     };
-    let secrets = secrets["data"]
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .map(|secret| SecretLine {
-                    id: text(&secret["id"]),
-                    fingerprint: text(&secret["fingerprint"]),
-                    label: text(&secret["label"]),
-                    created: when(secret["createdAt"].as_i64()),
-                    expires: secret["expiresAt"]
-                        .as_i64()
-                        .map_or_else(|| "never".into(), |at| when(Some(at.saturating_mul(1000)))),
-                    active: secret["active"].as_bool().unwrap_or(false),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let attempts = attempts["data"]
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .map(|attempt| AttemptLine {
-                    when: when(attempt["startedAt"].as_i64()),
-                    event: text(&attempt["eventId"]),
-                    topic: text(&attempt["topic"]),
-                    outcome: text(&attempt["outcome"]),
-                    status: attempt["statusCode"].as_i64().map(|code| code.to_string()).unwrap_or_default(),
-                    latency: attempt["latencyMs"].as_i64().map(|ms| format!("{ms} ms")).unwrap_or_default(),
-                    error: text(&attempt["error"]),
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let secrets = items(&secrets, |secret| SecretLine {
+        id: text(&secret["id"]),
+        fingerprint: text(&secret["fingerprint"]),
+        label: text(&secret["label"]),
+        created: when(secret["createdAt"].as_i64()),
+        expires: secret["expiresAt"].as_i64().map_or_else(|| "never".into(), |at| when(Some(at.saturating_mul(1000)))),
+        active: secret["active"].as_bool().unwrap_or(false),
+    });
+    let attempts = items(&attempts, |attempt| AttemptLine {
+        when: when(attempt["startedAt"].as_i64()),
+        event: text(&attempt["eventId"]),
+        topic: text(&attempt["topic"]),
+        outcome: text(&attempt["outcome"]),
+        status: attempt["statusCode"].as_i64().map(|code| code.to_string()).unwrap_or_default(),
+        latency: attempt["latencyMs"].as_i64().map(|ms| format!("{ms} ms")).unwrap_or_default(),
+        error: text(&attempt["error"]),
+    });
     let now = state.app.clock.now_ms();
     let store = &state.app.store;
     let hours = store.attempt_counts_by_hour(id, now.saturating_sub(DAY_MS)).await.map_err(ApiError::from)?;
@@ -846,11 +828,7 @@ async fn edit_endpoint_form(
     Path((account, id)): Path<(String, String)>,
 ) -> Result<Response, Refusal> {
     let session = session_for(&state, &headers, &account).await?;
-    let (status, endpoint) =
-        call(&state, &session, Method::GET, &format!("/v1/accounts/{account}/endpoints/{id}"), None).await;
-    if !status.is_success() {
-        return Err(Refusal::Page(status, error_message(&endpoint)));
-    }
+    let endpoint = call_ok(&state, &session, Method::GET, &format!("/v1/accounts/{account}/endpoints/{id}")).await?;
     let topics: Vec<String> = endpoint["topics"]
         .as_array()
         .map(|list| list.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect())
@@ -873,9 +851,7 @@ async fn edit_endpoint(
     Path((account, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, Refusal> {
-    let session = session_for(&state, &headers, &account).await?;
-    let form = Form::parse(&body);
-    form.check_csrf(&session)?;
+    let (session, form) = posted(&state, &headers, &account, &body).await?;
     let path = format!("/v1/accounts/{account}/endpoints/{id}");
     let (status, answer) = call(&state, &session, Method::PATCH, &path, Some(endpoint_body(&form, false))).await;
     if !status.is_success() {
@@ -897,9 +873,7 @@ async fn endpoint_action(
     action: impl FnOnce(&Form, i64) -> (Method, String, Option<Value>),
     done: impl FnOnce(&Value) -> Notice,
 ) -> Result<Response, Refusal> {
-    let session = session_for(state, headers, account).await?;
-    let form = Form::parse(body);
-    form.check_csrf(&session)?;
+    let (session, form) = posted(state, headers, account, body).await?;
     let now_seconds = i64::try_from(state.app.clock.now_seconds()).unwrap_or(i64::MAX);
     let (method, path, request) = action(&form, now_seconds);
     let (status, answer) =
@@ -988,9 +962,7 @@ async fn send_test(
     Path((account, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, Refusal> {
-    let session = session_for(&state, &headers, &account).await?;
-    let form = Form::parse(&body);
-    form.check_csrf(&session)?;
+    let (session, form) = posted(&state, &headers, &account, &body).await?;
     let api = format!("/v1/accounts/{account}/endpoints/{id}");
     let topic = form.get("topic").unwrap_or("order.created").to_owned();
     let (status, answer) =
@@ -1040,27 +1012,16 @@ async fn audit(
     Path(account): Path<String>,
 ) -> Result<Response, Refusal> {
     let session = session_for(&state, &headers, &account).await?;
-    let (status, answer) =
-        call(&state, &session, Method::GET, &format!("/v1/accounts/{account}/audit?limit=100"), None).await;
-    if !status.is_success() {
-        return Err(Refusal::Page(status, error_message(&answer)));
-    }
+    let answer = call_ok(&state, &session, Method::GET, &format!("/v1/accounts/{account}/audit?limit=100")).await?;
     let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
-    let entries = answer["data"]
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .map(|entry| {
-                    (
-                        when(entry["createdAt"].as_i64()),
-                        text(&entry["actor"]),
-                        text(&entry["action"]),
-                        format!("{} {}", text(&entry["targetKind"]), text(&entry["targetId"])),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let entries = items(&answer, |entry| {
+        (
+            when(entry["createdAt"].as_i64()),
+            text(&entry["actor"]),
+            text(&entry["action"]),
+            format!("{} {}", text(&entry["targetKind"]), text(&entry["targetId"])),
+        )
+    });
     Ok(page(&AuditPage { nav_account: Some(account), signed_in: true, csrf: session.csrf(), entries }))
 }
 
@@ -1148,36 +1109,29 @@ async fn history_page(
         error = Some(error_message(&answer));
     }
     let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
-    let rows = answer["data"]
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .map(|row| {
-                    if kind == "attempts" {
-                        HistoryRow {
-                            id: text(&row["id"]),
-                            when: when(row["startedAt"].as_i64()),
-                            event: text(&row["eventId"]),
-                            topic: text(&row["topic"]),
-                            state: text(&row["outcome"]),
-                            count: row["statusCode"].as_i64().map(|code| code.to_string()).unwrap_or_default(),
-                            error: text(&row["error"]),
-                        }
-                    } else {
-                        HistoryRow {
-                            id: text(&row["id"]),
-                            when: when(row["createdAt"].as_i64()),
-                            event: text(&row["eventId"]),
-                            topic: text(&row["topic"]),
-                            state: text(&row["status"]),
-                            count: row["attempts"].as_i64().unwrap_or(0).to_string(),
-                            error: text(&row["lastError"]),
-                        }
-                    }
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let rows = items(&answer, |row| {
+        if kind == "attempts" {
+            HistoryRow {
+                id: text(&row["id"]),
+                when: when(row["startedAt"].as_i64()),
+                event: text(&row["eventId"]),
+                topic: text(&row["topic"]),
+                state: text(&row["outcome"]),
+                count: row["statusCode"].as_i64().map(|code| code.to_string()).unwrap_or_default(),
+                error: text(&row["error"]),
+            }
+        } else {
+            HistoryRow {
+                id: text(&row["id"]),
+                when: when(row["createdAt"].as_i64()),
+                event: text(&row["eventId"]),
+                topic: text(&row["topic"]),
+                state: text(&row["status"]),
+                count: row["attempts"].as_i64().unwrap_or(0).to_string(),
+                error: text(&row["lastError"]),
+            }
+        }
+    });
     let next_page = answer["nextCursor"].as_str().map(|next| {
         let pairs = [
             ("kind", kind),
@@ -1307,8 +1261,7 @@ async fn resend(
     Path((account, delivery_id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, Refusal> {
-    let session = session_for(&state, &headers, &account).await?;
-    Form::parse(&body).check_csrf(&session)?;
+    let (session, _) = posted(&state, &headers, &account, &body).await?;
     let (status, delivery) = call(&state, &session, Method::GET, &format!("/v1/deliveries/{delivery_id}"), None).await;
     if !status.is_success() || delivery["accountId"].as_str().is_some_and(|owner| owner != account) {
         return Err(Refusal::Page(StatusCode::NOT_FOUND, "There is nothing here.".into()));
@@ -1409,9 +1362,7 @@ async fn recover(
     Path((account, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, Refusal> {
-    let session = session_for(&state, &headers, &account).await?;
-    let form = Form::parse(&body);
-    form.check_csrf(&session)?;
+    let (session, form) = posted(&state, &headers, &account, &body).await?;
     let fields: HashMap<String, String> = form.0.into_iter().collect();
     Ok(recovery(&state, &session, &account, &id, &fields, false).await)
 }
