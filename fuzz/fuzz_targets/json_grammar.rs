@@ -16,7 +16,14 @@ fuzz_target!(|value: &[u8]| {
         match canonical_event_json(body) {
             Ok(canonical) => {
                 let theirs = theirs.expect("serde_json accepts what the core accepts");
-                let ours: serde_json::Value = serde_json::from_str(&canonical).expect("canonical JSON is JSON");
+                // serde_json (with its `raw_value` feature, which the core enables) cannot read an object whose first
+                // key is its reserved `$serde_json::private::RawValue`; the canonical JSON sorts such a key first.
+                // The text is still JSON (bindings hand it to JSON.parse): only this comparison is skipped.
+                let ours: serde_json::Value = match serde_json::from_str(&canonical) {
+                    Ok(ours) => ours,
+                    Err(_) if canonical.contains("\"$serde_json::private::") => continue,
+                    Err(error) => panic!("canonical JSON is not JSON: {error}: {canonical}"),
+                };
                 let (ours, theirs) = (&ours["data"]["attributes"], &theirs["data"]["attributes"]);
                 assert!(same_json_values(&ours.to_string(), &theirs.to_string()), "{ours} / {theirs}");
             }
