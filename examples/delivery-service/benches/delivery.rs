@@ -476,8 +476,10 @@ async fn count_hours(database_url: &str) {
 }
 
 /// (p50, p99) in ms of `requests` GETs of a console page with the session `cookie` (server time plus loopback).
-async fn page_latency(client: &reqwest::Client, url: &str, cookie: &str, requests: usize) -> (f64, f64) {
+async fn page_latency(client: &reqwest::Client, url: &str, cookie: &str, requests: usize, shows: &str) -> (f64, f64) {
     let mut ms = Vec::with_capacity(requests);
+    let page = client.get(url).header("cookie", cookie).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains(shows), "{url} does not show {shows:?}: {page}");
     for _ in 0..requests {
         let started = Instant::now();
         let response = client.get(url).header("cookie", cookie).send().await.unwrap();
@@ -516,18 +518,31 @@ fn console_table(runtime: &tokio::runtime::Runtime, backends: &[&str]) {
             let entered = client.get(link["url"].as_str().unwrap()).send().await.unwrap();
             let cookie = entered.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
             let base = format!("http://{address}/console/a/{}", support::ACCOUNT);
+            // Each with what it must show: the day's figures are read, not left empty.
             let pages = [
-                ("endpoints (24 h rate and p90)", format!("{base}/endpoints")),
-                ("endpoint (health, 24 h charts, secrets, attempts)", format!("{base}/endpoints/{endpoint}")),
-                ("add endpoint form", format!("{base}/endpoints/new")),
-                ("history, deliveries", format!("{base}/history")),
-                ("history, attempts errorClass=timeout", format!("{base}/history?kind=attempts&errorClass=timeout")),
-                ("attempt detail", format!("{base}/attempts/att_h{}", HISTORY_ATTEMPTS / 2)),
-                ("recover preview", format!("{base}/endpoints/{endpoint}/recover")),
-                ("audit log", format!("{base}/audit")),
+                ("endpoints (24 h rate and p90)", format!("{base}/endpoints"), "<td>25.0 %</td>"),
+                (
+                    "endpoint (health, 24 h charts, secrets, attempts)",
+                    format!("{base}/endpoints/{endpoint}"),
+                    " timeout</title>",
+                ),
+                ("add endpoint form", format!("{base}/endpoints/new"), "order.created"),
+                ("history, deliveries", format!("{base}/history"), "Next page"),
+                (
+                    "history, attempts errorClass=timeout",
+                    format!("{base}/history?kind=attempts&errorClass=timeout"),
+                    "timeout",
+                ),
+                (
+                    "attempt detail",
+                    format!("{base}/attempts/att_h{}", HISTORY_ATTEMPTS / 2),
+                    "hooks.example.com/history",
+                ),
+                ("recover preview", format!("{base}/endpoints/{endpoint}/recover"), "recover-preview"),
+                ("audit log", format!("{base}/audit"), "create"),
             ];
-            for (name, url) in pages {
-                let (p50, p99) = page_latency(&client, &url, &cookie, 100).await;
+            for (name, url, shows) in pages {
+                let (p50, p99) = page_latency(&client, &url, &cookie, 100, shows).await;
                 println!("| {backend} | {name} | {p50:.1} | {p99:.1} |");
             }
             service.shutdown().await;
