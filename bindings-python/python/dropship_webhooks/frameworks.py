@@ -36,7 +36,8 @@ __all__ = [
 
 def http_status(error: WebhookError) -> int:
     """The status to answer a refused webhook with (decided by the core): 401 for verification, 400 for a bad
-    payload, and 500 when the receiver itself handed over a parsed body (``payload_not_raw``)."""
+    payload, 413 for a body over the limit (``payload_too_large``), and 500 when the receiver itself handed over a
+    parsed body (``payload_not_raw``)."""
     return error.status
 
 
