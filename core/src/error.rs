@@ -21,8 +21,8 @@ pub enum ErrorKind {
 
 /// Every error code with its family and the HTTP status a receiver answers it with, in declaration order: the one
 /// list of codes ([`WebhookError::code`] maps each variant to its row). 401 when the request cannot be trusted, 400
-/// for a body or option that is wrong, 500 for `payload_not_raw` (the receiver handed over a parsed body: a server
-/// bug, and the sender should retry once it is fixed).
+/// for a body or option that is wrong, 413 for a body over the limit, 500 for `payload_not_raw` (the receiver handed
+/// over a parsed body: a server bug, and the sender should retry once it is fixed).
 const ERRORS: &[(&str, ErrorKind, u16)] = &[
     ("missing_header", ErrorKind::Verification, 401),
     ("invalid_header", ErrorKind::Verification, 401),
@@ -208,8 +208,8 @@ impl WebhookError {
     }
 
     /// The HTTP status a receiver should answer a refused webhook with: 401 when the request cannot be trusted, 400
-    /// for a body or option that is wrong, and 500 for `payload_not_raw` (the receiver itself handed over a parsed
-    /// body: a server bug, and the sender should retry once it is fixed).
+    /// for a body or option that is wrong, 413 for a body over the limit, and 500 for `payload_not_raw` (the receiver
+    /// itself handed over a parsed body: a server bug, and the sender should retry once it is fixed).
     pub fn http_status(&self) -> u16 {
         Self::http_status_of_code(self.code()).unwrap_or(400)
     }
