@@ -107,7 +107,8 @@ ARM64_PACKAGES=(
 NODE_SYSTEM_MODULES=(node-acorn node-busboy node-cjs-module-lexer node-undici node-xtend)
 
 setup_arm64() {
-  apt_install rustc-web cargo-web rust-web-src gcc-aarch64-linux-gnu qemu-user
+  # libc6-dev-arm64-cross (crti.o, libdl) is only a Recommends of the cross compiler, which apt_install leaves out.
+  apt_install rustc-web cargo-web rust-web-src gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
   local sysroot="$root/target/arm64-root"
   local wanted
   wanted="$(printf '%s:arm64\n' "${ARM64_PACKAGES[@]}")$(printf '\n%s' "${NODE_SYSTEM_MODULES[@]}")"
