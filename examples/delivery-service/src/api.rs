@@ -720,8 +720,7 @@ fn validate(rules: EndpointRules, endpoint: &mut EndpointRow, secrets: &[SecretR
     })?;
     // The core's parser decided; the sender's must read the same host.
     let policy = AddressPolicy { allow_loopback: rules.allow_insecure_loopback };
-    check_as_sent(&config.url, &config.host, policy)
-        .map_err(|problem| WebhookError::InvalidEndpoint { field: "url", problem })?;
+    check_as_sent(&config.url, &config.host, policy)?;
     endpoint.url = config.url;
     endpoint.topics = config.topics;
     Ok(())

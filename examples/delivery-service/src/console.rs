@@ -273,6 +273,11 @@ impl Form {
     }
 }
 
+/// An API request made as the session's principal.
+fn as_session(session: &Session, request: axum::http::request::Builder) -> axum::http::request::Builder {
+    request.extension(InternalCaller(session.principal()))
+}
+
 /// Calls the JSON API as the session's principal; the status and the JSON answer.
 async fn call(
     state: &ConsoleState,
@@ -281,10 +286,8 @@ async fn call(
     path: &str,
     body: Option<Value>,
 ) -> (StatusCode, Value) {
-    let mut request = Request::builder().method(method).uri(path).header(header::CONTENT_TYPE, "application/json");
-    if let Some(extensions) = request.extensions_mut() {
-        extensions.insert(InternalCaller(session.principal()));
-    }
+    let request = as_session(session, Request::builder().method(method).uri(path))
+        .header(header::CONTENT_TYPE, "application/json");
     let body = body.map_or_else(Body::empty, |value| Body::from(value.to_string()));
     let Ok(request) = request.body(body) else {
         return (StatusCode::INTERNAL_SERVER_ERROR, json!({ "error": { "message": "bad internal request" } }));
@@ -1173,10 +1176,7 @@ async fn stream(
     if let Some(last) = headers.get("last-event-id") {
         request = request.header("last-event-id", last.clone());
     }
-    if let Some(extensions) = request.extensions_mut() {
-        extensions.insert(InternalCaller(session.principal()));
-    }
-    let request = request.body(Body::empty()).map_err(|error| ApiError::internal(&error))?;
+    let request = as_session(&session, request).body(Body::empty()).map_err(|error| ApiError::internal(&error))?;
     let Ok(response) = state.api.clone().oneshot(request).await;
     Ok(response)
 }

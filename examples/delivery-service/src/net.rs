@@ -7,6 +7,8 @@
 //! Redirects are not followed (a 3xx is a failed attempt) and no proxy is used, so neither can route a request
 //! inward.
 
+use dropship_webhooks::endpoint::EndpointRules;
+use dropship_webhooks::WebhookError;
 use std::collections::HashMap;
 use std::error::Error as StdError;
 use std::fmt;
@@ -144,9 +146,10 @@ pub fn check_literal_host(url: &reqwest::Url, policy: AddressPolicy) -> Result<(
 /// read it: with the `url` crate, the WHATWG parser `reqwest` sends with. It must parse, name the same host (the
 /// same address, or the same name), and an address must be one the policy allows — so no spelling passes the
 /// gate and then means another host.
-pub fn check_as_sent(url: &str, core_host: &str, policy: AddressPolicy) -> Result<(), String> {
-    let parsed =
-        reqwest::Url::parse(url).map_err(|error| format!("the sender's URL parser (WHATWG) refuses it: {error}"))?;
+pub fn check_as_sent(url: &str, core_host: &str, policy: AddressPolicy) -> Result<(), WebhookError> {
+    let refuse = |problem: String| WebhookError::InvalidEndpoint { field: "url", problem };
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|error| refuse(format!("the sender's URL parser (WHATWG) refuses it: {error}")))?;
     let same = match parsed.host() {
         Some(url::Host::Ipv4(v4)) => core_host.parse::<IpAddr>().ok() == Some(IpAddr::V4(v4)),
         Some(url::Host::Ipv6(v6)) => core_host.parse::<IpAddr>().ok() == Some(IpAddr::V6(v6)),
@@ -155,9 +158,18 @@ pub fn check_as_sent(url: &str, core_host: &str, policy: AddressPolicy) -> Resul
     };
     if !same {
         let read = parsed.host_str().unwrap_or_default();
-        return Err(format!("URL parsers read its host as `{read}`, not `{core_host}`; write the host as `{read}`"));
+        return Err(refuse(format!(
+            "URL parsers read its host as `{read}`, not `{core_host}`; write the host as `{read}`"
+        )));
     }
-    check_literal_host(&parsed, policy).map_err(|_| "its host is not a public address".to_owned())
+    check_literal_host(&parsed, policy).map_err(|_| refuse("its host is not a public address".to_owned()))
+}
+
+/// A target URL checked by the core's rules and then as the sender reads it ([`check_as_sent`]); the URL as stored.
+pub fn check_target_url(rules: EndpointRules, url: &str) -> Result<String, WebhookError> {
+    let (url, host) = rules.validate_url(url)?;
+    check_as_sent(&url, &host, AddressPolicy { allow_loopback: rules.allow_insecure_loopback })?;
+    Ok(url)
 }
 
 /// Client settings.

@@ -10,12 +10,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dropship_webhooks::delivery::RetrySchedule;
-use dropship_webhooks::endpoint::{EndpointRules, Limit};
+use dropship_webhooks::endpoint::EndpointRules;
 use dropship_webhooks::{Secret, Webhook, WebhookError};
 use tokio::sync::watch;
 
 use crate::clock::Clock;
-use crate::net::{check_as_sent, check_literal_host, describe, AddressPolicy};
+use crate::net::{check_literal_host, check_target_url, describe, AddressPolicy};
 use crate::store::operational::{NoticeOutcome, NoticeRow};
 use crate::store::Store;
 
@@ -41,21 +41,11 @@ const BATCH: i64 = 32;
 /// How often (service clock) endpoints are scanned for an only secret that expires soon.
 const EXPIRY_SCAN_MS: i64 = 60_000;
 
-/// Checks an operational webhook's URL and secret as an endpoint's would be checked; returns the URL as stored.
+/// Checks an operational webhook's URL as an endpoint's is checked, and its secret as a `whsec_` key; returns the
+/// URL as stored.
 pub fn validate_destination(url: &str, secret: &str, rules: EndpointRules) -> Result<String, WebhookError> {
-    let options = dropship_webhooks::endpoint::EndpointOptions {
-        url: url.to_owned(),
-        topics: vec!["order.created".into()],
-        rate_limit: Limit(0),
-        burst_limit: Limit(0),
-        secrets: Secret::new(secret).into(),
-        ..Default::default()
-    };
-    let config = rules.validate(&options)?;
-    let policy = AddressPolicy { allow_loopback: rules.allow_insecure_loopback };
-    check_as_sent(&config.url, &config.host, policy)
-        .map_err(|problem| WebhookError::InvalidEndpoint { field: "url", problem })?;
-    Ok(config.url)
+    Webhook::new(Secret::new(secret))?;
+    check_target_url(rules, url)
 }
 
 /// The sender's settings.

@@ -289,3 +289,36 @@ async fn history_details_resend_and_recover_with_its_preview() {
         harness.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_expire_and_sessions_end_when_idle_or_old() {
+    use delivery_service::store::console::LinkUse;
+    for backend in backends() {
+        let harness = Harness::start(backend).await;
+        let store = &harness.service.as_ref().unwrap().store;
+        let now = 1_800_000_000_000;
+        // A link is good once, and not after its time.
+        store.add_console_link("hash-a", "acme", now, now + 600_000).await.unwrap();
+        store.add_console_link("hash-b", "acme", now, now + 600_000).await.unwrap();
+        assert_eq!(store.use_console_link("hash-a", now + 1).await.unwrap(), LinkUse::Opened("acme".into()));
+        assert_eq!(store.use_console_link("hash-a", now + 2).await.unwrap(), LinkUse::Refused, "{backend}: used");
+        assert_eq!(
+            store.use_console_link("hash-b", now + 600_000).await.unwrap(),
+            LinkUse::Refused,
+            "{backend}: expired"
+        );
+        // A session lives while used within the idle time, and not past its end.
+        let idle = 30 * 60_000;
+        store.open_console_session("sess", Some("acme"), "token", now, now + 3 * idle).await.unwrap();
+        assert!(store.console_session("sess", now + idle - 1, idle).await.unwrap().is_some());
+        assert!(
+            store.console_session("sess", now + 2 * idle - 2, idle).await.unwrap().is_some(),
+            "{backend}: use moved it"
+        );
+        assert!(store.console_session("sess", now + 3 * idle - 2, idle).await.unwrap().is_none(), "{backend}: idle");
+        store.open_console_session("old", None, "token", now, now + idle).await.unwrap();
+        assert!(store.console_session("old", now + idle - 10, idle).await.unwrap().is_some());
+        assert!(store.console_session("old", now + idle, idle).await.unwrap().is_none(), "{backend}: past its end");
+        harness.stop().await;
+    }
+}
