@@ -369,14 +369,14 @@ async fn history(database_url: &str, endpoint: &str, now: i64) {
     let attempts = format!(
         "{numbers} INSERT INTO attempts (id, account_id, delivery_id, endpoint_id, event_id, topic, attempt,
          trigger_kind, started_at, latency_ms, recorded_at, status_code, outcome, error_class, error, request_method,
-         request_url, request_headers, response_headers, response_excerpt)
+         request_url, request_headers, response_headers, response_excerpt, response_body)
          SELECT 'att_h' || i, 'acme', 'dlv_h' || (i / 4), $3, 'evt_h' || (i / 4), 'order.created', i % 4 + 1,
          'scheduled', $2 + i * 10, 12, $2 + i * 10 + 12,
          CASE WHEN i % 4 = 1 THEN 500 WHEN i % 4 = 3 THEN 200 ELSE NULL END,
          CASE WHEN i % 4 = 3 THEN 'success' ELSE 'failure' END,
          CASE i % 4 WHEN 0 THEN 'timeout' WHEN 1 THEN 'http' WHEN 2 THEN 'connect' ELSE NULL END,
          CASE WHEN i % 4 = 3 THEN NULL ELSE 'failed' END,
-         'POST', 'https://hooks.example.com/history', '[]', '[]', 'ok' FROM n"
+         'POST', 'https://hooks.example.com/history', '[]', '[]', '', NULL FROM n"
     );
     sqlx::query(&attempts).bind(HISTORY_ATTEMPTS).bind(start).bind(endpoint).execute(&pool).await.unwrap();
     if database_url.starts_with("postgres") {
@@ -515,8 +515,9 @@ fn console_table(runtime: &tokio::runtime::Runtime, backends: &[&str]) {
             count_hours(&database).await;
             let (_, link) = api.post(&support::at("/console-links"), json!({})).await;
             let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-            let entered = client.get(link["url"].as_str().unwrap()).send().await.unwrap();
-            let cookie = entered.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+            let mut browser = support::Browser::at(address);
+            browser.enter(link["url"].as_str().unwrap()).await;
+            let cookie = format!("dw_console={}", browser.session().unwrap());
             let base = format!("http://{address}/console/a/{}", support::ACCOUNT);
             // Each with what it must show: the day's figures are read, not left empty.
             let pages = [

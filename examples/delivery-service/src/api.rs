@@ -8,17 +8,15 @@
 //! health streak's `failingSince`, which are unix seconds like the SDKs' `expiresAt`. Lists answer
 //! `{"data": [...], "nextCursor": …}`; pass `cursor` back for the next page.
 
-use std::collections::{HashMap, HashSet, VecDeque};
-use std::convert::Infallible;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::middleware::Next;
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
@@ -27,7 +25,6 @@ use dropship_webhooks::samples::sample_event_json;
 use dropship_webhooks::standard::check_signing_id;
 use dropship_webhooks::time::rfc3339_ms;
 use dropship_webhooks::{canonical_event_json, find_topic, generate_secret, Scheme, Webhook, WebhookError};
-use futures_util::Stream;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -41,8 +38,8 @@ use crate::net::{check_as_sent, AddressPolicy};
 use crate::signing::{fingerprint_of, is_live, live_secrets, secret_set};
 use crate::store::operational::{OperationalWebhookRow, NOTICE_TYPES};
 use crate::store::{
-    new_id, AccountRow, AttemptView, AuditEntry, Cursor, EndpointRow, EndpointUpdate, KeyRow, ListQuery, NewEvent,
-    Principal, RecoverFilter, Resend, SecretRow, Store,
+    new_id, AccountRow, AuditEntry, Cursor, EndpointRow, EndpointUpdate, KeyRow, ListQuery, NewEvent, Principal,
+    RecoverFilter, Resend, SecretRow, Store,
 };
 
 /// What the handlers share.
@@ -60,8 +57,12 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
     /// Keys and accounts looked up lately.
     pub lookups: Arc<Lookups>,
-    /// Time to read a request's body ([`crate::server::ServerLimits`]).
-    pub body_read_timeout: Duration,
+    /// Where people reach the service (`--public-url`): console links are made under it.
+    pub public_url: Option<String>,
+    /// The live streams open now.
+    pub streams: Arc<crate::stream::Streams>,
+    /// Live streams' caps and lifetime.
+    pub stream_limits: crate::stream::StreamLimits,
 }
 
 /// How long a key's or an account's lookup is reused. A key revoked or an account deleted through this process is
@@ -152,7 +153,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route(&format!("{account}/operational-events"), get(list_operational_events))
         .route(&format!("{account}/console-links"), post(crate::console::create_link))
-        .route(&format!("{account}/stream"), get(stream))
+        .route(&format!("{account}/stream"), get(crate::stream::stream))
         .route("/v1/deliveries/{id}", get(get_delivery))
         .route("/v1/deliveries/{id}/resend", post(resend))
         .route("/v1/attempts/{id}", get(get_attempt))
@@ -162,6 +163,12 @@ pub fn router(state: AppState) -> Router {
     // The console acts through the same routes, in process.
     let console = crate::console::routes(state, api.clone());
     Router::new().route("/healthz", get(|| async { Json(json!({ "ok": true })) })).merge(console).merge(api)
+}
+
+/// The token of an `Authorization: Bearer <token>` value; the scheme is case-insensitive (RFC 9110 §11.1).
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|token| !token.is_empty())
 }
 
 /// Resolves the bearer key to its [`Principal`] (kept in the request's extensions), or answers 401.
@@ -179,8 +186,8 @@ async fn authenticate(State(state): State<AppState>, mut request: Request, next:
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
-        .map(|key| hex::encode(hash_api_key(key.trim())));
+        .and_then(bearer_token)
+        .map(|key| hex::encode(hash_api_key(key)));
     let Some(presented) = presented else { return ApiError::unauthorized().into_response() };
     // Looked up by its SHA-256: what the lookup's timing could tell is about the hash, not the key.
     let principal = match state.lookups.key(&presented) {
@@ -281,13 +288,8 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let read = tokio::time::timeout(state.body_read_timeout, Bytes::from_request(request, state)).await;
-        let read = read.map_err(|_| ApiError {
-            status: StatusCode::REQUEST_TIMEOUT,
-            code: "request_timeout",
-            message: format!("the request body did not arrive within {} s", state.body_read_timeout.as_secs()),
-        })?;
-        let bytes = read.map_err(|rejection| {
+        // The server read the body already, within its time and size limits (`crate::server`).
+        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError {
                     status: StatusCode::PAYLOAD_TOO_LARGE,
@@ -456,7 +458,18 @@ async fn delete_account(State(state): State<AppState>, scope: Scope) -> Result<S
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Keys are managed with the admin key only: an account key that could mint keys would outlive its own
+/// revocation (a leaked key would make itself a successor first).
+fn admin_manages_keys(scope: &Scope) -> Result<(), ApiError> {
+    if scope.principal.is_admin() {
+        Ok(())
+    } else {
+        Err(forbidden("managing API keys"))
+    }
+}
+
 async fn create_key(State(state): State<AppState>, scope: Scope) -> Result<Response, ApiError> {
+    admin_manages_keys(&scope)?;
     let mut random = [0u8; 32];
     getrandom::fill(&mut random).map_err(|error| ApiError::internal(&error))?;
     let key = format!("dwk_{}", hex::encode(random));
@@ -476,6 +489,7 @@ async fn create_key(State(state): State<AppState>, scope: Scope) -> Result<Respo
 }
 
 async fn list_keys(State(state): State<AppState>, scope: Scope) -> Result<Json<Value>, ApiError> {
+    admin_manages_keys(&scope)?;
     let keys = state.store.keys(&scope.account).await?;
     Ok(Json(json!({ "data": keys, "nextCursor": null })))
 }
@@ -513,6 +527,7 @@ async fn revoke_any_key(
     let Some(account) = revoked else {
         return Err(ApiError::not_found("key"));
     };
+    state.store.end_console_access_of_key(&key_id).await?;
     record(&state, &principal, account.as_deref(), "revoke", "key", &key_id, json!({})).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -522,11 +537,14 @@ async fn revoke_key(
     scope: Scope,
     Path((_, key_id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
+    admin_manages_keys(&scope)?;
     let revoked = state.store.revoke_key(&scope.account, &key_id, state.clock.now_ms()).await?;
     state.lookups.forget();
     if !revoked {
         return Err(ApiError::not_found("key"));
     }
+    // The console sessions and links that stood on it end too (they are also checked on every console request).
+    state.store.end_console_access_of_key(&key_id).await?;
     scope.audit(&state, "revoke", "key", &key_id, json!({})).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -1474,98 +1492,4 @@ async fn list_audit(
 ) -> Result<Json<Value>, ApiError> {
     let (cursor, limit) = page_params(&query, &[])?;
     Ok(Json(to_json(&state.store.audit(&scope.account, cursor.as_ref(), limit).await?)?))
-}
-
-// ---- the live stream ----
-
-/// How often the stream looks for new attempts.
-const STREAM_POLL: Duration = Duration::from_millis(250);
-/// How far back each poll looks again: an attempt recorded by a transaction that committed late (another worker
-/// process) has a recording time a little before what was already sent.
-const STREAM_LOOKBACK_MS: i64 = 10_000;
-
-struct Tail {
-    store: Store,
-    account: String,
-    /// Attempts recorded from this time on are sent (the database's clock).
-    floor: i64,
-    /// The newest recording time sent.
-    newest: i64,
-    /// Ids sent within the lookback window.
-    sent: HashSet<String>,
-    /// Found, not yet sent.
-    ready: VecDeque<AttemptView>,
-    shutdown: watch::Receiver<bool>,
-    first: bool,
-}
-
-impl Tail {
-    async fn next(mut self) -> Option<(Result<Event, Infallible>, Self)> {
-        loop {
-            if let Some(attempt) = self.ready.pop_front() {
-                let event = Event::default()
-                    .event("attempt")
-                    .id(format!("{}:{}", attempt.recorded_at, attempt.id))
-                    .json_data(&attempt)
-                    .unwrap_or_else(|_| Event::default().comment("unserializable attempt"));
-                return Some((Ok(event), self));
-            }
-            if !self.first {
-                tokio::select! {
-                    () = tokio::time::sleep(STREAM_POLL) => {}
-                    _ = self.shutdown.wait_for(|stopped| *stopped) => return None,
-                }
-            }
-            self.first = false;
-            if *self.shutdown.borrow() {
-                return None;
-            }
-            let since = self.floor.max(self.newest - STREAM_LOOKBACK_MS);
-            match self.store.attempts_recorded_since(&self.account, since, 500).await {
-                Ok(found) => {
-                    for attempt in found {
-                        if self.sent.insert(attempt.id.clone()) {
-                            self.newest = self.newest.max(attempt.recorded_at);
-                            self.ready.push_back(attempt);
-                        }
-                    }
-                    // Forget what fell out of the window (its recording time is no longer looked at).
-                    if self.sent.len() > 10_000 {
-                        self.sent.clear();
-                        self.floor = self.newest;
-                    }
-                }
-                Err(error) => tracing::warn!(%error, "the live stream could not read attempts; retrying"),
-            }
-        }
-    }
-}
-
-/// `GET /v1/accounts/{account}/stream`: Server-Sent Events, one `attempt` event per attempt as it is recorded
-/// (`id: <recordedAt>:<attempt id>`; send it back as `Last-Event-ID` to resume after a reconnect).
-async fn stream(
-    State(state): State<AppState>,
-    scope: Scope,
-    headers: HeaderMap,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let resume = headers
-        .get("last-event-id")
-        .and_then(|value| value.to_str().ok())
-        .and_then(|text| text.split_once(':'))
-        .and_then(|(at, id)| Some((at.parse::<i64>().ok()?, id.to_owned())));
-    let (floor, sent) = match resume {
-        Some((at, id)) => (at, HashSet::from([id])),
-        None => (state.store.database_time().await?, HashSet::new()),
-    };
-    let tail = Tail {
-        store: state.store.clone(),
-        account: scope.account,
-        floor,
-        newest: floor,
-        sent,
-        ready: VecDeque::new(),
-        shutdown: state.shutdown.clone(),
-        first: true,
-    };
-    Ok(Sse::new(futures_util::stream::unfold(tail, Tail::next)).keep_alive(KeepAlive::default()))
 }

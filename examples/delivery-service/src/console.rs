@@ -29,7 +29,7 @@ use crate::api::{hash_api_key, AppState, InternalCaller, Scope};
 // Links and sessions are people's time: the wall clock, not the service clock (which a demo runs faster).
 use crate::clock::wall_ms;
 use crate::error::ApiError;
-use crate::store::console::{AttemptCounts, ConsoleSession, LinkUse};
+use crate::store::console::{AttemptCounts, ConsoleLink, ConsoleSession, LinkUse};
 use crate::store::Principal;
 
 /// A day in ms: the window of the console's rates and charts.
@@ -67,7 +67,7 @@ pub fn routes(app: AppState, api: Router) -> Router {
         .route("/console/assets/console.css", get(|| async { asset("text/css; charset=utf-8", STYLESHEET) }))
         .route("/console/assets/console.js", get(|| async { asset("text/javascript; charset=utf-8", SCRIPT) }))
         .route("/console/assets/icon.svg", get(|| async { asset("image/svg+xml", ICON) }))
-        .route("/console/enter", get(enter))
+        .route("/console/enter", get(enter_confirm).post(enter))
         .route("/console/sign-in", get(sign_in_form).post(sign_in))
         .route("/console/sign-out", post(sign_out))
         .route(&format!("{account}/endpoints"), get(endpoints).post(create_endpoint))
@@ -122,23 +122,22 @@ fn ms(duration: Duration) -> i64 {
 }
 
 /// `POST /v1/accounts/{account}/console-links` (admin or account key): a single-use sign-in link to the console
-/// for this account, valid for [`LINK_TTL`].
-pub async fn create_link(
-    State(state): State<AppState>,
-    scope: Scope,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
+/// for this account, valid for [`LINK_TTL`], tied to the key that asked for it (revoking the key voids it).
+///
+/// The link's address is the configured public base URL (`--public-url`) and its path, or the path alone: never
+/// built from the request's `Host`, which a client chooses.
+pub async fn create_link(State(state): State<AppState>, scope: Scope) -> Result<Response, ApiError> {
     let token = random_token()?;
     let now = wall_ms();
     let expires_at = now.saturating_add(ms(LINK_TTL));
-    state.store.add_console_link(&hashed(&token), &scope.account, now, expires_at).await?;
+    let link = ConsoleLink { account_id: scope.account.clone(), key_id: scope.principal.key_id.clone() };
+    state.store.add_console_link(&hashed(&token), &link, now, expires_at).await?;
     let path = format!("/console/enter?token={token}");
-    // Absolute when the request says where it came to, so a platform can hand the link on as it is.
-    let url = match headers.get(header::HOST).and_then(|host| host.to_str().ok()) {
-        Some(host) => format!("{}://{host}{path}", if forwarded_https(&headers) { "https" } else { "http" }),
-        None => path,
+    let url = match &state.public_url {
+        Some(base) => format!("{}{path}", base.trim_end_matches('/')),
+        None => path.clone(),
     };
-    Ok((StatusCode::CREATED, Json(json!({ "url": url, "expiresAt": expires_at }))).into_response())
+    Ok((StatusCode::CREATED, Json(json!({ "url": url, "path": path, "expiresAt": expires_at }))).into_response())
 }
 
 fn forwarded_https(headers: &HeaderMap) -> bool {
@@ -152,6 +151,10 @@ fn session_cookie(id: &str, headers: &HeaderMap, max_age: Duration) -> String {
 }
 
 fn cookie_value(headers: &HeaderMap) -> Option<String> {
+    cookie_named(headers, COOKIE)
+}
+
+fn cookie_named(headers: &HeaderMap, wanted: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -159,7 +162,7 @@ fn cookie_value(headers: &HeaderMap) -> Option<String> {
         .flat_map(|value| value.split(';'))
         .find_map(|pair| {
             let (name, value) = pair.trim().split_once('=')?;
-            (name == COOKIE).then(|| value.to_owned())
+            (name == wanted).then(|| value.to_owned())
         })
 }
 
@@ -170,10 +173,12 @@ struct Session {
 }
 
 impl Session {
+    /// The principal the session acts as: the key it stands on, within the session's account.
     fn principal(&self) -> Principal {
         Principal {
-            key_id: format!("console-{}", self.id_hash.get(..12).unwrap_or_default()),
+            key_id: self.inner.key_id.clone(),
             account_id: self.inner.account_id.clone(),
+            console_session: Some(self.id_hash.get(..12).unwrap_or_default().to_owned()),
         }
     }
 
@@ -368,31 +373,100 @@ struct AccountsPage {
     accounts: Vec<(String, String)>,
 }
 
-/// `GET /console/enter?token=…`: uses a console link once and opens its session.
-async fn enter(
+/// The cookie that ties a link's confirmation to the browser that asked for it (SameSite=Strict: a form another
+/// site posts cannot carry it, so no site can sign a browser into an account of its choosing).
+const ENTER_COOKIE: &str = "dw_console_enter";
+
+fn link_refused() -> Response {
+    let text = "This sign-in link was already used or has expired. Open the console again from your platform's \
+                settings page for a new one.";
+    (StatusCode::FORBIDDEN, page(&MessagePage::error("Link not valid", text.into(), None, false, String::new())))
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "console/enter.html")]
+struct EnterPage {
+    nav_account: Option<String>,
+    signed_in: bool,
+    csrf: String,
+    account_id: String,
+    account_name: String,
+    token: String,
+    nonce: String,
+}
+
+/// `GET /console/enter?token=…`: a page that says which account the link opens, with a button. Nothing is used or
+/// opened by a GET (link scanners and prefetchers follow links; a cross-site GET must not sign anyone in).
+async fn enter_confirm(
     State(state): State<ConsoleState>,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, Refusal> {
     let token = query.get("token").cloned().unwrap_or_default();
-    let now = wall_ms();
-    let used = state.app.store.use_console_link(&hashed(&token), now).await.map_err(ApiError::from)?;
-    let LinkUse::Opened(account) = used else {
-        let text = "This sign-in link was already used or has expired. Open the console again from your platform's \
-                    settings page for a new one.";
-        return Ok((
-            StatusCode::FORBIDDEN,
-            page(&MessagePage::error("Link not valid", text.into(), None, false, String::new())),
-        )
-            .into_response());
+    let store = &state.app.store;
+    let Some(link) = store.peek_console_link(&hashed(&token), wall_ms()).await.map_err(ApiError::from)? else {
+        return Ok(link_refused());
     };
-    open_session(&state, &headers, Some(&account), &format!("/console/a/{account}/endpoints")).await
+    if !store.key_is_live(&link.key_id).await.map_err(ApiError::from)? {
+        return Ok(link_refused());
+    }
+    let account = store.account(&link.account_id).await.map_err(ApiError::from)?;
+    let Some(account) = account else { return Ok(link_refused()) };
+    let nonce = random_token()?;
+    let secure = if forwarded_https(&headers) { "; Secure" } else { "" };
+    let cookie = format!(
+        "{ENTER_COOKIE}={nonce}; Path=/console/enter; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        LINK_TTL.as_secs()
+    );
+    let body = page(&EnterPage {
+        nav_account: None,
+        signed_in: false,
+        csrf: String::new(),
+        account_id: account.id,
+        account_name: account.name,
+        token,
+        nonce,
+    });
+    Ok(([(header::SET_COOKIE, cookie)], body).into_response())
+}
+
+/// `POST /console/enter`: the confirmation's button, from the page this browser got (its cookie matches the form):
+/// uses the link once and opens its session, standing on the key that made the link.
+async fn enter(State(state): State<ConsoleState>, headers: HeaderMap, body: Bytes) -> Result<Response, Refusal> {
+    let form = Form::parse(&body);
+    let sent = form.get("_confirm").unwrap_or_default().as_bytes();
+    let expected = cookie_named(&headers, ENTER_COOKIE).unwrap_or_default();
+    if sent.is_empty() || !bool::from(sent.ct_eq(expected.as_bytes())) {
+        return Err(Refusal::Page(
+            StatusCode::FORBIDDEN,
+            "This sign-in was not confirmed from this browser's own page. Open the link again and press the button \
+             on the page it shows."
+                .into(),
+        ));
+    }
+    let store = &state.app.store;
+    let token = form.get("token").unwrap_or_default();
+    let LinkUse::Opened(link) = store.use_console_link(&hashed(token), wall_ms()).await.map_err(ApiError::from)? else {
+        return Ok(link_refused());
+    };
+    if !store.key_is_live(&link.key_id).await.map_err(ApiError::from)? {
+        return Ok(link_refused());
+    }
+    let to = format!("/console/a/{}/endpoints", link.account_id);
+    let mut response = open_session(&state, &headers, Some(&link.account_id), &link.key_id, &to).await?;
+    let clear = format!("{ENTER_COOKIE}=; Path=/console/enter; HttpOnly; SameSite=Strict; Max-Age=0");
+    if let Ok(value) = HeaderValue::from_str(&clear) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    Ok(response)
 }
 
 async fn open_session(
     state: &ConsoleState,
     headers: &HeaderMap,
     account: Option<&str>,
+    key_id: &str,
     to: &str,
 ) -> Result<Response, Refusal> {
     let id = random_token()?;
@@ -401,7 +475,7 @@ async fn open_session(
     state
         .app
         .store
-        .open_console_session(&hashed(&id), account, &csrf, now, now.saturating_add(ms(SESSION_LIFETIME)))
+        .open_console_session(&hashed(&id), account, key_id, &csrf, now, now.saturating_add(ms(SESSION_LIFETIME)))
         .await
         .map_err(ApiError::from)?;
     let cookie = session_cookie(&id, headers, SESSION_LIFETIME);
@@ -426,15 +500,15 @@ async fn sign_in(State(state): State<ConsoleState>, headers: HeaderMap, body: By
     let form = Form::parse(&body);
     let key = form.get("key").unwrap_or_default().trim();
     let principal = state.app.store.principal(&hex::encode(hash_api_key(key))).await.map_err(ApiError::from)?;
-    if !principal.is_some_and(|principal| principal.is_admin()) {
+    let Some(admin) = principal.filter(Principal::is_admin) else {
         let error = Some("That is not an admin key of this service.".to_owned());
         return Ok((
             StatusCode::UNAUTHORIZED,
             page(&SignInPage { nav_account: None, signed_in: false, csrf: String::new(), error }),
         )
             .into_response());
-    }
-    open_session(&state, &headers, None, "/console").await
+    };
+    open_session(&state, &headers, None, &admin.key_id, "/console").await
 }
 
 async fn sign_out(State(state): State<ConsoleState>, headers: HeaderMap, body: Bytes) -> Result<Response, Refusal> {
@@ -1169,12 +1243,17 @@ async fn history_page(
 async fn stream(
     State(state): State<ConsoleState>,
     headers: HeaderMap,
+    connection: Option<axum::Extension<crate::server::ConnectionHandle>>,
     Path(account): Path<String>,
 ) -> Result<Response, Refusal> {
     let session = session_for(&state, &headers, &account).await?;
     let mut request = Request::builder().method(Method::GET).uri(format!("/v1/accounts/{account}/stream"));
     if let Some(last) = headers.get("last-event-id") {
         request = request.header("last-event-id", last.clone());
+    }
+    // The stream leaves the browser's connection's ordinary slot, as the API's own streams do.
+    if let Some(axum::Extension(connection)) = connection {
+        request = request.extension(connection);
     }
     let request = as_session(&session, request).body(Body::empty()).map_err(|error| ApiError::internal(&error))?;
     let Ok(response) = state.api.clone().oneshot(request).await;
@@ -1218,6 +1297,19 @@ fn header_pairs(value: &Value) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
+/// A response body as a person should see it: the exact bytes (from `bodyBase64` when they are not UTF-8), with
+/// control characters and invalid bytes as escapes ([`crate::received::visible`]).
+fn response_body_visible(response: &Value) -> String {
+    use base64::Engine as _;
+    let exact = response["bodyBase64"]
+        .as_str()
+        .and_then(|encoded| base64::engine::general_purpose::STANDARD.decode(encoded).ok());
+    match exact {
+        Some(bytes) => crate::received::visible(&bytes),
+        None => crate::received::visible(response["body"].as_str().unwrap_or_default().as_bytes()),
+    }
+}
+
 /// `GET …/attempts/{id}`: what was sent and what came back.
 async fn attempt_page(
     State(state): State<ConsoleState>,
@@ -1250,7 +1342,7 @@ async fn attempt_page(
         request_body: attempt["request"]["body"].as_str().map(str::to_owned),
         response_status: attempt["response"]["status"].as_i64(),
         response_headers: header_pairs(&attempt["response"]["headers"]),
-        response_body: text(&attempt["response"]["body"]),
+        response_body: response_body_visible(&attempt["response"]),
     }))
 }
 

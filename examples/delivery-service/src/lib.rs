@@ -19,12 +19,14 @@ pub mod console;
 pub mod error;
 pub mod net;
 pub mod operational;
+pub mod received;
 pub mod rules;
 pub mod sealing;
 pub mod server;
 pub mod service;
 pub mod signing;
 pub mod store;
+pub mod stream;
 pub mod worker;
 
 pub use clock::{Clock, ManualClock, ScaledClock, SystemClock};

@@ -41,9 +41,19 @@ struct Options {
     /// DEVELOPMENT ONLY: allow http:// and loopback targets (127.0.0.1, ::1, localhost).
     #[arg(long)]
     allow_insecure_loopback: bool,
-    /// API connections served at once (more are closed on accept).
+    /// Ordinary API connections served at once (live streams are counted apart). When every one is taken, a new
+    /// connection takes the place of the one that has waited longest on its client.
     #[arg(long, default_value_t = 1024)]
     max_connections: usize,
+    /// Live streams open at once over the whole service.
+    #[arg(long, default_value_t = 256)]
+    max_streams: usize,
+    /// Live streams open at once per account, and per key (then 429 too_many_streams).
+    #[arg(long, default_value_t = 5)]
+    max_streams_per_account: usize,
+    /// Seconds a live stream lasts before it ends (clients resume with Last-Event-ID).
+    #[arg(long, default_value_t = 300)]
+    stream_max_seconds: u64,
     /// Seconds an API client has to send a request's headers, and then its body.
     #[arg(long, default_value_t = 10)]
     request_read_timeout_seconds: u64,
@@ -85,6 +95,10 @@ struct Options {
     /// --operational-webhook-secret-file.
     #[arg(long, env = "DELIVERY_OPERATIONAL_WEBHOOK_URL")]
     operational_webhook_url: Option<String>,
+    /// The base URL people reach the service at (e.g. https://webhooks.example.com): console links are made
+    /// under it. Without it, console links are paths (`/console/enter?token=…`).
+    #[arg(long, env = "DELIVERY_PUBLIC_URL")]
+    public_url: Option<String>,
     /// File holding the service-wide operational webhook's `whsec_` secret.
     #[arg(long, env = "DELIVERY_OPERATIONAL_WEBHOOK_SECRET_FILE")]
     operational_webhook_secret_file: Option<std::path::PathBuf>,
@@ -187,8 +201,16 @@ async fn main() -> ExitCode {
             max_connections: options.max_connections.max(1),
             header_read_timeout: Duration::from_secs(options.request_read_timeout_seconds.max(1)),
             body_read_timeout: Duration::from_secs(options.request_read_timeout_seconds.max(1)),
+            streams: delivery_service::stream::StreamLimits {
+                max_total: options.max_streams.max(1),
+                per_account: options.max_streams_per_account.max(1),
+                per_key: options.max_streams_per_account.max(1),
+                max_lifetime: Duration::from_secs(options.stream_max_seconds.max(1)),
+            },
+            ..delivery_service::server::ServerLimits::default()
         },
         operational_webhook,
+        public_url: options.public_url,
         ..defaults
     };
     let clock: Arc<dyn Clock> =

@@ -51,6 +51,9 @@ pub struct Settings {
     pub server: ServerLimits,
     /// The service-wide operational webhook: every account's notices also go there.
     pub operational_webhook: Option<ServiceWide>,
+    /// The base URL people reach the service at (`https://webhooks.example.com`): console links are made under
+    /// it. Without it, links are paths for the platform to put under its own address.
+    pub public_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -79,6 +82,7 @@ impl Default for Settings {
             db_connections: 16,
             server: ServerLimits::default(),
             operational_webhook: None,
+            public_url: None,
         }
     }
 }
@@ -138,6 +142,13 @@ impl Service {
                  database and back it up; without it the stored secrets cannot be read"
             );
         }
+        if let Some(public) = &settings.public_url {
+            let parsed = url::Url::parse(public).map_err(|error| format!("--public-url {public}: {error}"))?;
+            if !["http", "https"].contains(&parsed.scheme()) || parsed.query().is_some() || parsed.fragment().is_some()
+            {
+                return Err(format!("--public-url {public}: an http(s) base URL without query or fragment").into());
+            }
+        }
         let rules = EndpointRules { allow_insecure_loopback: settings.allow_insecure_loopback };
         if let Some(service_wide) = &settings.operational_webhook {
             validate_destination(&service_wide.url, &service_wide.secret, rules)
@@ -173,7 +184,9 @@ impl Service {
                 wake: wake.clone(),
                 shutdown: shutdown_rx.clone(),
                 lookups: Arc::default(),
-                body_read_timeout: settings.server.body_read_timeout,
+                public_url: settings.public_url.clone(),
+                streams: Arc::default(),
+                stream_limits: settings.server.streams,
             };
             let listener = tokio::net::TcpListener::bind(listen).await?;
             address = Some(listener.local_addr()?);

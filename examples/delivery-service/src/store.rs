@@ -24,6 +24,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, Executor, Row};
 
+use crate::received::storable_option;
 use crate::rules::{slow_down_verdict, EndpointState, Outcome, SlowDown, VerdictRule, ACTIVE_ENDPOINT_SQL};
 use crate::sealing::Sealer;
 
@@ -56,10 +57,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "slow down", include_str!("../migrations/0004_slow_down.sql")),
     (5, "operational webhooks", include_str!("../migrations/0005_operational.sql")),
     (6, "console", include_str!("../migrations/0006_console.sql")),
+    (7, "trust", include_str!("../migrations/0007_trust.sql")),
 ];
 
 /// The latest schema version ([`Store::schema_version`] after connecting).
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 fn migrator() -> Migrator {
     let migrations = MIGRATIONS
@@ -292,8 +294,8 @@ pub struct AttemptRecord {
     pub error_class: Option<&'static str>,
     /// The error in words.
     pub error: Option<String>,
-    /// The start of the response body (at most 16 KiB).
-    pub response_excerpt: String,
+    /// The start of the response body (at most 16 KiB), the bytes as they came ([`crate::received`]).
+    pub response_body: Vec<u8>,
     /// What follows.
     pub next: NextStep,
     /// The receiver answered 410 Gone: the endpoint is switched off.
@@ -322,6 +324,8 @@ pub struct CompletionReport {
     pub stale: Vec<String>,
     /// Deliveries whose outcome could not be written (their leases run out and they are attempted again).
     pub unrecorded: Vec<String>,
+    /// Indexes (into the batch) of outcomes not written because the database could not be reached: to record again.
+    pub waiting: Vec<usize>,
 }
 
 impl CompletionReport {
@@ -329,6 +333,47 @@ impl CompletionReport {
         self.failed_endpoints.extend(other.failed_endpoints);
         self.stale.extend(other.stale);
         self.unrecorded.extend(other.unrecorded);
+    }
+}
+
+impl Completion {
+    /// This outcome without anything the receiver sent (body, headers), its error saying why: what is recorded
+    /// when the database refuses the outcome in full.
+    fn minimal(&self, refusal: &str) -> Self {
+        let mut minimal = self.clone();
+        minimal.record.response_body.clear();
+        minimal.record.response_headers.clear();
+        // The request is the service's own, but nothing is trusted on this path: every text made storable.
+        let request = &mut minimal.record.request;
+        request.url = crate::received::storable_text(&request.url).into_owned();
+        request.method = crate::received::storable_text(&request.method).into_owned();
+        for (name, value) in &mut request.headers {
+            *name = crate::received::storable_text(name).into_owned();
+            *value = crate::received::storable_text(value).into_owned();
+        }
+        let said = minimal.record.error.take().map(|error| format!("{error}; ")).unwrap_or_default();
+        minimal.record.error = Some(format!("{said}the receiver's answer could not be stored ({refusal})"));
+        minimal
+    }
+}
+
+/// Whether an error means the database could not be reached or could not take the write now (a connection, the
+/// pool, a server shutting down, SQLite busy): worth waiting for, unlike a statement the database refused.
+pub fn is_unreachable(backend: Backend, error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(database) => database.code().is_some_and(|code| match backend {
+            // Connection exceptions (08…), the server shutting down or starting (57P01–57P03).
+            Backend::Postgres => code.starts_with("08") || ["57P01", "57P02", "57P03"].contains(&code.as_ref()),
+            // SQLITE_BUSY (5) and SQLITE_LOCKED (6), with their extended codes (low byte 5 or 6).
+            Backend::Sqlite => code.parse::<u32>().is_ok_and(|number| matches!(number & 0xff, 5 | 6)),
+        }),
+        _ => false,
     }
 }
 
@@ -344,6 +389,8 @@ pub struct Store {
     sealer: Arc<Sealer>,
     /// A service-wide operational webhook is configured: every notice is queued for it too.
     service_notices: bool,
+    /// Moves each time this process records attempts: live streams wake on it.
+    recorded: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 /// Placeholders for one statement, numbered in the order they appear (bind values in that order): `$1, $2, …` on
@@ -441,6 +488,7 @@ impl Store {
             sqlite_writer: Arc::new(tokio::sync::Mutex::new(())),
             sealer: Arc::new(sealer),
             service_notices: false,
+            recorded: Arc::new(tokio::sync::watch::channel(0).0),
         };
         store.migrate().await?;
         Ok(store)
@@ -452,6 +500,12 @@ impl Store {
             Backend::Sqlite => Some(self.sqlite_writer.lock().await),
             Backend::Postgres => None,
         }
+    }
+
+    /// Changes each time this process records attempts (live streams wait on it; other processes' attempts are
+    /// found by polling).
+    pub fn recorded_signal(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.recorded.subscribe()
     }
 
     /// The backend in use.
@@ -1273,42 +1327,58 @@ impl Store {
 
     /// Records a batch of outcomes: each delivery's next step, its attempt, and each endpoint's state as
     /// `verdict_rule` (the service's, [`crate::rules::health_verdict`]) decides it from the endpoint's outcomes —
-    /// only for claims still the worker's: a claim lost to another worker (its lease ran
-    /// out) records nothing and decides no health. One transaction for the batch; if that fails, each outcome in a
-    /// transaction of its own, so one row that cannot be written never takes the others with it. `Err` only when
-    /// nothing could be written (the database is unreachable): the caller keeps the batch and tries again.
-    pub async fn complete(
-        &self,
-        completions: &[Completion],
-        now: i64,
-        verdict_rule: VerdictRule,
-    ) -> Result<CompletionReport, sqlx::Error> {
+    /// only for claims still the worker's: a claim lost to another worker (its lease ran out) records nothing and
+    /// decides no health.
+    ///
+    /// One transaction for the batch; if the database refuses it, each outcome in a transaction of its own, so one
+    /// row that cannot be written never takes the others with it. A row the database refuses on its own is
+    /// recorded in a minimal form (without what the receiver answered, the error saying why); if even that is
+    /// refused it is given up (`unrecorded`: its lease runs out and it is attempted again). While the database
+    /// cannot be reached, what is left is answered in `waiting`, to be recorded again: nothing here loops.
+    pub async fn complete(&self, completions: &[Completion], now: i64, verdict_rule: VerdictRule) -> CompletionReport {
         let batch_error = match self.complete_together(completions, now, verdict_rule).await {
-            Ok(report) => return Ok(report),
-            Err(error) if completions.len() > 1 => error,
-            Err(error) => return Err(error),
+            Ok(report) => return report,
+            Err(error) if is_unreachable(self.backend, &error) => {
+                tracing::warn!(%error, count = completions.len(), "the database is unreachable; outcomes wait");
+                return CompletionReport { waiting: (0..completions.len()).collect(), ..CompletionReport::default() };
+            }
+            Err(error) => error,
         };
-        tracing::warn!(error = %batch_error, count = completions.len(), "recording a batch failed; recording it row by row");
+        if completions.len() > 1 {
+            tracing::warn!(error = %batch_error, count = completions.len(), "recording a batch failed; recording it row by row");
+        }
         let mut report = CompletionReport::default();
-        let mut written = 0;
-        let mut last_error = batch_error;
-        for completion in completions {
-            match self.complete_together(std::slice::from_ref(completion), now, verdict_rule).await {
-                Ok(one) => {
-                    written += 1;
-                    report.absorb(one);
+        for (index, completion) in completions.iter().enumerate() {
+            let error = if completions.len() == 1 {
+                batch_error.to_string()
+            } else {
+                match self.complete_together(std::slice::from_ref(completion), now, verdict_rule).await {
+                    Ok(one) => {
+                        report.absorb(one);
+                        continue;
+                    }
+                    Err(error) if is_unreachable(self.backend, &error) => {
+                        report.waiting.extend(index..completions.len());
+                        return report;
+                    }
+                    Err(error) => error.to_string(),
+                }
+            };
+            tracing::error!(%error, delivery = %completion.claim.delivery_id, "an outcome was refused; recording it without the receiver's answer");
+            let minimal = completion.minimal(&error);
+            match self.complete_together(std::slice::from_ref(&minimal), now, verdict_rule).await {
+                Ok(one) => report.absorb(one),
+                Err(error) if is_unreachable(self.backend, &error) => {
+                    report.waiting.extend(index..completions.len());
+                    return report;
                 }
                 Err(error) => {
-                    tracing::error!(%error, delivery = %completion.claim.delivery_id, "could not record an outcome");
+                    tracing::error!(%error, delivery = %completion.claim.delivery_id, "could not record an outcome; its lease runs out and it is attempted again");
                     report.unrecorded.push(completion.claim.delivery_id.clone());
-                    last_error = error;
                 }
             }
         }
-        if written == 0 {
-            return Err(last_error);
-        }
-        Ok(report)
+        report
     }
 
     async fn complete_together(
@@ -1334,14 +1404,16 @@ impl Store {
         let mut retried = Vec::new();
         let mut retry_at = i64::MAX;
         for chunk in completions.chunks(COMPLETION_ROWS_PER_STATEMENT) {
-            // Each row's next step, only where the claim is still this worker's (`claims` unchanged), in one
-            // statement: the rows written come back.
+            // Each row's next step, only where the claim is still this worker's (`claims` unchanged) and not yet
+            // finished (a lease is held: writing it again, after a commit whose answer was lost, finds it finished),
+            // in one statement: the rows written come back.
             let mut params = self.params();
             let statement = format!(
                 "UPDATE deliveries SET status = v.column3, next_attempt_at = COALESCE(v.column4, deliveries.next_attempt_at),
                  lease_owner = NULL, lease_until = NULL, last_error = v.column5, last_error_class = v.column6,
                  trigger_kind = 'scheduled', single_attempt = 0, updated_at = {}
                  FROM (VALUES {}) AS v WHERE deliveries.id = v.column1 AND deliveries.claims = v.column2
+                 AND deliveries.lease_owner IS NOT NULL
                  RETURNING deliveries.id",
                 params.one(),
                 params.rows(chunk.len(), 6)
@@ -1358,7 +1430,7 @@ impl Store {
                     .bind(completion.claim.claims)
                     .bind(status)
                     .bind(next_at)
-                    .bind(completion.record.error.clone())
+                    .bind(storable_option(completion.record.error.clone()))
                     .bind(completion.record.error_class);
             }
             let written: HashSet<String> =
@@ -1376,14 +1448,14 @@ impl Store {
             let rows: Vec<String> = (0..recorded.len())
                 .map(|_| {
                     let head = params.list(10);
-                    let tail = params.list(9);
+                    let tail = params.list(10);
                     format!("({head}, {}, {tail})", self.database_now())
                 })
                 .collect();
             let statement = format!(
                 "INSERT INTO attempts (id, account_id, delivery_id, endpoint_id, event_id, topic, attempt, trigger_kind,
                  started_at, latency_ms, recorded_at, status_code, outcome, error_class, error, request_method,
-                 request_url, request_headers, response_headers, response_excerpt) VALUES {}",
+                 request_url, request_headers, response_headers, response_excerpt, response_body) VALUES {}",
                 rows.join(", ")
             );
             let mut insert = sqlx::query(&statement);
@@ -1403,12 +1475,13 @@ impl Store {
                     .bind(record.status_code)
                     .bind(if record.next == NextStep::Succeeded { "success" } else { "failure" })
                     .bind(record.error_class)
-                    .bind(record.error.clone())
+                    .bind(storable_option(record.error.clone()))
                     .bind(&record.request.method)
                     .bind(&record.request.url)
                     .bind(headers_json(&record.request.headers))
                     .bind(headers_json(&record.response_headers))
-                    .bind(&record.response_excerpt);
+                    .bind("")
+                    .bind(record.response_body.clone());
             }
             insert.execute(&mut *tx).await?;
             for completion in recorded {
@@ -1541,6 +1614,9 @@ impl Store {
         }
         self.add_attempt_hours(&mut tx, &hours).await?;
         tx.commit().await?;
+        if !hours.is_empty() {
+            self.recorded.send_modify(|count| *count = count.wrapping_add(1));
+        }
         self.mark_due(&retried, retry_at).await;
         Ok(report)
     }

@@ -18,6 +18,7 @@ use tokio::sync::{mpsc, watch, Notify, Semaphore};
 
 use crate::clock::Clock;
 use crate::net::{check_literal_host, classify, describe, AddressPolicy};
+use crate::received::header_value;
 use crate::rules::{health_verdict, SLOW_DOWN_STATUSES};
 use crate::signing::Signers;
 use crate::store::{
@@ -340,9 +341,9 @@ impl Worker {
                 name.eq_ignore_ascii_case(ABORT_HEADER) && value.trim().eq_ignore_ascii_case(ABORT_VALUE)
             })
         });
-        let (response_headers, response_excerpt) = match result {
+        let (response_headers, response_body) = match result {
             Ok(response) => (response.headers, response.excerpt),
-            Err(_) => (Vec::new(), String::new()),
+            Err(_) => (Vec::new(), Vec::new()),
         };
         let gone = status_code == Some(410);
         // Overwhelmed (429, 502, 504): the endpoint is paused, as long as its Retry-After asks if it says.
@@ -388,7 +389,7 @@ impl Worker {
             status_code,
             error_class,
             error,
-            response_excerpt,
+            response_body,
             next,
             gone,
             slow_down_ms,
@@ -427,7 +428,7 @@ impl Worker {
         let headers = response
             .headers()
             .iter()
-            .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+            .map(|(name, value)| (name.as_str().to_owned(), header_value(value.as_bytes())))
             .collect();
         let mut excerpt = Vec::new();
         loop {
@@ -444,41 +445,51 @@ impl Worker {
                 Err(_) => break,
             }
         }
-        Ok(SentResponse { status, retry_after, headers, excerpt: String::from_utf8_lossy(&excerpt).into_owned() })
+        // Kept as bytes: a receiver's answer is data, whatever it holds (NULs, another encoding, binary).
+        Ok(SentResponse { status, retry_after, headers, excerpt })
     }
 
-    /// Records outcomes in batches. A batch is kept and written again until the database takes it (with a backoff
-    /// up to 5 s): while the worker lives, its leases keep the deliveries its own, so nothing is sent twice for an
-    /// outage; a row that cannot be written while the others can is left to its lease.
+    /// Records outcomes in batches ([`Store::complete`] never loops: it answers what it wrote, gave up, or left
+    /// waiting). What waits for an unreachable database is written again with a backoff up to 5 s, for as long as
+    /// the outage lasts — the one unbounded retry here, on purpose: while the worker lives its leases keep the
+    /// deliveries its own, so nothing is sent twice for an outage, and an outage only delays the writing. Every
+    /// other outcome leaves the held set at once, so its lease is no longer renewed.
     async fn complete_loop(self: Arc<Self>, mut done: mpsc::Receiver<Completion>, wake: Arc<Notify>) {
         let mut batch = Vec::with_capacity(512);
         while done.recv_many(&mut batch, 512).await > 0 {
-            let mut tries: u32 = 0;
-            loop {
-                match self.store.complete(&batch, self.clock.now_ms(), health_verdict).await {
-                    Ok(report) => {
-                        let mut held = self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                        for completion in &batch {
+            let burst_limited = batch.iter().any(|completion| completion.claim.burst_limited);
+            let mut outage_tries: u32 = 0;
+            while !batch.is_empty() {
+                let report = self.store.complete(&batch, self.clock.now_ms(), health_verdict).await;
+                if !report.stale.is_empty() {
+                    tracing::warn!(
+                        count = report.stale.len(),
+                        "outcomes of deliveries taken over by another worker were not recorded"
+                    );
+                }
+                // Written, stale or given up: no longer this worker's to renew. Waiting: kept, and renewed.
+                {
+                    let mut held = self.held.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    for (index, completion) in batch.iter().enumerate() {
+                        if !report.waiting.contains(&index) {
                             held.remove(&completion.claim.delivery_id);
                         }
-                        drop(held);
-                        if !report.stale.is_empty() {
-                            tracing::warn!(
-                                count = report.stale.len(),
-                                "outcomes of deliveries taken over by another worker were not recorded"
-                            );
-                        }
-                        break;
-                    }
-                    Err(error) => {
-                        tries += 1;
-                        tracing::warn!(%error, tries, count = batch.len(), "recording outcomes failed; retrying");
-                        tokio::time::sleep(Duration::from_millis(100 * u64::from(tries.min(50)))).await;
                     }
                 }
+                let mut index = 0;
+                batch.retain(|_| {
+                    index += 1;
+                    report.waiting.contains(&(index - 1))
+                });
+                if batch.is_empty() {
+                    break;
+                }
+                outage_tries = outage_tries.saturating_add(1);
+                tracing::warn!(tries = outage_tries, count = batch.len(), "recording outcomes waits for the database");
+                tokio::time::sleep(Duration::from_millis(100 * u64::from(outage_tries.min(50)))).await;
             }
             // Finished requests of burst-limited endpoints free slots: the dispatcher may claim what they held back.
-            if batch.iter().any(|completion| completion.claim.burst_limited) {
+            if burst_limited {
                 wake.notify_one();
             }
             batch.clear();
@@ -490,7 +501,7 @@ struct SentResponse {
     status: u16,
     retry_after: Option<String>,
     headers: Vec<(String, String)>,
-    excerpt: String,
+    excerpt: Vec<u8>,
 }
 
 /// A uniform random number in `[0, 1)` for the retry jitter.

@@ -145,6 +145,7 @@ async fn accounts_cannot_see_or_change_each_other_route_by_route() {
             // The same routes into its own account work (all but the ones that need the admin key or end it).
             for (method, path, body) in routes_into(own) {
                 if path.ends_with("/stream")
+                    || path.ends_with("/keys")
                     || (method == reqwest::Method::DELETE)
                     || path.ends_with("/test")
                     || path.ends_with("/resend")
@@ -175,11 +176,19 @@ async fn accounts_cannot_see_or_change_each_other_route_by_route() {
             .post("/v1/accounts/beta/endpoints", json!({ "url": receiver.url("/alpha"), "topics": ["order.created"] }))
             .await;
         assert_eq!(status, 201, "{backend}");
+        // Keys are the admin's to manage: an account key can neither list, mint nor revoke them (a leaked key
+        // could otherwise make itself a successor before it is revoked).
+        for (method, body) in [(reqwest::Method::GET, None), (reqwest::Method::POST, Some(json!({})))] {
+            let (status, refused) = alpha_api.call(method, "/v1/accounts/alpha/keys", body).await;
+            assert_eq!((status, refused["error"]["code"].as_str()), (403, Some("forbidden")), "{backend}");
+        }
+        let (status, _) = alpha_api.delete(&format!("/v1/accounts/alpha/keys/{}", alpha.key_id)).await;
+        assert_eq!(status, 403, "{backend}");
         // A revoked key is refused everywhere; the listing shows a prefix, never the key.
-        let (_, keys) = alpha_api.get("/v1/accounts/alpha/keys").await;
+        let (_, keys) = harness.api.get("/v1/accounts/alpha/keys").await;
         assert_eq!(keys["data"][0]["prefix"].as_str().map(str::len), Some(12), "{backend}: {keys}");
         assert!(keys["data"][0].get("key").is_none());
-        let (status, _) = alpha_api.delete(&format!("/v1/accounts/alpha/keys/{}", alpha.key_id)).await;
+        let (status, _) = harness.api.delete(&format!("/v1/accounts/alpha/keys/{}", alpha.key_id)).await;
         assert_eq!(status, 204, "{backend}");
         let (status, _) = alpha_api.get("/v1/accounts/alpha").await;
         assert_eq!(status, 401, "{backend}");

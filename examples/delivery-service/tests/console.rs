@@ -9,61 +9,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::json;
-use support::{at, backends, Harness, Receiver, Reply, API_KEY};
-
-/// A browser without a cookie jar or redirects: the test carries the cookie itself.
-struct Browser {
-    client: reqwest::Client,
-    base: String,
-    cookie: Option<String>,
-}
-
-struct Page {
-    status: StatusCode,
-    headers: reqwest::header::HeaderMap,
-    html: String,
-}
-
-impl Browser {
-    fn new(harness: &Harness) -> Self {
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Self { client, base: format!("http://{}", harness.service.as_ref().unwrap().address.unwrap()), cookie: None }
-    }
-
-    async fn send(&mut self, request: reqwest::RequestBuilder) -> Page {
-        let request = match &self.cookie {
-            Some(cookie) => request.header("cookie", format!("dw_console={cookie}")),
-            None => request,
-        };
-        let response = request.send().await.unwrap();
-        let headers = response.headers().clone();
-        if let Some(set) = headers.get("set-cookie").and_then(|value| value.to_str().ok()) {
-            let value = set.split(';').next().unwrap().trim_start_matches("dw_console=").to_owned();
-            self.cookie = (!value.is_empty()).then_some(value);
-        }
-        Page { status: response.status(), headers, html: response.text().await.unwrap() }
-    }
-
-    async fn get(&mut self, path: &str) -> Page {
-        let url = if path.starts_with("http") { path.to_owned() } else { format!("{}{path}", self.base) };
-        let request = self.client.get(url);
-        self.send(request).await
-    }
-
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        let request = self.client.post(format!("{}{path}", self.base)).form(form);
-        self.send(request).await
-    }
-}
-
-fn csrf_of(html: &str) -> String {
-    let start = html.find("name=\"_csrf\" value=\"").expect("a form with its token") + 20;
-    html[start..start + 64].to_owned()
-}
-
-fn location(page: &Page) -> String {
-    page.headers.get("location").unwrap().to_str().unwrap().to_owned()
-}
+use support::{at, backends, csrf_of, location, Browser, Harness, Receiver, Reply, API_KEY};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_link_opens_one_session_whose_forms_act_through_the_api() {
@@ -75,19 +21,31 @@ async fn a_link_opens_one_session_whose_forms_act_through_the_api() {
         // A link, used once: a session cookie that scripts cannot read, sent back to the console only.
         let (status, link) = api.post(&at("/console-links"), json!({})).await;
         assert_eq!(status, 201, "{link}");
+        // Without --public-url a link is a path (never built from the request's Host header).
         let url = link["url"].as_str().unwrap().to_owned();
-        assert!(url.starts_with("http://127.0.0.1:") && url.contains("/console/enter?token="), "{url}");
+        assert!(url.starts_with("/console/enter?token="), "{url}");
         let mut browser = Browser::new(&harness);
-        let entered = browser.get(&url).await;
+        // Opening it shows which account it opens and uses nothing yet: the button does.
+        let confirm = browser.get(&url).await;
+        assert_eq!(confirm.status, StatusCode::OK, "{backend}");
+        assert!(confirm.html.contains("acme") && confirm.html.contains("Open the console"), "{}", confirm.html);
+        assert!(browser.session().is_none(), "{backend}: a GET opens no session");
+        let entered = browser.enter(&url).await;
         assert_eq!((entered.status, location(&entered).as_str()), (StatusCode::SEE_OTHER, "/console/a/acme/endpoints"));
-        let cookie = entered.headers.get("set-cookie").unwrap().to_str().unwrap();
+        let cookie = entered
+            .headers
+            .get_all("set-cookie")
+            .iter()
+            .map(|value| value.to_str().unwrap())
+            .find(|value| value.starts_with("dw_console="))
+            .unwrap();
         for flag in ["HttpOnly", "SameSite=Strict", "Path=/console"] {
             assert!(cookie.contains(flag), "{backend}: {cookie}");
         }
         let mut stranger = Browser::new(&harness);
         let reused = stranger.get(&url).await;
         assert_eq!(reused.status, StatusCode::FORBIDDEN, "{backend}: a link works once");
-        assert!(reused.html.contains("already used or has expired") && stranger.cookie.is_none());
+        assert!(reused.html.contains("already used or has expired") && stranger.session().is_none());
 
         // Every page: a policy without inline scripts, and scripts only from the console itself.
         let list = browser.get("/console/a/acme/endpoints").await;
@@ -160,7 +118,7 @@ async fn a_link_opens_one_session_whose_forms_act_through_the_api() {
         assert!(expired.html.contains("Secret expired."), "{}", expired.html);
         assert!(!expired.html.contains("whsec_"), "{backend}: a secret's value is never shown again");
         let audit = browser.get("/console/a/acme/audit").await;
-        assert!(audit.html.contains("key:console-") && audit.html.contains("create"), "{}", audit.html);
+        assert!(audit.html.contains("console:") && audit.html.contains("create"), "{}", audit.html);
 
         // Another account: nothing of it, whatever the path.
         let (status, _) = api.post("/v1/accounts", json!({ "id": "other", "name": "Other" })).await;
@@ -200,7 +158,7 @@ async fn an_admin_signs_in_with_the_admin_key_and_sees_every_account() {
     assert_eq!(location(&browser.get("/console").await), "/console/sign-in");
     let wrong = browser.post("/console/sign-in", &[("key", "not-the-key-at-all-0123456789abcdef")]).await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
-    assert!(wrong.html.contains("not an admin key") && browser.cookie.is_none());
+    assert!(wrong.html.contains("not an admin key") && browser.session().is_none());
     let signed_in = browser.post("/console/sign-in", &[("key", API_KEY)]).await;
     assert_eq!((signed_in.status, location(&signed_in).as_str()), (StatusCode::SEE_OTHER, "/console"));
     let home = browser.get("/console").await;
@@ -237,7 +195,7 @@ async fn history_details_resend_and_recover_with_its_preview() {
         }
         let (_, link) = api.post(&at("/console-links"), json!({})).await;
         let mut browser = Browser::new(&harness);
-        browser.get(link["url"].as_str().unwrap()).await;
+        browser.enter(link["url"].as_str().unwrap()).await;
 
         // Deliveries filtered by status, attempts with their details.
         let failed = browser.get("/console/a/acme/history?status=failed").await;
@@ -292,15 +250,19 @@ async fn history_details_resend_and_recover_with_its_preview() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn links_expire_and_sessions_end_when_idle_or_old() {
-    use delivery_service::store::console::LinkUse;
+    use delivery_service::store::console::{ConsoleLink, LinkUse};
     for backend in backends() {
         let harness = Harness::start(backend).await;
         let store = &harness.service.as_ref().unwrap().store;
         let now = 1_800_000_000_000;
         // A link is good once, and not after its time.
-        store.add_console_link("hash-a", "acme", now, now + 600_000).await.unwrap();
-        store.add_console_link("hash-b", "acme", now, now + 600_000).await.unwrap();
-        assert_eq!(store.use_console_link("hash-a", now + 1).await.unwrap(), LinkUse::Opened("acme".into()));
+        let key_id = store.admin_keys().await.unwrap()[0].id.clone();
+        let link = ConsoleLink { account_id: "acme".into(), key_id: key_id.clone() };
+        store.add_console_link("hash-a", &link, now, now + 600_000).await.unwrap();
+        store.add_console_link("hash-b", &link, now, now + 600_000).await.unwrap();
+        assert_eq!(store.peek_console_link("hash-a", now + 1).await.unwrap(), Some(link.clone()), "{backend}");
+        assert_eq!(store.use_console_link("hash-a", now + 1).await.unwrap(), LinkUse::Opened(link.clone()));
+        assert_eq!(store.peek_console_link("hash-a", now + 2).await.unwrap(), None, "{backend}: used");
         assert_eq!(store.use_console_link("hash-a", now + 2).await.unwrap(), LinkUse::Refused, "{backend}: used");
         assert_eq!(
             store.use_console_link("hash-b", now + 600_000).await.unwrap(),
@@ -309,14 +271,14 @@ async fn links_expire_and_sessions_end_when_idle_or_old() {
         );
         // A session lives while used within the idle time, and not past its end.
         let idle = 30 * 60_000;
-        store.open_console_session("sess", Some("acme"), "token", now, now + 3 * idle).await.unwrap();
+        store.open_console_session("sess", Some("acme"), &key_id, "token", now, now + 3 * idle).await.unwrap();
         assert!(store.console_session("sess", now + idle - 1, idle).await.unwrap().is_some());
         assert!(
             store.console_session("sess", now + 2 * idle - 2, idle).await.unwrap().is_some(),
             "{backend}: use moved it"
         );
         assert!(store.console_session("sess", now + 3 * idle - 2, idle).await.unwrap().is_none(), "{backend}: idle");
-        store.open_console_session("old", None, "token", now, now + idle).await.unwrap();
+        store.open_console_session("old", None, &key_id, "token", now, now + idle).await.unwrap();
         assert!(store.console_session("old", now + idle - 10, idle).await.unwrap().is_some());
         assert!(store.console_session("old", now + idle, idle).await.unwrap().is_none(), "{backend}: past its end");
         harness.stop().await;

@@ -64,7 +64,7 @@ fn attempted(claim: &delivery_service::store::Claim, success: bool) -> Completio
             status_code: Some(if success { 200 } else { 500 }),
             error_class: (!success).then_some("http"),
             error: (!success).then(|| "the endpoint answered HTTP 500".to_owned()),
-            response_excerpt: String::new(),
+            response_body: Vec::new(),
             next: if success { NextStep::Succeeded } else { NextStep::RetryAt(NOW + 1_000) },
             gone: false,
             slow_down_ms: None,
@@ -152,14 +152,14 @@ async fn a_claim_lost_to_another_worker_records_nothing() {
 
         // The first worker's late answers: a success must not mark the delivery done, write an attempt, or reset
         // the endpoint's failing streak.
-        let report = store.complete(&[attempted(&first[0], true)], NOW, health_verdict).await.unwrap();
+        let report = store.complete(&[attempted(&first[0], true)], NOW, health_verdict).await;
         assert_eq!(report.stale, vec![first[0].delivery_id.clone()], "{backend}");
         assert!(support::attempts_of(&store, &endpoint.id).await.is_empty(), "{backend}");
         let delivery = store.delivery(None, &first[0].delivery_id).await.unwrap().unwrap();
         assert_eq!((delivery.status.as_str(), delivery.attempts), ("pending", 2), "{backend}");
 
         // The worker that holds the claim records its failure.
-        let report = store.complete(&[attempted(&second[0], false)], NOW, health_verdict).await.unwrap();
+        let report = store.complete(&[attempted(&second[0], false)], NOW, health_verdict).await;
         assert!(report.stale.is_empty(), "{backend}");
         let attempts = support::attempts_of(&store, &endpoint.id).await;
         assert_eq!(attempts.len(), 1, "{backend}");
@@ -199,7 +199,7 @@ async fn an_edit_never_overwrites_a_verdict_taken_since_it_read() {
         let read = store.endpoint(support::ACCOUNT, &endpoint.id).await.unwrap().unwrap();
         // A worker records a failure after the edit read the endpoint.
         let claim = store.claim("wrk_health", NOW, rules(30_000)).await.unwrap();
-        store.complete(&[attempted(&claim[0], false)], NOW, health_verdict).await.unwrap();
+        store.complete(&[attempted(&claim[0], false)], NOW, health_verdict).await;
         let mut edited = read.clone();
         edited.description = "edited".into();
         edited.updated_at = NOW + 1;
@@ -461,7 +461,7 @@ async fn deliveries_queued_during_a_claim_are_never_stranded() {
                             completion
                         })
                         .collect();
-                    let report = store.complete(&completions, NOW, health_verdict).await.unwrap();
+                    let report = store.complete(&completions, NOW, health_verdict).await;
                     assert!(report.stale.is_empty() && report.unrecorded.is_empty());
                     let done = completions.iter().filter(|c| c.record.next == NextStep::Succeeded).count();
                     succeeded.fetch_add(done, std::sync::atomic::Ordering::SeqCst);
@@ -552,7 +552,7 @@ async fn a_batch_records_its_live_claims_and_skips_the_lost_ones() {
         assert_eq!(taken.iter().map(|c| &c.delivery_id).collect::<Vec<_>>(), [&lost.delivery_id], "{backend}");
 
         let batch = [attempted(&claims[0], true), attempted(&claims[1], false)];
-        let report = store.complete(&batch, NOW, health_verdict).await.unwrap();
+        let report = store.complete(&batch, NOW, health_verdict).await;
         assert_eq!(report.stale, vec![lost.delivery_id.clone()], "{backend}");
         let attempts = support::attempts_of(&store, &endpoint.id).await;
         assert_eq!(attempts.len(), 1, "{backend}: only the live claim's attempt");

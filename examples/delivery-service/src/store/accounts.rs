@@ -46,6 +46,8 @@ pub struct Principal {
     pub key_id: String,
     /// The one account it may see and change; `None` for an admin key (every account).
     pub account_id: Option<String>,
+    /// The console session acting on the key's behalf, if it is one (its id's first characters, for the log).
+    pub console_session: Option<String>,
 }
 
 impl Principal {
@@ -59,9 +61,12 @@ impl Principal {
         self.account_id.as_deref().is_none_or(|own| own == account)
     }
 
-    /// The actor recorded in the audit log.
+    /// The actor recorded in the audit log: the key, and the console session when it acted.
     pub fn actor(&self) -> String {
-        format!("key:{}", self.key_id)
+        match &self.console_session {
+            Some(session) => format!("console:{session} key:{}", self.key_id),
+            None => format!("key:{}", self.key_id),
+        }
     }
 }
 
@@ -276,7 +281,10 @@ impl Store {
             .bind(hash)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|row| Ok(Principal { key_id: row.try_get("id")?, account_id: row.try_get("account_id")? })).transpose()
+        row.map(|row| {
+            Ok(Principal { key_id: row.try_get("id")?, account_id: row.try_get("account_id")?, console_session: None })
+        })
+        .transpose()
     }
 
     /// Appends to the audit log.

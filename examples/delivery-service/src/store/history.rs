@@ -163,13 +163,20 @@ pub struct RequestView {
 
 /// An attempt's response.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ResponseView {
     /// HTTP status.
     pub status: i64,
     /// `[name, value]` pairs.
     pub headers: Vec<(String, String)>,
-    /// The start of the body (at most 16 KiB, lossy UTF-8).
+    /// The start of the body (at most 16 KiB) as text: exact when the bytes are UTF-8, else lossy (U+FFFD).
     pub body: String,
+    /// The same bytes exactly, in base64, when they are not UTF-8.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_base64: Option<String>,
+    /// The bytes as received (the console shows them with escapes).
+    #[serde(skip)]
+    pub body_bytes: Vec<u8>,
 }
 
 /// An event as listed.
@@ -439,10 +446,18 @@ impl Store {
         };
         let summary = Self::attempt_from_row(&row)?;
         let response = summary.status_code.map(|status| -> Result<ResponseView, sqlx::Error> {
+            // Rows from before the bytes were kept have their text in `response_excerpt`.
+            let bytes = match row.try_get::<Option<Vec<u8>>, _>("response_body")? {
+                Some(bytes) => bytes,
+                None => row.try_get::<String, _>("response_excerpt")?.into_bytes(),
+            };
+            let (body, body_base64) = crate::received::body_text(&bytes);
             Ok(ResponseView {
                 status,
                 headers: headers_from(&row, "response_headers")?,
-                body: row.try_get("response_excerpt")?,
+                body,
+                body_base64,
+                body_bytes: bytes,
             })
         });
         Ok(Some(AttemptDetail {
@@ -583,18 +598,70 @@ impl Store {
         sqlx::query(&format!("SELECT {} AS n", self.database_now())).fetch_one(&self.pool).await?.try_get("n")
     }
 
-    /// An account's attempts recorded at or after `since` (the database's clock), in recording order: the live
-    /// stream's poll.
-    pub async fn attempts_recorded_since(
+    /// An account's attempts recorded after `after` (`(recorded_at, id)`, the database's clock), in recording
+    /// order, up to `limit`: the live stream's keyset page.
+    pub async fn attempts_recorded_after(
         &self,
         account_id: &str,
-        since: i64,
+        after: &(i64, String),
         limit: i64,
     ) -> Result<Vec<AttemptView>, sqlx::Error> {
-        let statement =
-            format!("{ATTEMPT_SUMMARY} WHERE account_id = $1 AND recorded_at >= $2 ORDER BY recorded_at, id LIMIT $3");
-        let rows = sqlx::query(&statement).bind(account_id).bind(since).bind(limit).fetch_all(&self.pool).await?;
+        let statement = format!(
+            "{ATTEMPT_SUMMARY} WHERE account_id = $1 AND (recorded_at > $2 OR (recorded_at = $2 AND id > $3))
+             ORDER BY recorded_at, id LIMIT $4"
+        );
+        let rows = sqlx::query(&statement)
+            .bind(account_id)
+            .bind(after.0)
+            .bind(&after.1)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(Self::attempt_from_row).collect()
+    }
+
+    /// The `(recorded_at, id)` of an account's attempts recorded from `from` up to `through` (inclusive), newest
+    /// first, up to `limit`: the live stream's look-back for late commits.
+    pub async fn attempt_positions_between(
+        &self,
+        account_id: &str,
+        from: i64,
+        through: &(i64, String),
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT recorded_at, id FROM attempts WHERE account_id = $1 AND recorded_at >= $2
+             AND (recorded_at < $3 OR (recorded_at = $3 AND id <= $4)) ORDER BY recorded_at DESC, id DESC LIMIT $5",
+        )
+        .bind(account_id)
+        .bind(from)
+        .bind(through.0)
+        .bind(&through.1)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|row| Ok((row.try_get("recorded_at")?, row.try_get("id")?))).collect()
+    }
+
+    /// An account's attempts by id, in recording order.
+    pub async fn attempts_by_id(&self, account_id: &str, ids: &[String]) -> Result<Vec<AttemptView>, sqlx::Error> {
+        let mut found = Vec::new();
+        for chunk in ids.chunks(500) {
+            let mut params = self.params();
+            let account = params.one();
+            let statement = format!(
+                "{ATTEMPT_SUMMARY} WHERE account_id = {account} AND id IN ({}) ORDER BY recorded_at, id",
+                params.list(chunk.len())
+            );
+            let mut query = sqlx::query(&statement).bind(account_id);
+            for id in chunk {
+                query = query.bind(id);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                found.push(Self::attempt_from_row(&row)?);
+            }
+        }
+        Ok(found)
     }
 }
 

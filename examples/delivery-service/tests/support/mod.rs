@@ -217,6 +217,70 @@ pub async fn resetting_listener() -> (SocketAddr, Arc<AtomicUsize>) {
     (address, count)
 }
 
+/// A receiver on 127.0.0.1 that answers each request with the raw bytes `answer` makes from the request's body —
+/// status line, headers and body exactly as given, whatever they hold — then closes the connection.
+pub async fn raw_receiver(answer: impl Fn(&[u8]) -> Vec<u8> + Send + Sync + 'static) -> SocketAddr {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let answer = Arc::new(answer);
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else { return };
+            let answer = answer.clone();
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut buffer = [0u8; 8192];
+                // Headers, then as much body as content-length says (bounded: a test request is small).
+                let body_start = loop {
+                    let Ok(read) = stream.read(&mut buffer).await else { return };
+                    if read == 0 {
+                        return;
+                    }
+                    request.extend_from_slice(&buffer[..read]);
+                    if let Some(end) = request.windows(4).position(|window| window == b"\r\n\r\n") {
+                        break end + 4;
+                    }
+                    if request.len() > 1 << 20 {
+                        return;
+                    }
+                };
+                let head = String::from_utf8_lossy(&request[..body_start]).to_ascii_lowercase();
+                let length = head
+                    .lines()
+                    .find_map(|line| {
+                        line.strip_prefix("content-length:").map(|n| n.trim().parse::<usize>().unwrap_or(0))
+                    })
+                    .unwrap_or(0);
+                while request.len() < body_start + length {
+                    let Ok(read) = stream.read(&mut buffer).await else { return };
+                    if read == 0 {
+                        return;
+                    }
+                    request.extend_from_slice(&buffer[..read]);
+                }
+                let reply = answer(&request[body_start..body_start + length]);
+                let _ = stream.write_all(&reply).await;
+                let _ = stream.shutdown().await;
+            });
+        }
+    });
+    address
+}
+
+/// A raw HTTP/1.1 response: the status, the extra header lines (raw bytes each, without line ends) and the body.
+pub fn raw_response(status: u16, headers: &[Vec<u8>], body: &[u8]) -> Vec<u8> {
+    let mut out =
+        format!("HTTP/1.1 {status} Whatever\r\ncontent-length: {}\r\nconnection: close\r\n", body.len()).into_bytes();
+    for header in headers {
+        out.extend_from_slice(header);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(body);
+    out
+}
+
 /// Which databases the tests run on: SQLite always; Postgres when `DELIVERY_TEST_POSTGRES_URL` names a server
 /// (`make test` starts one). `DELIVERY_TEST_REQUIRE_POSTGRES=1` makes its absence a failure.
 pub fn backends() -> Vec<&'static str> {
@@ -536,4 +600,113 @@ pub fn endpoint_row(id: &str, url: &str, now: i64) -> delivery_service::store::E
         created_at: now,
         updated_at: now,
     }
+}
+
+/// A browser without redirects, keeping the console's cookies itself (the session's and the link confirmation's).
+pub struct Browser {
+    client: reqwest::Client,
+    pub base: String,
+    pub cookies: std::collections::BTreeMap<String, String>,
+}
+
+/// A page a [`Browser`] got.
+pub struct Page {
+    pub status: reqwest::StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub html: String,
+}
+
+impl Browser {
+    pub fn new(harness: &Harness) -> Self {
+        Self::at(harness.service.as_ref().unwrap().address.unwrap())
+    }
+
+    pub fn at(address: SocketAddr) -> Self {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Self { client, base: format!("http://{address}"), cookies: Default::default() }
+    }
+
+    /// The session cookie, if one is set.
+    pub fn session(&self) -> Option<&String> {
+        self.cookies.get("dw_console")
+    }
+
+    pub async fn send(&mut self, request: reqwest::RequestBuilder) -> Page {
+        let request = if self.cookies.is_empty() {
+            request
+        } else {
+            let jar: Vec<String> = self.cookies.iter().map(|(name, value)| format!("{name}={value}")).collect();
+            request.header("cookie", jar.join("; "))
+        };
+        let response = request.send().await.unwrap();
+        let headers = response.headers().clone();
+        for set in headers.get_all("set-cookie").iter().filter_map(|value| value.to_str().ok()) {
+            let pair = set.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        Page { status: response.status(), headers, html: response.text().await.unwrap() }
+    }
+
+    fn url(&self, path: &str) -> String {
+        if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            format!("{}{path}", self.base)
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let request = self.client.get(self.url(path));
+        self.send(request).await
+    }
+
+    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let request = self.client.post(self.url(path)).form(form);
+        self.send(request).await
+    }
+
+    /// Opens a console link as a person does: the confirmation page, then its button. The answer to the button.
+    pub async fn enter(&mut self, link: &str) -> Page {
+        let confirm = self.get(link).await;
+        assert_eq!(confirm.status, reqwest::StatusCode::OK, "{}", confirm.html);
+        let token = hidden_value(&confirm.html, "token");
+        let nonce = hidden_value(&confirm.html, "_confirm");
+        self.post("/console/enter", &[("token", &token), ("_confirm", &nonce)]).await
+    }
+}
+
+/// The value of a form's hidden input `name`.
+pub fn hidden_value(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no hidden {name} in {html}")) + marker.len();
+    let end = html[start..].find('"').unwrap() + start;
+    html[start..end].to_owned()
+}
+
+/// The CSRF token of a page's forms.
+pub fn csrf_of(html: &str) -> String {
+    hidden_value(html, "_csrf")
+}
+
+/// A redirect's target.
+pub fn location(page: &Page) -> String {
+    page.headers.get("location").unwrap().to_str().unwrap().to_owned()
+}
+
+/// The HTML of a console page of `account` (`path` after `/console/a/{account}`), through a fresh link.
+pub async fn console_page(harness: &Harness, account: &str, path: &str) -> String {
+    let (status, link) =
+        harness.api.post(&format!("/v1/accounts/{account}/console-links"), serde_json::json!({})).await;
+    assert_eq!(status, 201, "{link}");
+    let mut browser = Browser::new(harness);
+    let entered = browser.enter(link["url"].as_str().unwrap()).await;
+    assert_eq!(entered.status, reqwest::StatusCode::SEE_OTHER, "{}", entered.html);
+    let page = browser.get(&format!("/console/a/{account}{path}")).await;
+    assert_eq!(page.status, reqwest::StatusCode::OK, "{}", page.html);
+    page.html
 }
