@@ -6,6 +6,7 @@
 //! same guarded client, and retried on the core's schedule. The store queues them with what caused them; this
 //! loop claims due ones with a lease (so several worker processes share the queue), sends, and records.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,10 +14,11 @@ use dropship_webhooks::delivery::RetrySchedule;
 use dropship_webhooks::endpoint::EndpointRules;
 use dropship_webhooks::{Secret, Webhook, WebhookError};
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 use crate::clock::Clock;
 use crate::net::{check_literal_host, check_target_url, describe, AddressPolicy};
-use crate::store::operational::{NoticeOutcome, NoticeRow};
+use crate::store::operational::{destination_key, NoticeOutcome, NoticeRow};
 use crate::store::Store;
 
 /// The service-wide destination (`--operational-webhook-url` and its secret).
@@ -34,10 +36,12 @@ impl std::fmt::Debug for ServiceWide {
     }
 }
 
-/// How long a claimed notice is held before another sender may take it over.
+/// How long a claimed notice is held before another sender may take it over (longer than a request can take).
 const LEASE_MS: i64 = 60_000;
-/// Notices claimed at a time.
-const BATCH: i64 = 32;
+/// Notices in flight at once from one sender, over all destinations.
+const IN_FLIGHT: usize = 32;
+/// Notices in flight at once to one destination: a slow destination holds up only its own notices.
+const PER_DESTINATION: i64 = 2;
 /// How often (service clock) endpoints are scanned for an only secret that expires soon.
 const EXPIRY_SCAN_MS: i64 = 60_000;
 
@@ -64,40 +68,74 @@ pub struct Sender {
     pub service_wide: Option<ServiceWide>,
     /// How often to look for due notices.
     pub poll_interval: Duration,
+    /// How long notices in flight may finish at shutdown.
+    pub grace: Duration,
 }
 
 impl Sender {
-    /// Sends due notices until `stop` turns true.
+    /// Sends due notices until `stop` turns true: concurrently, at most [`PER_DESTINATION`] at a time to any one
+    /// destination and [`IN_FLIGHT`] in all, destinations taking turns, so one slow destination never delays
+    /// another's notices. At shutdown, notices in flight get the grace of one request timeout; the ones cut short
+    /// are sent again when their lease runs out.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        let sender = Arc::new(self);
+        let mut in_flight: JoinSet<String> = JoinSet::new();
+        // Destinations with notices in flight from this sender: not claimed for until those end.
+        let mut busy: HashMap<String, usize> = HashMap::new();
         let mut last_scan: Option<i64> = None;
         loop {
-            let now = self.clock.now_ms();
+            let now = sender.clock.now_ms();
             if last_scan.is_none_or(|at| now.saturating_sub(at) >= EXPIRY_SCAN_MS) {
                 last_scan = Some(now);
-                let now_seconds = i64::try_from(self.clock.now_seconds()).unwrap_or(i64::MAX);
-                match self.store.queue_expiring_secret_notices(now_seconds, now).await {
+                let now_seconds = i64::try_from(sender.clock.now_seconds()).unwrap_or(i64::MAX);
+                match sender.store.queue_expiring_secret_notices(now_seconds, now).await {
                     Ok(0) => {}
                     Ok(count) => tracing::info!(count, "announced secrets that expire within 7 days"),
                     Err(error) => tracing::warn!(%error, "looking for expiring secrets failed"),
                 }
             }
-            match self.store.claim_notices(now, LEASE_MS, BATCH).await {
-                Ok(notices) => {
-                    for notice in notices {
-                        let outcome = self.send(&notice).await;
-                        if let Err(error) = self.store.finish_notice(&notice.id, &outcome, self.clock.now_ms()).await {
-                            // The lease runs out and the notice is sent again: at least once, never lost.
-                            tracing::warn!(%error, notice = %notice.id, "recording an operational notice failed");
+            let room = IN_FLIGHT.saturating_sub(in_flight.len());
+            if room > 0 {
+                let keys: Vec<String> = busy.keys().cloned().collect();
+                let limit = i64::try_from(room).unwrap_or(i64::MAX);
+                match sender.store.claim_notices(now, LEASE_MS, limit, PER_DESTINATION, &keys).await {
+                    Ok(notices) => {
+                        for notice in notices {
+                            let key = destination_key(&notice);
+                            *busy.entry(key.clone()).or_default() += 1;
+                            let sender = sender.clone();
+                            in_flight.spawn(async move {
+                                let outcome = sender.send(&notice).await;
+                                let finished = sender.store.finish_notice(&notice.id, &outcome, sender.clock.now_ms());
+                                if let Err(error) = finished.await {
+                                    // The lease runs out and the notice is sent again: at least once, never lost.
+                                    tracing::warn!(%error, notice = %notice.id, "recording an operational notice failed");
+                                }
+                                key
+                            });
+                        }
+                    }
+                    Err(error) => tracing::warn!(%error, "claiming operational notices failed"),
+                }
+            }
+            // Until a notice ends (its destination may have more), the next poll, or shutdown.
+            tokio::select! {
+                Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
+                    if let Ok(key) = done {
+                        if let Some(count) = busy.get_mut(&key) {
+                            *count = count.saturating_sub(1);
+                            if *count == 0 {
+                                busy.remove(&key);
+                            }
                         }
                     }
                 }
-                Err(error) => tracing::warn!(%error, "claiming operational notices failed"),
-            }
-            tokio::select! {
-                () = tokio::time::sleep(self.poll_interval) => {}
-                _ = stop.wait_for(|stopped| *stopped) => return,
+                () = tokio::time::sleep(sender.poll_interval) => {}
+                _ = stop.wait_for(|stopped| *stopped) => break,
             }
         }
+        let grace = sender.grace;
+        let _ = tokio::time::timeout(grace, async { while in_flight.join_next().await.is_some() {} }).await;
     }
 
     /// One attempt: the destination as configured now, signed, sent; what follows.

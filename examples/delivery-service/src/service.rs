@@ -212,6 +212,7 @@ impl Service {
                 policy,
                 service_wide: settings.operational_webhook.clone(),
                 poll_interval: settings.worker.poll_interval,
+                grace: settings.request_timeout,
             };
             let notices = tokio::spawn(sender.run(shutdown_rx.clone()));
             (Some(Worker::start(store.clone(), clock.clone(), client, worker_settings, wake.clone())), Some(notices))

@@ -163,3 +163,63 @@ async fn each_trouble_is_told_to_the_account_and_the_service_wide_url() {
         harness.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_notice_destination_never_delays_another_accounts_notices() {
+    for backend in backends() {
+        let harness = Harness::start_with(backend, |settings| {
+            settings.request_timeout = Duration::from_secs(10);
+        })
+        .await;
+        let api = &harness.api;
+        // One account's notices go to a destination that takes 5 s per request; another's to a quick one.
+        let slow = Receiver::start(Reply::Slow(Duration::from_secs(5), 200)).await;
+        let quick = Receiver::start(Reply::Status(200)).await;
+        let gone = Receiver::start(Reply::Status(410)).await;
+        for (account, destination) in [("slowops", &slow), ("quickops", &quick)] {
+            api.ensure_account(account).await;
+            let (status, body) = api
+                .call(
+                    reqwest::Method::PUT,
+                    &format!("/v1/accounts/{account}/operational-webhook"),
+                    Some(json!({ "url": destination.url("/ops") })),
+                )
+                .await;
+            assert_eq!(status, 200, "{backend}: {body}");
+        }
+        // Six endpoints of the slow account answer 410 Gone: six `endpoint.disabled` notices, slow to send.
+        let sample: Value =
+            serde_json::from_str(dropship_webhooks::samples::sample_event_json("order.created").unwrap()).unwrap();
+        for n in 0..6 {
+            let (status, body) = api
+                .post(
+                    "/v1/accounts/slowops/endpoints",
+                    json!({ "url": gone.url(&format!("/slow/{n}")), "topics": ["order.created"] }),
+                )
+                .await;
+            assert_eq!(status, 201, "{backend}: {body}");
+        }
+        let (status, _) =
+            api.post("/v1/accounts/slowops/events", json!({ "topic": "order.created", "data": sample["data"] })).await;
+        assert_eq!(status, 202, "{backend}");
+        slow.wait_for(1, Duration::from_secs(20)).await;
+        // Now the quick account's endpoint is switched off too: its notice arrives within seconds all the same.
+        let (status, _) = api
+            .post("/v1/accounts/quickops/endpoints", json!({ "url": gone.url("/quick"), "topics": ["order.created"] }))
+            .await;
+        assert_eq!(status, 201, "{backend}");
+        let started = std::time::Instant::now();
+        let (status, _) =
+            api.post("/v1/accounts/quickops/events", json!({ "topic": "order.created", "data": sample["data"] })).await;
+        assert_eq!(status, 202, "{backend}");
+        quick.wait_for(1, Duration::from_secs(20)).await;
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{backend}: the quick account's notice waited {:?} behind the slow destination",
+            started.elapsed()
+        );
+        // The slow destination gets its notices at most two at a time.
+        assert!(slow.max_in_flight() <= 2, "{backend}: {} at once", slow.max_in_flight());
+        harness.stop().await;
+    }
+}

@@ -510,3 +510,118 @@ async fn eight_hundred_attempts_in_three_seconds_all_arrive_on_one_stream() {
         harness.stop().await;
     }
 }
+
+/// The id the service gives an admin key (from its hash).
+fn admin_key_id(key: &str) -> String {
+    use sha2::Digest;
+    format!("key_{}", &hex::encode(sha2::Sha256::digest(key.as_bytes()))[..24])
+}
+
+const SECOND_ADMIN_KEY: &str = "second-admin-key-Zq8Lw3Rt6Yp1Kd4Hm7Nb";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_session_and_link_end_with_the_key_that_made_them() {
+    use support::{csrf_of, location, Browser};
+    for backend in backends() {
+        let harness = Harness::start_with(backend, |settings| settings.api_keys.push(SECOND_ADMIN_KEY.into())).await;
+        let api = &harness.api;
+        api.ensure_account("elsewhere").await;
+        // An admin session on the second admin key.
+        let mut admin = Browser::new(&harness);
+        let signed_in = admin.post("/console/sign-in", &[("key", SECOND_ADMIN_KEY)]).await;
+        assert_eq!(location(&signed_in), "/console", "{backend}");
+        let form = admin.get("/console/a/elsewhere/endpoints/new").await;
+        let csrf = csrf_of(&form.html);
+        // A link made by an account key, and a session opened by another such link.
+        let (_, key) = api.post(&at_account("acme", "/keys"), json!({})).await;
+        let (account_key, account_key_id) = (key["key"].as_str().unwrap().to_owned(), key["id"].as_str().unwrap().to_owned());
+        let account_api = api.clone().with_key(&account_key);
+        let (_, unused_link) = account_api.post(&at_account("acme", "/console-links"), json!({})).await;
+        let (_, used_link) = account_api.post(&at_account("acme", "/console-links"), json!({})).await;
+        let mut retailer = Browser::new(&harness);
+        retailer.enter(used_link["url"].as_str().unwrap()).await;
+        assert_eq!(retailer.get("/console/a/acme/endpoints").await.status.as_u16(), 200, "{backend}");
+
+        // Revoked: the admin key through /v1/keys, the account key through its account.
+        let (status, _) = api.delete(&format!("/v1/keys/{}", admin_key_id(SECOND_ADMIN_KEY))).await;
+        assert_eq!(status, 204, "{backend}");
+        let (status, _) = api.delete(&at_account("acme", &format!("/keys/{account_key_id}"))).await;
+        assert_eq!(status, 204, "{backend}");
+
+        // The admin session reads and writes nothing more.
+        assert_eq!(location(&admin.get("/console").await), "/console/sign-in", "{backend}");
+        let create = admin
+            .post(
+                "/console/a/elsewhere/endpoints",
+                &[("_csrf", &csrf), ("url", "https://hooks.example.com/after"), ("topics", "order.created")],
+            )
+            .await;
+        assert_eq!(location(&create), "/console/sign-in", "{backend}");
+        let (_, endpoints) = api.get("/v1/accounts/elsewhere/endpoints").await;
+        assert_eq!(endpoints["data"].as_array().unwrap().len(), 0, "{backend}: nothing was created");
+        // Neither does the account key's session, nor its unused link.
+        assert_eq!(location(&retailer.get("/console/a/acme/endpoints").await), "/console/sign-in", "{backend}");
+        let mut late = Browser::new(&harness);
+        assert_eq!(late.get(unused_link["url"].as_str().unwrap()).await.status.as_u16(), 403, "{backend}");
+        harness.stop().await;
+    }
+}
+
+fn at_account(account: &str, path: &str) -> String {
+    format!("/v1/accounts/{account}{path}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_signs_in_only_from_its_own_confirmation_page() {
+    use support::{hidden_value, Browser};
+    let harness = Harness::start_with("sqlite", |settings| {
+        settings.public_url = Some("https://webhooks.example.com/".into());
+    })
+    .await;
+    let api = &harness.api;
+    // The link is under the configured address, whatever Host the request named.
+    let client = reqwest::Client::new();
+    let made = client
+        .post(format!("{}{}", api.base, support::at("/console-links")))
+        .bearer_auth(support::API_KEY)
+        .header("host", "attacker.example")
+        .send()
+        .await
+        .unwrap();
+    let link: Value = serde_json::from_str(&made.text().await.unwrap()).unwrap();
+    let url = link["url"].as_str().unwrap();
+    assert!(url.starts_with("https://webhooks.example.com/console/enter?token="), "{link}");
+    let path = link["path"].as_str().unwrap().to_owned();
+
+    // A page elsewhere that posts the link's token (a login CSRF): refused, and the link is not used up.
+    let mut victim = Browser::new(&harness);
+    let token = path.trim_start_matches("/console/enter?token=").to_owned();
+    let forged = victim.post("/console/enter", &[("token", &token), ("_confirm", "guess")]).await;
+    assert_eq!(forged.status.as_u16(), 403);
+    assert!(victim.session().is_none());
+    // Its own confirmation page, then its button: a session.
+    let confirm = victim.get(&path).await;
+    assert_eq!(hidden_value(&confirm.html, "token"), token);
+    let entered = victim.enter(&path).await;
+    assert_eq!(entered.status.as_u16(), 303, "{}", entered.html);
+    assert!(victim.session().is_some());
+    harness.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bearer_scheme_is_case_insensitive() {
+    let harness = Harness::start("sqlite").await;
+    let client = reqwest::Client::new();
+    for (value, expected) in [
+        (format!("BEARER {}", support::API_KEY), 200),
+        (format!("bearer {}", support::API_KEY), 200),
+        (format!("Bearer   {}", support::API_KEY), 200),
+        (format!("Basic {}", support::API_KEY), 401),
+        ("Bearer".to_owned(), 401),
+    ] {
+        let response =
+            client.get(format!("{}/v1/topics", harness.api.base)).header("authorization", &value).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), expected, "{value}");
+    }
+    harness.stop().await;
+}

@@ -10,6 +10,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::{new_id, Backend, Store};
+use crate::received::storable_text;
 
 /// An endpoint was switched off by the service: it turned FAILED after its failure window, or answered 410 Gone.
 pub const ENDPOINT_DISABLED: &str = "endpoint.disabled";
@@ -89,6 +90,18 @@ pub enum NoticeOutcome {
     /// Its destination is no longer configured.
     Dropped,
 }
+
+/// A notice's destination as one key: `service`, or `account:<id>` for an account's own URL.
+pub fn destination_key(notice: &NoticeRow) -> String {
+    if notice.destination == "service" {
+        "service".to_owned()
+    } else {
+        format!("account:{}", notice.account_id)
+    }
+}
+
+/// [`destination_key`] in SQL.
+const DESTINATION_KEY_SQL: &str = "CASE WHEN destination = 'service' THEN 'service' ELSE 'account:' || account_id END";
 
 /// The sealing id of an account's operational secret.
 fn sealing_id(account_id: &str) -> String {
@@ -245,22 +258,53 @@ impl Store {
         Ok(notices.len())
     }
 
-    /// Claims up to `limit` due notices for `lease_ms` (each claim is an attempt); another sender takes over a
-    /// notice whose lease ran out.
-    pub async fn claim_notices(&self, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<NoticeRow>, sqlx::Error> {
+    /// Claims due notices for `lease_ms` (each claim is an attempt; another sender takes over a notice whose lease
+    /// ran out): up to `limit` in all, at most `per_destination` for any one destination (taking turns: every
+    /// destination's first notice comes before any destination's second), none for the destinations in `busy`
+    /// ([`destination_key`]), whose notices this sender has in flight.
+    pub async fn claim_notices(
+        &self,
+        now: i64,
+        lease_ms: i64,
+        limit: i64,
+        per_destination: i64,
+        busy: &[String],
+    ) -> Result<Vec<NoticeRow>, sqlx::Error> {
         let _writing = self.writing().await;
         let skip_locked = if self.backend == Backend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
-        let rows = sqlx::query(&format!(
-            "UPDATE operational_events SET attempts = attempts + 1, next_attempt_at = $1 + $2, updated_at = $1
-             WHERE id IN (SELECT id FROM operational_events WHERE status = 'pending' AND next_attempt_at <= $1
-                          ORDER BY next_attempt_at, id LIMIT $3 {skip_locked})
+        let mut params = self.params();
+        let (now_param, lease_param, limit_param, turn_param) = (params.one(), params.one(), params.one(), params.one());
+        let not_busy = if busy.is_empty() {
+            String::new()
+        } else {
+            format!("AND {DESTINATION_KEY_SQL} NOT IN ({})", params.list(busy.len()))
+        };
+        let statement = format!(
+            "UPDATE operational_events SET attempts = attempts + 1, next_attempt_at = {now_param} + {lease_param},
+             updated_at = {now_param}
+             WHERE id IN (SELECT id FROM operational_events WHERE id IN (
+               SELECT id FROM (
+                 SELECT id, next_attempt_at, ROW_NUMBER() OVER (
+                   PARTITION BY {DESTINATION_KEY_SQL} ORDER BY next_attempt_at, id) AS turn
+                 FROM operational_events WHERE status = 'pending' AND next_attempt_at <= {now_param} {not_busy}
+               ) ranked WHERE turn <= {turn_param} ORDER BY turn, next_attempt_at, id LIMIT {limit_param})
+             {skip_locked})
              RETURNING *"
-        ))
-        .bind(now)
-        .bind(lease_ms)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
+        );
+        // SQLite binds `?` in the order the text names them; Postgres by number.
+        let mut query = sqlx::query(&statement);
+        if self.backend == Backend::Postgres {
+            query = query.bind(now).bind(lease_ms).bind(limit).bind(per_destination);
+        } else {
+            query = query.bind(now).bind(lease_ms).bind(now).bind(now);
+        }
+        for key in busy {
+            query = query.bind(key);
+        }
+        if self.backend == Backend::Sqlite {
+            query = query.bind(per_destination).bind(limit);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
         rows.iter().map(notice_from_row).collect()
     }
 
@@ -268,9 +312,9 @@ impl Store {
     pub async fn finish_notice(&self, id: &str, outcome: &NoticeOutcome, now: i64) -> Result<(), sqlx::Error> {
         let (status, next_at, error) = match outcome {
             NoticeOutcome::Delivered => ("delivered", None, None),
-            NoticeOutcome::RetryAt(at, error) => ("pending", Some(*at), Some(error.as_str())),
-            NoticeOutcome::Failed(error) => ("failed", None, Some(error.as_str())),
-            NoticeOutcome::Dropped => ("dropped", None, Some("its destination is no longer configured")),
+            NoticeOutcome::RetryAt(at, error) => ("pending", Some(*at), Some(storable_text(error))),
+            NoticeOutcome::Failed(error) => ("failed", None, Some(storable_text(error))),
+            NoticeOutcome::Dropped => ("dropped", None, Some("its destination is no longer configured".into())),
         };
         let _writing = self.writing().await;
         sqlx::query(
@@ -280,7 +324,7 @@ impl Store {
         .bind(id)
         .bind(status)
         .bind(next_at)
-        .bind(error)
+        .bind(error.map(std::borrow::Cow::into_owned))
         .bind(now)
         .execute(&self.pool)
         .await?;
