@@ -388,12 +388,35 @@ pub fn is_public_ip(address: IpAddr) -> bool {
     match address {
         IpAddr::V4(v4) => is_public_ipv4(v4),
         IpAddr::V6(v6) => {
+            // IPv4-compatible ::a.b.c.d (deprecated by RFC 4291) is in ::/96, which is not globally reachable,
+            // whatever IPv4 address it carries.
+            if v6.segments()[..6] == [0; 6] {
+                return false;
+            }
             if let Some(v4) = embedded_ipv4(v6) {
                 return is_public_ipv4(v4);
             }
-            let first = v6.segments()[0];
+            let segments = v6.segments();
+            let first = segments[0];
             // Local-use NAT64 64:ff9b:1::/48 (RFC 8215) is not globally reachable, whatever IPv4 it carries.
-            if v6.segments()[..3] == [0x64, 0xff9b, 1] {
+            if segments[..3] == [0x64, 0xff9b, 1] {
+                return false;
+            }
+            // The IANA IPv6 special-purpose registry's blocks that are not globally reachable: IETF protocol
+            // assignments 2001::/23 (benchmarking 2001:2::/48, ORCHID 2001:10::/28, Teredo 2001::/32 among them)
+            // but for the ones marked reachable (2001:1::1 and ::2, AMT 2001:3::/32, AS112 2001:4:112::/48,
+            // ORCHIDv2 2001:20::/28, drone remote ID 2001:30::/28); documentation 3fff::/20 (RFC 9637); segment
+            // routing SIDs 5f00::/16 (RFC 9602).
+            if first == 0x2001 && segments[1] < 0x0200 {
+                let reachable = (segments[1] == 1 && segments[2..7] == [0; 5] && matches!(segments[7], 1 | 2))
+                    || segments[1] == 3
+                    || (segments[1] == 4 && segments[2] == 0x0112)
+                    || (0x20..=0x3f).contains(&segments[1]);
+                if !reachable {
+                    return false;
+                }
+            }
+            if (first & 0xfff0) == 0x3ff0 || first == 0x5f00 {
                 return false;
             }
             !(v6.is_unspecified()
@@ -463,5 +486,32 @@ mod tests {
         assert!(is_public_ip(IpAddr::V6("::ffff:0:93.184.216.34".parse().unwrap())));
         assert!(is_public_ip(IpAddr::V6("64:ff9b::93.184.216.34".parse().unwrap())));
         assert!(is_public_ip(IpAddr::V6("2606:4700::1111".parse().unwrap())));
+    }
+
+    #[test]
+    fn special_purpose_ipv6_blocks_are_not_public() {
+        for text in [
+            "3fff::1",
+            "3fff:fff::1",
+            "2001:2::1",
+            "2001:2:0:ffff::1",
+            "2001:10::1",
+            "2001:1f::1",
+            "2001::1",
+            "2001:1::3",
+            "5f00::1",
+            "5f00:ffff::1",
+            "::93.184.216.34",
+            "::1.2.3.4",
+        ] {
+            let address: Ipv6Addr = text.parse().unwrap();
+            assert!(!is_public_ip(IpAddr::V6(address)), "{text}");
+        }
+        for text in
+            ["2001:1::1", "2001:3::1", "2001:4:112::1", "2001:20::1", "2001:200::1", "2001:4860::8888", "4000::1"]
+        {
+            let address: Ipv6Addr = text.parse().unwrap();
+            assert!(is_public_ip(IpAddr::V6(address)), "{text}");
+        }
     }
 }

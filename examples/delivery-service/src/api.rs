@@ -162,7 +162,48 @@ pub fn router(state: AppState) -> Router {
         .with_state(state.clone());
     // The console acts through the same routes, in process.
     let console = crate::console::routes(state, api.clone());
-    Router::new().route("/healthz", get(|| async { Json(json!({ "ok": true })) })).merge(console).merge(api)
+    Router::new()
+        .route("/healthz", get(|| async { Json(json!({ "ok": true })) }))
+        .merge(console)
+        .merge(api)
+        .layer(axum::middleware::from_fn(refuse_control_characters))
+}
+
+/// No path or query carries a control character once percent-decoded (U+0000 above all, which Postgres refuses
+/// in any text it compares): 400 `invalid_option` before any route, so no filter or id can reach the database
+/// with one.
+async fn refuse_control_characters(request: Request, next: Next) -> Response {
+    let uri = request.uri();
+    let path_has = percent_decoded(uri.path().as_bytes()).any(|byte| byte < 0x20 || byte == 0x7f);
+    let query_has = uri.query().is_some_and(|query| {
+        url::form_urlencoded::parse(query.as_bytes())
+            .any(|(name, value)| name.chars().chain(value.chars()).any(char::is_control))
+    });
+    if path_has || query_has {
+        return ApiError::bad_request(
+            "invalid_option",
+            "the path or a query parameter holds a control character (such as %00); none belongs in an id or filter",
+        )
+        .into_response();
+    }
+    next.run(request).await
+}
+
+/// Bytes with `%XX` escapes decoded (a `%` not followed by two hex digits stays as it is).
+fn percent_decoded(bytes: &[u8]) -> impl Iterator<Item = u8> + '_ {
+    let mut index = 0;
+    std::iter::from_fn(move || {
+        let byte = *bytes.get(index)?;
+        let hex = |at: usize| bytes.get(at).and_then(|digit| char::from(*digit).to_digit(16));
+        if byte == b'%' {
+            if let (Some(high), Some(low)) = (hex(index + 1), hex(index + 2)) {
+                index += 3;
+                return u8::try_from(high * 16 + low).ok();
+            }
+        }
+        index += 1;
+        Some(byte)
+    })
 }
 
 /// The token of an `Authorization: Bearer <token>` value; the scheme is case-insensitive (RFC 9110 §11.1).
@@ -393,6 +434,7 @@ async fn create_account(
         return Err(forbidden("creating an account"));
     }
     check_account_id(&request.id)?;
+    check_length("name", &request.name, MAX_ACCOUNT_NAME_CHARS)?;
     let now = state.clock.now_ms();
     let name = if request.name.is_empty() { request.id.clone() } else { request.name };
     let account = AccountRow { id: request.id, name, created_at: now, updated_at: now };
@@ -434,6 +476,7 @@ async fn edit_account(
     scope: Scope,
     JsonBody(edit): JsonBody<EditAccount>,
 ) -> Result<Json<Value>, ApiError> {
+    check_length("name", &edit.name, MAX_ACCOUNT_NAME_CHARS)?;
     let account = state
         .store
         .rename_account(&scope.account, &edit.name, state.clock.now_ms())
@@ -689,9 +732,17 @@ pub const MAX_LABEL_CHARS: usize = 200;
 /// Longest endpoint description.
 pub const MAX_DESCRIPTION_CHARS: usize = 2000;
 
+/// Longest account name.
+pub const MAX_ACCOUNT_NAME_CHARS: usize = 200;
+
+/// A text field as people write it: at most `most` characters, and no control characters (U+0000 above all,
+/// which Postgres refuses; none belongs in a name, a description or a label).
 fn check_length(name: &'static str, text: &str, most: usize) -> Result<(), ApiError> {
     if text.chars().count() > most {
         return Err(ApiError::bad_request("invalid_option", format!("`{name}` is longer than {most} characters")));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(ApiError::bad_request("invalid_option", format!("`{name}` may not hold control characters")));
     }
     Ok(())
 }
@@ -1194,8 +1245,45 @@ async fn create_event(
     if queued > 0 {
         state.wake.notify_one();
     }
+    if !created {
+        same_as_stored(&state, &scope.account, &id, &topic, &request.data).await?;
+    }
     let status = if created { StatusCode::ACCEPTED } else { StatusCode::OK };
     Ok((status, Json(json!({ "id": id, "topic": topic, "deliveries": queued, "duplicate": !created }))).into_response())
+}
+
+/// A re-posted event id is idempotent only with the same topic and data: an event id names one event, so other
+/// data under it is refused (409 `event_mismatch`) rather than silently dropped.
+async fn same_as_stored(
+    state: &AppState,
+    account: &str,
+    id: &str,
+    topic: &str,
+    data: &RawValue,
+) -> Result<(), ApiError> {
+    #[derive(Deserialize)]
+    struct Stored<'a> {
+        topic: &'a str,
+        #[serde(borrow)]
+        data: &'a RawValue,
+    }
+    let bodies = state.store.event_bodies(&[(account, id)]).await?;
+    let Some(body) = bodies.get(&(account.to_owned(), id.to_owned())) else {
+        // Pruned since (past retention): nothing to compare with.
+        return Ok(());
+    };
+    let stored: Stored<'_> = serde_json::from_str(body).map_err(|error| ApiError::internal(&error))?;
+    if stored.topic == topic && stored.data.get() == data.get() {
+        return Ok(());
+    }
+    Err(ApiError {
+        status: StatusCode::CONFLICT,
+        code: "event_mismatch",
+        message: format!(
+            "the event `{id}` was posted before with other {}; an event id names one event (post new data under a new id)",
+            if stored.topic == topic { "data" } else { "topic" }
+        ),
+    })
 }
 
 async fn list_events(
@@ -1451,6 +1539,11 @@ async fn recover(
     let endpoint = load_endpoint(&state, &scope.account, &id).await?;
     if !["failed", "succeeded"].contains(&request.status.as_str()) {
         return Err(ApiError::bad_request("invalid_option", "`status` is `failed` (the default) or `succeeded`"));
+    }
+    for (name, value) in [("topic", &request.topic), ("errorClass", &request.error_class)] {
+        if let Some(value) = value {
+            check_length(name, value, MAX_LABEL_CHARS)?;
+        }
     }
     if !request.dry_run && !endpoint.is_active() {
         return Err(endpoint_inactive(&endpoint));

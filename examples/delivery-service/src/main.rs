@@ -99,6 +99,9 @@ struct Options {
     /// under it. Without it, console links are paths (`/console/enter?token=…`).
     #[arg(long, env = "DELIVERY_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Print a new strong admin API key (192 bits from the OS generator) and exit.
+    #[arg(long)]
+    generate_api_key: bool,
     /// File holding the service-wide operational webhook's `whsec_` secret.
     #[arg(long, env = "DELIVERY_OPERATIONAL_WEBHOOK_SECRET_FILE")]
     operational_webhook_secret_file: Option<std::path::PathBuf>,
@@ -119,6 +122,18 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let options = Options::parse();
+    if options.generate_api_key {
+        return match delivery_service::service::generate_admin_key() {
+            Ok(key) => {
+                println!("{key}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("error: the OS random generator failed: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let defaults = RetrySchedule::default();
     let schedule = RetrySchedule {
         base_delay_ms: options.retry_base_ms.unwrap_or(defaults.base_delay_ms),

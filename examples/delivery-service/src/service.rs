@@ -158,13 +158,8 @@ impl Service {
             .await?
             .with_service_notices(settings.operational_webhook.is_some());
         let now = clock.now_ms();
-        if let Some(short) = settings.api_keys.iter().find(|key| key.len() < MIN_API_KEY_CHARS) {
-            return Err(format!(
-                "an API key needs at least 128 bits: {MIN_API_KEY_CHARS} characters or more (this one has {}); \
-                 make one with `openssl rand -hex 24`",
-                short.len()
-            )
-            .into());
+        for key in &settings.api_keys {
+            check_admin_key(key)?;
         }
         for key in &settings.api_keys {
             store.add_admin_key_hash(&hex::encode(hash_api_key(key)), now).await?;
@@ -244,6 +239,35 @@ pub fn sqlite_path(database_url: &str) -> Option<std::path::PathBuf> {
 
 /// Shortest admin key accepted: 32 characters, 128 bits as hex.
 pub const MIN_API_KEY_CHARS: usize = 32;
+/// Fewest distinct characters in an admin key: a key of a few repeated characters is guessed, however long.
+pub const MIN_API_KEY_DISTINCT_CHARS: usize = 8;
+
+/// An admin key strong enough to stand for every account: long, and not obviously patterned (one repeated
+/// character, a handful of distinct ones).
+pub fn check_admin_key(key: &str) -> Result<(), String> {
+    let make = "make one with `delivery-service --generate-api-key` (or `openssl rand -hex 24`)";
+    if key.len() < MIN_API_KEY_CHARS {
+        return Err(format!(
+            "an API key needs at least 128 bits: {MIN_API_KEY_CHARS} characters or more (this one has {}); {make}",
+            key.len()
+        ));
+    }
+    let distinct = key.chars().collect::<std::collections::HashSet<_>>().len();
+    if distinct < MIN_API_KEY_DISTINCT_CHARS {
+        return Err(format!(
+            "this API key is too easy to guess: only {distinct} distinct characters (at least \
+             {MIN_API_KEY_DISTINCT_CHARS}); {make}"
+        ));
+    }
+    Ok(())
+}
+
+/// A new admin key: 24 bytes (192 bits) of the OS generator as 48 hex digits.
+pub fn generate_admin_key() -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; 24];
+    getrandom::fill(&mut bytes)?;
+    Ok(hex::encode(bytes))
+}
 
 /// How long the retention task keeps things.
 struct Retention {

@@ -534,7 +534,8 @@ async fn a_console_session_and_link_end_with_the_key_that_made_them() {
         let csrf = csrf_of(&form.html);
         // A link made by an account key, and a session opened by another such link.
         let (_, key) = api.post(&at_account("acme", "/keys"), json!({})).await;
-        let (account_key, account_key_id) = (key["key"].as_str().unwrap().to_owned(), key["id"].as_str().unwrap().to_owned());
+        let (account_key, account_key_id) =
+            (key["key"].as_str().unwrap().to_owned(), key["id"].as_str().unwrap().to_owned());
         let account_api = api.clone().with_key(&account_key);
         let (_, unused_link) = account_api.post(&at_account("acme", "/console-links"), json!({})).await;
         let (_, used_link) = account_api.post(&at_account("acme", "/console-links"), json!({})).await;
@@ -622,6 +623,114 @@ async fn the_bearer_scheme_is_case_insensitive() {
         let response =
             client.get(format!("{}/v1/topics", harness.api.base)).header("authorization", &value).send().await.unwrap();
         assert_eq!(response.status().as_u16(), expected, "{value}");
+    }
+    harness.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn control_characters_in_text_and_filters_are_refused_on_both_databases() {
+    for backend in backends() {
+        let harness = Harness::start(backend).await;
+        let api = &harness.api;
+        let receiver = Receiver::start(Reply::Status(200)).await;
+        let (endpoint, _) = api.endpoint(json!({ "url": receiver.url("/nul"), "topics": ["order.created"] })).await;
+        let refused = |what: &str, status: u16, body: &Value| {
+            assert_eq!(
+                (status, body["error"]["code"].as_str()),
+                (400, Some("invalid_option")),
+                "{backend}: {what}: {body}"
+            );
+        };
+        let (status, body) = api.post("/v1/accounts", json!({ "id": "nul-name", "name": "a\u{0}b" })).await;
+        refused("account name", status, &body);
+        let (status, body) = api.patch(&at_account(support::ACCOUNT, ""), json!({ "name": "x\u{0}" })).await;
+        refused("rename", status, &body);
+        let (status, body) =
+            api.patch(&support::at(&format!("/endpoints/{endpoint}")), json!({ "description": "d\u{0}" })).await;
+        refused("description", status, &body);
+        let (status, body) =
+            api.post(&support::at(&format!("/endpoints/{endpoint}/secrets")), json!({ "label": "l\u{1b}[31m" })).await;
+        refused("label", status, &body);
+        let (status, body) = api
+            .post(&support::at(&format!("/endpoints/{endpoint}/recover")), json!({ "dryRun": true, "topic": "a\u{0}" }))
+            .await;
+        refused("recover topic", status, &body);
+        for path in [
+            support::at("/deliveries?status=%00"),
+            support::at("/attempts?topic=order.created%00"),
+            support::at("/deliveries?endpointId=ep_%00"),
+            support::at("/events?topic=%7F"),
+            "/v1/deliveries/dlv_%00".to_owned(),
+            "/v1/attempts/%00".to_owned(),
+        ] {
+            let (status, body) = api.get(&path).await;
+            refused(&path, status, &body);
+        }
+        // Account names are capped like labels.
+        let (status, body) = api.post("/v1/accounts", json!({ "id": "long-name", "name": "n".repeat(201) })).await;
+        refused("a long name", status, &body);
+        let (status, _) = api.post("/v1/accounts", json!({ "id": "fine-name", "name": "n".repeat(200) })).await;
+        assert_eq!(status, 201, "{backend}");
+        harness.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reposted_event_id_with_other_data_is_a_conflict() {
+    for backend in backends() {
+        let harness = Harness::start(backend).await;
+        let api = &harness.api;
+        let first = json!({ "id": "evt_same", "topic": "order.created", "data": { "id": "ord_1", "total": 1.50 } });
+        let (status, _) = api.post(&support::at("/events"), first.clone()).await;
+        assert_eq!(status, 202, "{backend}");
+        let (status, again) = api.post(&support::at("/events"), first).await;
+        assert_eq!(
+            (status, again["duplicate"].as_bool()),
+            (200, Some(true)),
+            "{backend}: the same event is idempotent"
+        );
+        let other = json!({ "id": "evt_same", "topic": "order.created", "data": { "id": "ord_2" } });
+        let (status, body) = api.post(&support::at("/events"), other).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (409, Some("event_mismatch")), "{backend}: {body}");
+        let topic = json!({ "id": "evt_same", "topic": "order.cancelled", "data": { "id": "ord_1", "total": 1.50 } });
+        let (status, body) = api.post(&support::at("/events"), topic).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (409, Some("event_mismatch")), "{backend}: {body}");
+        harness.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn weak_admin_keys_are_refused_and_the_binary_makes_strong_ones() {
+    use delivery_service::service::check_admin_key;
+    for weak in ["a".repeat(32), "ab".repeat(24), "0123456".repeat(5), "short-key".to_owned()] {
+        assert!(check_admin_key(&weak).is_err(), "{weak}");
+    }
+    let (url, _dir) = support::fresh_database("sqlite").await;
+    let mut settings = support::test_settings(url);
+    settings.api_keys = vec!["a".repeat(32)];
+    let clock: Arc<dyn delivery_service::Clock> = Arc::new(delivery_service::ManualClock::new(0));
+    let refused = delivery_service::Service::start(settings, clock).await.err().map(|error| error.to_string());
+    assert!(refused.as_deref().is_some_and(|text| text.contains("too easy to guess")), "{refused:?}");
+    let generated =
+        std::process::Command::new(env!("CARGO_BIN_EXE_delivery-service")).arg("--generate-api-key").output().unwrap();
+    let key = String::from_utf8(generated.stdout).unwrap().trim().to_owned();
+    assert!(generated.status.success() && key.len() == 48 && key.bytes().all(|b| b.is_ascii_hexdigit()), "{key}");
+    assert!(check_admin_key(&key).is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn special_purpose_ipv6_targets_are_refused() {
+    let harness = Harness::start_with("sqlite", |settings| settings.allow_insecure_loopback = false).await;
+    for url in [
+        "https://[3fff::1]/",
+        "https://[2001:2::1]/",
+        "https://[2001:10::1]/",
+        "https://[5f00::1]/",
+        "https://[::93.184.216.34]/",
+    ] {
+        let (status, body) =
+            harness.api.post(&support::at("/endpoints"), json!({ "url": url, "topics": ["order.created"] })).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_endpoint")), "{url}: {body}");
     }
     harness.stop().await;
 }

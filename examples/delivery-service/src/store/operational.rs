@@ -273,7 +273,8 @@ impl Store {
         let _writing = self.writing().await;
         let skip_locked = if self.backend == Backend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
         let mut params = self.params();
-        let (now_param, lease_param, limit_param, turn_param) = (params.one(), params.one(), params.one(), params.one());
+        let (now_param, lease_param, limit_param, turn_param) =
+            (params.one(), params.one(), params.one(), params.one());
         let not_busy = if busy.is_empty() {
             String::new()
         } else {
