@@ -341,6 +341,9 @@ def demo(check: bool) -> int:
         print()
         log("every event was verified by every receiver" if ok else "NOT every event was verified; see target/demo/demo.log")
         link = request("POST", f"{account}/console-links", {}, account_key)["url"]
+        # Without --public-url the service answers the link's path, for the platform to put under its address.
+        if link.startswith("/"):
+            link = api + link
         if check:
             print(json.dumps(rows))
         elif sys.stdin.isatty():
