@@ -83,6 +83,8 @@ impl Sender {
         // Destinations with notices in flight from this sender: not claimed for until those end.
         let mut busy: HashMap<String, usize> = HashMap::new();
         let mut last_scan: Option<i64> = None;
+        // Until shutdown; every turn waits (a notice ending, the poll, shutdown), and a failed claim is tried
+        // again at the next turn.
         loop {
             let now = sender.clock.now_ms();
             if last_scan.is_none_or(|at| now.saturating_sub(at) >= EXPIRY_SCAN_MS) {

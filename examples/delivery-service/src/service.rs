@@ -278,6 +278,7 @@ struct Retention {
 async fn retention_loop(store: Store, clock: Arc<dyn Clock>, keep: Retention, mut stop: watch::Receiver<bool>) {
     let keep_ms = i64::try_from(keep.history.as_millis()).unwrap_or(i64::MAX);
     let keep_secrets = i64::try_from(keep.expired_secrets.as_secs()).unwrap_or(i64::MAX);
+    // Until shutdown, one turn an hour (of the service clock); a failed turn is tried at the next.
     loop {
         let before = i64::try_from(clock.now_seconds()).unwrap_or(i64::MAX).saturating_sub(keep_secrets);
         match store.purge_expired_secrets(before).await {

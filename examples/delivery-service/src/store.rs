@@ -519,6 +519,7 @@ impl Store {
     async fn migrate(&self) -> Result<(), sqlx::Error> {
         self.adopt_unversioned().await?;
         let migrator = migrator();
+        // Bounded: three more tries on SQLite, none on Postgres (its advisory lock orders the processes).
         let mut tries = 0;
         loop {
             match migrator.run(&self.pool).await {
@@ -1213,6 +1214,7 @@ impl Store {
                 params.one(),
                 params.list(chunk.len())
             );
+            // Bounded: three tries, then the heartbeat's `mark_claimable_due` finds these endpoints.
             let mut tries = 0;
             loop {
                 let mut update = sqlx::query(&statement).bind(at).bind(at);
@@ -1526,6 +1528,7 @@ impl Store {
             // Read unlocked first: most verdicts change nothing (a success on a healthy endpoint), and a locked
             // endpoint row would make other workers' claims pass it by. Lock only to write a change.
             let mut locked = false;
+            // At most two turns: unlocked, then (Postgres, when the verdict changes something) locked.
             let found = loop {
                 // Not `FOR UPDATE`: that would conflict with the key-share lock an enqueue's foreign key takes.
                 let lock = if locked && self.backend == Backend::Postgres { " FOR NO KEY UPDATE" } else { "" };

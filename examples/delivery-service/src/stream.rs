@@ -148,6 +148,7 @@ struct Tail {
 
 impl Tail {
     async fn next(mut self) -> Option<(Result<Event, Infallible>, Self)> {
+        // Until the stream's lifetime or shutdown; every turn that sends nothing waits (`wait`) before reading.
         loop {
             if let Some(attempt) = self.ready.pop_front() {
                 let event = Event::default()

@@ -162,6 +162,7 @@ impl Worker {
     /// Renews the leases every third of their length, so a long request stays this worker's while it lives; a
     /// killed worker stops renewing and its deliveries are taken over when its leases run out.
     async fn heartbeat_loop(self: Arc<Self>) {
+        // For the worker's life, one turn per renewal interval; a failed turn is tried at the next.
         loop {
             tokio::time::sleep(self.renewal_interval()).await;
             self.renew_leases().await;
@@ -191,6 +192,8 @@ impl Worker {
         mut shutdown: watch::Receiver<bool>,
     ) {
         let in_flight = Arc::new(Semaphore::new(self.settings.concurrency.max(1)));
+        // For the worker's life. Every turn waits for something (a free slot, a claim, the poll or a wake); a
+        // failed claim waits a poll interval before the next (a database outage is waited out, not spun on).
         while !*shutdown.borrow() {
             let free = in_flight.available_permits().min(self.settings.batch_size.max(1));
             if free == 0 {

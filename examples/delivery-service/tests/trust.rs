@@ -446,7 +446,7 @@ async fn a_stream_ends_after_its_lifetime_and_resumes_where_it_stopped() {
     let started = std::time::Instant::now();
     let text = first.text().await.unwrap();
     assert!(started.elapsed() < std::time::Duration::from_secs(3), "the stream ended after its lifetime");
-    let last_id = text.lines().filter_map(|line| line.strip_prefix("id: ")).last().unwrap().to_owned();
+    let last_id = text.lines().filter_map(|line| line.strip_prefix("id: ")).next_back().unwrap().to_owned();
     // Resumed with Last-Event-ID: only what came after.
     api.sample_event("order.created", Some("evt_life_2")).await;
     harness.wait_attempts(&endpoint, 2).await;
