@@ -172,7 +172,7 @@ async fn fan_out(backend: &str, endpoints: usize) -> f64 {
     for n in 0..endpoints {
         let endpoint =
             support::endpoint_row(&format!("ep_fan{n}"), &format!("https://hooks{n}.example.com/webhooks"), 0);
-        let secret = delivery_service::store::SecretRow {
+        let secret = delivery_service::model::SecretRow {
             id: format!("sec_fan{n}"),
             endpoint_id: endpoint.id.clone(),
             value: dropship_webhooks::generate_secret(&[7u8; 32]).unwrap(),

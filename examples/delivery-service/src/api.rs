@@ -34,13 +34,13 @@ use tokio::sync::{watch, Notify};
 
 use crate::clock::Clock;
 use crate::error::ApiError;
+use crate::model::{
+    new_id, AccountRow, AuditEntry, EndpointRow, EndpointUpdate, KeyRow, NewEvent, Principal, SecretRow,
+};
 use crate::net::{check_as_sent, AddressPolicy};
 use crate::signing::{fingerprint_of, is_live, live_secrets, secret_set};
 use crate::store::operational::{OperationalWebhookRow, NOTICE_TYPES};
-use crate::store::{
-    new_id, AccountRow, AuditEntry, Cursor, EndpointRow, EndpointUpdate, KeyRow, ListQuery, NewEvent, Principal,
-    RecoverFilter, Resend, SecretRow, Store,
-};
+use crate::store::{Cursor, ListQuery, RecoverFilter, Resend, Store};
 
 /// What the handlers share.
 #[derive(Clone)]

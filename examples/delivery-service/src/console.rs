@@ -29,8 +29,8 @@ use crate::api::{hash_api_key, AppState, InternalCaller, Scope};
 // Links and sessions are people's time: the wall clock, not the service clock (which a demo runs faster).
 use crate::clock::wall_ms;
 use crate::error::ApiError;
+use crate::model::Principal;
 use crate::store::console::{AttemptCounts, ConsoleLink, ConsoleSession, LinkUse};
-use crate::store::Principal;
 
 /// A day in ms: the window of the console's rates and charts.
 const DAY_MS: i64 = 86_400_000;

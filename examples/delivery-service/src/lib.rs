@@ -17,6 +17,7 @@ pub mod api;
 pub mod clock;
 pub mod console;
 pub mod error;
+pub mod model;
 pub mod net;
 pub mod operational;
 pub mod received;

@@ -3,6 +3,7 @@
 //! the queue filters by), what a batch of outcomes does to an endpoint's health (the core's rule; FAILED deactivates
 //! the endpoint), and what switching it on or off does (activation re-arms a FAILED endpoint).
 
+use dropship_webhooks::delivery::RateLimit;
 use dropship_webhooks::delivery::{EndpointHealth, HealthStatus, DEFAULT_FAILURE_WINDOW_SECONDS};
 
 /// The part of an endpoint the rules act on: the owner's switch and the health the deliveries decide.
@@ -112,6 +113,27 @@ pub fn health_verdict(before: EndpointState, outcomes: &[Outcome]) -> Verdict {
     let gone = before.enabled && outcomes.iter().any(|outcome| outcome.gone);
     let enabled = before.enabled && !turned_failed && !gone;
     Verdict { state: EndpointState { enabled, health }, turned_failed, gone }
+}
+
+/// Start times (µs after `now_us`) for up to `room` requests under `rate`, none later than `max_pacing_us`, and the
+/// rate's state after them: the core's GCRA step, taken at each request's start.
+pub fn paced_starts(rate: RateLimit, mut tat_us: u64, now_us: u64, room: usize, max_pacing_us: u64) -> (Vec<u64>, u64) {
+    let mut starts = Vec::new();
+    while starts.len() < room {
+        match rate.check(tat_us, now_us) {
+            Ok(next) => {
+                tat_us = next;
+                starts.push(0);
+            }
+            Err(wait_us) if wait_us <= max_pacing_us => {
+                // The step taken at the moment the limit next allows a request.
+                tat_us = rate.check(tat_us, tat_us).unwrap_or(tat_us);
+                starts.push(wait_us);
+            }
+            Err(_) => break,
+        }
+    }
+    (starts, tat_us)
 }
 
 #[cfg(test)]

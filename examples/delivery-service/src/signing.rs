@@ -11,7 +11,7 @@ use dropship_webhooks::secret::active_at;
 use dropship_webhooks::{Secret, SecretSet, Webhook, WebhookError};
 
 use crate::clock::wall_ms;
-use crate::store::{EndpointRow, SecretRow};
+use crate::model::{EndpointRow, SecretRow};
 
 /// Above this many endpoints the cache starts over rather than grow without bound (a signer is cheap to rebuild).
 const MAX_CACHED_SIGNERS: usize = 10_000;

@@ -17,13 +17,12 @@ use dropship_webhooks::endpoint::DeliveryMethod;
 use tokio::sync::{mpsc, watch, Notify, Semaphore};
 
 use crate::clock::Clock;
+use crate::model::{AttemptRecord, Claim, ClaimRules, Completion, EndpointRow, NextStep, SecretRow, SentRequest};
 use crate::net::{check_literal_host, classify, describe, AddressPolicy};
 use crate::received::header_value;
 use crate::rules::{health_verdict, SLOW_DOWN_STATUSES};
 use crate::signing::Signers;
-use crate::store::{
-    AttemptRecord, Claim, ClaimRules, Completion, EndpointRow, NextStep, SecretRow, SentRequest, Store,
-};
+use crate::store::Store;
 
 /// The response header by which a receiver asks that one delivery not be retried, and its value.
 pub const ABORT_HEADER: &str = "webhook-delivery";
@@ -113,7 +112,7 @@ impl Worker {
         settings: WorkerSettings,
         wake: Arc<Notify>,
     ) -> WorkerHandle {
-        let owner = crate::store::new_id("wrk");
+        let owner = crate::model::new_id("wrk");
         tracing::info!(%owner, concurrency = settings.concurrency, "delivery worker started");
         let (shutdown, shutdown_rx) = watch::channel(false);
         let (done_tx, done_rx) = mpsc::channel(settings.concurrency.max(1) * 2);

@@ -9,11 +9,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use delivery_service::model::{
+    AttemptRecord, ClaimRules, Completion, EndpointRow, EndpointUpdate, NextStep, SecretRow,
+};
 use delivery_service::rules::health_verdict;
 use delivery_service::signing::Signers;
-use delivery_service::store::{
-    AttemptRecord, ClaimRules, Completion, EndpointRow, EndpointUpdate, NextStep, SecretRow, Store,
-};
+use delivery_service::store::Store;
 use dropship_webhooks::delivery::{EndpointHealth, HealthStatus};
 use serde_json::json;
 use support::{backends, fresh_database, Harness, Receiver, Reply};
@@ -53,7 +54,7 @@ async fn one_delivery_at(url: &str) -> (Store, EndpointRow) {
     (store, endpoint)
 }
 
-fn attempted(claim: &delivery_service::store::Claim, success: bool) -> Completion {
+fn attempted(claim: &delivery_service::model::Claim, success: bool) -> Completion {
     Completion {
         claim: claim.clone(),
         record: AttemptRecord {

@@ -8,8 +8,8 @@ mod support;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use delivery_service::model::{AttemptRecord, ClaimRules, Completion, NextStep, SentRequest};
 use delivery_service::rules::health_verdict;
-use delivery_service::store::{AttemptRecord, ClaimRules, Completion, NextStep, SentRequest};
 use serde_json::{json, Value};
 use support::{backends, raw_receiver, raw_response, Harness, Receiver, Reply};
 
@@ -187,7 +187,7 @@ async fn a_row_the_database_refuses_is_recorded_minimally_and_never_wedges_the_b
         let (url, _dir) = support::fresh_database(backend).await;
         let store = support::open_store(&url, 4).await;
         let endpoint = support::endpoint_row("ep_refused", "https://hooks.example.com/refused", NOW);
-        let secret = delivery_service::store::SecretRow {
+        let secret = delivery_service::model::SecretRow {
             id: "sec_refused".into(),
             endpoint_id: endpoint.id.clone(),
             value: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into(),

@@ -7,90 +7,8 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::history::{Conditions, Cursor, Page};
-use super::{new_id, Store};
-
-/// An account as stored.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AccountRow {
-    /// The id the platform chose (e.g. its own retailer id).
-    pub id: String,
-    /// A name for people.
-    pub name: String,
-    /// Unix ms.
-    pub created_at: i64,
-    /// Unix ms.
-    pub updated_at: i64,
-}
-
-/// An API key as listed: never the key, only its prefix.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct KeyRow {
-    /// `key_…`
-    pub id: String,
-    /// The account it is scoped to; `None` for an admin key.
-    pub account_id: Option<String>,
-    /// The key's first characters, to recognize it by.
-    pub prefix: String,
-    /// Unix ms.
-    pub created_at: i64,
-    /// Unix ms, once revoked.
-    pub revoked_at: Option<i64>,
-}
-
-/// Who is calling: the key presented and what it may reach.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Principal {
-    /// The key's id (the audit log's actor).
-    pub key_id: String,
-    /// The one account it may see and change; `None` for an admin key (every account).
-    pub account_id: Option<String>,
-    /// The console session acting on the key's behalf, if it is one (its id's first characters, for the log).
-    pub console_session: Option<String>,
-}
-
-impl Principal {
-    /// An admin key.
-    pub fn is_admin(&self) -> bool {
-        self.account_id.is_none()
-    }
-
-    /// Whether this key may see `account`.
-    pub fn may_reach(&self, account: &str) -> bool {
-        self.account_id.as_deref().is_none_or(|own| own == account)
-    }
-
-    /// The actor recorded in the audit log: the key, and the console session when it acted.
-    pub fn actor(&self) -> String {
-        match &self.console_session {
-            Some(session) => format!("console:{session} key:{}", self.key_id),
-            None => format!("key:{}", self.key_id),
-        }
-    }
-}
-
-/// One entry of the audit log.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AuditEntry {
-    /// `aud_…`
-    pub id: String,
-    /// The account concerned (`None` for an admin action outside accounts).
-    pub account_id: Option<String>,
-    /// `key:<key id>`, or a console session.
-    pub actor: String,
-    /// `create`, `edit`, `rotate`, `expire`, `resend`, `recover`, `activate`, `deactivate`, `delete`, `revoke`.
-    pub action: String,
-    /// `account`, `endpoint`, `secret`, `key`, `delivery`.
-    pub target_kind: String,
-    /// The id of what was acted on.
-    pub target_id: String,
-    /// What changed, as JSON.
-    pub detail: serde_json::Value,
-    /// Unix ms.
-    pub created_at: i64,
-}
+use super::Store;
+use crate::model::{new_id, AccountRow, AuditEntry, KeyRow, Principal};
 
 fn account_from_row(row: &AnyRow) -> Result<AccountRow, sqlx::Error> {
     Ok(AccountRow {
@@ -114,7 +32,7 @@ fn key_from_row(row: &AnyRow) -> Result<KeyRow, sqlx::Error> {
 impl Store {
     /// Creates an account; `false` if its id is taken.
     pub async fn create_account(&self, account: &AccountRow) -> Result<bool, sqlx::Error> {
-        let _writing = self.writing().await;
+        let mut tx = self.write_tx().await?;
         let inserted = sqlx::query(
             "INSERT INTO accounts (id, name, created_at, updated_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT (id) DO NOTHING",
@@ -123,8 +41,9 @@ impl Store {
         .bind(&account.name)
         .bind(account.created_at)
         .bind(account.updated_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(inserted.rows_affected() > 0)
     }
 
@@ -154,21 +73,20 @@ impl Store {
 
     /// Renames an account; the account after, if it exists.
     pub async fn rename_account(&self, id: &str, name: &str, now: i64) -> Result<Option<AccountRow>, sqlx::Error> {
-        let _writing = self.writing().await;
+        let mut tx = self.write_tx().await?;
         sqlx::query("UPDATE accounts SET name = $2, updated_at = $3 WHERE id = $1")
             .bind(id)
             .bind(name)
             .bind(now)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
-        drop(_writing);
+        tx.commit().await?;
         self.account(id).await
     }
 
     /// Deletes an account and everything of it; whether it existed.
     pub async fn delete_account(&self, id: &str) -> Result<bool, sqlx::Error> {
-        let _writing = self.writing().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         // Children first, in one transaction: the cascades would do it, but explicit deletes keep SQLite from
         // walking every foreign key row by row.
         for statement in [
@@ -193,7 +111,7 @@ impl Store {
 
     /// Stores an admin key's hash (hex SHA-256) if it is new.
     pub async fn add_admin_key_hash(&self, hash: &str, now: i64) -> Result<(), sqlx::Error> {
-        let _writing = self.writing().await;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO api_keys (id, account_id, hash, prefix, created_at) VALUES ($1, NULL, $2, '', $3)
              ON CONFLICT (hash) DO NOTHING",
@@ -201,8 +119,9 @@ impl Store {
         .bind(format!("key_{}", &hash[..hash.len().min(24)]))
         .bind(hash)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -216,15 +135,16 @@ impl Store {
 
     /// Stores a new account key by its hash.
     pub async fn insert_key(&self, key: &KeyRow, hash: &str) -> Result<(), sqlx::Error> {
-        let _writing = self.writing().await;
+        let mut tx = self.write_tx().await?;
         sqlx::query("INSERT INTO api_keys (id, account_id, hash, prefix, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(&key.id)
             .bind(key.account_id.clone())
             .bind(hash)
             .bind(&key.prefix)
             .bind(key.created_at)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -239,14 +159,15 @@ impl Store {
 
     /// Revokes an account's key; whether it existed and was not already revoked.
     pub async fn revoke_key(&self, account_id: &str, key_id: &str, now: i64) -> Result<bool, sqlx::Error> {
-        let _writing = self.writing().await;
+        let mut tx = self.write_tx().await?;
         let done =
             sqlx::query("UPDATE api_keys SET revoked_at = $3 WHERE id = $2 AND account_id = $1 AND revoked_at IS NULL")
                 .bind(account_id)
                 .bind(key_id)
                 .bind(now)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
+        tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -260,18 +181,19 @@ impl Store {
 
     /// Revokes any key by id; `Some(its account)` if it was valid (`Some(None)` for an admin key).
     pub async fn revoke_key_anywhere(&self, key_id: &str, now: i64) -> Result<Option<Option<String>>, sqlx::Error> {
-        let _writing = self.writing().await;
+        let mut tx = self.write_tx().await?;
         let row = sqlx::query("SELECT account_id FROM api_keys WHERE id = $1 AND revoked_at IS NULL")
             .bind(key_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *tx)
             .await?;
         let Some(row) = row else { return Ok(None) };
         let account: Option<String> = row.try_get("account_id")?;
         sqlx::query("UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
             .bind(key_id)
             .bind(now)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(Some(account))
     }
 
@@ -289,7 +211,7 @@ impl Store {
 
     /// Appends to the audit log.
     pub async fn record_audit(&self, entry: &AuditEntry) -> Result<(), sqlx::Error> {
-        let _writing = self.writing().await;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO audit_log (id, account_id, actor, action, target_kind, target_id, detail, created_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -302,8 +224,9 @@ impl Store {
         .bind(&entry.target_id)
         .bind(entry.detail.to_string())
         .bind(entry.created_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -44,7 +44,7 @@ impl Store {
         now: i64,
         expires_at: i64,
     ) -> Result<(), sqlx::Error> {
-        let _writing = self.writing().await;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO console_links (token_hash, account_id, key_id, created_at, expires_at)
              VALUES ($1, $2, $3, $4, $5)",
@@ -54,8 +54,9 @@ impl Store {
         .bind(&link.key_id)
         .bind(now)
         .bind(expires_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -75,15 +76,16 @@ impl Store {
     /// Uses a link: marks it used in the same statement that checks it, so two requests racing with one link
     /// cannot both open a session.
     pub async fn use_console_link(&self, token_hash: &str, now: i64) -> Result<LinkUse, sqlx::Error> {
-        let _writing = self.writing().await;
+        let mut tx = self.write_tx().await?;
         let row = sqlx::query(
             "UPDATE console_links SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
              RETURNING account_id, key_id",
         )
         .bind(token_hash)
         .bind(now)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(match row {
             Some(row) => {
                 LinkUse::Opened(ConsoleLink { account_id: row.try_get("account_id")?, key_id: row.try_get("key_id")? })
@@ -103,7 +105,7 @@ impl Store {
         now: i64,
         expires_at: i64,
     ) -> Result<(), sqlx::Error> {
-        let _writing = self.writing().await;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO console_sessions (id_hash, account_id, key_id, csrf, created_at, seen_at, expires_at)
              VALUES ($1, $2, $3, $4, $5, $5, $6)",
@@ -114,8 +116,9 @@ impl Store {
         .bind(csrf)
         .bind(now)
         .bind(expires_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -127,7 +130,7 @@ impl Store {
         now: i64,
         idle_ms: i64,
     ) -> Result<Option<ConsoleSession>, sqlx::Error> {
-        let _writing = self.writing().await;
+        let mut tx = self.write_tx().await?;
         let row = sqlx::query(
             "UPDATE console_sessions SET seen_at = $2 WHERE id_hash = $1 AND expires_at > $2 AND seen_at + $3 > $2
              AND EXISTS (SELECT 1 FROM api_keys k WHERE k.id = console_sessions.key_id AND k.revoked_at IS NULL)
@@ -136,8 +139,9 @@ impl Store {
         .bind(id_hash)
         .bind(now)
         .bind(idle_ms)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
+        tx.commit().await?;
         row.map(|row| {
             Ok(ConsoleSession {
                 account_id: row.try_get("account_id")?,
@@ -150,15 +154,15 @@ impl Store {
 
     /// Ends a session.
     pub async fn close_console_session(&self, id_hash: &str) -> Result<(), sqlx::Error> {
-        let _writing = self.writing().await;
-        sqlx::query("DELETE FROM console_sessions WHERE id_hash = $1").bind(id_hash).execute(&self.pool).await?;
+        let mut tx = self.write_tx().await?;
+        sqlx::query("DELETE FROM console_sessions WHERE id_hash = $1").bind(id_hash).execute(&mut *tx).await?;
+        tx.commit().await?;
         Ok(())
     }
 
     /// Ends every session and unused link that stands on a key (it was revoked).
     pub async fn end_console_access_of_key(&self, key_id: &str) -> Result<(), sqlx::Error> {
-        let _writing = self.writing().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         sqlx::query("DELETE FROM console_sessions WHERE key_id = $1").bind(key_id).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM console_links WHERE key_id = $1 AND used_at IS NULL")
             .bind(key_id)
@@ -269,7 +273,7 @@ impl Store {
     /// Adds counted attempts to their hours, inside the transaction that records them.
     pub(crate) async fn add_attempt_hours(
         &self,
-        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        tx: &mut sqlx::AnyConnection,
         counts: &std::collections::BTreeMap<HourKey, i64>,
     ) -> Result<(), sqlx::Error> {
         let rows: Vec<(&HourKey, &i64)> = counts.iter().collect();
@@ -290,7 +294,7 @@ impl Store {
                     .bind(key.bucket)
                     .bind(**n);
             }
-            query.execute(&mut **tx).await?;
+            query.execute(&mut *tx).await?;
         }
         Ok(())
     }

@@ -501,7 +501,7 @@ impl Store {
         account_id: &str,
         cursor: Option<&Cursor>,
         limit: i64,
-    ) -> Result<Page<super::EndpointRow>, sqlx::Error> {
+    ) -> Result<Page<crate::model::EndpointRow>, sqlx::Error> {
         let mut conditions = Conditions::new(self.params());
         conditions.equals("account_id", Some(&account_id.to_owned()));
         conditions.after("created_at", cursor, false);
@@ -526,7 +526,7 @@ impl Store {
     /// one attempt and no retries after it; a pending one just moves its next attempt to now and keeps its
     /// schedule. Refused while an attempt of it is in flight (its outcome would overwrite this).
     pub async fn resend(&self, account_id: Option<&str>, id: &str, now: i64) -> Result<Resend, sqlx::Error> {
-        let _writing = self.writing().await;
+        let mut tx = self.write_tx().await?;
         let mut conditions = Conditions::new(self.params());
         let (now_a, now_b) = (conditions.value(now), conditions.value(now));
         conditions.equals("id", Some(&id.to_owned()));
@@ -538,8 +538,8 @@ impl Store {
              updated_at = {now_b}{}",
             conditions.sql()
         );
-        let queued = conditions.bind(sqlx::query(&statement)).execute(&self.pool).await?.rows_affected() > 0;
-        drop(_writing);
+        let queued = conditions.bind(sqlx::query(&statement)).execute(&mut *tx).await?.rows_affected() > 0;
+        tx.commit().await?;
         match self.delivery(account_id, id).await? {
             Some(view) if queued => {
                 self.mark_due(&[view.endpoint_id.as_str()], now).await;
@@ -576,7 +576,7 @@ impl Store {
             let count: i64 = conditions.bind(sqlx::query(&statement)).fetch_one(&self.pool).await?.try_get("n")?;
             return Ok(RecoverPlan { count: u64::try_from(count).unwrap_or(0) });
         }
-        let _writing = self.writing().await;
+        let mut tx = self.write_tx().await?;
         let mut set = Conditions::new(self.params());
         let (now_a, now_b) = (set.value(now), set.value(now));
         let conditions = self.recover_conditions(set, endpoint_id, filter);
@@ -585,8 +585,8 @@ impl Store {
              single_attempt = 1, updated_at = {now_b}{}",
             conditions.sql()
         );
-        let count = conditions.bind(sqlx::query(&statement)).execute(&self.pool).await?.rows_affected();
-        drop(_writing);
+        let count = conditions.bind(sqlx::query(&statement)).execute(&mut *tx).await?.rows_affected();
+        tx.commit().await?;
         if count > 0 {
             self.mark_due(&[endpoint_id], now).await;
         }

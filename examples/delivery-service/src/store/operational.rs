@@ -7,9 +7,10 @@
 
 use serde_json::{json, Value};
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::Row;
 
-use super::{new_id, Backend, Store};
+use super::{Backend, Store};
+use crate::model::new_id;
 use crate::received::storable_text;
 
 /// An endpoint was switched off by the service: it turned FAILED after its failure window, or answered 410 Gone.
@@ -119,7 +120,7 @@ impl Store {
     ) -> Result<OperationalWebhookRow, sqlx::Error> {
         let sealed =
             self.sealer.seal(&sealing_id(account_id), secret).map_err(|error| sqlx::Error::Encode(Box::new(error)))?;
-        let _writing = self.writing().await;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "INSERT INTO operational_webhooks (account_id, url, secret, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $4)
@@ -129,9 +130,9 @@ impl Store {
         .bind(url)
         .bind(sealed)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        drop(_writing);
+        tx.commit().await?;
         self.operational_webhook(account_id).await?.ok_or(sqlx::Error::RowNotFound)
     }
 
@@ -157,11 +158,12 @@ impl Store {
     /// Removes an account's operational webhook; whether it had one. Notices still queued for it are dropped
     /// when their turn comes.
     pub async fn delete_operational_webhook(&self, account_id: &str) -> Result<bool, sqlx::Error> {
-        let _writing = self.writing().await;
+        let mut tx = self.write_tx().await?;
         let done = sqlx::query("DELETE FROM operational_webhooks WHERE account_id = $1")
             .bind(account_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -169,7 +171,7 @@ impl Store {
     /// service-wide destination when it is configured. A keyed notice queued before is not queued again.
     pub(crate) async fn queue_notices(
         &self,
-        tx: &mut Transaction<'static, Any>,
+        tx: &mut sqlx::AnyConnection,
         notices: &[Notice],
         now: i64,
     ) -> Result<(), sqlx::Error> {
@@ -207,7 +209,7 @@ impl Store {
                 .bind(notice.kind)
                 .bind(&body)
                 .bind(now)
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await?;
             }
         }
@@ -251,8 +253,7 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let _writing = self.writing().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         self.queue_notices(&mut tx, &notices, now_ms).await?;
         tx.commit().await?;
         Ok(notices.len())
@@ -270,7 +271,7 @@ impl Store {
         per_destination: i64,
         busy: &[String],
     ) -> Result<Vec<NoticeRow>, sqlx::Error> {
-        let _writing = self.writing().await;
+        let mut tx = self.write_tx().await?;
         let skip_locked = if self.backend == Backend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
         let mut params = self.params();
         let (now_param, lease_param, limit_param, turn_param) =
@@ -305,7 +306,8 @@ impl Store {
         if self.backend == Backend::Sqlite {
             query = query.bind(per_destination).bind(limit);
         }
-        let rows = query.fetch_all(&self.pool).await?;
+        let rows = query.fetch_all(&mut *tx).await?;
+        tx.commit().await?;
         rows.iter().map(notice_from_row).collect()
     }
 
@@ -317,7 +319,7 @@ impl Store {
             NoticeOutcome::Failed(error) => ("failed", None, Some(storable_text(error))),
             NoticeOutcome::Dropped => ("dropped", None, Some("its destination is no longer configured".into())),
         };
-        let _writing = self.writing().await;
+        let mut tx = self.write_tx().await?;
         sqlx::query(
             "UPDATE operational_events SET status = $2, next_attempt_at = COALESCE($3, next_attempt_at),
              last_error = $4, updated_at = $5 WHERE id = $1",
@@ -327,8 +329,9 @@ impl Store {
         .bind(next_at)
         .bind(error.map(std::borrow::Cow::into_owned))
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -32,7 +32,7 @@ pub fn test_sealer() -> delivery_service::sealing::Sealer {
 pub async fn open_store(url: &str, connections: u32) -> delivery_service::store::Store {
     let store = delivery_service::store::Store::connect(url, connections, test_sealer()).await.unwrap();
     let account =
-        delivery_service::store::AccountRow { id: ACCOUNT.into(), name: "Acme".into(), created_at: 0, updated_at: 0 };
+        delivery_service::model::AccountRow { id: ACCOUNT.into(), name: "Acme".into(), created_at: 0, updated_at: 0 };
     store.create_account(&account).await.unwrap();
     store
 }
@@ -45,7 +45,7 @@ pub async fn enqueue(
     endpoints: &[String],
     now: i64,
 ) -> (bool, usize) {
-    let event = delivery_service::store::NewEvent { account_id: ACCOUNT, id: event_id, topic: "order.created", body };
+    let event = delivery_service::model::NewEvent { account_id: ACCOUNT, id: event_id, topic: "order.created", body };
     store.enqueue_event(&event, endpoints, "scheduled", now).await.unwrap()
 }
 
@@ -301,7 +301,7 @@ pub async fn fresh_database(backend: &str) -> (String, Option<tempfile::TempDir>
         return (url, Some(dir));
     }
     let admin = std::env::var("DELIVERY_TEST_POSTGRES_URL").unwrap();
-    let name = format!("t_{}", delivery_service::store::new_id("db").trim_start_matches("db_"));
+    let name = format!("t_{}", delivery_service::model::new_id("db").trim_start_matches("db_"));
     sqlx::any::install_default_drivers();
     let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await.unwrap();
     sqlx::Executor::execute(&mut connection, format!("CREATE DATABASE {name}").as_str()).await.unwrap();
@@ -582,8 +582,8 @@ pub async fn all_recorded(api: &Api, endpoint: &str, n: usize, within: Duration)
 }
 
 /// An active endpoint configuration without limits, for tests and benchmarks that write the store directly.
-pub fn endpoint_row(id: &str, url: &str, now: i64) -> delivery_service::store::EndpointRow {
-    delivery_service::store::EndpointRow {
+pub fn endpoint_row(id: &str, url: &str, now: i64) -> delivery_service::model::EndpointRow {
+    delivery_service::model::EndpointRow {
         id: id.into(),
         disabled_reason: None,
         slowed_until: None,
