@@ -25,10 +25,11 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use tower::ServiceExt;
 
-use crate::api::{hash_api_key, AppState, InternalCaller, Scope};
+use crate::http::auth::{hash_api_key, InternalCaller, Scope};
+use crate::http::AppState;
 // Links and sessions are people's time: the wall clock, not the service clock (which a demo runs faster).
 use crate::clock::wall_ms;
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use crate::model::Principal;
 use crate::store::console::{AttemptCounts, ConsoleLink, ConsoleSession, LinkUse};
 
@@ -1243,7 +1244,7 @@ async fn history_page(
 async fn stream(
     State(state): State<ConsoleState>,
     headers: HeaderMap,
-    connection: Option<axum::Extension<crate::server::ConnectionHandle>>,
+    connection: Option<axum::Extension<crate::http::server::ConnectionHandle>>,
     Path(account): Path<String>,
 ) -> Result<Response, Refusal> {
     let session = session_for(&state, &headers, &account).await?;

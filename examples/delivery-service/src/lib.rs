@@ -13,21 +13,18 @@
 //! Every delivery rule (retry schedule, `Retry-After`, health, rate and burst limits, configuration rules, signing)
 //! is the core crate's; this crate only stores state and moves bytes.
 
-pub mod api;
 pub mod clock;
 pub mod console;
-pub mod error;
+pub mod http;
 pub mod model;
 pub mod net;
 pub mod operational;
 pub mod received;
 pub mod rules;
 pub mod sealing;
-pub mod server;
 pub mod service;
 pub mod signing;
 pub mod store;
-pub mod stream;
 pub mod worker;
 
 pub use clock::{Clock, ManualClock, ScaledClock, SystemClock};

@@ -212,17 +212,17 @@ async fn main() -> ExitCode {
         retention: Duration::from_secs(options.retention_days.saturating_mul(86_400)),
         expired_secret_retention: Duration::from_secs(options.expired_secret_retention_days.saturating_mul(86_400)),
         resolve,
-        server: delivery_service::server::ServerLimits {
+        server: delivery_service::http::server::ServerLimits {
             max_connections: options.max_connections.max(1),
             header_read_timeout: Duration::from_secs(options.request_read_timeout_seconds.max(1)),
             body_read_timeout: Duration::from_secs(options.request_read_timeout_seconds.max(1)),
-            streams: delivery_service::stream::StreamLimits {
+            streams: delivery_service::http::stream::StreamLimits {
                 max_total: options.max_streams.max(1),
                 per_account: options.max_streams_per_account.max(1),
                 per_key: options.max_streams_per_account.max(1),
                 max_lifetime: Duration::from_secs(options.stream_max_seconds.max(1)),
             },
-            ..delivery_service::server::ServerLimits::default()
+            ..delivery_service::http::server::ServerLimits::default()
         },
         operational_webhook,
         public_url: options.public_url,

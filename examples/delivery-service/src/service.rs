@@ -9,12 +9,12 @@ use dropship_webhooks::delivery::RetrySchedule;
 use dropship_webhooks::endpoint::EndpointRules;
 use tokio::sync::{watch, Notify};
 
-use crate::api::{hash_api_key, router, AppState};
 use crate::clock::Clock;
+use crate::http::server::ServerLimits;
+use crate::http::{auth::hash_api_key, router, AppState};
 use crate::net::{build_client, AddressPolicy, ClientSettings};
 use crate::operational::{validate_destination, Sender, ServiceWide};
 use crate::sealing::{resolve_key, KeySource, Sealer};
-use crate::server::ServerLimits;
 use crate::store::Store;
 use crate::worker::{Worker, WorkerHandle, WorkerSettings};
 
@@ -187,7 +187,7 @@ impl Service {
             address = Some(listener.local_addr()?);
             let stop = shutdown_rx.clone();
             let limits = settings.server;
-            server = Some(tokio::spawn(crate::server::serve(listener, router(state), limits, stop)));
+            server = Some(tokio::spawn(crate::http::server::serve(listener, router(state), limits, stop)));
         }
         let (worker, notices) = if settings.run_worker {
             let policy = AddressPolicy { allow_loopback: settings.allow_insecure_loopback };

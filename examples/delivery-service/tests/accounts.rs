@@ -450,7 +450,7 @@ async fn one_owner_database(url: &str) {
     let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&url).await.unwrap();
     let baseline = include_str!("../migrations/0001_baseline.sql");
     sqlx::Executor::execute(&mut connection, baseline).await.unwrap();
-    let key_hash = hex::encode(delivery_service::api::hash_api_key("old-admin-key-0123456789"));
+    let key_hash = hex::encode(delivery_service::http::auth::hash_api_key("old-admin-key-0123456789"));
     // A minute before the test clock (rows older than the retention would be pruned at start).
     let t = 1_789_999_940_000_i64;
     let rows = format!(

@@ -227,7 +227,7 @@ async fn read_until_closed(stream: &mut tokio::net::TcpStream, within: Duration)
 async fn the_api_server_caps_connections_and_times_out_slow_clients() {
     use tokio::io::AsyncWriteExt;
     let harness = Harness::start_with("sqlite", |settings| {
-        settings.server = delivery_service::server::ServerLimits {
+        settings.server = delivery_service::http::server::ServerLimits {
             max_connections: 4,
             header_read_timeout: Duration::from_millis(800),
             body_read_timeout: Duration::from_millis(800),

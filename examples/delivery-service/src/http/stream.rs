@@ -25,9 +25,10 @@ use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use tokio::sync::watch;
 
-use crate::api::{AppState, Scope};
-use crate::error::ApiError;
-use crate::server::ConnectionHandle;
+use crate::http::auth::Scope;
+use crate::http::error::ApiError;
+use crate::http::server::ConnectionHandle;
+use crate::http::AppState;
 use crate::store::{AttemptView, Store};
 
 /// Live streams' caps and lifetime.

@@ -29,8 +29,8 @@ use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tower::ServiceExt;
 
-use crate::error::ApiError;
-use crate::stream::StreamLimits;
+use crate::http::error::ApiError;
+use crate::http::stream::StreamLimits;
 
 /// The server's limits.
 #[derive(Debug, Clone, Copy)]

@@ -1,0 +1,119 @@
+//! `/v1/accounts`: accounts (admin key to make and delete them).
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::http::error::ApiError;
+use crate::model::{AccountRow, Principal};
+
+use super::auth::{forbidden, record, Scope};
+use super::extract::{check_length, page_params, JsonBody, MAX_ACCOUNT_NAME_CHARS};
+use super::views::to_json;
+use super::AppState;
+
+/// Longest account id.
+pub(crate) const MAX_ACCOUNT_ID: usize = 128;
+
+pub(crate) fn check_account_id(id: &str) -> Result<(), ApiError> {
+    let fine = !id.is_empty()
+        && id.len() <= MAX_ACCOUNT_ID
+        && id.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte));
+    if fine {
+        Ok(())
+    } else {
+        Err(ApiError::bad_request(
+            "invalid_account",
+            format!("an account id is 1 to {MAX_ACCOUNT_ID} of A-Z a-z 0-9 - _ . ~ (e.g. your own retailer id)"),
+        ))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CreateAccount {
+    id: String,
+    #[serde(default)]
+    name: String,
+}
+
+pub(crate) async fn create_account(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    JsonBody(request): JsonBody<CreateAccount>,
+) -> Result<Response, ApiError> {
+    if !principal.is_admin() {
+        return Err(forbidden("creating an account"));
+    }
+    check_account_id(&request.id)?;
+    check_length("name", &request.name, MAX_ACCOUNT_NAME_CHARS)?;
+    let now = state.clock.now_ms();
+    let name = if request.name.is_empty() { request.id.clone() } else { request.name };
+    let account = AccountRow { id: request.id, name, created_at: now, updated_at: now };
+    if !state.store.create_account(&account).await? {
+        return Err(ApiError {
+            status: StatusCode::CONFLICT,
+            code: "account_exists",
+            message: format!("the account `{}` already exists", account.id),
+        });
+    }
+    record(&state, &principal, Some(&account.id), "create", "account", &account.id, json!({ "name": account.name }))
+        .await?;
+    Ok((StatusCode::CREATED, Json(to_json(&account)?)).into_response())
+}
+
+pub(crate) async fn list_accounts(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let (cursor, limit) = page_params(&query, &[])?;
+    let page = state.store.accounts(principal.account_id.as_deref(), cursor.as_ref(), limit).await?;
+    Ok(Json(to_json(&page)?))
+}
+
+pub(crate) async fn get_account(State(state): State<AppState>, scope: Scope) -> Result<Json<Value>, ApiError> {
+    let account = state.store.account(&scope.account).await?.ok_or_else(|| ApiError::not_found("account"))?;
+    Ok(Json(to_json(&account)?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EditAccount {
+    name: String,
+}
+
+pub(crate) async fn edit_account(
+    State(state): State<AppState>,
+    scope: Scope,
+    JsonBody(edit): JsonBody<EditAccount>,
+) -> Result<Json<Value>, ApiError> {
+    check_length("name", &edit.name, MAX_ACCOUNT_NAME_CHARS)?;
+    let account = state
+        .store
+        .rename_account(&scope.account, &edit.name, state.clock.now_ms())
+        .await?
+        .ok_or_else(|| ApiError::not_found("account"))?;
+    scope.audit(&state, "edit", "account", &scope.account, json!({ "name": edit.name })).await?;
+    Ok(Json(to_json(&account)?))
+}
+
+pub(crate) async fn delete_account(State(state): State<AppState>, scope: Scope) -> Result<StatusCode, ApiError> {
+    if !scope.principal.is_admin() {
+        return Err(forbidden("deleting an account"));
+    }
+    let deleted = state.store.delete_account(&scope.account).await?;
+    state.lookups.forget();
+    if !deleted {
+        return Err(ApiError::not_found("account"));
+    }
+    // The account's own log went with it; the deletion is recorded outside any account.
+    record(&state, &scope.principal, None, "delete", "account", &scope.account, json!({})).await?;
+    tracing::info!(account = %scope.account, "account deleted");
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,327 @@
+//! `…/endpoints`: endpoint configurations (checked by the core's rules), their switch and health.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use dropship_webhooks::endpoint::{DeliveryMethod, EndpointOptions, EndpointRules, Limit};
+use dropship_webhooks::{Scheme, WebhookError};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::http::error::ApiError;
+use crate::model::{new_id, EndpointRow, EndpointUpdate, SecretRow};
+use crate::net::{check_as_sent, AddressPolicy};
+use crate::signing::{live_secrets, secret_set};
+
+use super::auth::Scope;
+use super::extract::{check_length, page_params, JsonBody, MAX_DESCRIPTION_CHARS};
+use super::secrets::{secret_row, NewSecret};
+use super::views::{endpoint_json, new_secret_json};
+use super::AppState;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct CreateEndpoint {
+    url: String,
+    topics: Vec<String>,
+    #[serde(default)]
+    description: String,
+    #[serde(default = "default_method")]
+    method: String,
+    #[serde(default)]
+    rate_limit: i64,
+    #[serde(default)]
+    burst_limit: i64,
+    #[serde(default = "default_scheme")]
+    scheme: String,
+    #[serde(default = "default_true")]
+    enabled: bool,
+    secret: Option<NewSecret>,
+}
+
+pub(crate) fn default_method() -> String {
+    "POST".into()
+}
+pub(crate) fn default_scheme() -> String {
+    "standard".into()
+}
+pub(crate) fn default_true() -> bool {
+    true
+}
+
+/// Runs the core's configuration rules over a would-be endpoint.
+pub(crate) fn validate(
+    rules: EndpointRules,
+    endpoint: &mut EndpointRow,
+    secrets: &[SecretRow],
+) -> Result<(), ApiError> {
+    let config = rules.validate(&EndpointOptions {
+        url: endpoint.url.clone(),
+        topics: endpoint.topics.clone(),
+        method: endpoint.method,
+        rate_limit: Limit(endpoint.rate_limit.into()),
+        burst_limit: Limit(endpoint.burst_limit.into()),
+        scheme: endpoint.scheme,
+        secrets: secret_set(secrets),
+    })?;
+    // The core's parser decided; the sender's must read the same host.
+    let policy = AddressPolicy { allow_loopback: rules.allow_insecure_loopback };
+    check_as_sent(&config.url, &config.host, policy)?;
+    endpoint.url = config.url;
+    endpoint.topics = config.topics;
+    Ok(())
+}
+
+pub(crate) fn limit_value(field: &'static str, value: i64) -> Result<u32, ApiError> {
+    u32::try_from(value).map_err(|_| {
+        ApiError::from(WebhookError::InvalidEndpoint {
+            field,
+            problem: format!("{value} is not a whole number from 0 to 4294967295"),
+        })
+    })
+}
+
+pub(crate) async fn create_endpoint(
+    State(state): State<AppState>,
+    scope: Scope,
+    JsonBody(request): JsonBody<CreateEndpoint>,
+) -> Result<Response, ApiError> {
+    let now = state.clock.now_ms();
+    let id = new_id("ep");
+    let scheme = Scheme::from_name(&request.scheme)?;
+    check_length("description", &request.description, MAX_DESCRIPTION_CHARS)?;
+    let secret = secret_row(&id, scheme, request.secret, now)?;
+    let mut endpoint = EndpointRow {
+        id,
+        account_id: scope.account.clone(),
+        url: request.url,
+        description: request.description,
+        topics: request.topics,
+        method: DeliveryMethod::from_name(&request.method)?,
+        scheme,
+        rate_limit: limit_value("rateLimit", request.rate_limit)?,
+        burst_limit: limit_value("burstLimit", request.burst_limit)?,
+        enabled: request.enabled,
+        health: Default::default(),
+        created_at: now,
+        updated_at: now,
+        disabled_reason: None,
+        slowed_until: None,
+    };
+    validate(state.rules, &mut endpoint, std::slice::from_ref(&secret))?;
+    if !state.store.insert_endpoint(&endpoint, &secret).await? {
+        return Err(url_taken(&endpoint.url));
+    }
+    tracing::info!(account = %scope.account, endpoint = %endpoint.id, url = %endpoint.url, "endpoint created");
+    let mut body = endpoint_json(&endpoint);
+    scope.audit(&state, "create", "endpoint", &endpoint.id, body.clone()).await?;
+    body["secret"] = new_secret_json(&secret);
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+pub(crate) fn url_taken(url: &str) -> ApiError {
+    ApiError {
+        status: StatusCode::CONFLICT,
+        code: "endpoint_exists",
+        message: format!(
+            "an endpoint for {url} already exists in this account; there is one configuration per target URL"
+        ),
+    }
+}
+
+pub(crate) async fn list_endpoints(
+    State(state): State<AppState>,
+    scope: Scope,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let (cursor, limit) = page_params(&query, &[])?;
+    let page = state.store.endpoints(&scope.account, cursor.as_ref(), limit).await?;
+    let data: Vec<Value> = page.data.iter().map(endpoint_json).collect();
+    Ok(Json(json!({ "data": data, "nextCursor": page.next_cursor })))
+}
+
+pub(crate) async fn load_endpoint(state: &AppState, account: &str, id: &str) -> Result<EndpointRow, ApiError> {
+    state.store.endpoint(account, id).await?.ok_or_else(|| ApiError::not_found("endpoint"))
+}
+
+pub(crate) async fn get_endpoint(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(endpoint_json(&load_endpoint(&state, &scope.account, &id).await?)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct EditEndpoint {
+    url: Option<String>,
+    topics: Option<Vec<String>>,
+    description: Option<String>,
+    method: Option<String>,
+    rate_limit: Option<i64>,
+    burst_limit: Option<i64>,
+    enabled: Option<bool>,
+}
+
+pub(crate) async fn edit_endpoint(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path((_, id)): Path<(String, String)>,
+    JsonBody(edit): JsonBody<EditEndpoint>,
+) -> Result<Json<Value>, ApiError> {
+    load_endpoint(&state, &scope.account, &id).await?;
+    if let Some(description) = &edit.description {
+        check_length("description", description, MAX_DESCRIPTION_CHARS)?;
+    }
+    let secrets = live_secrets(&state.store.secrets(&id).await?, state.clock.now_seconds());
+    let endpoint = modify_endpoint(&state, &scope.account, &id, |endpoint| {
+        if let Some(url) = &edit.url {
+            endpoint.url.clone_from(url);
+        }
+        if let Some(topics) = &edit.topics {
+            endpoint.topics.clone_from(topics);
+        }
+        if let Some(description) = &edit.description {
+            endpoint.description.clone_from(description);
+        }
+        if let Some(method) = &edit.method {
+            endpoint.method = DeliveryMethod::from_name(method)?;
+        }
+        if let Some(rate) = edit.rate_limit {
+            endpoint.rate_limit = limit_value("rateLimit", rate)?;
+        }
+        if let Some(burst) = edit.burst_limit {
+            endpoint.burst_limit = limit_value("burstLimit", burst)?;
+        }
+        validate(state.rules, endpoint, &secrets)?;
+        if let Some(enabled) = edit.enabled {
+            set_enabled(endpoint, enabled);
+        }
+        Ok(())
+    })
+    .await?;
+    state.wake.notify_one();
+    let body = endpoint_json(&endpoint);
+    scope.audit(&state, "edit", "endpoint", &id, body.clone()).await?;
+    Ok(Json(body))
+}
+
+/// How often a change is re-read and redone when the endpoint changed under it (a worker's health verdict, another
+/// edit) before the API gives up with 409.
+pub(crate) const MODIFY_TRIES: usize = 8;
+
+/// Reads the endpoint, applies `change`, and writes it back only if nothing changed it meanwhile
+/// (compare-and-set); on a race, reads and applies again. 404 if it does not exist, 409 if its new URL is taken or
+/// it keeps changing.
+pub(crate) async fn modify_endpoint(
+    state: &AppState,
+    account: &str,
+    id: &str,
+    mut change: impl FnMut(&mut EndpointRow) -> Result<(), ApiError>,
+) -> Result<EndpointRow, ApiError> {
+    for _ in 0..MODIFY_TRIES {
+        let previous = load_endpoint(state, account, id).await?;
+        let mut endpoint = previous.clone();
+        change(&mut endpoint)?;
+        if endpoint == previous {
+            return Ok(endpoint);
+        }
+        endpoint.updated_at = state.clock.now_ms().max(previous.updated_at);
+        match state.store.update_endpoint(&previous, &endpoint).await? {
+            EndpointUpdate::Done => return Ok(endpoint),
+            EndpointUpdate::UrlTaken => return Err(url_taken(&endpoint.url)),
+            EndpointUpdate::Changed => continue,
+        }
+    }
+    Err(ApiError {
+        status: StatusCode::CONFLICT,
+        code: "conflict",
+        message: "the endpoint kept changing while this change was applied; try again".into(),
+    })
+}
+
+/// The owner's switch, by the service's rule ([`crate::rules::EndpointState::switched`]: activation re-arms a FAILED endpoint,
+/// whose pending deliveries resume at once).
+pub(crate) fn set_enabled(endpoint: &mut EndpointRow, enabled: bool) {
+    let state = endpoint.state().switched(enabled);
+    (endpoint.enabled, endpoint.health) = (state.enabled, state.health);
+    if enabled {
+        endpoint.disabled_reason = None;
+    }
+}
+
+pub(crate) async fn switch(state: AppState, scope: Scope, id: String, enabled: bool) -> Result<Json<Value>, ApiError> {
+    let endpoint = modify_endpoint(&state, &scope.account, &id, |endpoint| {
+        set_enabled(endpoint, enabled);
+        Ok(())
+    })
+    .await?;
+    tracing::info!(account = %scope.account, endpoint = %id, enabled, "endpoint switched");
+    state.wake.notify_one();
+    let action = if enabled { "activate" } else { "deactivate" };
+    scope.audit(&state, action, "endpoint", &id, json!({})).await?;
+    Ok(Json(endpoint_json(&endpoint)))
+}
+
+pub(crate) async fn activate(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    switch(state, scope, id, true).await
+}
+
+pub(crate) async fn deactivate(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    switch(state, scope, id, false).await
+}
+
+pub(crate) async fn delete_endpoint(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    if !state.store.delete_endpoint(&scope.account, &id).await? {
+        return Err(ApiError::not_found("endpoint"));
+    }
+    scope.audit(&state, "delete", "endpoint", &id, json!({})).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(crate) async fn health(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let endpoint = load_endpoint(&state, &scope.account, &id).await?;
+    let counts = state.store.delivery_counts(&id).await?;
+    Ok(Json(json!({
+        "status": endpoint.health.status.name(),
+        "failingSince": endpoint.health.failing_since,
+        "enabled": endpoint.enabled,
+        "active": endpoint.is_active(),
+        "disabledReason": endpoint.disabled_reason,
+        "slowedUntil": endpoint.slowed_until,
+        "deliveries": counts,
+    })))
+}
+
+pub(crate) fn endpoint_inactive(endpoint: &EndpointRow) -> ApiError {
+    ApiError {
+        status: StatusCode::CONFLICT,
+        code: "endpoint_inactive",
+        message: format!(
+            "the endpoint {} is {}; activate it first (POST …/endpoints/{}/activate)",
+            endpoint.id,
+            if endpoint.enabled { "FAILED" } else { "deactivated" },
+            endpoint.id
+        ),
+    }
+}

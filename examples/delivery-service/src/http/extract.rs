@@ -1,0 +1,170 @@
+//! Reading requests: JSON bodies with the core's error codes, paths and queries without control characters,
+//! text fields held to their lengths, and the list queries (cursor, limit, filters) every list shares.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use dropship_webhooks::{find_topic, WebhookError};
+use serde::de::DeserializeOwned;
+
+use crate::http::error::ApiError;
+use crate::store::{Cursor, ListQuery};
+
+use super::auth::Scope;
+use super::AppState;
+
+/// No path or query carries a control character once percent-decoded (U+0000 above all, which Postgres refuses
+/// in any text it compares): 400 `invalid_option` before any route, so no filter or id can reach the database
+/// with one.
+pub(crate) async fn refuse_control_characters(request: Request, next: Next) -> Response {
+    let uri = request.uri();
+    let path_has = percent_decoded(uri.path().as_bytes()).any(|byte| byte < 0x20 || byte == 0x7f);
+    let query_has = uri.query().is_some_and(|query| {
+        url::form_urlencoded::parse(query.as_bytes())
+            .any(|(name, value)| name.chars().chain(value.chars()).any(char::is_control))
+    });
+    if path_has || query_has {
+        return ApiError::bad_request(
+            "invalid_option",
+            "the path or a query parameter holds a control character (such as %00); none belongs in an id or filter",
+        )
+        .into_response();
+    }
+    next.run(request).await
+}
+
+/// Bytes with `%XX` escapes decoded (a `%` not followed by two hex digits stays as it is).
+pub(crate) fn percent_decoded(bytes: &[u8]) -> impl Iterator<Item = u8> + '_ {
+    let mut index = 0;
+    std::iter::from_fn(move || {
+        let byte = *bytes.get(index)?;
+        let hex = |at: usize| bytes.get(at).and_then(|digit| char::from(*digit).to_digit(16));
+        if byte == b'%' {
+            if let (Some(high), Some(low)) = (hex(index + 1), hex(index + 2)) {
+                index += 3;
+                return u8::try_from(high * 16 + low).ok();
+            }
+        }
+        index += 1;
+        Some(byte)
+    })
+}
+
+/// A JSON request body whose errors carry the core's codes: `invalid_json` for syntax, `invalid_payload` for shape.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        // The server read the body already, within its time and size limits (`crate::server`).
+        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError {
+                    status: StatusCode::PAYLOAD_TOO_LARGE,
+                    code: "payload_too_large",
+                    message: "the request body is over the API's limit (2 MB)".into(),
+                }
+            } else {
+                ApiError::bad_request("invalid_json", rejection.body_text())
+            }
+        })?;
+        let bytes: &[u8] = if bytes.is_empty() { b"{}" } else { &bytes };
+        serde_json::from_slice(bytes).map(JsonBody).map_err(|error| match error.classify() {
+            serde_json::error::Category::Data => ApiError::bad_request("invalid_payload", error.to_string()),
+            _ => ApiError::bad_request("invalid_json", error.to_string()),
+        })
+    }
+}
+
+/// Shortest fabric-scheme secret the service accepts (the scheme's keys are the raw bytes, so a short one is a
+/// guessable one).
+pub const MIN_FABRIC_SECRET_BYTES: usize = 24;
+/// Longest secret label.
+pub const MAX_LABEL_CHARS: usize = 200;
+/// Longest endpoint description.
+pub const MAX_DESCRIPTION_CHARS: usize = 2000;
+
+/// Longest account name.
+pub const MAX_ACCOUNT_NAME_CHARS: usize = 200;
+
+/// A text field as people write it: at most `most` characters, and no control characters (U+0000 above all,
+/// which Postgres refuses; none belongs in a name, a description or a label).
+pub(crate) fn check_length(name: &'static str, text: &str, most: usize) -> Result<(), ApiError> {
+    if text.chars().count() > most {
+        return Err(ApiError::bad_request("invalid_option", format!("`{name}` is longer than {most} characters")));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(ApiError::bad_request("invalid_option", format!("`{name}` may not hold control characters")));
+    }
+    Ok(())
+}
+
+/// Largest page.
+pub(crate) const MAX_PAGE: i64 = 500;
+
+pub(crate) fn whole_number(query: &HashMap<String, String>, name: &'static str) -> Result<Option<i64>, ApiError> {
+    query
+        .get(name)
+        .map(|text| {
+            text.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                ApiError::from(WebhookError::InvalidOption { name, problem: "it must be a whole number" })
+            })
+        })
+        .transpose()
+}
+
+/// `cursor` and `limit` (50 by default, at most 500); any key outside them and `also` is refused.
+pub(crate) fn page_params(query: &HashMap<String, String>, also: &[&str]) -> Result<(Option<Cursor>, i64), ApiError> {
+    if let Some(unknown) =
+        query.keys().find(|key| !["cursor", "limit"].contains(&key.as_str()) && !also.contains(&key.as_str()))
+    {
+        return Err(ApiError::bad_request("invalid_option", format!("unknown filter `{unknown}`")));
+    }
+    let cursor = query
+        .get("cursor")
+        .map(|text| {
+            Cursor::decode(text).ok_or_else(|| {
+                ApiError::bad_request("invalid_option", "`cursor` must be a nextCursor this API answered")
+            })
+        })
+        .transpose()?;
+    Ok((cursor, whole_number(query, "limit")?.unwrap_or(50).clamp(1, MAX_PAGE)))
+}
+
+/// Which list a query is for: each has its own status word and filters.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ListKind {
+    Deliveries,
+    Attempts,
+    Events,
+}
+
+pub(crate) fn list_query(
+    scope: &Scope,
+    query: &HashMap<String, String>,
+    kind: ListKind,
+) -> Result<ListQuery, ApiError> {
+    let filters: &[&str] = match kind {
+        ListKind::Deliveries => &["status", "topic", "errorClass", "since", "until", "endpointId"],
+        ListKind::Attempts => &["outcome", "topic", "errorClass", "since", "until", "endpointId"],
+        ListKind::Events => &["topic", "since", "until"],
+    };
+    let (cursor, limit) = page_params(query, filters)?;
+    let status_key = if kind == ListKind::Attempts { "outcome" } else { "status" };
+    Ok(ListQuery {
+        account_id: scope.account.clone(),
+        endpoint_id: query.get("endpointId").cloned(),
+        status: query.get(status_key).cloned(),
+        topic: query.get("topic").map(|topic| find_topic(topic).map_or(topic.clone(), |info| info.name.to_owned())),
+        error_class: query.get("errorClass").cloned(),
+        since: whole_number(query, "since")?,
+        until: whole_number(query, "until")?,
+        cursor,
+        limit,
+    })
+}

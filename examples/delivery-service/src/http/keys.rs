@@ -1,0 +1,105 @@
+//! API keys: admin keys (`/v1/keys`) and account keys (`/v1/accounts/{account}/keys`), managed with the admin key.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde_json::{json, Value};
+
+use crate::http::error::ApiError;
+use crate::model::{new_id, KeyRow, Principal};
+
+use super::auth::{forbidden, hash_api_key, record, Scope};
+use super::views::to_json;
+use super::AppState;
+
+/// Keys are managed with the admin key only: an account key that could mint keys would outlive its own
+/// revocation (a leaked key would make itself a successor first).
+pub(crate) fn admin_manages_keys(scope: &Scope) -> Result<(), ApiError> {
+    if scope.principal.is_admin() {
+        Ok(())
+    } else {
+        Err(forbidden("managing API keys"))
+    }
+}
+
+pub(crate) async fn create_key(State(state): State<AppState>, scope: Scope) -> Result<Response, ApiError> {
+    admin_manages_keys(&scope)?;
+    let mut random = [0u8; 32];
+    getrandom::fill(&mut random).map_err(|error| ApiError::internal(&error))?;
+    let key = format!("dwk_{}", hex::encode(random));
+    let row = KeyRow {
+        id: new_id("key"),
+        account_id: Some(scope.account.clone()),
+        prefix: key[..12].to_owned(),
+        created_at: state.clock.now_ms(),
+        revoked_at: None,
+    };
+    state.store.insert_key(&row, &hex::encode(hash_api_key(&key))).await?;
+    scope.audit(&state, "create", "key", &row.id, json!({ "prefix": row.prefix })).await?;
+    let mut body = to_json(&row)?;
+    // Shown once: only its hash is kept.
+    body["key"] = json!(key);
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+pub(crate) async fn list_keys(State(state): State<AppState>, scope: Scope) -> Result<Json<Value>, ApiError> {
+    admin_manages_keys(&scope)?;
+    let keys = state.store.keys(&scope.account).await?;
+    Ok(Json(json!({ "data": keys, "nextCursor": null })))
+}
+
+pub(crate) async fn list_admin_keys(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+) -> Result<Json<Value>, ApiError> {
+    if !principal.is_admin() {
+        return Err(forbidden("listing admin keys"));
+    }
+    Ok(Json(json!({ "data": state.store.admin_keys().await?, "nextCursor": null })))
+}
+
+/// `DELETE /v1/keys/{id}` (admin key): revokes any key, admin or account; the last admin key stays.
+pub(crate) async fn revoke_any_key(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path(key_id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    if !principal.is_admin() {
+        return Err(forbidden("revoking a key outside an account"));
+    }
+    let admins = state.store.admin_keys().await?;
+    let live_admins: Vec<&KeyRow> = admins.iter().filter(|key| key.revoked_at.is_none()).collect();
+    if live_admins.len() == 1 && live_admins[0].id == key_id {
+        return Err(ApiError {
+            status: StatusCode::CONFLICT,
+            code: "last_admin_key",
+            message: "this is the last admin key; start the service with a new one (--api-key-file) first".into(),
+        });
+    }
+    let revoked = state.store.revoke_key_anywhere(&key_id, state.clock.now_ms()).await?;
+    state.lookups.forget();
+    let Some(account) = revoked else {
+        return Err(ApiError::not_found("key"));
+    };
+    state.store.end_console_access_of_key(&key_id).await?;
+    record(&state, &principal, account.as_deref(), "revoke", "key", &key_id, json!({})).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(crate) async fn revoke_key(
+    State(state): State<AppState>,
+    scope: Scope,
+    Path((_, key_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    admin_manages_keys(&scope)?;
+    let revoked = state.store.revoke_key(&scope.account, &key_id, state.clock.now_ms()).await?;
+    state.lookups.forget();
+    if !revoked {
+        return Err(ApiError::not_found("key"));
+    }
+    // The console sessions and links that stood on it end too (they are also checked on every console request).
+    state.store.end_console_access_of_key(&key_id).await?;
+    scope.audit(&state, "revoke", "key", &key_id, json!({})).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,89 @@
+//! `…/operational-webhook` and `…/operational-events`: where an account hears of its endpoints' trouble.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::http::error::ApiError;
+
+use super::auth::Scope;
+use super::extract::JsonBody;
+use super::secrets::new_signing_secret;
+use super::views::{operational_webhook_json, to_json};
+use super::AppState;
+
+/// `PUT …/operational-webhook`: where the account's notices go; a secret is made when none is given.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(crate) struct OperationalWebhook {
+    url: String,
+    secret: Option<String>,
+}
+
+/// Sets the account's operational webhook (its URL checked as an endpoint's is); the secret is shown only here.
+pub(crate) async fn set_operational_webhook(
+    State(state): State<AppState>,
+    scope: Scope,
+    JsonBody(request): JsonBody<OperationalWebhook>,
+) -> Result<Response, ApiError> {
+    let secret = match request.secret {
+        Some(secret) => secret,
+        None => new_signing_secret()?,
+    };
+    let url = crate::operational::validate_destination(&request.url, &secret, state.rules)?;
+    let row = state.store.set_operational_webhook(&scope.account, &url, &secret, state.clock.now_ms()).await?;
+    let body = operational_webhook_json(&row);
+    scope.audit(&state, "set", "operational_webhook", &scope.account, body.clone()).await?;
+    let mut answer = body;
+    answer["secret"] = Value::from(secret);
+    Ok((StatusCode::OK, Json(answer)).into_response())
+}
+
+pub(crate) async fn get_operational_webhook(
+    State(state): State<AppState>,
+    scope: Scope,
+) -> Result<Json<Value>, ApiError> {
+    let row = state.store.operational_webhook(&scope.account).await?;
+    row.map(|row| Json(operational_webhook_json(&row))).ok_or_else(|| ApiError::not_found("operational webhook"))
+}
+
+pub(crate) async fn delete_operational_webhook(
+    State(state): State<AppState>,
+    scope: Scope,
+) -> Result<StatusCode, ApiError> {
+    if !state.store.delete_operational_webhook(&scope.account).await? {
+        return Err(ApiError::not_found("operational webhook"));
+    }
+    scope.audit(&state, "delete", "operational_webhook", &scope.account, json!({})).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The account's latest notices (both destinations), newest first, with their delivery status.
+pub(crate) async fn list_operational_events(
+    State(state): State<AppState>,
+    scope: Scope,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let limit =
+        match query.get("limit") {
+            Some(text) => text.parse::<i64>().ok().filter(|limit| (1..=500).contains(limit)).ok_or_else(|| {
+                ApiError::bad_request("invalid_query", "`limit` must be a whole number from 1 to 500")
+            })?,
+            None => 50,
+        };
+    let notices = state.store.notices(&scope.account, limit).await?;
+    let data: Vec<Value> = notices
+        .iter()
+        .map(|notice| {
+            let mut value = to_json(notice)?;
+            value["body"] = serde_json::from_str(&notice.body).unwrap_or(Value::Null);
+            Ok(value)
+        })
+        .collect::<Result<_, ApiError>>()?;
+    Ok(Json(json!({ "data": data })))
+}
