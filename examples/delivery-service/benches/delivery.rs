@@ -458,7 +458,7 @@ fn lists_table(runtime: &tokio::runtime::Runtime, backends: &[&str]) {
 /// The hourly counts the worker keeps as it records outcomes, for a history written straight into the database.
 async fn count_hours(database_url: &str) {
     let pool = sqlx::AnyPool::connect(database_url).await.unwrap();
-    let buckets: String = delivery_service::store::console::LATENCY_BUCKETS_MS
+    let buckets: String = delivery_service::rules::LATENCY_BUCKETS_MS
         .iter()
         .enumerate()
         .map(|(index, bound)| format!(" WHEN latency_ms < {bound} THEN {index}"))
@@ -469,7 +469,7 @@ async fn count_hours(database_url: &str) {
            CASE WHEN outcome = 'success' THEN '' WHEN error_class = 'http' AND status_code < 500 THEN 'http 4xx'
                 WHEN error_class = 'http' THEN 'http 5xx' ELSE COALESCE(error_class, 'other') END,
            CASE{buckets} ELSE {} END, COUNT(*) FROM attempts GROUP BY 1, 2, 3, 4, 5",
-        delivery_service::store::console::LATENCY_BUCKETS_MS.len()
+        delivery_service::rules::LATENCY_BUCKETS_MS.len()
     );
     sqlx::query(&statement).execute(&pool).await.unwrap();
     pool.close().await;

@@ -15,17 +15,14 @@
 
 pub mod clock;
 pub mod console;
+pub mod delivery;
 pub mod http;
 pub mod model;
-pub mod net;
-pub mod operational;
 pub mod received;
 pub mod rules;
 pub mod sealing;
 pub mod service;
-pub mod signing;
 pub mod store;
-pub mod worker;
 
 pub use clock::{Clock, ManualClock, ScaledClock, SystemClock};
 pub use service::{RunningService, Service, Settings};

@@ -184,7 +184,7 @@ async fn main() -> ExitCode {
                 );
                 return ExitCode::from(2);
             }
-            Some(delivery_service::operational::ServiceWide { url, secret })
+            Some(delivery_service::delivery::operational::ServiceWide { url, secret })
         }
     };
     let defaults = Settings::default();
@@ -201,7 +201,7 @@ async fn main() -> ExitCode {
         },
         allow_insecure_loopback: options.allow_insecure_loopback,
         run_worker: !options.api_only,
-        worker: delivery_service::worker::WorkerSettings {
+        worker: delivery_service::delivery::worker::WorkerSettings {
             concurrency: options.concurrency.max(1),
             lease_ms: i64::try_from(options.lease_seconds.saturating_mul(1000)).unwrap_or(i64::MAX),
             poll_interval: Duration::from_millis(options.poll_ms.max(1)),

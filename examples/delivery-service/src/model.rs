@@ -335,3 +335,54 @@ pub struct AuditEntry {
     /// Unix ms.
     pub created_at: i64,
 }
+
+/// Attempts of one endpoint in one hour (or in a whole window), counted by outcome, error class and latency.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AttemptCounts {
+    /// Successful attempts.
+    pub successes: i64,
+    /// Failed attempts by class: `timeout`, `dns`, `tls`, `connect`, `network`, `http 4xx`, `http 5xx`, …
+    pub failures: std::collections::BTreeMap<String, i64>,
+    /// Attempts per latency bucket ([`crate::rules::LATENCY_BUCKETS_MS`], one more for slower ones).
+    pub latency: [i64; crate::rules::LATENCY_BUCKETS_MS.len() + 1],
+}
+
+impl AttemptCounts {
+    /// Every attempt counted.
+    pub fn total(&self) -> i64 {
+        self.successes + self.failures.values().sum::<i64>()
+    }
+
+    /// The upper bound (ms) of the bucket holding the `quantile` (0–1) of the latencies; `None` without attempts
+    /// or past the last bound.
+    pub fn latency_at_most(&self, quantile: f64) -> Option<i64> {
+        let total = self.latency.iter().sum::<i64>();
+        if total == 0 {
+            return None;
+        }
+        let wanted = (quantile * total as f64).ceil().max(1.0) as i64;
+        let mut seen = 0;
+        for (index, count) in self.latency.iter().enumerate() {
+            seen += count;
+            if seen >= wanted {
+                return crate::rules::LATENCY_BUCKETS_MS.get(index).copied();
+            }
+        }
+        None
+    }
+}
+
+/// One hour's count of one endpoint's attempts of one class and latency bucket, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HourKey {
+    /// The endpoint.
+    pub endpoint_id: String,
+    /// Its account.
+    pub account_id: String,
+    /// The hour's start (unix ms).
+    pub hour: i64,
+    /// See [`crate::rules::outcome_class`].
+    pub class: String,
+    /// See [`crate::rules::latency_bucket`].
+    pub bucket: i64,
+}

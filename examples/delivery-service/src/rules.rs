@@ -136,6 +136,25 @@ pub fn paced_starts(rate: RateLimit, mut tat_us: u64, now_us: u64, room: usize, 
     (starts, tat_us)
 }
 
+/// Upper bounds (ms) of the latency buckets the console's percentiles and charts are read from.
+pub const LATENCY_BUCKETS_MS: [i64; 11] = [10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000];
+
+/// The class an attempt is counted under: empty for a success, HTTP failures by their family, other failures by
+/// their error class.
+pub fn outcome_class(succeeded: bool, error_class: Option<&str>, status_code: Option<i64>) -> String {
+    match (succeeded, error_class) {
+        (true, _) => String::new(),
+        (false, Some("http")) if status_code.is_some_and(|code| code < 500) => "http 4xx".into(),
+        (false, Some("http")) => "http 5xx".into(),
+        (false, class) => class.unwrap_or("other").into(),
+    }
+}
+
+/// The latency bucket of `latency_ms` ([`LATENCY_BUCKETS_MS`]; the last one is for anything slower).
+pub fn latency_bucket(latency_ms: i64) -> i64 {
+    LATENCY_BUCKETS_MS.iter().position(|bound| latency_ms < *bound).unwrap_or(LATENCY_BUCKETS_MS.len()) as i64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

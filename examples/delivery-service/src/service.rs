@@ -10,13 +10,13 @@ use dropship_webhooks::endpoint::EndpointRules;
 use tokio::sync::{watch, Notify};
 
 use crate::clock::Clock;
+use crate::delivery::net::{build_client, AddressPolicy, ClientSettings};
+use crate::delivery::operational::{validate_destination, Sender, ServiceWide};
+use crate::delivery::worker::{Worker, WorkerHandle, WorkerSettings};
 use crate::http::server::ServerLimits;
 use crate::http::{auth::hash_api_key, router, AppState};
-use crate::net::{build_client, AddressPolicy, ClientSettings};
-use crate::operational::{validate_destination, Sender, ServiceWide};
 use crate::sealing::{resolve_key, KeySource, Sealer};
 use crate::store::Store;
-use crate::worker::{Worker, WorkerHandle, WorkerSettings};
 
 /// Everything the service can be told.
 #[derive(Debug, Clone)]

@@ -9,11 +9,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use delivery_service::delivery::signing::Signers;
 use delivery_service::model::{
     AttemptRecord, ClaimRules, Completion, EndpointRow, EndpointUpdate, NextStep, SecretRow,
 };
 use delivery_service::rules::health_verdict;
-use delivery_service::signing::Signers;
 use delivery_service::store::Store;
 use dropship_webhooks::delivery::{EndpointHealth, HealthStatus};
 use serde_json::json;
@@ -153,14 +153,18 @@ async fn a_claim_lost_to_another_worker_records_nothing() {
 
         // The first worker's late answers: a success must not mark the delivery done, write an attempt, or reset
         // the endpoint's failing streak.
-        let report = store.complete(&[attempted(&first[0], true)], NOW, health_verdict).await;
+        let report =
+            delivery_service::delivery::recording::record(&store, &[attempted(&first[0], true)], NOW, health_verdict)
+                .await;
         assert_eq!(report.stale, vec![first[0].delivery_id.clone()], "{backend}");
         assert!(support::attempts_of(&store, &endpoint.id).await.is_empty(), "{backend}");
         let delivery = store.delivery(None, &first[0].delivery_id).await.unwrap().unwrap();
         assert_eq!((delivery.status.as_str(), delivery.attempts), ("pending", 2), "{backend}");
 
         // The worker that holds the claim records its failure.
-        let report = store.complete(&[attempted(&second[0], false)], NOW, health_verdict).await;
+        let report =
+            delivery_service::delivery::recording::record(&store, &[attempted(&second[0], false)], NOW, health_verdict)
+                .await;
         assert!(report.stale.is_empty(), "{backend}");
         let attempts = support::attempts_of(&store, &endpoint.id).await;
         assert_eq!(attempts.len(), 1, "{backend}");
@@ -200,7 +204,8 @@ async fn an_edit_never_overwrites_a_verdict_taken_since_it_read() {
         let read = store.endpoint(support::ACCOUNT, &endpoint.id).await.unwrap().unwrap();
         // A worker records a failure after the edit read the endpoint.
         let claim = store.claim("wrk_health", NOW, rules(30_000)).await.unwrap();
-        store.complete(&[attempted(&claim[0], false)], NOW, health_verdict).await;
+        delivery_service::delivery::recording::record(&store, &[attempted(&claim[0], false)], NOW, health_verdict)
+            .await;
         let mut edited = read.clone();
         edited.description = "edited".into();
         edited.updated_at = NOW + 1;
@@ -462,7 +467,8 @@ async fn deliveries_queued_during_a_claim_are_never_stranded() {
                             completion
                         })
                         .collect();
-                    let report = store.complete(&completions, NOW, health_verdict).await;
+                    let report =
+                        delivery_service::delivery::recording::record(&store, &completions, NOW, health_verdict).await;
                     assert!(report.stale.is_empty() && report.unrecorded.is_empty());
                     let done = completions.iter().filter(|c| c.record.next == NextStep::Succeeded).count();
                     succeeded.fetch_add(done, std::sync::atomic::Ordering::SeqCst);
@@ -553,7 +559,7 @@ async fn a_batch_records_its_live_claims_and_skips_the_lost_ones() {
         assert_eq!(taken.iter().map(|c| &c.delivery_id).collect::<Vec<_>>(), [&lost.delivery_id], "{backend}");
 
         let batch = [attempted(&claims[0], true), attempted(&claims[1], false)];
-        let report = store.complete(&batch, NOW, health_verdict).await;
+        let report = delivery_service::delivery::recording::record(&store, &batch, NOW, health_verdict).await;
         assert_eq!(report.stale, vec![lost.delivery_id.clone()], "{backend}");
         let attempts = support::attempts_of(&store, &endpoint.id).await;
         assert_eq!(attempts.len(), 1, "{backend}: only the live claim's attempt");

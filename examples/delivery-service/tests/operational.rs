@@ -7,7 +7,7 @@ mod support;
 
 use std::time::Duration;
 
-use delivery_service::operational::ServiceWide;
+use delivery_service::delivery::operational::ServiceWide;
 use delivery_service::Clock;
 use dropship_webhooks::Webhook;
 use serde_json::{json, Value};

@@ -230,7 +230,7 @@ async fn a_row_the_database_refuses_is_recorded_minimally_and_never_wedges_the_b
                 },
             })
             .collect();
-        let report = store.complete(&completions, NOW, health_verdict).await;
+        let report = delivery_service::delivery::recording::record(&store, &completions, NOW, health_verdict).await;
         assert!(
             report.unrecorded.is_empty() && report.waiting.is_empty() && report.stale.is_empty(),
             "{backend}: {report:?}"
@@ -245,7 +245,7 @@ async fn a_row_the_database_refuses_is_recorded_minimally_and_never_wedges_the_b
             );
         }
         // Written once: the same batch again finds every delivery finished (no second attempt row).
-        let again = store.complete(&completions, NOW, health_verdict).await;
+        let again = delivery_service::delivery::recording::record(&store, &completions, NOW, health_verdict).await;
         assert_eq!(again.stale.len(), 3, "{backend}: {again:?}");
         assert_eq!(support::attempts_of(&store, &endpoint.id).await.len(), 3, "{backend}");
     }

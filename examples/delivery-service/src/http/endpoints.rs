@@ -11,10 +11,10 @@ use dropship_webhooks::{Scheme, WebhookError};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::delivery::net::{check_as_sent, AddressPolicy};
+use crate::delivery::signing::{live_secrets, secret_set};
 use crate::http::error::ApiError;
 use crate::model::{new_id, EndpointRow, EndpointUpdate, SecretRow};
-use crate::net::{check_as_sent, AddressPolicy};
-use crate::signing::{live_secrets, secret_set};
 
 use super::auth::Scope;
 use super::extract::{check_length, page_params, JsonBody, MAX_DESCRIPTION_CHARS};

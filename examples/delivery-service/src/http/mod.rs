@@ -115,7 +115,7 @@ pub fn router(state: AppState) -> Router {
             axum::routing::put(set_operational_webhook).get(get_operational_webhook).delete(delete_operational_webhook),
         )
         .route(&format!("{account}/operational-events"), get(list_operational_events))
-        .route(&format!("{account}/console-links"), post(crate::console::create_link))
+        .route(&format!("{account}/console-links"), post(crate::console::session::create_link))
         .route(&format!("{account}/stream"), get(crate::http::stream::stream))
         .route("/v1/deliveries/{id}", get(get_delivery))
         .route("/v1/deliveries/{id}/resend", post(resend))

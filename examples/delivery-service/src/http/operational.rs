@@ -35,7 +35,7 @@ pub(crate) async fn set_operational_webhook(
         Some(secret) => secret,
         None => new_signing_secret()?,
     };
-    let url = crate::operational::validate_destination(&request.url, &secret, state.rules)?;
+    let url = crate::delivery::operational::validate_destination(&request.url, &secret, state.rules)?;
     let row = state.store.set_operational_webhook(&scope.account, &url, &secret, state.clock.now_ms()).await?;
     let body = operational_webhook_json(&row);
     scope.audit(&state, "set", "operational_webhook", &scope.account, body.clone()).await?;

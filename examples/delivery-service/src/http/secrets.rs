@@ -8,9 +8,9 @@ use dropship_webhooks::{generate_secret, Scheme, Webhook, WebhookError};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::delivery::signing::{is_live, live_secrets, secret_set};
 use crate::http::error::ApiError;
 use crate::model::{new_id, SecretRow};
-use crate::signing::{is_live, live_secrets, secret_set};
 
 use super::auth::Scope;
 use super::endpoints::load_endpoint;

@@ -2,9 +2,9 @@
 
 use serde_json::{json, Value};
 
+use crate::delivery::signing::{fingerprint_of, is_live};
 use crate::http::error::ApiError;
 use crate::model::{EndpointRow, SecretRow};
-use crate::signing::{fingerprint_of, is_live};
 use crate::store::operational::{OperationalWebhookRow, NOTICE_TYPES};
 
 pub(crate) fn endpoint_json(endpoint: &EndpointRow) -> Value {

@@ -34,8 +34,9 @@ mod history;
 pub mod migrate;
 pub mod operational;
 mod queue;
-mod recording;
+pub mod recording;
 mod retention;
+mod stats;
 
 pub(crate) use dialect::Params;
 pub use dialect::{is_unreachable, Backend};

@@ -13,24 +13,15 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use dropship_webhooks::delivery::RetrySchedule;
-use dropship_webhooks::endpoint::DeliveryMethod;
 use tokio::sync::{mpsc, watch, Notify, Semaphore};
 
 use crate::clock::Clock;
-use crate::model::{AttemptRecord, Claim, ClaimRules, Completion, EndpointRow, NextStep, SecretRow, SentRequest};
-use crate::net::{check_literal_host, classify, describe, AddressPolicy};
-use crate::received::header_value;
-use crate::rules::{health_verdict, SLOW_DOWN_STATUSES};
-use crate::signing::Signers;
+use crate::delivery::attempt::{decide, send, Failure, Now, Target};
+use crate::delivery::net::AddressPolicy;
+use crate::delivery::signing::Signers;
+use crate::model::{AttemptRecord, Claim, ClaimRules, Completion, EndpointRow, SecretRow, SentRequest};
+use crate::rules::health_verdict;
 use crate::store::Store;
-
-/// The response header by which a receiver asks that one delivery not be retried, and its value.
-pub const ABORT_HEADER: &str = "webhook-delivery";
-/// See [`ABORT_HEADER`].
-pub const ABORT_VALUE: &str = "abort-message";
-
-/// The most of a response body kept in the history.
-pub const RESPONSE_EXCERPT_BYTES: usize = 16 * 1024;
 
 /// Worker settings.
 #[derive(Debug, Clone)]
@@ -310,7 +301,7 @@ impl Worker {
             .collect())
     }
 
-    /// Signs with every secret active now (by the service clock) and sends one request.
+    /// Signs with every secret active now (by the service clock), sends one request, and decides what follows.
     async fn attempt(
         &self,
         claim: &Claim,
@@ -322,136 +313,38 @@ impl Worker {
         let started = Instant::now();
         let mut request =
             SentRequest { method: endpoint.method.name().to_owned(), url: endpoint.url.clone(), headers: Vec::new() };
-        let result = self.send(claim, endpoint, secrets, body, &mut request.headers).await;
-        let latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
-        let now_seconds = self.clock.now_seconds();
-        let (status_code, error_class, error, retry_after) = match &result {
-            Ok(response) if (200..300).contains(&response.status) => {
-                (Some(i64::from(response.status)), None, None, None)
+        let signed = self.signers.sign(endpoint, secrets, &claim.event_id, self.clock.now_seconds(), body);
+        let answer = match signed {
+            Ok(headers) => {
+                let target = Target { client: &self.client, policy: self.settings.policy, endpoint };
+                send(target, &headers, body, &mut request.headers).await
             }
-            Ok(response) => (
-                Some(i64::from(response.status)),
-                Some("http"),
-                Some(format!("the endpoint answered HTTP {}", response.status)),
-                response.retry_after.clone(),
-            ),
-            Err((class, message)) => (None, Some(*class), Some(message.clone()), None),
+            Err(error) => Err(Failure { class: "signing", message: error.to_string() }),
         };
-        // The receiver may ask for this one delivery not to be retried (a poison message it will never accept).
-        let aborted = result.as_ref().is_ok_and(|response| {
-            response.headers.iter().any(|(name, value)| {
-                name.eq_ignore_ascii_case(ABORT_HEADER) && value.trim().eq_ignore_ascii_case(ABORT_VALUE)
-            })
-        });
-        let (response_headers, response_body) = match result {
-            Ok(response) => (response.headers, response.excerpt),
+        let latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        let now = Now { ms: self.clock.now_ms(), seconds: self.clock.now_seconds() };
+        let decision = decide(claim, &answer, &self.settings.schedule, now, random_unit());
+        let (response_headers, response_body) = match answer {
+            Ok(response) => (response.headers, response.body),
             Err(_) => (Vec::new(), Vec::new()),
-        };
-        let gone = status_code == Some(410);
-        // Overwhelmed (429, 502, 504): the endpoint is paused, as long as its Retry-After asks if it says.
-        let slow_down_ms =
-            status_code.filter(|status| SLOW_DOWN_STATUSES.iter().any(|slow| i64::from(*slow) == *status)).map(|_| {
-                let asked = self.settings.schedule.retry_after_ms(retry_after.as_deref(), now_seconds);
-                asked.and_then(|ms| i64::try_from(ms).ok()).unwrap_or(0)
-            });
-        let mut exhausted = false;
-        let (next, error) = if error_class.is_none() {
-            (NextStep::Succeeded, error)
-        } else if gone {
-            (
-                NextStep::GiveUp,
-                Some("the endpoint answered HTTP 410 Gone: not retried, and the endpoint is deactivated".into()),
-            )
-        } else if aborted {
-            (NextStep::GiveUp, Some(format!("the receiver answered {ABORT_HEADER}: {ABORT_VALUE}: not retried")))
-        } else if claim.single_attempt {
-            // A resend or recovery of a finished delivery is one attempt.
-            (NextStep::GiveUp, error)
-        } else {
-            let failures = u32::try_from(claim.attempts).unwrap_or(u32::MAX);
-            let random = random_unit();
-            let next = match self.settings.schedule.next_delay_ms(failures, random) {
-                None => {
-                    exhausted = true;
-                    NextStep::GiveUp
-                }
-                Some(scheduled) => {
-                    let asked = self.settings.schedule.retry_after_ms(retry_after.as_deref(), now_seconds);
-                    let delay = i64::try_from(asked.unwrap_or(scheduled)).unwrap_or(i64::MAX);
-                    NextStep::RetryAt(self.clock.now_ms().saturating_add(delay))
-                }
-            };
-            (next, error)
         };
         AttemptRecord {
             request,
             response_headers,
             started_at,
             latency_ms,
-            status_code,
-            error_class,
-            error,
+            status_code: decision.status_code,
+            error_class: decision.error_class,
+            error: decision.error,
             response_body,
-            next,
-            gone,
-            slow_down_ms,
-            exhausted,
+            next: decision.next,
+            gone: decision.gone,
+            slow_down_ms: decision.slow_down_ms,
+            exhausted: decision.exhausted,
         }
     }
 
-    async fn send(
-        &self,
-        claim: &Claim,
-        endpoint: &EndpointRow,
-        secrets: &[SecretRow],
-        body: &[u8],
-        sent_headers: &mut Vec<(String, String)>,
-    ) -> Result<SentResponse, (&'static str, String)> {
-        let headers = (self.signers.sign(endpoint, secrets, &claim.event_id, self.clock.now_seconds(), body))
-            .map_err(|error| ("signing", error.to_string()))?;
-        sent_headers.push(("content-type".into(), "application/json".into()));
-        sent_headers.extend(headers.iter().map(|(name, value)| ((*name).to_owned(), value.clone())));
-        let url = reqwest::Url::parse(&endpoint.url).map_err(|error| ("config", format!("bad URL: {error}")))?;
-        check_literal_host(&url, self.settings.policy).map_err(|blocked| ("blocked", blocked.to_string()))?;
-        let method = match endpoint.method {
-            DeliveryMethod::Post => reqwest::Method::POST,
-            DeliveryMethod::Put => reqwest::Method::PUT,
-            DeliveryMethod::Patch => reqwest::Method::PATCH,
-        };
-        let mut request = self.client.request(method, url).header("content-type", "application/json");
-        for (name, value) in headers {
-            request = request.header(name, value);
-        }
-        let mut response =
-            request.body(body.to_vec()).send().await.map_err(|error| (classify(&error), describe(&error)))?;
-        let status = response.status().as_u16();
-        let retry_after =
-            response.headers().get("retry-after").and_then(|value| value.to_str().ok()).map(str::to_owned);
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(name, value)| (name.as_str().to_owned(), header_value(value.as_bytes())))
-            .collect();
-        let mut excerpt = Vec::new();
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    let room = RESPONSE_EXCERPT_BYTES - excerpt.len();
-                    excerpt.extend_from_slice(&chunk[..chunk.len().min(room)]);
-                    if excerpt.len() >= RESPONSE_EXCERPT_BYTES {
-                        break;
-                    }
-                }
-                Ok(None) => break,
-                // The status already arrived; a body cut short only shortens the excerpt.
-                Err(_) => break,
-            }
-        }
-        // Kept as bytes: a receiver's answer is data, whatever it holds (NULs, another encoding, binary).
-        Ok(SentResponse { status, retry_after, headers, excerpt })
-    }
-
-    /// Records outcomes in batches ([`Store::complete`] never loops: it answers what it wrote, gave up, or left
+    /// Records outcomes in batches ([`super::recording::record`] never loops: it answers what it wrote, gave up, or left
     /// waiting). What waits for an unreachable database is written again with a backoff up to 5 s, for as long as
     /// the outage lasts — the one unbounded retry here, on purpose: while the worker lives its leases keep the
     /// deliveries its own, so nothing is sent twice for an outage, and an outage only delays the writing. Every
@@ -462,7 +355,7 @@ impl Worker {
             let burst_limited = batch.iter().any(|completion| completion.claim.burst_limited);
             let mut outage_tries: u32 = 0;
             while !batch.is_empty() {
-                let report = self.store.complete(&batch, self.clock.now_ms(), health_verdict).await;
+                let report = super::recording::record(&self.store, &batch, self.clock.now_ms(), health_verdict).await;
                 if !report.stale.is_empty() {
                     tracing::warn!(
                         count = report.stale.len(),
@@ -497,13 +390,6 @@ impl Worker {
             batch.clear();
         }
     }
-}
-
-struct SentResponse {
-    status: u16,
-    retry_after: Option<String>,
-    headers: Vec<(String, String)>,
-    excerpt: Vec<u8>,
 }
 
 /// A uniform random number in `[0, 1)` for the retry jitter.

@@ -17,7 +17,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::clock::Clock;
-use crate::net::{check_literal_host, check_target_url, describe, AddressPolicy};
+use crate::delivery::net::{check_literal_host, check_target_url, describe, AddressPolicy};
 use crate::store::operational::{destination_key, NoticeOutcome, NoticeRow};
 use crate::store::Store;
 
@@ -177,7 +177,7 @@ impl Sender {
 
     fn retry(&self, notice: &NoticeRow, error: String) -> NoticeOutcome {
         let failures = u32::try_from(notice.attempts).unwrap_or(u32::MAX);
-        match self.schedule.next_delay_ms(failures, crate::worker::random_unit()) {
+        match self.schedule.next_delay_ms(failures, crate::delivery::worker::random_unit()) {
             Some(delay) => NoticeOutcome::RetryAt(
                 self.clock.now_ms().saturating_add(i64::try_from(delay).unwrap_or(i64::MAX)),
                 error,

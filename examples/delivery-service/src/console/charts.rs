@@ -1,0 +1,112 @@
+//! The endpoint page's charts, as server-rendered SVG: attempts per hour by outcome and latency percentiles.
+
+// Links and sessions are people's time: the wall clock, not the service clock (which a demo runs faster).
+use crate::model::AttemptCounts;
+
+/// Colors of the chart's series (presentation attributes: the policy allows no inline style).
+pub(crate) const SUCCESS_COLOR: &str = "#1b7f3b";
+pub(crate) const CLASS_COLORS: &[(&str, &str)] = &[
+    ("timeout", "#b3261e"),
+    ("dns", "#8e24aa"),
+    ("tls", "#6d4c41"),
+    ("connect", "#e65100"),
+    ("network", "#f9a825"),
+    ("http 4xx", "#c2185b"),
+    ("http 5xx", "#7b1fa2"),
+    ("blocked", "#455a64"),
+    ("signing", "#37474f"),
+];
+
+pub(crate) fn class_color(class: &str) -> &'static str {
+    CLASS_COLORS.iter().find(|(name, _)| *name == class).map_or("#757575", |(_, color)| *color)
+}
+
+/// The last 24 hours, one slot per hour, oldest first (hours without attempts are empty).
+pub(crate) fn day_slots(hours: &[(i64, AttemptCounts)], now: i64) -> Vec<(i64, AttemptCounts)> {
+    let current = now - now.rem_euclid(3_600_000);
+    (0..24)
+        .map(|back| current - (23 - back) * 3_600_000)
+        .map(|start| {
+            (start, hours.iter().find(|(hour, _)| *hour == start).map(|(_, counts)| counts.clone()).unwrap_or_default())
+        })
+        .collect()
+}
+
+/// Attempts per hour as stacked bars: successes, then failures by class. Server-rendered SVG, no script.
+pub(crate) fn outcome_chart(slots: &[(i64, AttemptCounts)]) -> String {
+    let (width, height, bar) = (480.0, 120.0, 16.0);
+    let most = slots.iter().map(|(_, counts)| counts.total()).max().unwrap_or(0).max(1) as f64;
+    let mut svg = format!(
+        "<svg role=\"img\" aria-labelledby=\"outcomes-title\" viewBox=\"0 0 {width} {}\" width=\"{width}\" height=\"{}\">\
+         <title id=\"outcomes-title\">Attempts per hour over the last 24 hours, by outcome and error class (at most {most} in an hour)</title>",
+        height + 16.0,
+        height + 16.0
+    );
+    for (index, (start, counts)) in slots.iter().enumerate() {
+        let x = index as f64 * 20.0 + 2.0;
+        let mut top = height;
+        let mut series: Vec<(String, i64, &str)> = vec![("success".into(), counts.successes, SUCCESS_COLOR)];
+        series.extend(counts.failures.iter().map(|(class, n)| (class.clone(), *n, class_color(class))));
+        for (name, n, color) in series.into_iter().filter(|(_, n, _)| *n > 0) {
+            let h = (n as f64 / most * height).max(1.0);
+            top -= h;
+            svg.push_str(&format!(
+                "<rect x=\"{x}\" y=\"{top:.1}\" width=\"{bar}\" height=\"{h:.1}\" fill=\"{color}\"><title>{}: {n} {name}</title></rect>",
+                hour_label(*start)
+            ));
+        }
+        if index % 6 == 0 {
+            svg.push_str(&format!(
+                "<text x=\"{x}\" y=\"{}\" font-size=\"10\" fill=\"currentColor\">{}</text>",
+                height + 12.0,
+                hour_label(*start)
+            ));
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// An hour's p50 and p90 latencies (bucket bounds, ms).
+pub(crate) type Percentiles = (Option<i64>, Option<i64>);
+
+/// Latency per hour: p50 and p90 (bucket bounds) as two lines.
+pub(crate) fn latency_chart(slots: &[(i64, AttemptCounts)]) -> String {
+    let (width, height) = (480.0, 120.0);
+    let values: Vec<Percentiles> =
+        slots.iter().map(|(_, counts)| (counts.latency_at_most(0.5), counts.latency_at_most(0.9))).collect();
+    let most = values.iter().filter_map(|(_, p90)| *p90).max().unwrap_or(0).max(10) as f64;
+    let points = |pick: fn(&Percentiles) -> Option<i64>| -> Vec<(f64, f64)> {
+        values
+            .iter()
+            .enumerate()
+            .filter_map(|(index, value)| {
+                pick(value).map(|ms| (index as f64 * 20.0 + 10.0, height - ms as f64 / most * height))
+            })
+            .collect()
+    };
+    let mut svg = format!(
+        "<svg role=\"img\" aria-labelledby=\"latency-title\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\">\
+         <title id=\"latency-title\">Latency per hour over the last 24 hours: p50 (solid) and p90 (dashed), up to {most} ms</title>"
+    );
+    for (pick, color, dash) in
+        [(points(|value| value.0), "#2457d6", ""), (points(|value| value.1), "#b3261e", " stroke-dasharray=\"4 3\"")]
+    {
+        let line: Vec<String> = pick.iter().map(|(x, y)| format!("{x},{y:.1}")).collect();
+        svg.push_str(&format!(
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"{dash}/>",
+            line.join(" ")
+        ));
+        // A point per hour, so a lone hour shows too.
+        for (x, y) in pick {
+            svg.push_str(&format!("<circle cx=\"{x}\" cy=\"{y:.1}\" r=\"2.5\" fill=\"{color}\"/>"));
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+pub(crate) fn hour_label(start: i64) -> String {
+    let text = dropship_webhooks::time::rfc3339_ms(start);
+    text.get(11..16).map_or(text.clone(), str::to_owned)
+}

@@ -1,0 +1,406 @@
+//! The history pages: deliveries and attempts with filters and the live tail, an attempt's details, resend and
+//! recover with its preview; the audit log.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use axum::response::Response;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+// Links and sessions are people's time: the wall clock, not the service clock (which a demo runs faster).
+use crate::http::error::ApiError;
+
+use super::client::{as_session, call, call_ok, error_message, items};
+use super::endpoints::Notice;
+use super::session::{posted, session_for, Session};
+use super::{page, when, ConsoleState, Refusal};
+
+#[derive(Template)]
+#[template(path = "console/audit.html")]
+pub(crate) struct AuditPage {
+    nav_account: Option<String>,
+    signed_in: bool,
+    csrf: String,
+    entries: Vec<(String, String, String, String)>,
+}
+
+pub(crate) async fn audit(
+    State(state): State<ConsoleState>,
+    headers: HeaderMap,
+    Path(account): Path<String>,
+) -> Result<Response, Refusal> {
+    let session = session_for(&state, &headers, &account).await?;
+    let answer = call_ok(&state, &session, Method::GET, &format!("/v1/accounts/{account}/audit?limit=100")).await?;
+    let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
+    let entries = items(&answer, |entry| {
+        (
+            when(entry["createdAt"].as_i64()),
+            text(&entry["actor"]),
+            text(&entry["action"]),
+            format!("{} {}", text(&entry["targetKind"]), text(&entry["targetId"])),
+        )
+    });
+    Ok(page(&AuditPage { nav_account: Some(account), signed_in: true, csrf: session.csrf(), entries }))
+}
+
+/// One row of the history.
+pub(crate) struct HistoryRow {
+    id: String,
+    when: String,
+    event: String,
+    topic: String,
+    state: String,
+    count: String,
+    error: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/history.html")]
+pub(crate) struct HistoryPage {
+    nav_account: Option<String>,
+    signed_in: bool,
+    csrf: String,
+    account: String,
+    kind: String,
+    status: String,
+    topic: String,
+    error_class: String,
+    endpoint_id: Option<String>,
+    statuses: &'static [&'static str],
+    error_classes: &'static [&'static str],
+    rows: Vec<HistoryRow>,
+    next_page: Option<String>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+/// The error classes an attempt may fail with.
+pub(crate) const ERROR_CLASSES: &[&str] =
+    &["timeout", "dns", "tls", "connect", "network", "http", "blocked", "signing", "config"];
+
+pub(crate) fn query_string(pairs: &[(&str, &str)]) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in pairs.iter().filter(|(_, value)| !value.is_empty()) {
+        query.append_pair(name, value);
+    }
+    query.finish()
+}
+
+/// `GET …/history`: deliveries or attempts with the API's filters and cursor pages.
+pub(crate) async fn history(
+    State(state): State<ConsoleState>,
+    headers: HeaderMap,
+    Path(account): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, Refusal> {
+    let session = session_for(&state, &headers, &account).await?;
+    Ok(history_page(&state, &session, &account, &query, Notice::default()).await)
+}
+
+pub(crate) async fn history_page(
+    state: &ConsoleState,
+    session: &Session,
+    account: &str,
+    query: &HashMap<String, String>,
+    notice: Notice,
+) -> Response {
+    let field = |name: &str| query.get(name).map(|value| value.trim().to_owned()).unwrap_or_default();
+    let kind = if field("kind") == "attempts" { "attempts" } else { "deliveries" };
+    let (status_name, statuses): (&str, &'static [&'static str]) = if kind == "attempts" {
+        ("outcome", &["success", "failure"])
+    } else {
+        ("status", &["pending", "succeeded", "failed"])
+    };
+    let (status, topic, error_class, endpoint_id, cursor) =
+        (field("status"), field("topic"), field("errorClass"), field("endpointId"), field("cursor"));
+    let api_query = query_string(&[
+        (status_name, &status),
+        ("topic", &topic),
+        ("errorClass", &error_class),
+        ("endpointId", &endpoint_id),
+        ("cursor", &cursor),
+        ("limit", "50"),
+    ]);
+    let (code, answer) =
+        call(state, session, Method::GET, &format!("/v1/accounts/{account}/{kind}?{api_query}"), None).await;
+    let mut error = notice.error;
+    if !code.is_success() {
+        error = Some(error_message(&answer));
+    }
+    let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
+    let rows = items(&answer, |row| {
+        if kind == "attempts" {
+            HistoryRow {
+                id: text(&row["id"]),
+                when: when(row["startedAt"].as_i64()),
+                event: text(&row["eventId"]),
+                topic: text(&row["topic"]),
+                state: text(&row["outcome"]),
+                count: row["statusCode"].as_i64().map(|code| code.to_string()).unwrap_or_default(),
+                error: text(&row["error"]),
+            }
+        } else {
+            HistoryRow {
+                id: text(&row["id"]),
+                when: when(row["createdAt"].as_i64()),
+                event: text(&row["eventId"]),
+                topic: text(&row["topic"]),
+                state: text(&row["status"]),
+                count: row["attempts"].as_i64().unwrap_or(0).to_string(),
+                error: text(&row["lastError"]),
+            }
+        }
+    });
+    let next_page = answer["nextCursor"].as_str().map(|next| {
+        let pairs = [
+            ("kind", kind),
+            ("status", status.as_str()),
+            ("topic", topic.as_str()),
+            ("errorClass", error_class.as_str()),
+            ("endpointId", endpoint_id.as_str()),
+            ("cursor", next),
+        ];
+        format!("/console/a/{account}/history?{}", query_string(&pairs))
+    });
+    page(&HistoryPage {
+        nav_account: Some(account.to_owned()),
+        signed_in: true,
+        csrf: session.csrf(),
+        account: account.to_owned(),
+        kind: kind.to_owned(),
+        status,
+        topic,
+        error_class,
+        endpoint_id: (!endpoint_id.is_empty()).then_some(endpoint_id),
+        statuses,
+        error_classes: ERROR_CLASSES,
+        rows,
+        next_page,
+        notice: notice.text,
+        error,
+    })
+}
+
+/// `GET …/stream`: the API's live stream of attempts, for the page's live tail.
+pub(crate) async fn stream(
+    State(state): State<ConsoleState>,
+    headers: HeaderMap,
+    connection: Option<axum::Extension<crate::http::server::ConnectionHandle>>,
+    Path(account): Path<String>,
+) -> Result<Response, Refusal> {
+    let session = session_for(&state, &headers, &account).await?;
+    let mut request = Request::builder().method(Method::GET).uri(format!("/v1/accounts/{account}/stream"));
+    if let Some(last) = headers.get("last-event-id") {
+        request = request.header("last-event-id", last.clone());
+    }
+    // The stream leaves the browser's connection's ordinary slot, as the API's own streams do.
+    if let Some(axum::Extension(connection)) = connection {
+        request = request.extension(connection);
+    }
+    let request = as_session(&session, request).body(Body::empty()).map_err(|error| ApiError::internal(&error))?;
+    let Ok(response) = state.api.clone().oneshot(request).await;
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "console/attempt.html")]
+pub(crate) struct AttemptPage {
+    nav_account: Option<String>,
+    signed_in: bool,
+    csrf: String,
+    account: String,
+    delivery: String,
+    number: i64,
+    event: String,
+    topic: String,
+    when: String,
+    outcome: String,
+    latency: i64,
+    error: Option<String>,
+    method: String,
+    url: String,
+    request_headers: Vec<(String, String)>,
+    request_body: Option<String>,
+    response_status: Option<i64>,
+    response_headers: Vec<(String, String)>,
+    response_body: String,
+}
+
+pub(crate) fn header_pairs(value: &Value) -> Vec<(String, String)> {
+    value
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|pair| {
+                    (pair[0].as_str().unwrap_or_default().to_owned(), pair[1].as_str().unwrap_or_default().to_owned())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A response body as a person should see it: the exact bytes (from `bodyBase64` when they are not UTF-8), with
+/// control characters and invalid bytes as escapes ([`crate::received::visible`]).
+pub(crate) fn response_body_visible(response: &Value) -> String {
+    use base64::Engine as _;
+    let exact = response["bodyBase64"]
+        .as_str()
+        .and_then(|encoded| base64::engine::general_purpose::STANDARD.decode(encoded).ok());
+    match exact {
+        Some(bytes) => crate::received::visible(&bytes),
+        None => crate::received::visible(response["body"].as_str().unwrap_or_default().as_bytes()),
+    }
+}
+
+/// `GET …/attempts/{id}`: what was sent and what came back.
+pub(crate) async fn attempt_page(
+    State(state): State<ConsoleState>,
+    headers: HeaderMap,
+    Path((account, attempt_id)): Path<(String, String)>,
+) -> Result<Response, Refusal> {
+    let session = session_for(&state, &headers, &account).await?;
+    let (status, attempt) = call(&state, &session, Method::GET, &format!("/v1/attempts/{attempt_id}"), None).await;
+    // The unscoped API route filters by the session's account; an admin session is held to the path's.
+    if !status.is_success() || attempt["accountId"].as_str().is_some_and(|owner| owner != account) {
+        return Err(Refusal::Page(StatusCode::NOT_FOUND, "There is nothing here.".into()));
+    }
+    let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
+    Ok(page(&AttemptPage {
+        nav_account: Some(account.clone()),
+        signed_in: true,
+        csrf: session.csrf(),
+        account,
+        delivery: text(&attempt["deliveryId"]),
+        number: attempt["attempt"].as_i64().unwrap_or(0),
+        event: text(&attempt["eventId"]),
+        topic: text(&attempt["topic"]),
+        when: when(attempt["startedAt"].as_i64()),
+        outcome: text(&attempt["outcome"]),
+        latency: attempt["latencyMs"].as_i64().unwrap_or(0),
+        error: attempt["error"].as_str().map(str::to_owned),
+        method: text(&attempt["request"]["method"]),
+        url: text(&attempt["request"]["url"]),
+        request_headers: header_pairs(&attempt["request"]["headers"]),
+        request_body: attempt["request"]["body"].as_str().map(str::to_owned),
+        response_status: attempt["response"]["status"].as_i64(),
+        response_headers: header_pairs(&attempt["response"]["headers"]),
+        response_body: response_body_visible(&attempt["response"]),
+    }))
+}
+
+/// `POST …/deliveries/{id}/resend`: one more attempt, shown in the history.
+pub(crate) async fn resend(
+    State(state): State<ConsoleState>,
+    headers: HeaderMap,
+    Path((account, delivery_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    let (session, _) = posted(&state, &headers, &account, &body).await?;
+    let (status, delivery) = call(&state, &session, Method::GET, &format!("/v1/deliveries/{delivery_id}"), None).await;
+    if !status.is_success() || delivery["accountId"].as_str().is_some_and(|owner| owner != account) {
+        return Err(Refusal::Page(StatusCode::NOT_FOUND, "There is nothing here.".into()));
+    }
+    let (status, answer) =
+        call(&state, &session, Method::POST, &format!("/v1/deliveries/{delivery_id}/resend"), Some(json!({}))).await;
+    let notice = if status.is_success() {
+        Notice {
+            text: Some(format!("Resent: delivery {delivery_id} is queued for one more attempt.")),
+            ..Notice::default()
+        }
+    } else {
+        Notice { error: Some(error_message(&answer)), ..Notice::default() }
+    };
+    Ok(history_page(&state, &session, &account, &HashMap::new(), notice).await)
+}
+
+#[derive(Template)]
+#[template(path = "console/recover.html")]
+pub(crate) struct RecoverPage {
+    nav_account: Option<String>,
+    signed_in: bool,
+    csrf: String,
+    action: String,
+    back: String,
+    status: String,
+    since_hours: String,
+    since_text: Option<String>,
+    preview: bool,
+    count: i64,
+    duration: Option<String>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+pub(crate) fn duration_text(seconds: f64) -> String {
+    match seconds {
+        s if s < 90.0 => format!("{} s", s.ceil()),
+        s if s < 5400.0 => format!("{} min", (s / 60.0).ceil()),
+        s => format!("{:.1} h", s / 3600.0),
+    }
+}
+
+/// The recovery the form asks for: its API body and its page.
+pub(crate) async fn recovery(
+    state: &ConsoleState,
+    session: &Session,
+    account: &str,
+    id: &str,
+    fields: &HashMap<String, String>,
+    dry_run: bool,
+) -> Response {
+    let since_hours = fields.get("sinceHours").map(|text| text.trim().to_owned()).unwrap_or_default();
+    let now = state.app.clock.now_ms();
+    let since = since_hours.parse::<i64>().ok().map(|hours| now.saturating_sub(hours.saturating_mul(3_600_000)));
+    let mut request = json!({ "status": "failed", "dryRun": dry_run });
+    if let Some(since) = since {
+        request["since"] = Value::from(since);
+    }
+    let base = format!("/console/a/{account}/endpoints/{id}");
+    let (status, answer) =
+        call(state, session, Method::POST, &format!("/v1/accounts/{account}/endpoints/{id}/recover"), Some(request))
+            .await;
+    let ok = status.is_success();
+    let count = answer["count"].as_i64().unwrap_or(0);
+    page(&RecoverPage {
+        nav_account: Some(account.to_owned()),
+        signed_in: true,
+        csrf: session.csrf(),
+        action: format!("{base}/recover"),
+        back: base,
+        status: "failed".into(),
+        since_hours,
+        since_text: since.map(|since| when(Some(since))),
+        preview: ok && dry_run,
+        count,
+        duration: answer["estimatedSeconds"].as_f64().map(duration_text),
+        notice: (ok && !dry_run).then(|| format!("{count} deliveries are queued again.")),
+        error: (!ok).then(|| error_message(&answer)),
+    })
+}
+
+/// `GET …/recover`: the dry run — how many deliveries, how long — before anything is sent.
+pub(crate) async fn recover_preview(
+    State(state): State<ConsoleState>,
+    headers: HeaderMap,
+    Path((account, id)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, Refusal> {
+    let session = session_for(&state, &headers, &account).await?;
+    Ok(recovery(&state, &session, &account, &id, &query, true).await)
+}
+
+/// `POST …/recover`: the confirmed recovery.
+pub(crate) async fn recover(
+    State(state): State<ConsoleState>,
+    headers: HeaderMap,
+    Path((account, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    let (session, form) = posted(&state, &headers, &account, &body).await?;
+    let fields: HashMap<String, String> = form.0.into_iter().collect();
+    Ok(recovery(&state, &session, &account, &id, &fields, false).await)
+}

@@ -1,0 +1,192 @@
+//! The webhooks console at `/console`: the page where an account's user manages its endpoints and secrets, sees
+//! their health, sends test events and reads the audit log — server-rendered HTML (askama templates compiled into
+//! the binary, the stylesheet and the one small script embedded too), every form working without scripts.
+//!
+//! Access: a platform asks `POST /v1/accounts/{account}/console-links` for a single-use link valid for minutes and
+//! puts it behind a button in its own settings page; an admin signs in with an admin key for every account. A
+//! session is an HttpOnly, SameSite=Strict cookie (Secure when the request came over https) with an idle timeout;
+//! every form carries the session's CSRF token, and the pages' Content-Security-Policy allows no inline script.
+//!
+//! The console acts through the JSON API in process, as its session's principal ([`InternalCaller`]): the same
+//! validation, account isolation and audit log as any API client, and no second copy of the rules.
+
+//!
+//! Where to look: [`session`] (links, sign-in, sessions, CSRF), [`client`] (the API, called in process as the
+//! session's principal), the pages by area ([`endpoints`], [`history`]) and [`charts`] (the SVG charts).
+
+use std::time::Duration;
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::http::AppState;
+// Links and sessions are people's time: the wall clock, not the service clock (which a demo runs faster).
+use crate::http::error::ApiError;
+
+pub mod charts;
+pub mod client;
+pub mod endpoints;
+pub mod history;
+pub mod session;
+use self::client::{call_ok, items};
+use self::endpoints::{
+    activate, add_secret, create_endpoint, edit_endpoint, edit_endpoint_form, endpoint_page, endpoints, expire_secret,
+    new_endpoint, send_test,
+};
+use self::history::{attempt_page, audit, history, recover, recover_preview, resend, stream};
+use self::session::{enter, enter_confirm, session, sign_in, sign_in_form, sign_out};
+
+/// A day in ms: the window of the console's rates and charts.
+pub(crate) const DAY_MS: i64 = 86_400_000;
+
+/// The session cookie's name.
+pub const COOKIE: &str = "dw_console";
+/// How long a console link may wait before it is used.
+pub const LINK_TTL: Duration = Duration::from_secs(10 * 60);
+/// A session ends after this long without a request…
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+/// …and at the latest this long after it opened.
+pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
+/// The pages' policy: nothing inline, nothing from elsewhere, never framed.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+     connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+pub(crate) const STYLESHEET: &str = include_str!("../../assets/console.css");
+pub(crate) const SCRIPT: &str = include_str!("../../assets/console.js");
+pub(crate) const ICON: &str = include_str!("../../assets/icon.svg");
+
+/// What the console's handlers share: the service's state and the API router they act through.
+#[derive(Clone)]
+pub struct ConsoleState {
+    app: AppState,
+    api: Router,
+}
+
+/// The console's routes (under `/console`), acting through `api`.
+pub fn routes(app: AppState, api: Router) -> Router {
+    let account = "/console/a/{account}";
+    let endpoint = format!("{account}/endpoints/{{id}}");
+    Router::new()
+        .route("/console", get(home))
+        .route("/console/assets/console.css", get(|| async { asset("text/css; charset=utf-8", STYLESHEET) }))
+        .route("/console/assets/console.js", get(|| async { asset("text/javascript; charset=utf-8", SCRIPT) }))
+        .route("/console/assets/icon.svg", get(|| async { asset("image/svg+xml", ICON) }))
+        .route("/console/enter", get(enter_confirm).post(enter))
+        .route("/console/sign-in", get(sign_in_form).post(sign_in))
+        .route("/console/sign-out", post(sign_out))
+        .route(&format!("{account}/endpoints"), get(endpoints).post(create_endpoint))
+        .route(&format!("{account}/endpoints/new"), get(new_endpoint))
+        .route(&endpoint, get(endpoint_page))
+        .route(&format!("{endpoint}/edit"), get(edit_endpoint_form).post(edit_endpoint))
+        .route(&format!("{endpoint}/activate"), post(activate))
+        .route(&format!("{endpoint}/secrets"), post(add_secret))
+        .route(&format!("{endpoint}/secrets/{{secret_id}}/expire"), post(expire_secret))
+        .route(&format!("{endpoint}/test"), post(send_test))
+        .route(&format!("{account}/audit"), get(audit))
+        .route(&format!("{account}/history"), get(history))
+        .route(&format!("{account}/stream"), get(stream))
+        .route(&format!("{account}/attempts/{{attempt_id}}"), get(attempt_page))
+        .route(&format!("{account}/deliveries/{{delivery_id}}/resend"), post(resend))
+        .route(&format!("{endpoint}/recover"), get(recover_preview).post(recover))
+        .layer(axum::middleware::map_response(protect))
+        .with_state(ConsoleState { app, api })
+}
+
+/// Headers every console response carries.
+pub(crate) async fn protect(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    response
+}
+
+pub(crate) fn asset(content_type: &'static str, text: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], text).into_response()
+}
+
+/// Why a console request cannot go on: not signed in (to the sign-in page) or anything else (a page that says so).
+pub(crate) enum Refusal {
+    SignIn,
+    Page(StatusCode, String),
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        match self {
+            Self::SignIn => Redirect::to("/console/sign-in").into_response(),
+            Self::Page(status, text) => {
+                (status, page(&MessagePage::error("Not possible", text, Some("/console".into()), false, String::new())))
+                    .into_response()
+            }
+        }
+    }
+}
+
+impl From<ApiError> for Refusal {
+    fn from(error: ApiError) -> Self {
+        Self::Page(error.status, error.message)
+    }
+}
+
+pub(crate) fn page<T: Template>(template: &T) -> Response {
+    match template.render() {
+        Ok(html) => ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
+        Err(error) => {
+            (StatusCode::INTERNAL_SERVER_ERROR, format!("the page could not be rendered: {error}")).into_response()
+        }
+    }
+}
+
+pub(crate) fn when(ms: Option<i64>) -> String {
+    ms.map(dropship_webhooks::time::rfc3339_ms).unwrap_or_default()
+}
+
+#[derive(Template)]
+#[template(path = "console/message.html")]
+pub(crate) struct MessagePage {
+    nav_account: Option<String>,
+    signed_in: bool,
+    csrf: String,
+    heading: String,
+    text: String,
+    back: Option<String>,
+    is_error: bool,
+}
+
+impl MessagePage {
+    fn error(heading: &str, text: String, back: Option<String>, signed_in: bool, csrf: String) -> Self {
+        Self { nav_account: None, signed_in, csrf, heading: heading.into(), text, back, is_error: true }
+    }
+}
+
+pub(crate) async fn home(State(state): State<ConsoleState>, headers: HeaderMap) -> Result<Response, Refusal> {
+    let session = session(&state, &headers).await?;
+    if let Some(account) = &session.inner.account_id {
+        return Ok(Redirect::to(&format!("/console/a/{account}/endpoints")).into_response());
+    }
+    let answer = call_ok(&state, &session, Method::GET, "/v1/accounts?limit=200").await?;
+    let accounts = items(&answer, |account| {
+        (account["id"].as_str().unwrap_or_default().to_owned(), account["name"].as_str().unwrap_or_default().to_owned())
+    });
+    Ok(page(&AccountsPage { nav_account: None, signed_in: true, csrf: session.csrf(), accounts }))
+}
+
+#[derive(Template)]
+#[template(path = "console/accounts.html")]
+pub(crate) struct AccountsPage {
+    nav_account: Option<String>,
+    signed_in: bool,
+    csrf: String,
+    accounts: Vec<(String, String)>,
+}
