@@ -254,8 +254,7 @@ impl Completion {
 }
 
 /// An account as stored.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountRow {
     /// The id the platform chose (e.g. its own retailer id).
     pub id: String,
@@ -268,8 +267,7 @@ pub struct AccountRow {
 }
 
 /// An API key as listed: never the key, only its prefix.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyRow {
     /// `key_…`
     pub id: String,
@@ -315,8 +313,7 @@ impl Principal {
 }
 
 /// One entry of the audit log.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AuditEntry {
     /// `aud_…`
     pub id: String,
@@ -385,4 +382,149 @@ pub struct HourKey {
     pub class: String,
     /// See [`crate::rules::latency_bucket`].
     pub bucket: i64,
+}
+
+/// Where a page starts: after the row with this time and id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    /// The row's time (unix ms) in the list's order.
+    pub at: i64,
+    /// The row's id.
+    pub id: String,
+}
+
+impl Cursor {
+    /// The cursor as sent to clients: `<time>:<id>`.
+    pub fn encode(&self) -> String {
+        format!("{}:{}", self.at, self.id)
+    }
+
+    /// Reads a cursor a client sent back.
+    pub fn decode(text: &str) -> Option<Self> {
+        let (at, id) = text.split_once(':')?;
+        Some(Self { at: at.parse().ok()?, id: id.to_owned() }).filter(|cursor| !cursor.id.is_empty())
+    }
+}
+
+/// One page of a list and the cursor of the next (`None` on the last page).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    /// The rows.
+    pub data: Vec<T>,
+    /// Pass back as `cursor` for the next page.
+    pub next_cursor: Option<String>,
+}
+
+/// A delivery as listed in the history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryRow {
+    /// `dlv_…`
+    pub id: String,
+    /// The account.
+    pub account_id: String,
+    /// The event (and `webhook-id`).
+    pub event_id: String,
+    /// The endpoint.
+    pub endpoint_id: String,
+    /// The topic.
+    pub topic: String,
+    /// `pending`, `succeeded` or `failed` (given up).
+    pub status: String,
+    /// Attempts so far.
+    pub attempts: i64,
+    /// Next attempt (unix ms) while pending.
+    pub next_attempt_at: Option<i64>,
+    /// What asks for the next attempt while pending: `scheduled`, `manual`, `recover` or `test`.
+    pub trigger: String,
+    /// The last failure in words.
+    pub last_error: Option<String>,
+    /// The last failure's class.
+    pub last_error_class: Option<String>,
+    /// Unix ms.
+    pub created_at: i64,
+    /// Unix ms.
+    pub updated_at: i64,
+}
+
+/// One attempt as listed in the history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptRow {
+    /// `att_…`
+    pub id: String,
+    /// The account.
+    pub account_id: String,
+    /// The delivery.
+    pub delivery_id: String,
+    /// The endpoint.
+    pub endpoint_id: String,
+    /// The event.
+    pub event_id: String,
+    /// The topic.
+    pub topic: String,
+    /// 1 for the first attempt.
+    pub attempt: i64,
+    /// `scheduled`, `manual` (resend), `recover` or `test`.
+    pub trigger: String,
+    /// Unix ms.
+    pub started_at: i64,
+    /// Milliseconds.
+    pub latency_ms: i64,
+    /// When the outcome was written (unix ms of the database's clock): the live stream's order.
+    pub recorded_at: i64,
+    /// HTTP status if a response came.
+    pub status_code: Option<i64>,
+    /// `success` or `failure`.
+    pub outcome: String,
+    /// `timeout`, `dns`, `blocked`, `connect`, `tls`, `network`, `http`, `signing`.
+    pub error_class: Option<String>,
+    /// The error in words.
+    pub error: Option<String>,
+}
+
+/// An attempt's whole record: what was sent and what came back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptDetailRow {
+    /// The summary.
+    pub summary: AttemptRow,
+    /// The request: method, URL, headers (signatures included, never a secret), body.
+    pub request: RequestRow,
+    /// The response, if one came: status, headers, the start of the body (at most 16 KiB).
+    pub response: Option<ResponseRow>,
+}
+
+/// An attempt's request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestRow {
+    /// POST, PUT or PATCH.
+    pub method: String,
+    /// The target.
+    pub url: String,
+    /// `[name, value]` pairs in the order sent.
+    pub headers: Vec<(String, String)>,
+    /// The event body, byte for byte (`None` once the event is pruned).
+    pub body: Option<String>,
+}
+
+/// An attempt's response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseRow {
+    /// HTTP status.
+    pub status: i64,
+    /// `[name, value]` pairs.
+    pub headers: Vec<(String, String)>,
+    /// The start of the body (at most 16 KiB), the bytes as they came.
+    pub body: Vec<u8>,
+}
+
+/// An event as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRow {
+    /// The event id.
+    pub id: String,
+    /// Canonical topic.
+    pub topic: String,
+    /// Unix ms.
+    pub created_at: i64,
+    /// Its deliveries, one per endpoint it went to.
+    pub deliveries: i64,
 }

@@ -11,10 +11,13 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 // Links and sessions are people's time: the wall clock, not the service clock (which a demo runs faster).
-use crate::http::error::ApiError;
+use crate::http::views::{
+    AccountStatsOut, AttemptOut, CreatedEndpointOut, EndpointOut, EndpointStatsOut, ErrorOut, List, NewSecretOut,
+    SecretOut, TestEventOut,
+};
 
 use super::charts::{class_color, day_slots, latency_chart, outcome_chart, SUCCESS_COLOR};
-use super::client::{call, call_ok, error_message, items};
+use super::client::{call, get, Refused};
 use super::session::{posted, session_for, Form, Session};
 use super::{page, when, ConsoleState, Refusal, DAY_MS};
 
@@ -41,11 +44,8 @@ pub(crate) struct EndpointsPage {
     endpoints: Vec<EndpointLine>,
 }
 
-pub(crate) fn topics_text(endpoint: &Value) -> String {
-    endpoint["topics"]
-        .as_array()
-        .map(|topics| topics.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "))
-        .unwrap_or_default()
+pub(crate) fn topics_text(endpoint: &EndpointOut) -> String {
+    endpoint.topics.join(", ")
 }
 
 pub(crate) async fn endpoints(
@@ -54,12 +54,13 @@ pub(crate) async fn endpoints(
     Path(account): Path<String>,
 ) -> Result<Response, Refusal> {
     let session = session_for(&state, &headers, &account).await?;
-    let answer = call_ok(&state, &session, Method::GET, &format!("/v1/accounts/{account}/endpoints?limit=200")).await?;
+    let listed: List<EndpointOut> =
+        get(&state, &session, &format!("/v1/accounts/{account}/endpoints?limit=200")).await?;
     let since = state.app.clock.now_ms().saturating_sub(DAY_MS);
-    let stats = state.app.store.attempt_counts_by_endpoint(&account, since).await.map_err(ApiError::from)?;
-    let endpoints = items(&answer, |endpoint| {
-        let id = endpoint["id"].as_str().unwrap_or_default().to_owned();
-        let counts = stats.get(&id).cloned().unwrap_or_default();
+    let stats: AccountStatsOut = get(&state, &session, &format!("/v1/accounts/{account}/stats?since={since}")).await?;
+    let endpoints = listed.data.iter().map(|endpoint| {
+        let id = endpoint.id.clone();
+        let counts = stats.endpoints.get(&id).map(|stats| stats.counts()).unwrap_or_default();
         let total = counts.total();
         EndpointLine {
             success_rate: if total == 0 {
@@ -69,12 +70,13 @@ pub(crate) async fn endpoints(
             },
             p90: counts.latency_at_most(0.9).map(|ms| format!("≤ {ms} ms")).unwrap_or_default(),
             id,
-            url: endpoint["url"].as_str().unwrap_or_default().to_owned(),
+            url: endpoint.url.clone(),
             topics: topics_text(endpoint),
-            enabled: endpoint["enabled"].as_bool().unwrap_or(false),
-            health: endpoint["health"]["status"].as_str().unwrap_or_default().to_owned(),
+            enabled: endpoint.enabled,
+            health: endpoint.health.status.clone(),
         }
     });
+    let endpoints = endpoints.collect();
     Ok(page(&EndpointsPage {
         nav_account: Some(account.clone()),
         signed_in: true,
@@ -155,7 +157,7 @@ impl EndpointForm {
     }
 
     /// The form as sent, to show again with the API's refusal next to the field it concerns.
-    fn refill(mut self, form: &Form, answer: &Value) -> Self {
+    fn refill(mut self, form: &Form, error: &ErrorOut) -> Self {
         self.url = form.get("url").unwrap_or_default().to_owned();
         self.groups = topic_groups(&form.all("topics"));
         self.method = form.get("method").unwrap_or("POST").to_owned();
@@ -163,15 +165,11 @@ impl EndpointForm {
         self.burst_limit = form.get("burstLimit").unwrap_or("0").to_owned();
         self.scheme = form.get("scheme").unwrap_or("standard").to_owned();
         self.enabled = form.get("enabled").is_some();
-        let message = error_message(answer);
-        let field = answer["error"]["field"].as_str().map(str::to_owned).or_else(|| {
-            // The core names the field in its message: "the endpoint's `url` is invalid: …".
-            message.split('`').nth(1).map(str::to_owned)
-        });
-        match field.as_deref() {
+        // The API names the field its refusal concerns.
+        let message = error.message.clone();
+        match error.field.as_deref() {
             Some("url") => self.url_error = Some(message),
             Some("topics") => self.topics_error = Some(message),
-            _ if answer["error"]["code"] == "endpoint_exists" => self.url_error = Some(message),
             _ => self.form_error = Some(message),
         }
         self
@@ -210,23 +208,17 @@ pub(crate) async fn create_endpoint(
     body: Bytes,
 ) -> Result<Response, Refusal> {
     let (session, form) = posted(&state, &headers, &account, &body).await?;
-    let (status, answer) = call(
-        &state,
-        &session,
-        Method::POST,
-        &format!("/v1/accounts/{account}/endpoints"),
-        Some(endpoint_body(&form, true)),
-    )
-    .await;
-    if !status.is_success() {
-        return Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            page(&EndpointForm::blank(&account, &session).refill(&form, &answer)),
-        )
-            .into_response());
-    }
-    let id = answer["id"].as_str().unwrap_or_default().to_owned();
-    let secret = answer["secret"]["value"].as_str().map(str::to_owned);
+    let path = format!("/v1/accounts/{account}/endpoints");
+    let created: CreatedEndpointOut =
+        match call(&state, &session, Method::POST, &path, Some(&endpoint_body(&form, true))).await {
+            Ok(created) => created,
+            Err(Refused { error, .. }) => {
+                let form = EndpointForm::blank(&account, &session).refill(&form, &error);
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page(&form)).into_response());
+            }
+        };
+    let id = created.endpoint.id;
+    let secret = Some(created.secret.value);
     render_endpoint(
         &state,
         &session,
@@ -251,8 +243,8 @@ pub(crate) struct EndpointView {
     topics: String,
     topic_list: Vec<String>,
     method: String,
-    rate_limit: i64,
-    burst_limit: i64,
+    rate_limit: u32,
+    burst_limit: u32,
     scheme: String,
     enabled: bool,
     active: bool,
@@ -311,53 +303,64 @@ pub(crate) async fn render_endpoint(
     notice: Notice,
 ) -> Result<Response, Refusal> {
     let api = format!("/v1/accounts/{account}/endpoints/{id}");
-    let endpoint = call_ok(state, session, Method::GET, &api).await?;
-    let (_, secrets) = call(state, session, Method::GET, &format!("{api}/secrets"), None).await;
-    let (_, attempts) = call(state, session, Method::GET, &format!("{api}/attempts?limit=20"), None).await;
-    let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
+    let endpoint: EndpointOut = get(state, session, &api).await?;
+    let secrets: List<SecretOut> = get(state, session, &format!("{api}/secrets")).await?;
+    let attempts: List<AttemptOut> = get(state, session, &format!("{api}/attempts?limit=20")).await?;
     let view = EndpointView {
-        url: text(&endpoint["url"]),
+        url: endpoint.url.clone(),
         topics: topics_text(&endpoint),
         // Any topic may be sent as a test, the endpoint's own first.
         topic_list: {
-            let own: Vec<String> =
-                endpoint["topics"].as_array().map(|list| list.iter().map(text).collect()).unwrap_or_default();
-            let others =
-                dropship_webhooks::TOPICS.iter().map(|topic| topic.name.to_owned()).filter(|name| !own.contains(name));
-            own.iter().cloned().chain(others).collect()
+            let others = dropship_webhooks::TOPICS
+                .iter()
+                .map(|topic| topic.name.to_owned())
+                .filter(|name| !endpoint.topics.contains(name));
+            endpoint.topics.iter().cloned().chain(others).collect()
         },
-        method: text(&endpoint["method"]),
-        rate_limit: endpoint["rateLimit"].as_i64().unwrap_or(0),
-        burst_limit: endpoint["burstLimit"].as_i64().unwrap_or(0),
-        scheme: text(&endpoint["scheme"]),
-        enabled: endpoint["enabled"].as_bool().unwrap_or(false),
-        active: endpoint["active"].as_bool().unwrap_or(false),
-        health: text(&endpoint["health"]["status"]),
-        failing_since: endpoint["health"]["failingSince"]
-            .as_i64()
+        method: endpoint.method.clone(),
+        rate_limit: endpoint.rate_limit,
+        burst_limit: endpoint.burst_limit,
+        scheme: endpoint.scheme.clone(),
+        enabled: endpoint.enabled,
+        active: endpoint.active,
+        health: endpoint.health.status.clone(),
+        failing_since: endpoint
+            .health
+            .failing_since
+            .and_then(|seconds| i64::try_from(seconds).ok())
             .map(|seconds| when(Some(seconds.saturating_mul(1000)))),
-        disabled_reason: endpoint["disabledReason"].as_str().map(str::to_owned),
+        disabled_reason: endpoint.disabled_reason.clone(),
     };
-    let secrets = items(&secrets, |secret| SecretLine {
-        id: text(&secret["id"]),
-        fingerprint: text(&secret["fingerprint"]),
-        label: text(&secret["label"]),
-        created: when(secret["createdAt"].as_i64()),
-        expires: secret["expiresAt"].as_i64().map_or_else(|| "never".into(), |at| when(Some(at.saturating_mul(1000)))),
-        active: secret["active"].as_bool().unwrap_or(false),
-    });
-    let attempts = items(&attempts, |attempt| AttemptLine {
-        when: when(attempt["startedAt"].as_i64()),
-        event: text(&attempt["eventId"]),
-        topic: text(&attempt["topic"]),
-        outcome: text(&attempt["outcome"]),
-        status: attempt["statusCode"].as_i64().map(|code| code.to_string()).unwrap_or_default(),
-        latency: attempt["latencyMs"].as_i64().map(|ms| format!("{ms} ms")).unwrap_or_default(),
-        error: text(&attempt["error"]),
-    });
+    let secrets = secrets
+        .data
+        .into_iter()
+        .map(|secret| SecretLine {
+            id: secret.id,
+            fingerprint: secret.fingerprint,
+            label: secret.label.unwrap_or_default(),
+            created: when(Some(secret.created_at)),
+            expires: secret.expires_at.map_or_else(|| "never".into(), |at| when(Some(at.saturating_mul(1000)))),
+            active: secret.active,
+        })
+        .collect();
+    let attempts = attempts
+        .data
+        .into_iter()
+        .map(|attempt| AttemptLine {
+            when: when(Some(attempt.started_at)),
+            event: attempt.event_id,
+            topic: attempt.topic,
+            outcome: attempt.outcome,
+            status: attempt.status_code.map(|code| code.to_string()).unwrap_or_default(),
+            latency: format!("{} ms", attempt.latency_ms),
+            error: attempt.error.unwrap_or_default(),
+        })
+        .collect();
     let now = state.app.clock.now_ms();
-    let store = &state.app.store;
-    let hours = store.attempt_counts_by_hour(id, now.saturating_sub(DAY_MS)).await.map_err(ApiError::from)?;
+    let since = now.saturating_sub(DAY_MS);
+    let stats: EndpointStatsOut = get(state, session, &format!("{api}/stats?since={since}")).await?;
+    let hours: Vec<(i64, crate::model::AttemptCounts)> =
+        stats.hours.iter().map(|hour| (hour.hour, hour.attempts.counts())).collect();
     let slots = day_slots(&hours, now);
     let mut legend: Vec<(String, &'static str)> = vec![("success".into(), SUCCESS_COLOR)];
     for (_, counts) in &slots {
@@ -367,7 +370,7 @@ pub(crate) async fn render_endpoint(
             }
         }
     }
-    let last_success = store.last_success(id).await.map_err(ApiError::from)?.map(|at| when(Some(at)));
+    let last_success = stats.last_success_at.map(|at| when(Some(at)));
     Ok(page(&EndpointPage {
         last_success,
         outcome_svg: outcome_chart(&slots),
@@ -403,20 +406,16 @@ pub(crate) async fn edit_endpoint_form(
     Path((account, id)): Path<(String, String)>,
 ) -> Result<Response, Refusal> {
     let session = session_for(&state, &headers, &account).await?;
-    let endpoint = call_ok(&state, &session, Method::GET, &format!("/v1/accounts/{account}/endpoints/{id}")).await?;
-    let topics: Vec<String> = endpoint["topics"]
-        .as_array()
-        .map(|list| list.iter().filter_map(|t| t.as_str().map(str::to_owned)).collect())
-        .unwrap_or_default();
+    let endpoint: EndpointOut = get(&state, &session, &format!("/v1/accounts/{account}/endpoints/{id}")).await?;
     let mut form = EndpointForm::blank(&account, &session);
     form.action = format!("/console/a/{account}/endpoints/{id}/edit");
     form.endpoint_id = Some(id);
-    form.url = endpoint["url"].as_str().unwrap_or_default().to_owned();
-    form.groups = topic_groups(&topics);
-    form.method = endpoint["method"].as_str().unwrap_or("POST").to_owned();
-    form.rate_limit = endpoint["rateLimit"].as_i64().unwrap_or(0).to_string();
-    form.burst_limit = endpoint["burstLimit"].as_i64().unwrap_or(0).to_string();
-    form.enabled = endpoint["enabled"].as_bool().unwrap_or(true);
+    form.url = endpoint.url;
+    form.groups = topic_groups(&endpoint.topics);
+    form.method = endpoint.method;
+    form.rate_limit = endpoint.rate_limit.to_string();
+    form.burst_limit = endpoint.burst_limit.to_string();
+    form.enabled = endpoint.enabled;
     Ok(page(&form))
 }
 
@@ -428,9 +427,10 @@ pub(crate) async fn edit_endpoint(
 ) -> Result<Response, Refusal> {
     let (session, form) = posted(&state, &headers, &account, &body).await?;
     let path = format!("/v1/accounts/{account}/endpoints/{id}");
-    let (status, answer) = call(&state, &session, Method::PATCH, &path, Some(endpoint_body(&form, false))).await;
-    if !status.is_success() {
-        let mut refilled = EndpointForm::blank(&account, &session).refill(&form, &answer);
+    let edited: Result<EndpointOut, Refused> =
+        call(&state, &session, Method::PATCH, &path, Some(&endpoint_body(&form, false))).await;
+    if let Err(Refused { error, .. }) = edited {
+        let mut refilled = EndpointForm::blank(&account, &session).refill(&form, &error);
         refilled.action = format!("/console/a/{account}/endpoints/{id}/edit");
         refilled.endpoint_id = Some(id);
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page(&refilled)).into_response());
@@ -438,25 +438,24 @@ pub(crate) async fn edit_endpoint(
     render_endpoint(&state, &session, &account, &id, Notice { text: Some("Saved.".into()), ..Notice::default() }).await
 }
 
-/// Runs one API action for a form on the endpoint page and shows the page again with what came of it.
-pub(crate) async fn endpoint_action(
+/// Runs one API action for a form on the endpoint page (its answer read as `T`) and shows the page again with
+/// what came of it.
+pub(crate) async fn endpoint_action<T: serde::de::DeserializeOwned>(
     state: &ConsoleState,
     headers: &HeaderMap,
     account: &str,
     id: &str,
     body: &Bytes,
-    action: impl FnOnce(&Form, i64) -> (Method, String, Option<Value>),
-    done: impl FnOnce(&Value) -> Notice,
+    action: impl FnOnce(&Form, i64) -> (Method, String, Value),
+    done: impl FnOnce(T) -> Notice,
 ) -> Result<Response, Refusal> {
     let (session, form) = posted(state, headers, account, body).await?;
     let now_seconds = i64::try_from(state.app.clock.now_seconds()).unwrap_or(i64::MAX);
     let (method, path, request) = action(&form, now_seconds);
-    let (status, answer) =
-        call(state, &session, method, &format!("/v1/accounts/{account}/endpoints/{id}{path}"), request).await;
-    let notice = if status.is_success() {
-        done(&answer)
-    } else {
-        Notice { error: Some(error_message(&answer)), ..Notice::default() }
+    let path = format!("/v1/accounts/{account}/endpoints/{id}{path}");
+    let notice = match call(state, &session, method, &path, Some(&request)).await {
+        Ok(answer) => done(answer),
+        Err(Refused { error, .. }) => Notice { error: Some(error.message), ..Notice::default() },
     };
     render_endpoint(state, &session, account, id, notice).await
 }
@@ -473,8 +472,8 @@ pub(crate) async fn activate(
         &account,
         &id,
         &body,
-        |_, _| (Method::POST, "/activate".into(), Some(json!({}))),
-        |_| Notice { text: Some("Activated: deliveries resume.".into()), ..Notice::default() },
+        |_, _| (Method::POST, "/activate".into(), json!({})),
+        |_: EndpointOut| Notice { text: Some("Activated: deliveries resume.".into()), ..Notice::default() },
     )
     .await
 }
@@ -502,11 +501,11 @@ pub(crate) async fn add_secret(
             if let Some(days) = form.get("expiresInDays").and_then(|days| days.trim().parse::<i64>().ok()) {
                 request["expiresAt"] = Value::from(now.saturating_add(days.saturating_mul(86_400)));
             }
-            (Method::POST, "/secrets".into(), Some(request))
+            (Method::POST, "/secrets".into(), request)
         },
-        |answer| Notice {
+        |answer: NewSecretOut| Notice {
             text: Some("Secret added: deliveries are signed with it too.".into()),
-            secret: answer["value"].as_str().map(str::to_owned),
+            secret: Some(answer.value),
             error: None,
         },
     )
@@ -525,8 +524,8 @@ pub(crate) async fn expire_secret(
         &account,
         &id,
         &body,
-        |_, now| (Method::PATCH, format!("/secrets/{secret_id}"), Some(json!({ "expiresAt": now }))),
-        |_| Notice { text: Some("Secret expired.".into()), ..Notice::default() },
+        |_, now| (Method::PATCH, format!("/secrets/{secret_id}"), json!({ "expiresAt": now })),
+        |_: SecretOut| Notice { text: Some("Secret expired.".into()), ..Notice::default() },
     )
     .await
 }
@@ -540,19 +539,20 @@ pub(crate) async fn send_test(
     let (session, form) = posted(&state, &headers, &account, &body).await?;
     let api = format!("/v1/accounts/{account}/endpoints/{id}");
     let topic = form.get("topic").unwrap_or("order.created").to_owned();
-    let (status, answer) =
-        call(&state, &session, Method::POST, &format!("{api}/test"), Some(json!({ "topic": topic }))).await;
-    if !status.is_success() {
-        let notice = Notice { error: Some(error_message(&answer)), ..Notice::default() };
-        return render_endpoint(&state, &session, &account, &id, notice).await;
-    }
+    let sent: Result<TestEventOut, Refused> =
+        call(&state, &session, Method::POST, &format!("{api}/test"), Some(&json!({ "topic": topic }))).await;
+    let event = match sent {
+        Ok(sent) => sent.id,
+        Err(Refused { error, .. }) => {
+            let notice = Notice { error: Some(error.message), ..Notice::default() };
+            return render_endpoint(&state, &session, &account, &id, notice).await;
+        }
+    };
     // Shown inline: the page waits (a little) for the test's attempt to be recorded.
-    let event = answer["id"].as_str().unwrap_or_default().to_owned();
     let mut outcome = None;
     for _ in 0..TEST_WAIT_STEPS {
-        let (_, attempts) = call(&state, &session, Method::GET, &format!("{api}/attempts?limit=10"), None).await;
-        outcome =
-            attempts["data"].as_array().and_then(|list| list.iter().find(|a| a["eventId"] == event.as_str()).cloned());
+        let attempts: List<AttemptOut> = get(&state, &session, &format!("{api}/attempts?limit=10")).await?;
+        outcome = attempts.data.into_iter().find(|attempt| attempt.event_id == event);
         if outcome.is_some() {
             break;
         }
@@ -561,8 +561,8 @@ pub(crate) async fn send_test(
     let text = match outcome {
         Some(attempt) => format!(
             "Test event {event} ({topic}) sent: {}{}.",
-            attempt["outcome"].as_str().unwrap_or_default(),
-            attempt["statusCode"].as_i64().map(|code| format!(", HTTP {code}")).unwrap_or_default()
+            attempt.outcome,
+            attempt.status_code.map(|code| format!(", HTTP {code}")).unwrap_or_default()
         ),
         None => format!("Test event {event} ({topic}) queued: its attempt appears below in a moment."),
     };

@@ -11,10 +11,10 @@ use axum::response::Response;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
-// Links and sessions are people's time: the wall clock, not the service clock (which a demo runs faster).
 use crate::http::error::ApiError;
+use crate::http::views::{AttemptDetailOut, AttemptOut, AuditOut, DeliveryDetailOut, DeliveryOut, List, RecoverOut};
 
-use super::client::{as_session, call, call_ok, error_message, items};
+use super::client::{as_session, call, get, Refused};
 use super::endpoints::Notice;
 use super::session::{posted, session_for, Session};
 use super::{page, when, ConsoleState, Refusal};
@@ -34,16 +34,19 @@ pub(crate) async fn audit(
     Path(account): Path<String>,
 ) -> Result<Response, Refusal> {
     let session = session_for(&state, &headers, &account).await?;
-    let answer = call_ok(&state, &session, Method::GET, &format!("/v1/accounts/{account}/audit?limit=100")).await?;
-    let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
-    let entries = items(&answer, |entry| {
-        (
-            when(entry["createdAt"].as_i64()),
-            text(&entry["actor"]),
-            text(&entry["action"]),
-            format!("{} {}", text(&entry["targetKind"]), text(&entry["targetId"])),
-        )
-    });
+    let log: List<AuditOut> = get(&state, &session, &format!("/v1/accounts/{account}/audit?limit=100")).await?;
+    let entries = log
+        .data
+        .into_iter()
+        .map(|entry| {
+            (
+                when(Some(entry.created_at)),
+                entry.actor,
+                entry.action,
+                format!("{} {}", entry.target_kind, entry.target_id),
+            )
+        })
+        .collect();
     Ok(page(&AuditPage { nav_account: Some(account), signed_in: true, csrf: session.csrf(), entries }))
 }
 
@@ -125,37 +128,36 @@ pub(crate) async fn history_page(
         ("cursor", &cursor),
         ("limit", "50"),
     ]);
-    let (code, answer) =
-        call(state, session, Method::GET, &format!("/v1/accounts/{account}/{kind}?{api_query}"), None).await;
+    let path = format!("/v1/accounts/{account}/{kind}?{api_query}");
+    let listed: Result<(Vec<HistoryRow>, Option<String>), Refused> = if kind == "attempts" {
+        get_list(state, session, &path, |row: AttemptOut| HistoryRow {
+            id: row.id,
+            when: when(Some(row.started_at)),
+            event: row.event_id,
+            topic: row.topic,
+            state: row.outcome,
+            count: row.status_code.map(|code| code.to_string()).unwrap_or_default(),
+            error: row.error.unwrap_or_default(),
+        })
+        .await
+    } else {
+        get_list(state, session, &path, |row: DeliveryOut| HistoryRow {
+            id: row.id,
+            when: when(Some(row.created_at)),
+            event: row.event_id,
+            topic: row.topic,
+            state: row.status,
+            count: row.attempts.to_string(),
+            error: row.last_error.unwrap_or_default(),
+        })
+        .await
+    };
     let mut error = notice.error;
-    if !code.is_success() {
-        error = Some(error_message(&answer));
-    }
-    let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
-    let rows = items(&answer, |row| {
-        if kind == "attempts" {
-            HistoryRow {
-                id: text(&row["id"]),
-                when: when(row["startedAt"].as_i64()),
-                event: text(&row["eventId"]),
-                topic: text(&row["topic"]),
-                state: text(&row["outcome"]),
-                count: row["statusCode"].as_i64().map(|code| code.to_string()).unwrap_or_default(),
-                error: text(&row["error"]),
-            }
-        } else {
-            HistoryRow {
-                id: text(&row["id"]),
-                when: when(row["createdAt"].as_i64()),
-                event: text(&row["eventId"]),
-                topic: text(&row["topic"]),
-                state: text(&row["status"]),
-                count: row["attempts"].as_i64().unwrap_or(0).to_string(),
-                error: text(&row["lastError"]),
-            }
-        }
+    let (rows, next_cursor) = listed.unwrap_or_else(|refused| {
+        error = Some(refused.error.message);
+        (Vec::new(), None)
     });
-    let next_page = answer["nextCursor"].as_str().map(|next| {
+    let next_page = next_cursor.as_deref().map(|next| {
         let pairs = [
             ("kind", kind),
             ("status", status.as_str()),
@@ -230,30 +232,15 @@ pub(crate) struct AttemptPage {
     response_body: String,
 }
 
-pub(crate) fn header_pairs(value: &Value) -> Vec<(String, String)> {
-    value
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .map(|pair| {
-                    (pair[0].as_str().unwrap_or_default().to_owned(), pair[1].as_str().unwrap_or_default().to_owned())
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// A response body as a person should see it: the exact bytes (from `bodyBase64` when they are not UTF-8), with
-/// control characters and invalid bytes as escapes ([`crate::received::visible`]).
-pub(crate) fn response_body_visible(response: &Value) -> String {
-    use base64::Engine as _;
-    let exact = response["bodyBase64"]
-        .as_str()
-        .and_then(|encoded| base64::engine::general_purpose::STANDARD.decode(encoded).ok());
-    match exact {
-        Some(bytes) => crate::received::visible(&bytes),
-        None => crate::received::visible(response["body"].as_str().unwrap_or_default().as_bytes()),
-    }
+/// A list of the API, each row made a line by `line`, and its next page's cursor.
+async fn get_list<T: serde::de::DeserializeOwned, L>(
+    state: &ConsoleState,
+    session: &Session,
+    path: &str,
+    line: impl FnMut(T) -> L,
+) -> Result<(Vec<L>, Option<String>), Refused> {
+    let list: List<T> = call(state, session, Method::GET, path, None::<&()>).await?;
+    Ok((list.data.into_iter().map(line).collect(), list.next_cursor))
 }
 
 /// `GET …/attempts/{id}`: what was sent and what came back.
@@ -263,32 +250,37 @@ pub(crate) async fn attempt_page(
     Path((account, attempt_id)): Path<(String, String)>,
 ) -> Result<Response, Refusal> {
     let session = session_for(&state, &headers, &account).await?;
-    let (status, attempt) = call(&state, &session, Method::GET, &format!("/v1/attempts/{attempt_id}"), None).await;
+    let found: Result<AttemptDetailOut, Refused> =
+        call(&state, &session, Method::GET, &format!("/v1/attempts/{attempt_id}"), None::<&()>).await;
     // The unscoped API route filters by the session's account; an admin session is held to the path's.
-    if !status.is_success() || attempt["accountId"].as_str().is_some_and(|owner| owner != account) {
+    let Some(detail) = found.ok().filter(|detail| detail.attempt.account_id == account) else {
         return Err(Refusal::Page(StatusCode::NOT_FOUND, "There is nothing here.".into()));
-    }
-    let text = |value: &Value| value.as_str().unwrap_or_default().to_owned();
+    };
+    let AttemptDetailOut { attempt, request, response } = detail;
     Ok(page(&AttemptPage {
         nav_account: Some(account.clone()),
         signed_in: true,
         csrf: session.csrf(),
         account,
-        delivery: text(&attempt["deliveryId"]),
-        number: attempt["attempt"].as_i64().unwrap_or(0),
-        event: text(&attempt["eventId"]),
-        topic: text(&attempt["topic"]),
-        when: when(attempt["startedAt"].as_i64()),
-        outcome: text(&attempt["outcome"]),
-        latency: attempt["latencyMs"].as_i64().unwrap_or(0),
-        error: attempt["error"].as_str().map(str::to_owned),
-        method: text(&attempt["request"]["method"]),
-        url: text(&attempt["request"]["url"]),
-        request_headers: header_pairs(&attempt["request"]["headers"]),
-        request_body: attempt["request"]["body"].as_str().map(str::to_owned),
-        response_status: attempt["response"]["status"].as_i64(),
-        response_headers: header_pairs(&attempt["response"]["headers"]),
-        response_body: response_body_visible(&attempt["response"]),
+        delivery: attempt.delivery_id,
+        number: attempt.attempt,
+        event: attempt.event_id,
+        topic: attempt.topic,
+        when: when(Some(attempt.started_at)),
+        outcome: attempt.outcome,
+        latency: attempt.latency_ms,
+        error: attempt.error,
+        method: request.method,
+        url: request.url,
+        request_headers: request.headers,
+        request_body: request.body,
+        response_status: response.as_ref().map(|response| response.status),
+        // The bytes as they came, with control characters and invalid bytes as escapes.
+        response_body: response
+            .as_ref()
+            .map(|response| crate::received::visible(&response.body_bytes()))
+            .unwrap_or_default(),
+        response_headers: response.map(|response| response.headers).unwrap_or_default(),
     }))
 }
 
@@ -300,19 +292,19 @@ pub(crate) async fn resend(
     body: Bytes,
 ) -> Result<Response, Refusal> {
     let (session, _) = posted(&state, &headers, &account, &body).await?;
-    let (status, delivery) = call(&state, &session, Method::GET, &format!("/v1/deliveries/{delivery_id}"), None).await;
-    if !status.is_success() || delivery["accountId"].as_str().is_some_and(|owner| owner != account) {
+    let found: Result<DeliveryDetailOut, Refused> =
+        call(&state, &session, Method::GET, &format!("/v1/deliveries/{delivery_id}"), None::<&()>).await;
+    if !found.is_ok_and(|detail| detail.account_id == account) {
         return Err(Refusal::Page(StatusCode::NOT_FOUND, "There is nothing here.".into()));
     }
-    let (status, answer) =
-        call(&state, &session, Method::POST, &format!("/v1/deliveries/{delivery_id}/resend"), Some(json!({}))).await;
-    let notice = if status.is_success() {
-        Notice {
+    let path = format!("/v1/deliveries/{delivery_id}/resend");
+    let resent: Result<DeliveryOut, Refused> = call(&state, &session, Method::POST, &path, Some(&json!({}))).await;
+    let notice = match resent {
+        Ok(_) => Notice {
             text: Some(format!("Resent: delivery {delivery_id} is queued for one more attempt.")),
             ..Notice::default()
-        }
-    } else {
-        Notice { error: Some(error_message(&answer)), ..Notice::default() }
+        },
+        Err(Refused { error, .. }) => Notice { error: Some(error.message), ..Notice::default() },
     };
     Ok(history_page(&state, &session, &account, &HashMap::new(), notice).await)
 }
@@ -329,7 +321,7 @@ pub(crate) struct RecoverPage {
     since_hours: String,
     since_text: Option<String>,
     preview: bool,
-    count: i64,
+    count: u64,
     duration: Option<String>,
     notice: Option<String>,
     error: Option<String>,
@@ -360,11 +352,11 @@ pub(crate) async fn recovery(
         request["since"] = Value::from(since);
     }
     let base = format!("/console/a/{account}/endpoints/{id}");
-    let (status, answer) =
-        call(state, session, Method::POST, &format!("/v1/accounts/{account}/endpoints/{id}/recover"), Some(request))
-            .await;
-    let ok = status.is_success();
-    let count = answer["count"].as_i64().unwrap_or(0);
+    let path = format!("/v1/accounts/{account}/endpoints/{id}/recover");
+    let answer: Result<RecoverOut, Refused> = call(state, session, Method::POST, &path, Some(&request)).await;
+    let ok = answer.is_ok();
+    let count = answer.as_ref().map_or(0, |plan| plan.count);
+    let duration = answer.as_ref().ok().and_then(|plan| plan.estimated_seconds).map(duration_text);
     page(&RecoverPage {
         nav_account: Some(account.to_owned()),
         signed_in: true,
@@ -376,9 +368,9 @@ pub(crate) async fn recovery(
         since_text: since.map(|since| when(Some(since))),
         preview: ok && dry_run,
         count,
-        duration: answer["estimatedSeconds"].as_f64().map(duration_text),
+        duration,
         notice: (ok && !dry_run).then(|| format!("{count} deliveries are queued again.")),
-        error: (!ok).then(|| error_message(&answer)),
+        error: answer.err().map(|refused| refused.error.message),
     })
 }
 

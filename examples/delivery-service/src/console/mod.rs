@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -32,7 +32,9 @@ pub mod client;
 pub mod endpoints;
 pub mod history;
 pub mod session;
-use self::client::{call_ok, items};
+use crate::http::views::{AccountOut, List};
+
+use self::client::get as api_get;
 use self::endpoints::{
     activate, add_secret, create_endpoint, edit_endpoint, edit_endpoint_form, endpoint_page, endpoints, expire_secret,
     new_endpoint, send_test,
@@ -135,7 +137,7 @@ impl IntoResponse for Refusal {
 
 impl From<ApiError> for Refusal {
     fn from(error: ApiError) -> Self {
-        Self::Page(error.status, error.message)
+        Self::Page(error.status(), error.message)
     }
 }
 
@@ -175,10 +177,8 @@ pub(crate) async fn home(State(state): State<ConsoleState>, headers: HeaderMap) 
     if let Some(account) = &session.inner.account_id {
         return Ok(Redirect::to(&format!("/console/a/{account}/endpoints")).into_response());
     }
-    let answer = call_ok(&state, &session, Method::GET, "/v1/accounts?limit=200").await?;
-    let accounts = items(&answer, |account| {
-        (account["id"].as_str().unwrap_or_default().to_owned(), account["name"].as_str().unwrap_or_default().to_owned())
-    });
+    let listed: List<AccountOut> = api_get(&state, &session, "/v1/accounts?limit=200").await?;
+    let accounts = listed.data.into_iter().map(|account| (account.id, account.name)).collect();
     Ok(page(&AccountsPage { nav_account: None, signed_in: true, csrf: session.csrf(), accounts }))
 }
 

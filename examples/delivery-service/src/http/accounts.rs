@@ -7,14 +7,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::model::{AccountRow, Principal};
 
-use super::auth::{forbidden, record, Scope};
+use super::auth::{record, Scope};
 use super::extract::{check_length, page_params, JsonBody, MAX_ACCOUNT_NAME_CHARS};
-use super::views::to_json;
+use super::views::{AccountOut, List};
 use super::AppState;
 
 /// Longest account id.
@@ -27,10 +27,11 @@ pub(crate) fn check_account_id(id: &str) -> Result<(), ApiError> {
     if fine {
         Ok(())
     } else {
-        Err(ApiError::bad_request(
-            "invalid_account",
+        Err(ApiError::new(
+            ErrorCode::InvalidAccount,
             format!("an account id is 1 to {MAX_ACCOUNT_ID} of A-Z a-z 0-9 - _ . ~ (e.g. your own retailer id)"),
-        ))
+        )
+        .on("id"))
     }
 }
 
@@ -48,7 +49,7 @@ pub(crate) async fn create_account(
     JsonBody(request): JsonBody<CreateAccount>,
 ) -> Result<Response, ApiError> {
     if !principal.is_admin() {
-        return Err(forbidden("creating an account"));
+        return Err(ApiError::forbidden("creating an account"));
     }
     check_account_id(&request.id)?;
     check_length("name", &request.name, MAX_ACCOUNT_NAME_CHARS)?;
@@ -56,30 +57,28 @@ pub(crate) async fn create_account(
     let name = if request.name.is_empty() { request.id.clone() } else { request.name };
     let account = AccountRow { id: request.id, name, created_at: now, updated_at: now };
     if !state.store.create_account(&account).await? {
-        return Err(ApiError {
-            status: StatusCode::CONFLICT,
-            code: "account_exists",
-            message: format!("the account `{}` already exists", account.id),
-        });
+        return Err(
+            ApiError::new(ErrorCode::AccountExists, format!("the account `{}` already exists", account.id)).on("id")
+        );
     }
     record(&state, &principal, Some(&account.id), "create", "account", &account.id, json!({ "name": account.name }))
         .await?;
-    Ok((StatusCode::CREATED, Json(to_json(&account)?)).into_response())
+    Ok((StatusCode::CREATED, Json(AccountOut::from(account))).into_response())
 }
 
 pub(crate) async fn list_accounts(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<List<AccountOut>>, ApiError> {
     let (cursor, limit) = page_params(&query, &[])?;
     let page = state.store.accounts(principal.account_id.as_deref(), cursor.as_ref(), limit).await?;
-    Ok(Json(to_json(&page)?))
+    Ok(Json(List::page(page, AccountOut::from)))
 }
 
-pub(crate) async fn get_account(State(state): State<AppState>, scope: Scope) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn get_account(State(state): State<AppState>, scope: Scope) -> Result<Json<AccountOut>, ApiError> {
     let account = state.store.account(&scope.account).await?.ok_or_else(|| ApiError::not_found("account"))?;
-    Ok(Json(to_json(&account)?))
+    Ok(Json(account.into()))
 }
 
 #[derive(Deserialize)]
@@ -92,7 +91,7 @@ pub(crate) async fn edit_account(
     State(state): State<AppState>,
     scope: Scope,
     JsonBody(edit): JsonBody<EditAccount>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AccountOut>, ApiError> {
     check_length("name", &edit.name, MAX_ACCOUNT_NAME_CHARS)?;
     let account = state
         .store
@@ -100,12 +99,12 @@ pub(crate) async fn edit_account(
         .await?
         .ok_or_else(|| ApiError::not_found("account"))?;
     scope.audit(&state, "edit", "account", &scope.account, json!({ "name": edit.name })).await?;
-    Ok(Json(to_json(&account)?))
+    Ok(Json(account.into()))
 }
 
 pub(crate) async fn delete_account(State(state): State<AppState>, scope: Scope) -> Result<StatusCode, ApiError> {
     if !scope.principal.is_admin() {
-        return Err(forbidden("deleting an account"));
+        return Err(ApiError::forbidden("deleting an account"));
     }
     let deleted = state.store.delete_account(&scope.account).await?;
     state.lookups.forget();

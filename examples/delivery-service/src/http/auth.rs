@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use axum::extract::{FromRequestParts, Path, Request, State};
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
@@ -181,8 +181,4 @@ pub(crate) async fn record(
         created_at: state.clock.now_ms(),
     };
     Ok(state.store.record_audit(&entry).await?)
-}
-
-pub(crate) fn forbidden(what: &str) -> ApiError {
-    ApiError { status: StatusCode::FORBIDDEN, code: "forbidden", message: format!("{what} needs the admin key") }
 }

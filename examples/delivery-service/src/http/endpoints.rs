@@ -9,17 +9,18 @@ use axum::Json;
 use dropship_webhooks::endpoint::{DeliveryMethod, EndpointOptions, EndpointRules, Limit};
 use dropship_webhooks::{Scheme, WebhookError};
 use serde::Deserialize;
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::delivery::net::{check_as_sent, AddressPolicy};
 use crate::delivery::signing::{live_secrets, secret_set};
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::model::{new_id, EndpointRow, EndpointUpdate, SecretRow};
 
 use super::auth::Scope;
 use super::extract::{check_length, page_params, JsonBody, MAX_DESCRIPTION_CHARS};
 use super::secrets::{secret_row, NewSecret};
-use super::views::{endpoint_json, new_secret_json};
+use super::views::{CreatedEndpointOut, EndpointHealthOut, EndpointOut, List, NewSecretOut};
 use super::AppState;
 
 #[derive(Deserialize)]
@@ -116,31 +117,28 @@ pub(crate) async fn create_endpoint(
         return Err(url_taken(&endpoint.url));
     }
     tracing::info!(account = %scope.account, endpoint = %endpoint.id, url = %endpoint.url, "endpoint created");
-    let mut body = endpoint_json(&endpoint);
-    scope.audit(&state, "create", "endpoint", &endpoint.id, body.clone()).await?;
-    body["secret"] = new_secret_json(&secret);
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    let created = EndpointOut::from(&endpoint);
+    scope.audit(&state, "create", "endpoint", &endpoint.id, audit_detail(&created)?).await?;
+    Ok((StatusCode::CREATED, Json(CreatedEndpointOut { endpoint: created, secret: NewSecretOut::from(&secret) }))
+        .into_response())
 }
 
 pub(crate) fn url_taken(url: &str) -> ApiError {
-    ApiError {
-        status: StatusCode::CONFLICT,
-        code: "endpoint_exists",
-        message: format!(
-            "an endpoint for {url} already exists in this account; there is one configuration per target URL"
-        ),
-    }
+    ApiError::new(
+        ErrorCode::EndpointExists,
+        format!("an endpoint for {url} already exists in this account; there is one configuration per target URL"),
+    )
+    .on("url")
 }
 
 pub(crate) async fn list_endpoints(
     State(state): State<AppState>,
     scope: Scope,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<List<EndpointOut>>, ApiError> {
     let (cursor, limit) = page_params(&query, &[])?;
     let page = state.store.endpoints(&scope.account, cursor.as_ref(), limit).await?;
-    let data: Vec<Value> = page.data.iter().map(endpoint_json).collect();
-    Ok(Json(json!({ "data": data, "nextCursor": page.next_cursor })))
+    Ok(Json(List::page(page, |endpoint| EndpointOut::from(&endpoint))))
 }
 
 pub(crate) async fn load_endpoint(state: &AppState, account: &str, id: &str) -> Result<EndpointRow, ApiError> {
@@ -151,8 +149,8 @@ pub(crate) async fn get_endpoint(
     State(state): State<AppState>,
     scope: Scope,
     Path((_, id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
-    Ok(Json(endpoint_json(&load_endpoint(&state, &scope.account, &id).await?)))
+) -> Result<Json<EndpointOut>, ApiError> {
+    Ok(Json(EndpointOut::from(&load_endpoint(&state, &scope.account, &id).await?)))
 }
 
 #[derive(Deserialize)]
@@ -172,7 +170,7 @@ pub(crate) async fn edit_endpoint(
     scope: Scope,
     Path((_, id)): Path<(String, String)>,
     JsonBody(edit): JsonBody<EditEndpoint>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<EndpointOut>, ApiError> {
     load_endpoint(&state, &scope.account, &id).await?;
     if let Some(description) = &edit.description {
         check_length("description", description, MAX_DESCRIPTION_CHARS)?;
@@ -205,8 +203,8 @@ pub(crate) async fn edit_endpoint(
     })
     .await?;
     state.wake.notify_one();
-    let body = endpoint_json(&endpoint);
-    scope.audit(&state, "edit", "endpoint", &id, body.clone()).await?;
+    let body = EndpointOut::from(&endpoint);
+    scope.audit(&state, "edit", "endpoint", &id, audit_detail(&body)?).await?;
     Ok(Json(body))
 }
 
@@ -237,11 +235,7 @@ pub(crate) async fn modify_endpoint(
             EndpointUpdate::Changed => continue,
         }
     }
-    Err(ApiError {
-        status: StatusCode::CONFLICT,
-        code: "conflict",
-        message: "the endpoint kept changing while this change was applied; try again".into(),
-    })
+    Err(ApiError::new(ErrorCode::Conflict, "the endpoint kept changing while this change was applied; try again"))
 }
 
 /// The owner's switch, by the service's rule ([`crate::rules::EndpointState::switched`]: activation re-arms a FAILED endpoint,
@@ -254,7 +248,12 @@ pub(crate) fn set_enabled(endpoint: &mut EndpointRow, enabled: bool) {
     }
 }
 
-pub(crate) async fn switch(state: AppState, scope: Scope, id: String, enabled: bool) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn switch(
+    state: AppState,
+    scope: Scope,
+    id: String,
+    enabled: bool,
+) -> Result<Json<EndpointOut>, ApiError> {
     let endpoint = modify_endpoint(&state, &scope.account, &id, |endpoint| {
         set_enabled(endpoint, enabled);
         Ok(())
@@ -264,14 +263,14 @@ pub(crate) async fn switch(state: AppState, scope: Scope, id: String, enabled: b
     state.wake.notify_one();
     let action = if enabled { "activate" } else { "deactivate" };
     scope.audit(&state, action, "endpoint", &id, json!({})).await?;
-    Ok(Json(endpoint_json(&endpoint)))
+    Ok(Json(EndpointOut::from(&endpoint)))
 }
 
 pub(crate) async fn activate(
     State(state): State<AppState>,
     scope: Scope,
     Path((_, id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<EndpointOut>, ApiError> {
     switch(state, scope, id, true).await
 }
 
@@ -279,7 +278,7 @@ pub(crate) async fn deactivate(
     State(state): State<AppState>,
     scope: Scope,
     Path((_, id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<EndpointOut>, ApiError> {
     switch(state, scope, id, false).await
 }
 
@@ -299,29 +298,33 @@ pub(crate) async fn health(
     State(state): State<AppState>,
     scope: Scope,
     Path((_, id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<EndpointHealthOut>, ApiError> {
     let endpoint = load_endpoint(&state, &scope.account, &id).await?;
     let counts = state.store.delivery_counts(&id).await?;
-    Ok(Json(json!({
-        "status": endpoint.health.status.name(),
-        "failingSince": endpoint.health.failing_since,
-        "enabled": endpoint.enabled,
-        "active": endpoint.is_active(),
-        "disabledReason": endpoint.disabled_reason,
-        "slowedUntil": endpoint.slowed_until,
-        "deliveries": counts,
-    })))
+    Ok(Json(EndpointHealthOut {
+        status: endpoint.health.status.name().to_owned(),
+        failing_since: endpoint.health.failing_since,
+        enabled: endpoint.enabled,
+        active: endpoint.is_active(),
+        disabled_reason: endpoint.disabled_reason,
+        slowed_until: endpoint.slowed_until,
+        deliveries: counts.into_iter().collect(),
+    }))
 }
 
 pub(crate) fn endpoint_inactive(endpoint: &EndpointRow) -> ApiError {
-    ApiError {
-        status: StatusCode::CONFLICT,
-        code: "endpoint_inactive",
-        message: format!(
+    ApiError::new(
+        ErrorCode::EndpointInactive,
+        format!(
             "the endpoint {} is {}; activate it first (POST …/endpoints/{}/activate)",
             endpoint.id,
             if endpoint.enabled { "FAILED" } else { "deactivated" },
             endpoint.id
         ),
-    }
+    )
+}
+
+/// A view as the audit log's detail.
+pub(crate) fn audit_detail(view: &impl Serialize) -> Result<Value, ApiError> {
+    serde_json::to_value(view).map_err(|error| ApiError::internal(&error))
 }

@@ -1,8 +1,6 @@
 //! `…/events`: posting events (checked by the core's walk, fanned out, idempotent per id) and test events.
 
-use std::collections::HashMap;
-
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -12,15 +10,15 @@ use dropship_webhooks::time::rfc3339_ms;
 use dropship_webhooks::{canonical_event_json, find_topic};
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::model::{new_id, NewEvent};
 
 use super::auth::Scope;
 use super::endpoints::load_endpoint;
-use super::extract::{JsonBody, ListKind};
-use super::history::history_page;
+use super::extract::JsonBody;
+use super::views::{EventAcceptedOut, TestEventOut};
 use super::AppState;
 
 #[derive(Deserialize)]
@@ -43,13 +41,14 @@ pub(crate) fn envelope(
     now: i64,
 ) -> Result<(String, String, String), ApiError> {
     let info = find_topic(topic).ok_or_else(|| {
-        ApiError::bad_request("invalid_payload", format!("unknown topic `{topic}`; GET /v1/topics lists them"))
+        ApiError::new(ErrorCode::InvalidPayload, format!("unknown topic `{topic}`; GET /v1/topics lists them"))
+            .on("topic")
     })?;
     let id = match id {
         // The id is signed as the first part of `id.timestamp.body`: the core's sender rule refuses a `.` in it.
         Some(id) => check_signing_id(&id)
             .map(str::to_owned)
-            .map_err(|problem| ApiError::bad_request("invalid_payload", format!("event id: {problem}")))?,
+            .map_err(|problem| ApiError::new(ErrorCode::InvalidPayload, format!("event id: {problem}")).on("id"))?,
         None => new_id("evt"),
     };
     let text = |value: &str| Value::from(value).to_string();
@@ -82,7 +81,7 @@ pub(crate) async fn create_event(
         same_as_stored(&state, &scope.account, &id, &topic, &request.data).await?;
     }
     let status = if created { StatusCode::ACCEPTED } else { StatusCode::OK };
-    Ok((status, Json(json!({ "id": id, "topic": topic, "deliveries": queued, "duplicate": !created }))).into_response())
+    Ok((status, Json(EventAcceptedOut { id, topic, deliveries: queued, duplicate: !created })).into_response())
 }
 
 /// A re-posted event id is idempotent only with the same topic and data: an event id names one event, so other
@@ -109,22 +108,12 @@ pub(crate) async fn same_as_stored(
     if stored.topic == topic && stored.data.get() == data.get() {
         return Ok(());
     }
-    Err(ApiError {
-        status: StatusCode::CONFLICT,
-        code: "event_mismatch",
-        message: format!(
-            "the event `{id}` was posted before with other {}; an event id names one event (post new data under a new id)",
-            if stored.topic == topic { "data" } else { "topic" }
-        ),
-    })
-}
-
-pub(crate) async fn list_events(
-    State(state): State<AppState>,
-    scope: Scope,
-    Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
-    history_page(&state, &scope, None, query, ListKind::Events).await
+    let other = if stored.topic == topic { "data" } else { "topic" };
+    Err(ApiError::new(
+        ErrorCode::EventMismatch,
+        format!("the event `{id}` was posted before with other {other}; an event id names one event (post new data under a new id)"),
+    )
+    .on("id"))
 }
 
 /// A topic's sample event: its data, as written.
@@ -150,12 +139,12 @@ pub(crate) async fn send_test(
     let topic = request.topic.or_else(|| endpoint.topics.first().cloned()).unwrap_or_default();
     let canonical = find_topic(&topic).map(|info| info.name).unwrap_or_default();
     let sample = sample_event_json(canonical)
-        .ok_or_else(|| ApiError::bad_request("invalid_payload", format!("unknown topic `{topic}`")))?;
+        .ok_or_else(|| ApiError::new(ErrorCode::InvalidPayload, format!("unknown topic `{topic}`")).on("topic"))?;
     let sample: SampleEvent<'_> = serde_json::from_str(sample).map_err(|error| ApiError::internal(&error))?;
     let now = state.clock.now_ms();
     let (event_id, topic, body) = envelope(canonical, sample.data, None, now)?;
     let event = NewEvent { account_id: &scope.account, id: &event_id, topic: &topic, body: &body };
     let (_, queued) = state.store.enqueue_event(&event, &[endpoint.id], "test", now).await?;
     state.wake.notify_one();
-    Ok((StatusCode::ACCEPTED, Json(json!({ "id": event_id, "topic": topic, "deliveries": queued }))).into_response())
+    Ok((StatusCode::ACCEPTED, Json(TestEventOut { id: event_id, topic, deliveries: queued })).into_response())
 }

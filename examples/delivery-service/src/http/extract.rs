@@ -11,10 +11,10 @@ use axum::response::{IntoResponse, Response};
 use dropship_webhooks::{find_topic, WebhookError};
 use serde::de::DeserializeOwned;
 
-use crate::http::error::ApiError;
-use crate::store::{Cursor, ListQuery};
+use crate::http::error::{ApiError, ErrorCode};
+use crate::model::Cursor;
+use crate::store::ListQuery;
 
-use super::auth::Scope;
 use super::AppState;
 
 /// No path or query carries a control character once percent-decoded (U+0000 above all, which Postgres refuses
@@ -28,8 +28,8 @@ pub(crate) async fn refuse_control_characters(request: Request, next: Next) -> R
             .any(|(name, value)| name.chars().chain(value.chars()).any(char::is_control))
     });
     if path_has || query_has {
-        return ApiError::bad_request(
-            "invalid_option",
+        return ApiError::new(
+            ErrorCode::InvalidOption,
             "the path or a query parameter holds a control character (such as %00); none belongs in an id or filter",
         )
         .into_response();
@@ -64,19 +64,15 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
         // The server read the body already, within its time and size limits (`crate::server`).
         let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError {
-                    status: StatusCode::PAYLOAD_TOO_LARGE,
-                    code: "payload_too_large",
-                    message: "the request body is over the API's limit (2 MB)".into(),
-                }
+                ApiError::new(ErrorCode::PayloadTooLarge, "the request body is over the API's limit (2 MB)")
             } else {
-                ApiError::bad_request("invalid_json", rejection.body_text())
+                ApiError::new(ErrorCode::InvalidJson, rejection.body_text())
             }
         })?;
         let bytes: &[u8] = if bytes.is_empty() { b"{}" } else { &bytes };
         serde_json::from_slice(bytes).map(JsonBody).map_err(|error| match error.classify() {
-            serde_json::error::Category::Data => ApiError::bad_request("invalid_payload", error.to_string()),
-            _ => ApiError::bad_request("invalid_json", error.to_string()),
+            serde_json::error::Category::Data => ApiError::new(ErrorCode::InvalidPayload, error.to_string()),
+            _ => ApiError::new(ErrorCode::InvalidJson, error.to_string()),
         })
     }
 }
@@ -96,10 +92,14 @@ pub const MAX_ACCOUNT_NAME_CHARS: usize = 200;
 /// which Postgres refuses; none belongs in a name, a description or a label).
 pub(crate) fn check_length(name: &'static str, text: &str, most: usize) -> Result<(), ApiError> {
     if text.chars().count() > most {
-        return Err(ApiError::bad_request("invalid_option", format!("`{name}` is longer than {most} characters")));
+        return Err(
+            ApiError::new(ErrorCode::InvalidOption, format!("`{name}` is longer than {most} characters")).on(name)
+        );
     }
     if text.chars().any(char::is_control) {
-        return Err(ApiError::bad_request("invalid_option", format!("`{name}` may not hold control characters")));
+        return Err(
+            ApiError::new(ErrorCode::InvalidOption, format!("`{name}` may not hold control characters")).on(name)
+        );
     }
     Ok(())
 }
@@ -118,18 +118,19 @@ pub(crate) fn whole_number(query: &HashMap<String, String>, name: &'static str) 
         .transpose()
 }
 
-/// `cursor` and `limit` (50 by default, at most 500); any key outside them and `also` is refused.
+/// `cursor` and `limit` (50 by default, at most 500), the one way every list reads its page; any key outside them
+/// and `also` is refused.
 pub(crate) fn page_params(query: &HashMap<String, String>, also: &[&str]) -> Result<(Option<Cursor>, i64), ApiError> {
     if let Some(unknown) =
         query.keys().find(|key| !["cursor", "limit"].contains(&key.as_str()) && !also.contains(&key.as_str()))
     {
-        return Err(ApiError::bad_request("invalid_option", format!("unknown filter `{unknown}`")));
+        return Err(ApiError::new(ErrorCode::InvalidOption, format!("unknown filter `{unknown}`")).on(unknown));
     }
     let cursor = query
         .get("cursor")
         .map(|text| {
             Cursor::decode(text).ok_or_else(|| {
-                ApiError::bad_request("invalid_option", "`cursor` must be a nextCursor this API answered")
+                ApiError::new(ErrorCode::InvalidOption, "`cursor` must be a nextCursor this API answered").on("cursor")
             })
         })
         .transpose()?;
@@ -144,8 +145,9 @@ pub(crate) enum ListKind {
     Events,
 }
 
+/// A history list's query: its page, its kind's filters (each checked), in `account`.
 pub(crate) fn list_query(
-    scope: &Scope,
+    account: &str,
     query: &HashMap<String, String>,
     kind: ListKind,
 ) -> Result<ListQuery, ApiError> {
@@ -157,7 +159,7 @@ pub(crate) fn list_query(
     let (cursor, limit) = page_params(query, filters)?;
     let status_key = if kind == ListKind::Attempts { "outcome" } else { "status" };
     Ok(ListQuery {
-        account_id: scope.account.clone(),
+        account_id: account.to_owned(),
         endpoint_id: query.get("endpointId").cloned(),
         status: query.get(status_key).cloned(),
         topic: query.get("topic").map(|topic| find_topic(topic).map_or(topic.clone(), |info| info.name.to_owned())),
@@ -167,4 +169,53 @@ pub(crate) fn list_query(
         cursor,
         limit,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(name, value)| ((*name).to_owned(), (*value).to_owned())).collect()
+    }
+
+    #[test]
+    fn pages_read_cursor_and_limit_and_refuse_the_rest() {
+        assert_eq!(page_params(&query(&[]), &[]).ok(), Some((None, 50)));
+        let (cursor, limit) = page_params(&query(&[("cursor", "10:dlv_a"), ("limit", "900")]), &[]).unwrap_or_default();
+        assert_eq!((cursor.map(|c| (c.at, c.id)), limit), (Some((10, "dlv_a".to_owned())), MAX_PAGE));
+        for (bad, field) in [("limit", "limit"), ("cursor", "cursor"), ("sort", "sort")] {
+            let value = if bad == "limit" { "2.5" } else { "x" };
+            let error = page_params(&query(&[(bad, value)]), &[]).err();
+            assert_eq!(
+                error.map(|e| (e.code, e.field)),
+                Some((ErrorCode::InvalidOption, Some(field.to_owned()))),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn list_queries_take_their_kinds_filters_and_canonical_topics() {
+        let deliveries =
+            list_query("acme", &query(&[("status", "failed"), ("topic", "order.created")]), ListKind::Deliveries);
+        let deliveries = deliveries.ok().unwrap_or_default();
+        assert_eq!((deliveries.account_id.as_str(), deliveries.status.as_deref()), ("acme", Some("failed")));
+        let attempts = list_query("acme", &query(&[("outcome", "success"), ("since", "5")]), ListKind::Attempts);
+        let attempts = attempts.ok().unwrap_or_default();
+        assert_eq!((attempts.status.as_deref(), attempts.since), (Some("success"), Some(5)));
+        assert!(
+            list_query("acme", &query(&[("status", "failed")]), ListKind::Events).is_err(),
+            "events have no status"
+        );
+        assert!(list_query("acme", &query(&[("since", "-1")]), ListKind::Attempts).is_err());
+    }
+
+    #[test]
+    fn text_fields_are_held_to_their_length_without_controls() {
+        assert!(check_length("name", "Northwind Outfitters", 200).is_ok());
+        assert_eq!(check_length("name", &"n".repeat(201), 200).err().and_then(|e| e.field), Some("name".into()));
+        assert!(check_length("label", "a\u{0}b", 200).is_err());
+        assert_eq!(percent_decoded(b"a%00b%zz%4").collect::<Vec<u8>>(), b"a\0b%zz%4");
+    }
 }

@@ -8,53 +8,80 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use dropship_webhooks::find_topic;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::model::Principal;
-use crate::store::{RecoverFilter, Resend};
+use crate::store::{ListQuery, RecoverFilter, Resend};
 
 use super::auth::{record, Scope};
 use super::endpoints::{endpoint_inactive, load_endpoint};
 use super::extract::{check_length, list_query, page_params, JsonBody, ListKind, MAX_LABEL_CHARS};
-use super::views::to_json;
+use super::views::{
+    AttemptDetailOut, AttemptOut, AuditOut, DeliveryDetailOut, DeliveryOut, EventOut, List, RecoverFilterOut,
+    RecoverOut,
+};
 use super::AppState;
 
-/// One page of a history list: of the account, or (with `endpoint`) of one of its endpoints.
-pub(crate) async fn history_page(
+/// A history list's query, of the account or (with `endpoint`) of one of its endpoints (404 if it is not the
+/// account's).
+async fn scoped_query(
     state: &AppState,
     scope: &Scope,
     endpoint: Option<String>,
     mut query: HashMap<String, String>,
     kind: ListKind,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<ListQuery, ApiError> {
     if let Some(id) = endpoint {
         load_endpoint(state, &scope.account, &id).await?;
         query.insert("endpointId".into(), id);
     }
-    let list = list_query(scope, &query, kind)?;
-    let page = match kind {
-        ListKind::Deliveries => to_json(&state.store.deliveries(&list).await?)?,
-        ListKind::Attempts => to_json(&state.store.attempts(&list).await?)?,
-        ListKind::Events => to_json(&state.store.events(&list).await?)?,
-    };
-    Ok(Json(page))
+    list_query(&scope.account, &query, kind)
+}
+
+async fn deliveries(
+    state: &AppState,
+    scope: &Scope,
+    endpoint: Option<String>,
+    query: HashMap<String, String>,
+) -> Result<Json<List<DeliveryOut>>, ApiError> {
+    let list = scoped_query(state, scope, endpoint, query, ListKind::Deliveries).await?;
+    Ok(Json(List::page(state.store.deliveries(&list).await?, DeliveryOut::from)))
+}
+
+async fn attempts(
+    state: &AppState,
+    scope: &Scope,
+    endpoint: Option<String>,
+    query: HashMap<String, String>,
+) -> Result<Json<List<AttemptOut>>, ApiError> {
+    let list = scoped_query(state, scope, endpoint, query, ListKind::Attempts).await?;
+    Ok(Json(List::page(state.store.attempts(&list).await?, AttemptOut::from)))
+}
+
+pub(crate) async fn list_events(
+    State(state): State<AppState>,
+    scope: Scope,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<List<EventOut>>, ApiError> {
+    let list = scoped_query(&state, &scope, None, query, ListKind::Events).await?;
+    Ok(Json(List::page(state.store.events(&list).await?, EventOut::from)))
 }
 
 pub(crate) async fn list_deliveries(
     State(state): State<AppState>,
     scope: Scope,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
-    history_page(&state, &scope, None, query, ListKind::Deliveries).await
+) -> Result<Json<List<DeliveryOut>>, ApiError> {
+    deliveries(&state, &scope, None, query).await
 }
 
 pub(crate) async fn list_attempts(
     State(state): State<AppState>,
     scope: Scope,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
-    history_page(&state, &scope, None, query, ListKind::Attempts).await
+) -> Result<Json<List<AttemptOut>>, ApiError> {
+    attempts(&state, &scope, None, query).await
 }
 
 pub(crate) async fn list_endpoint_deliveries(
@@ -62,8 +89,8 @@ pub(crate) async fn list_endpoint_deliveries(
     scope: Scope,
     Path((_, id)): Path<(String, String)>,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
-    history_page(&state, &scope, Some(id), query, ListKind::Deliveries).await
+) -> Result<Json<List<DeliveryOut>>, ApiError> {
+    deliveries(&state, &scope, Some(id), query).await
 }
 
 pub(crate) async fn list_endpoint_attempts(
@@ -71,37 +98,35 @@ pub(crate) async fn list_endpoint_attempts(
     scope: Scope,
     Path((_, id)): Path<(String, String)>,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
-    history_page(&state, &scope, Some(id), query, ListKind::Attempts).await
+) -> Result<Json<List<AttemptOut>>, ApiError> {
+    attempts(&state, &scope, Some(id), query).await
 }
 
 pub(crate) async fn get_delivery(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<DeliveryDetailOut>, ApiError> {
     let delivery = state
         .store
         .delivery(principal.account_id.as_deref(), &id)
         .await?
         .ok_or_else(|| ApiError::not_found("delivery"))?;
     let attempts = state.store.attempts_of(&id).await?;
-    let mut body = to_json(&delivery)?;
-    body["attempts"] = json!(attempts);
-    Ok(Json(body))
+    Ok(Json(DeliveryOut::from(delivery).with_attempts(attempts.into_iter().map(AttemptOut::from).collect())))
 }
 
 pub(crate) async fn get_attempt(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AttemptDetailOut>, ApiError> {
     let attempt = state
         .store
         .attempt(principal.account_id.as_deref(), &id)
         .await?
         .ok_or_else(|| ApiError::not_found("attempt"))?;
-    Ok(Json(to_json(&attempt)?))
+    Ok(Json(attempt.into()))
 }
 
 pub(crate) async fn resend(
@@ -119,13 +144,12 @@ pub(crate) async fn resend(
         Resend::Queued(delivery) => {
             state.wake.notify_one();
             record(&state, &principal, Some(&delivery.account_id), "resend", "delivery", &id, json!({})).await?;
-            Ok((StatusCode::ACCEPTED, Json(to_json(&delivery)?)).into_response())
+            Ok((StatusCode::ACCEPTED, Json(DeliveryOut::from(*delivery))).into_response())
         }
-        Resend::InFlight => Err(ApiError {
-            status: StatusCode::CONFLICT,
-            code: "in_flight",
-            message: "an attempt of this delivery is in flight; resend once it has finished".into(),
-        }),
+        Resend::InFlight => Err(ApiError::new(
+            ErrorCode::InFlight,
+            "an attempt of this delivery is in flight; resend once it has finished",
+        )),
         Resend::NotFound => Err(ApiError::not_found("delivery")),
     }
 }
@@ -152,10 +176,12 @@ pub(crate) async fn recover(
     scope: Scope,
     Path((_, id)): Path<(String, String)>,
     JsonBody(request): JsonBody<RecoverRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RecoverOut>, ApiError> {
     let endpoint = load_endpoint(&state, &scope.account, &id).await?;
     if !["failed", "succeeded"].contains(&request.status.as_str()) {
-        return Err(ApiError::bad_request("invalid_option", "`status` is `failed` (the default) or `succeeded`"));
+        return Err(
+            ApiError::new(ErrorCode::InvalidOption, "`status` is `failed` (the default) or `succeeded`").on("status")
+        );
     }
     for (name, value) in [("topic", &request.topic), ("errorClass", &request.error_class)] {
         if let Some(value) = value {
@@ -175,22 +201,26 @@ pub(crate) async fn recover(
     let plan = state.store.recover(&id, &filter, request.dry_run, state.clock.now_ms()).await?;
     // The endpoint's rate limit paces the resend; without one it goes as fast as the worker and receiver allow.
     let estimated_seconds = (endpoint.rate_limit > 0).then(|| plan.count as f64 / f64::from(endpoint.rate_limit));
-    let body = json!({
-        "count": plan.count,
-        "dryRun": request.dry_run,
-        "estimatedSeconds": estimated_seconds,
-        "rateLimit": endpoint.rate_limit,
-        "burstLimit": endpoint.burst_limit,
-        "filter": {
-            "status": filter.status, "since": filter.since, "until": filter.until, "topic": filter.topic,
-            "errorClass": filter.error_class,
+    let body = RecoverOut {
+        count: plan.count,
+        dry_run: request.dry_run,
+        estimated_seconds,
+        rate_limit: endpoint.rate_limit,
+        burst_limit: endpoint.burst_limit,
+        filter: RecoverFilterOut {
+            status: filter.status,
+            since: filter.since,
+            until: filter.until,
+            topic: filter.topic,
+            error_class: filter.error_class,
         },
-    });
+    };
     if !request.dry_run {
         if plan.count > 0 {
             state.wake.notify_one();
         }
-        scope.audit(&state, "recover", "endpoint", &id, body.clone()).await?;
+        let detail = serde_json::to_value(&body).map_err(|error| ApiError::internal(&error))?;
+        scope.audit(&state, "recover", "endpoint", &id, detail).await?;
     }
     Ok(Json(body))
 }
@@ -199,7 +229,7 @@ pub(crate) async fn list_audit(
     State(state): State<AppState>,
     scope: Scope,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<List<AuditOut>>, ApiError> {
     let (cursor, limit) = page_params(&query, &[])?;
-    Ok(Json(to_json(&state.store.audit(&scope.account, cursor.as_ref(), limit).await?)?))
+    Ok(Json(List::page(state.store.audit(&scope.account, cursor.as_ref(), limit).await?, AuditOut::from)))
 }

@@ -4,13 +4,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::model::{new_id, KeyRow, Principal};
 
-use super::auth::{forbidden, hash_api_key, record, Scope};
-use super::views::to_json;
+use super::auth::{hash_api_key, record, Scope};
+use super::views::{CreatedKeyOut, KeyOut, List};
 use super::AppState;
 
 /// Keys are managed with the admin key only: an account key that could mint keys would outlive its own
@@ -19,7 +19,7 @@ pub(crate) fn admin_manages_keys(scope: &Scope) -> Result<(), ApiError> {
     if scope.principal.is_admin() {
         Ok(())
     } else {
-        Err(forbidden("managing API keys"))
+        Err(ApiError::forbidden("managing API keys"))
     }
 }
 
@@ -37,26 +37,24 @@ pub(crate) async fn create_key(State(state): State<AppState>, scope: Scope) -> R
     };
     state.store.insert_key(&row, &hex::encode(hash_api_key(&key))).await?;
     scope.audit(&state, "create", "key", &row.id, json!({ "prefix": row.prefix })).await?;
-    let mut body = to_json(&row)?;
     // Shown once: only its hash is kept.
-    body["key"] = json!(key);
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    Ok((StatusCode::CREATED, Json(CreatedKeyOut { listed: row.into(), key })).into_response())
 }
 
-pub(crate) async fn list_keys(State(state): State<AppState>, scope: Scope) -> Result<Json<Value>, ApiError> {
+pub(crate) async fn list_keys(State(state): State<AppState>, scope: Scope) -> Result<Json<List<KeyOut>>, ApiError> {
     admin_manages_keys(&scope)?;
     let keys = state.store.keys(&scope.account).await?;
-    Ok(Json(json!({ "data": keys, "nextCursor": null })))
+    Ok(Json(List::all(keys.into_iter().map(KeyOut::from).collect())))
 }
 
 pub(crate) async fn list_admin_keys(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<List<KeyOut>>, ApiError> {
     if !principal.is_admin() {
-        return Err(forbidden("listing admin keys"));
+        return Err(ApiError::forbidden("listing admin keys"));
     }
-    Ok(Json(json!({ "data": state.store.admin_keys().await?, "nextCursor": null })))
+    Ok(Json(List::all(state.store.admin_keys().await?.into_iter().map(KeyOut::from).collect())))
 }
 
 /// `DELETE /v1/keys/{id}` (admin key): revokes any key, admin or account; the last admin key stays.
@@ -66,16 +64,15 @@ pub(crate) async fn revoke_any_key(
     Path(key_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     if !principal.is_admin() {
-        return Err(forbidden("revoking a key outside an account"));
+        return Err(ApiError::forbidden("revoking a key outside an account"));
     }
     let admins = state.store.admin_keys().await?;
     let live_admins: Vec<&KeyRow> = admins.iter().filter(|key| key.revoked_at.is_none()).collect();
     if live_admins.len() == 1 && live_admins[0].id == key_id {
-        return Err(ApiError {
-            status: StatusCode::CONFLICT,
-            code: "last_admin_key",
-            message: "this is the last admin key; start the service with a new one (--api-key-file) first".into(),
-        });
+        return Err(ApiError::new(
+            ErrorCode::LastAdminKey,
+            "this is the last admin key; start the service with a new one (--api-key-file) first",
+        ));
     }
     let revoked = state.store.revoke_key_anywhere(&key_id, state.clock.now_ms()).await?;
     state.lookups.forget();

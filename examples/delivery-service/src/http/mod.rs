@@ -39,6 +39,7 @@ pub mod keys;
 pub mod operational;
 pub mod secrets;
 pub mod server;
+pub mod stats;
 pub mod stream;
 pub mod views;
 
@@ -47,11 +48,11 @@ use self::auth::{authenticate, Lookups};
 use self::endpoints::{
     activate, create_endpoint, deactivate, delete_endpoint, edit_endpoint, get_endpoint, health, list_endpoints,
 };
-use self::events::{create_event, list_events, send_test};
+use self::events::{create_event, send_test};
 use self::extract::refuse_control_characters;
 use self::history::{
     get_attempt, get_delivery, list_attempts, list_audit, list_deliveries, list_endpoint_attempts,
-    list_endpoint_deliveries, recover, resend,
+    list_endpoint_deliveries, list_events, recover, resend,
 };
 use self::keys::{create_key, list_admin_keys, list_keys, revoke_any_key, revoke_key};
 use self::operational::{
@@ -106,10 +107,12 @@ pub fn router(state: AppState) -> Router {
         .route(&format!("{endpoint}/deliveries"), get(list_endpoint_deliveries))
         .route(&format!("{endpoint}/attempts"), get(list_endpoint_attempts))
         .route(&format!("{endpoint}/recover"), post(recover))
+        .route(&format!("{endpoint}/stats"), get(self::stats::endpoint_stats))
         .route(&format!("{account}/events"), post(create_event).get(list_events))
         .route(&format!("{account}/deliveries"), get(list_deliveries))
         .route(&format!("{account}/attempts"), get(list_attempts))
         .route(&format!("{account}/audit"), get(list_audit))
+        .route(&format!("{account}/stats"), get(self::stats::account_stats))
         .route(
             &format!("{account}/operational-webhook"),
             axum::routing::put(set_operational_webhook).get(get_operational_webhook).delete(delete_operational_webhook),

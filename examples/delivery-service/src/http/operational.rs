@@ -7,14 +7,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::http::error::ApiError;
 
 use super::auth::Scope;
-use super::extract::JsonBody;
+use super::extract::{page_params, JsonBody};
 use super::secrets::new_signing_secret;
-use super::views::{operational_webhook_json, to_json};
+use super::views::{List, NoticeOut, OperationalWebhookOut, OperationalWebhookSetOut};
 use super::AppState;
 
 /// `PUT …/operational-webhook`: where the account's notices go; a secret is made when none is given.
@@ -37,19 +37,18 @@ pub(crate) async fn set_operational_webhook(
     };
     let url = crate::delivery::operational::validate_destination(&request.url, &secret, state.rules)?;
     let row = state.store.set_operational_webhook(&scope.account, &url, &secret, state.clock.now_ms()).await?;
-    let body = operational_webhook_json(&row);
-    scope.audit(&state, "set", "operational_webhook", &scope.account, body.clone()).await?;
-    let mut answer = body;
-    answer["secret"] = Value::from(secret);
-    Ok((StatusCode::OK, Json(answer)).into_response())
+    let webhook = OperationalWebhookOut::from(&row);
+    let detail = serde_json::to_value(&webhook).map_err(|error| ApiError::internal(&error))?;
+    scope.audit(&state, "set", "operational_webhook", &scope.account, detail).await?;
+    Ok((StatusCode::OK, Json(OperationalWebhookSetOut { webhook, secret })).into_response())
 }
 
 pub(crate) async fn get_operational_webhook(
     State(state): State<AppState>,
     scope: Scope,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<OperationalWebhookOut>, ApiError> {
     let row = state.store.operational_webhook(&scope.account).await?;
-    row.map(|row| Json(operational_webhook_json(&row))).ok_or_else(|| ApiError::not_found("operational webhook"))
+    row.map(|row| Json(OperationalWebhookOut::from(&row))).ok_or_else(|| ApiError::not_found("operational webhook"))
 }
 
 pub(crate) async fn delete_operational_webhook(
@@ -68,22 +67,8 @@ pub(crate) async fn list_operational_events(
     State(state): State<AppState>,
     scope: Scope,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ApiError> {
-    let limit =
-        match query.get("limit") {
-            Some(text) => text.parse::<i64>().ok().filter(|limit| (1..=500).contains(limit)).ok_or_else(|| {
-                ApiError::bad_request("invalid_query", "`limit` must be a whole number from 1 to 500")
-            })?,
-            None => 50,
-        };
-    let notices = state.store.notices(&scope.account, limit).await?;
-    let data: Vec<Value> = notices
-        .iter()
-        .map(|notice| {
-            let mut value = to_json(notice)?;
-            value["body"] = serde_json::from_str(&notice.body).unwrap_or(Value::Null);
-            Ok(value)
-        })
-        .collect::<Result<_, ApiError>>()?;
-    Ok(Json(json!({ "data": data })))
+) -> Result<Json<List<NoticeOut>>, ApiError> {
+    let (cursor, limit) = page_params(&query, &[])?;
+    let page = state.store.notices(&scope.account, cursor.as_ref(), limit).await?;
+    Ok(Json(List::page(page, NoticeOut::from)))
 }

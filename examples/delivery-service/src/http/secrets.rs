@@ -9,13 +9,13 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::delivery::signing::{is_live, live_secrets, secret_set};
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::model::{new_id, SecretRow};
 
 use super::auth::Scope;
 use super::endpoints::load_endpoint;
 use super::extract::{check_length, JsonBody, MAX_LABEL_CHARS, MIN_FABRIC_SECRET_BYTES};
-use super::views::{new_secret_json, secret_json};
+use super::views::{List, NewSecretOut, RolledSecretOut, SecretOut};
 use super::AppState;
 
 #[derive(Deserialize)]
@@ -56,13 +56,14 @@ pub(crate) fn secret_row(
     }
     let value = match request.value {
         Some(value) if scheme == Scheme::Fabric && value.len() < MIN_FABRIC_SECRET_BYTES => {
-            return Err(ApiError::bad_request(
-                "invalid_secret",
+            return Err(ApiError::new(
+                ErrorCode::InvalidSecret,
                 format!(
                     "a fabric-scheme secret needs at least {MIN_FABRIC_SECRET_BYTES} bytes; leave `value` out to \
                      get a generated one"
                 ),
-            ));
+            )
+            .on("secret"));
         }
         Some(value) => value,
         None => new_signing_secret()?,
@@ -92,7 +93,7 @@ pub(crate) async fn add_secret(
     state.store.insert_secret(&secret).await?;
     tracing::info!(endpoint = %id, secret = %secret.id, "secret added");
     scope.audit(&state, "rotate", "secret", &secret.id, json!({ "endpointId": id, "label": secret.label })).await?;
-    Ok((StatusCode::CREATED, Json(new_secret_json(&secret))).into_response())
+    Ok((StatusCode::CREATED, Json(NewSecretOut::from(&secret))).into_response())
 }
 
 /// Default overlap of a roll: how long the old secrets keep signing beside the new one.
@@ -119,10 +120,11 @@ pub(crate) async fn roll_secret(
     let endpoint = load_endpoint(&state, &scope.account, &id).await?;
     let overlap = request.overlap_seconds.unwrap_or(DEFAULT_ROLL_OVERLAP_SECONDS);
     if !(0..=MAX_ROLL_OVERLAP_SECONDS).contains(&overlap) {
-        return Err(ApiError::bad_request(
-            "invalid_option",
+        return Err(ApiError::new(
+            ErrorCode::InvalidOption,
             format!("`overlapSeconds` is from 0 to {MAX_ROLL_OVERLAP_SECONDS} (7 days)"),
-        ));
+        )
+        .on("overlapSeconds"));
     }
     let now_seconds = state.clock.now_seconds();
     let new = secret_row(
@@ -138,9 +140,7 @@ pub(crate) async fn roll_secret(
     let expiring = state.store.roll_secret(&new, until).await?;
     let detail = json!({ "endpointId": id, "roll": true, "expiring": expiring, "until": until });
     scope.audit(&state, "rotate", "secret", &new.id, detail).await?;
-    let mut body = new_secret_json(&new);
-    body["expiring"] = json!(expiring);
-    body["oldSecretsExpireAt"] = json!(until);
+    let body = RolledSecretOut { secret: NewSecretOut::from(&new), expiring, old_secrets_expire_at: until };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
@@ -154,11 +154,10 @@ pub(crate) async fn delete_secret(
     let secrets = state.store.secrets(&id).await?;
     let secret = secrets.iter().find(|s| s.id == secret_id).ok_or_else(|| ApiError::not_found("secret"))?;
     if is_live(secret, state.clock.now_seconds()) {
-        return Err(ApiError {
-            status: StatusCode::CONFLICT,
-            code: "secret_active",
-            message: "only an expired secret can be deleted; give it an expiry first (or roll)".into(),
-        });
+        return Err(ApiError::new(
+            ErrorCode::SecretActive,
+            "only an expired secret can be deleted; give it an expiry first (or roll)",
+        ));
     }
     if !state.store.delete_secret(&id, &secret_id).await? {
         return Err(ApiError::not_found("secret"));
@@ -171,11 +170,11 @@ pub(crate) async fn list_secrets(
     State(state): State<AppState>,
     scope: Scope,
     Path((_, id)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<List<SecretOut>>, ApiError> {
     load_endpoint(&state, &scope.account, &id).await?;
     let now = state.clock.now_seconds();
     let secrets = state.store.secrets(&id).await?;
-    Ok(Json(json!({ "data": secrets.iter().map(|s| secret_json(s, now)).collect::<Vec<_>>(), "nextCursor": null })))
+    Ok(Json(List::all(secrets.iter().map(|secret| SecretOut::at(secret, now)).collect())))
 }
 
 pub(crate) async fn edit_secret(
@@ -183,22 +182,24 @@ pub(crate) async fn edit_secret(
     scope: Scope,
     Path((_, id, secret_id)): Path<(String, String, String)>,
     JsonBody(edit): JsonBody<Value>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SecretOut>, ApiError> {
     load_endpoint(&state, &scope.account, &id).await?;
     let Value::Object(fields) = edit else {
-        return Err(ApiError::bad_request("invalid_payload", "send a JSON object such as {\"expiresAt\": 1767225600}"));
+        return Err(ApiError::new(ErrorCode::InvalidPayload, "send a JSON object such as {\"expiresAt\": 1767225600}"));
     };
     if fields.contains_key("value") || fields.contains_key("secret") {
-        return Err(ApiError::bad_request(
-            "invalid_option",
+        return Err(ApiError::new(
+            ErrorCode::InvalidOption,
             "a secret's value cannot be edited; add a new secret and set an expiry on this one",
-        ));
+        )
+        .on("value"));
     }
     if let Some(unknown) = fields.keys().find(|key| key.as_str() != "expiresAt") {
-        return Err(ApiError::bad_request(
-            "invalid_payload",
+        return Err(ApiError::new(
+            ErrorCode::InvalidPayload,
             format!("unknown field `{unknown}`; only expiresAt can change"),
-        ));
+        )
+        .on(unknown));
     }
     let expires_at = match fields.get("expiresAt") {
         None | Some(Value::Null) => None,
@@ -217,13 +218,12 @@ pub(crate) async fn edit_secret(
         let others_outlive =
             secrets.iter().filter(|secret| secret.id != secret_id).any(|secret| is_live(secret, after));
         if secrets.iter().any(|secret| secret.id == secret_id) && !others_outlive {
-            return Err(ApiError {
-                status: StatusCode::CONFLICT,
-                code: "last_active_secret",
-                message: "this would leave the endpoint without an active secret and every delivery would fail; \
-                          add a new secret first, or roll (POST …/secrets/roll)"
-                    .into(),
-            });
+            return Err(ApiError::new(
+                ErrorCode::LastActiveSecret,
+                "this would leave the endpoint without an active secret and every delivery would fail; add a new \
+                 secret first, or roll (POST …/secrets/roll)",
+            )
+            .on("expiresAt"));
         }
     }
     if !state.store.set_secret_expiry(&id, &secret_id, expires_at).await? {
@@ -234,5 +234,5 @@ pub(crate) async fn edit_secret(
     let now = state.clock.now_seconds();
     let secrets = state.store.secrets(&id).await?;
     let secret = secrets.iter().find(|s| s.id == secret_id).ok_or_else(|| ApiError::not_found("secret"))?;
-    Ok(Json(secret_json(secret, now)))
+    Ok(Json(SecretOut::at(secret, now)))
 }

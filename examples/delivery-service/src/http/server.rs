@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
+use axum::http::{header, Request};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -29,7 +29,7 @@ use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tower::ServiceExt;
 
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::http::stream::StreamLimits;
 
 /// The server's limits.
@@ -245,19 +245,17 @@ async fn read_body(body: hyper::body::Incoming, most: usize, within: Duration) -
     use http_body_util::BodyExt;
     let limited = http_body_util::Limited::new(body, most);
     match tokio::time::timeout(within, limited.collect()).await {
-        Err(_) => Err(ApiError {
-            status: StatusCode::REQUEST_TIMEOUT,
-            code: "request_timeout",
-            message: format!("the request body did not arrive within {} s", within.as_secs()),
-        }),
+        Err(_) => Err(ApiError::new(
+            ErrorCode::RequestTimeout,
+            format!("the request body did not arrive within {} s", within.as_secs()),
+        )),
         Ok(Ok(collected)) => Ok(collected.to_bytes()),
-        Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => Err(ApiError {
-            status: StatusCode::PAYLOAD_TOO_LARGE,
-            code: "payload_too_large",
-            message: format!("the request body is over this route's limit ({} bytes)", most),
-        }),
+        Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => Err(ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("the request body is over this route's limit ({most} bytes)"),
+        )),
         Ok(Err(error)) => {
-            Err(ApiError::bad_request("invalid_json", format!("the request body could not be read: {error}")))
+            Err(ApiError::new(ErrorCode::InvalidJson, format!("the request body could not be read: {error}")))
         }
     }
 }

@@ -19,17 +19,19 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use tokio::sync::watch;
 
 use crate::http::auth::Scope;
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, ErrorCode};
 use crate::http::server::ConnectionHandle;
+use crate::http::views::AttemptOut;
 use crate::http::AppState;
-use crate::store::{AttemptView, Store};
+use crate::model::AttemptRow;
+use crate::store::Store;
 
 /// Live streams' caps and lifetime.
 #[derive(Debug, Clone, Copy)]
@@ -86,10 +88,11 @@ struct StreamSlot {
 impl Streams {
     fn open(self: &Arc<Self>, limits: StreamLimits, account: &str, key: &str) -> Result<StreamSlot, ApiError> {
         let mut open = self.open.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let full = |what: &str, most: usize| ApiError {
-            status: StatusCode::TOO_MANY_REQUESTS,
-            code: "too_many_streams",
-            message: format!("{what} has {most} live streams open already; close one, or resume it with Last-Event-ID"),
+        let full = |what: &str, most: usize| {
+            ApiError::new(
+                ErrorCode::TooManyStreams,
+                format!("{what} has {most} live streams open already; close one, or resume it with Last-Event-ID"),
+            )
         };
         if open.accounts.get(account).copied().unwrap_or(0) >= limits.per_account {
             return Err(full("this account", limits.per_account));
@@ -136,7 +139,7 @@ struct Tail {
     /// What was sent within the look-back window before the cursor.
     sent: BTreeSet<Position>,
     /// Read, not yet sent.
-    ready: VecDeque<AttemptView>,
+    ready: VecDeque<AttemptRow>,
     /// The last page was full: read again at once.
     more: bool,
     recorded: watch::Receiver<u64>,
@@ -155,7 +158,7 @@ impl Tail {
                 let event = Event::default()
                     .event("attempt")
                     .id(format!("{}:{}", attempt.recorded_at, attempt.id))
-                    .json_data(&attempt)
+                    .json_data(AttemptOut::from(attempt.clone()))
                     .unwrap_or_else(|_| Event::default().comment("unserializable attempt"));
                 return Some((Ok(event), self));
             }
@@ -313,10 +316,10 @@ mod tests {
         let limits = StreamLimits { max_total: 3, per_account: 2, per_key: 2, max_lifetime: Duration::from_secs(1) };
         let first = streams.open(limits, "a", "k1").unwrap_or_else(|_| unreachable!());
         let _second = streams.open(limits, "a", "k2").unwrap_or_else(|_| unreachable!());
-        assert_eq!(streams.open(limits, "a", "k3").err().map(|e| e.code), Some("too_many_streams"));
+        assert_eq!(streams.open(limits, "a", "k3").err().map(|e| e.code), Some(ErrorCode::TooManyStreams));
         let _third = streams.open(limits, "b", "k1").unwrap_or_else(|_| unreachable!());
-        assert_eq!(streams.open(limits, "c", "k1").err().map(|e| e.code), Some("too_many_streams"), "per key");
-        assert_eq!(streams.open(limits, "c", "k4").err().map(|e| e.code), Some("too_many_streams"), "in all");
+        assert_eq!(streams.open(limits, "c", "k1").err().map(|e| e.code), Some(ErrorCode::TooManyStreams), "per key");
+        assert_eq!(streams.open(limits, "c", "k4").err().map(|e| e.code), Some(ErrorCode::TooManyStreams), "in all");
         drop(first);
         assert!(streams.open(limits, "c", "k4").is_ok(), "a slot given back is free again");
     }

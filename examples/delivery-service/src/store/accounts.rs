@@ -6,9 +6,9 @@
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-use super::history::{Conditions, Cursor, Page};
+use super::history::Conditions;
 use super::Store;
-use crate::model::{new_id, AccountRow, AuditEntry, KeyRow, Principal};
+use crate::model::{new_id, AccountRow, AuditEntry, Cursor, KeyRow, Page, Principal};
 
 fn account_from_row(row: &AnyRow) -> Result<AccountRow, sqlx::Error> {
     Ok(AccountRow {

@@ -13,38 +13,9 @@ use sqlx::query::Query;
 use sqlx::{Any, Row};
 
 use super::{Params, Store};
-
-/// Where a page starts: after the row with this time and id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cursor {
-    /// The row's time (unix ms) in the list's order.
-    pub at: i64,
-    /// The row's id.
-    pub id: String,
-}
-
-impl Cursor {
-    /// The cursor as sent to clients: `<time>:<id>`.
-    pub fn encode(&self) -> String {
-        format!("{}:{}", self.at, self.id)
-    }
-
-    /// Reads a cursor a client sent back.
-    pub fn decode(text: &str) -> Option<Self> {
-        let (at, id) = text.split_once(':')?;
-        Some(Self { at: at.parse().ok()?, id: id.to_owned() }).filter(|cursor| !cursor.id.is_empty())
-    }
-}
-
-/// One page of a list and the cursor of the next (`None` on the last page).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Page<T> {
-    /// The rows.
-    pub data: Vec<T>,
-    /// Pass back as `cursor` for the next page.
-    pub next_cursor: Option<String>,
-}
+use crate::model::{
+    AttemptDetailRow, AttemptRow, Cursor, DeliveryRow, EndpointRow, EventRow, Page, RequestRow, ResponseRow,
+};
 
 /// A history list's scope, filters and page.
 #[derive(Debug, Clone, Default)]
@@ -67,130 +38,6 @@ pub struct ListQuery {
     pub cursor: Option<Cursor>,
     /// Page size.
     pub limit: i64,
-}
-
-/// A delivery as listed in the history.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct DeliveryView {
-    /// `dlv_…`
-    pub id: String,
-    /// The account.
-    pub account_id: String,
-    /// The event (and `webhook-id`).
-    pub event_id: String,
-    /// The endpoint.
-    pub endpoint_id: String,
-    /// The topic.
-    pub topic: String,
-    /// `pending`, `succeeded` or `failed` (given up).
-    pub status: String,
-    /// Attempts so far.
-    pub attempts: i64,
-    /// Next attempt (unix ms) while pending.
-    pub next_attempt_at: Option<i64>,
-    /// What asks for the next attempt while pending: `scheduled`, `manual`, `recover` or `test`.
-    pub trigger: String,
-    /// The last failure in words.
-    pub last_error: Option<String>,
-    /// The last failure's class.
-    pub last_error_class: Option<String>,
-    /// Unix ms.
-    pub created_at: i64,
-    /// Unix ms.
-    pub updated_at: i64,
-}
-
-/// One attempt as listed in the history.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AttemptView {
-    /// `att_…`
-    pub id: String,
-    /// The delivery.
-    pub delivery_id: String,
-    /// The endpoint.
-    pub endpoint_id: String,
-    /// The event.
-    pub event_id: String,
-    /// The topic.
-    pub topic: String,
-    /// 1 for the first attempt.
-    pub attempt: i64,
-    /// `scheduled`, `manual` (resend), `recover` or `test`.
-    pub trigger: String,
-    /// Unix ms.
-    pub started_at: i64,
-    /// Milliseconds.
-    pub latency_ms: i64,
-    /// When the outcome was written (unix ms of the database's clock): the live stream's order.
-    pub recorded_at: i64,
-    /// HTTP status if a response came.
-    pub status_code: Option<i64>,
-    /// `success` or `failure`.
-    pub outcome: String,
-    /// `timeout`, `dns`, `blocked`, `connect`, `tls`, `network`, `http`, `signing`.
-    pub error_class: Option<String>,
-    /// The error in words.
-    pub error: Option<String>,
-}
-
-/// An attempt's whole record: what was sent and what came back.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AttemptDetail {
-    /// The summary.
-    #[serde(flatten)]
-    pub summary: AttemptView,
-    /// The request: method, URL, headers (signatures included, never a secret), body.
-    pub request: RequestView,
-    /// The response, if one came: status, headers, the start of the body (at most 16 KiB).
-    pub response: Option<ResponseView>,
-}
-
-/// An attempt's request.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct RequestView {
-    /// POST, PUT or PATCH.
-    pub method: String,
-    /// The target.
-    pub url: String,
-    /// `[name, value]` pairs in the order sent.
-    pub headers: Vec<(String, String)>,
-    /// The event body, byte for byte (`None` once the event is pruned).
-    pub body: Option<String>,
-}
-
-/// An attempt's response.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ResponseView {
-    /// HTTP status.
-    pub status: i64,
-    /// `[name, value]` pairs.
-    pub headers: Vec<(String, String)>,
-    /// The start of the body (at most 16 KiB) as text: exact when the bytes are UTF-8, else lossy (U+FFFD).
-    pub body: String,
-    /// The same bytes exactly, in base64, when they are not UTF-8.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub body_base64: Option<String>,
-    /// The bytes as received (the console shows them with escapes).
-    #[serde(skip)]
-    pub body_bytes: Vec<u8>,
-}
-
-/// An event as listed.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EventView {
-    /// The event id.
-    pub id: String,
-    /// Canonical topic.
-    pub topic: String,
-    /// Unix ms.
-    pub created_at: i64,
-    /// Its deliveries, one per endpoint it went to.
-    pub deliveries: i64,
 }
 
 /// Which of an endpoint's deliveries a recovery sends again.
@@ -219,7 +66,7 @@ pub struct RecoverPlan {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resend {
     /// Queued for an attempt now.
-    Queued(Box<DeliveryView>),
+    Queued(Box<DeliveryRow>),
     /// An attempt of it is in flight: its outcome would overwrite the resend.
     InFlight,
     /// No such delivery (in that account).
@@ -343,7 +190,7 @@ impl Store {
     }
 
     /// Deliveries of an account (or one of its endpoints), newest first.
-    pub async fn deliveries(&self, query: &ListQuery) -> Result<Page<DeliveryView>, sqlx::Error> {
+    pub async fn deliveries(&self, query: &ListQuery) -> Result<Page<DeliveryRow>, sqlx::Error> {
         let mut conditions = self.scoped(query);
         conditions.equals("status", query.status.as_ref());
         conditions.equals("topic", query.topic.as_ref());
@@ -360,7 +207,7 @@ impl Store {
     }
 
     /// One delivery, within an account (`None`: any account, for the admin key).
-    pub async fn delivery(&self, account_id: Option<&str>, id: &str) -> Result<Option<DeliveryView>, sqlx::Error> {
+    pub async fn delivery(&self, account_id: Option<&str>, id: &str) -> Result<Option<DeliveryRow>, sqlx::Error> {
         let mut conditions = Conditions::new(self.params());
         conditions.equals("id", Some(&id.to_owned()));
         conditions.equals("account_id", account_id.map(str::to_owned).as_ref());
@@ -369,9 +216,9 @@ impl Store {
         row.as_ref().map(Self::delivery_from_row).transpose()
     }
 
-    pub(crate) fn delivery_from_row(row: &AnyRow) -> Result<DeliveryView, sqlx::Error> {
+    pub(crate) fn delivery_from_row(row: &AnyRow) -> Result<DeliveryRow, sqlx::Error> {
         let status: String = row.try_get("status")?;
-        Ok(DeliveryView {
+        Ok(DeliveryRow {
             id: row.try_get("id")?,
             account_id: row.try_get("account_id")?,
             event_id: row.try_get("event_id")?,
@@ -389,7 +236,7 @@ impl Store {
     }
 
     /// Attempts of an account (or one of its endpoints), newest first.
-    pub async fn attempts(&self, query: &ListQuery) -> Result<Page<AttemptView>, sqlx::Error> {
+    pub async fn attempts(&self, query: &ListQuery) -> Result<Page<AttemptRow>, sqlx::Error> {
         let mut conditions = self.scoped(query);
         conditions.equals("outcome", query.status.as_ref());
         conditions.equals("topic", query.topic.as_ref());
@@ -406,15 +253,16 @@ impl Store {
     }
 
     /// A delivery's attempts, first to last.
-    pub async fn attempts_of(&self, delivery_id: &str) -> Result<Vec<AttemptView>, sqlx::Error> {
+    pub async fn attempts_of(&self, delivery_id: &str) -> Result<Vec<AttemptRow>, sqlx::Error> {
         let statement = format!("{ATTEMPT_SUMMARY} WHERE delivery_id = $1 ORDER BY attempt, started_at, id");
         let rows = sqlx::query(&statement).bind(delivery_id).fetch_all(&self.pool).await?;
         rows.iter().map(Self::attempt_from_row).collect()
     }
 
-    fn attempt_from_row(row: &AnyRow) -> Result<AttemptView, sqlx::Error> {
-        Ok(AttemptView {
+    fn attempt_from_row(row: &AnyRow) -> Result<AttemptRow, sqlx::Error> {
+        Ok(AttemptRow {
             id: row.try_get("id")?,
+            account_id: row.try_get("account_id")?,
             delivery_id: row.try_get("delivery_id")?,
             endpoint_id: row.try_get("endpoint_id")?,
             event_id: row.try_get("event_id")?,
@@ -432,7 +280,7 @@ impl Store {
     }
 
     /// One attempt with its request (the event body included) and response, within an account (`None`: any).
-    pub async fn attempt(&self, account_id: Option<&str>, id: &str) -> Result<Option<AttemptDetail>, sqlx::Error> {
+    pub async fn attempt(&self, account_id: Option<&str>, id: &str) -> Result<Option<AttemptDetailRow>, sqlx::Error> {
         let mut conditions = Conditions::new(self.params());
         conditions.equals("a.id", Some(&id.to_owned()));
         conditions.equals("a.account_id", account_id.map(str::to_owned).as_ref());
@@ -445,23 +293,16 @@ impl Store {
             return Ok(None);
         };
         let summary = Self::attempt_from_row(&row)?;
-        let response = summary.status_code.map(|status| -> Result<ResponseView, sqlx::Error> {
+        let response = summary.status_code.map(|status| -> Result<ResponseRow, sqlx::Error> {
             // Rows from before the bytes were kept have their text in `response_excerpt`.
             let bytes = match row.try_get::<Option<Vec<u8>>, _>("response_body")? {
                 Some(bytes) => bytes,
                 None => row.try_get::<String, _>("response_excerpt")?.into_bytes(),
             };
-            let (body, body_base64) = crate::received::body_text(&bytes);
-            Ok(ResponseView {
-                status,
-                headers: headers_from(&row, "response_headers")?,
-                body,
-                body_base64,
-                body_bytes: bytes,
-            })
+            Ok(ResponseRow { status, headers: headers_from(&row, "response_headers")?, body: bytes })
         });
-        Ok(Some(AttemptDetail {
-            request: RequestView {
+        Ok(Some(AttemptDetailRow {
+            request: RequestRow {
                 method: row.try_get("request_method")?,
                 url: row.try_get("request_url")?,
                 headers: headers_from(&row, "request_headers")?,
@@ -473,7 +314,7 @@ impl Store {
     }
 
     /// Events of an account, newest first, with how many deliveries each made.
-    pub async fn events(&self, query: &ListQuery) -> Result<Page<EventView>, sqlx::Error> {
+    pub async fn events(&self, query: &ListQuery) -> Result<Page<EventRow>, sqlx::Error> {
         let mut conditions = Conditions::new(self.params());
         conditions.equals("account_id", Some(&query.account_id));
         conditions.equals("topic", query.topic.as_ref());
@@ -483,7 +324,7 @@ impl Store {
         let select = "SELECT id, topic, created_at, (SELECT COUNT(*) FROM deliveries d
                         WHERE d.account_id = events.account_id AND d.event_id = events.id) AS deliveries FROM events";
         self.page(select, conditions, "created_at", true, query.limit, |row| {
-            let view = EventView {
+            let view = EventRow {
                 id: row.try_get("id")?,
                 topic: row.try_get("topic")?,
                 created_at: row.try_get("created_at")?,
@@ -501,7 +342,7 @@ impl Store {
         account_id: &str,
         cursor: Option<&Cursor>,
         limit: i64,
-    ) -> Result<Page<crate::model::EndpointRow>, sqlx::Error> {
+    ) -> Result<Page<EndpointRow>, sqlx::Error> {
         let mut conditions = Conditions::new(self.params());
         conditions.equals("account_id", Some(&account_id.to_owned()));
         conditions.after("created_at", cursor, false);
@@ -605,7 +446,7 @@ impl Store {
         account_id: &str,
         after: &(i64, String),
         limit: i64,
-    ) -> Result<Vec<AttemptView>, sqlx::Error> {
+    ) -> Result<Vec<AttemptRow>, sqlx::Error> {
         let statement = format!(
             "{ATTEMPT_SUMMARY} WHERE account_id = $1 AND (recorded_at > $2 OR (recorded_at = $2 AND id > $3))
              ORDER BY recorded_at, id LIMIT $4"
@@ -644,7 +485,7 @@ impl Store {
     }
 
     /// An account's attempts by id, in recording order.
-    pub async fn attempts_by_id(&self, account_id: &str, ids: &[String]) -> Result<Vec<AttemptView>, sqlx::Error> {
+    pub async fn attempts_by_id(&self, account_id: &str, ids: &[String]) -> Result<Vec<AttemptRow>, sqlx::Error> {
         let mut found = Vec::new();
         for chunk in ids.chunks(500) {
             let mut params = self.params();
@@ -666,5 +507,6 @@ impl Store {
 }
 
 /// The columns of an attempt's summary (not its headers and body).
-const ATTEMPT_SUMMARY: &str = "SELECT id, delivery_id, endpoint_id, event_id, topic, attempt, trigger_kind, started_at,
+const ATTEMPT_SUMMARY: &str =
+    "SELECT id, account_id, delivery_id, endpoint_id, event_id, topic, attempt, trigger_kind, started_at,
     latency_ms, recorded_at, status_code, outcome, error_class, error FROM attempts";

@@ -40,9 +40,7 @@ mod stats;
 
 pub(crate) use dialect::Params;
 pub use dialect::{is_unreachable, Backend};
-pub use history::{
-    AttemptDetail, AttemptView, Cursor, DeliveryView, EventView, ListQuery, Page, RecoverFilter, RecoverPlan, Resend,
-};
+pub use history::{ListQuery, RecoverFilter, RecoverPlan, Resend};
 pub use migrate::SCHEMA_VERSION;
 
 /// The database handle.

@@ -9,8 +9,10 @@ use serde_json::{json, Value};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
+use super::history::Conditions;
 use super::{Backend, Store};
 use crate::model::new_id;
+use crate::model::{Cursor, Page};
 use crate::received::storable_text;
 
 /// An endpoint was switched off by the service: it turned FAILED after its failure window, or answered 410 Gone.
@@ -53,8 +55,7 @@ pub struct Notice {
 }
 
 /// A queued notice, as claimed or listed.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoticeRow {
     /// `opev_…`, the `webhook-id` it is signed with.
     pub id: String,
@@ -63,7 +64,6 @@ pub struct NoticeRow {
     /// `account` or `service`.
     pub destination: String,
     /// One of [`NOTICE_TYPES`].
-    #[serde(rename = "type")]
     pub kind: String,
     /// The JSON sent.
     pub body: String,
@@ -335,16 +335,22 @@ impl Store {
         Ok(())
     }
 
-    /// An account's latest notices, newest first.
-    pub async fn notices(&self, account_id: &str, limit: i64) -> Result<Vec<NoticeRow>, sqlx::Error> {
-        let rows = sqlx::query(
-            "SELECT * FROM operational_events WHERE account_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
-        )
-        .bind(account_id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(notice_from_row).collect()
+    /// An account's notices, newest first, a page at a time.
+    pub async fn notices(
+        &self,
+        account_id: &str,
+        cursor: Option<&Cursor>,
+        limit: i64,
+    ) -> Result<Page<NoticeRow>, sqlx::Error> {
+        let mut conditions = Conditions::new(self.params());
+        conditions.equals("account_id", Some(&account_id.to_owned()));
+        conditions.after("created_at", cursor, true);
+        self.page("SELECT * FROM operational_events", conditions, "created_at", true, limit, |row| {
+            let notice = notice_from_row(row)?;
+            let cursor = Cursor { at: notice.created_at, id: notice.id.clone() };
+            Ok((notice, cursor))
+        })
+        .await
     }
 }
 

@@ -53,7 +53,7 @@ pub async fn enqueue(
 pub async fn attempts_of(
     store: &delivery_service::store::Store,
     endpoint: &str,
-) -> Vec<delivery_service::store::AttemptView> {
+) -> Vec<delivery_service::model::AttemptRow> {
     let query = delivery_service::store::ListQuery {
         account_id: ACCOUNT.into(),
         endpoint_id: Some(endpoint.into()),
