@@ -22,6 +22,7 @@ pub mod received;
 pub mod rules;
 pub mod sealing;
 pub mod service;
+pub mod settings;
 pub mod store;
 
 pub use clock::{Clock, ManualClock, ScaledClock, SystemClock};

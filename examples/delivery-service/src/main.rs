@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use delivery_service::sealing::KeySource;
+use delivery_service::settings::defaults;
 use delivery_service::{Clock, ScaledClock, Service, Settings, SystemClock};
 use dropship_webhooks::delivery::RetrySchedule;
 
@@ -16,10 +17,10 @@ use dropship_webhooks::delivery::RetrySchedule;
 #[command(version, about)]
 struct Options {
     /// Database: an embedded SQLite file, or Postgres shared by several processes.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/delivery.db")]
+    #[arg(long, env = "DATABASE_URL", default_value = defaults::DATABASE_URL)]
     database_url: String,
     /// Address of the JSON API.
-    #[arg(long, env = "DELIVERY_LISTEN", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "DELIVERY_LISTEN", default_value = defaults::LISTEN)]
     listen: SocketAddr,
     /// An admin API key to accept (stored hashed; may be repeated). Needed on the first run.
     /// (Prefer DELIVERY_API_KEY or --api-key-file: the process list shows argv.)
@@ -43,37 +44,37 @@ struct Options {
     allow_insecure_loopback: bool,
     /// Ordinary API connections served at once (live streams are counted apart). When every one is taken, a new
     /// connection takes the place of the one that has waited longest on its client.
-    #[arg(long, default_value_t = 1024)]
+    #[arg(long, default_value_t = defaults::MAX_CONNECTIONS)]
     max_connections: usize,
     /// Live streams open at once over the whole service.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = defaults::MAX_STREAMS)]
     max_streams: usize,
     /// Live streams open at once per account, and per key (then 429 too_many_streams).
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = defaults::MAX_STREAMS_PER_ACCOUNT)]
     max_streams_per_account: usize,
     /// Seconds a live stream lasts before it ends (clients resume with Last-Event-ID).
-    #[arg(long, default_value_t = 300)]
+    #[arg(long, default_value_t = defaults::STREAM_MAX_SECONDS)]
     stream_max_seconds: u64,
     /// Seconds an API client has to send a request's headers, and then its body.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = defaults::REQUEST_READ_TIMEOUT_SECONDS)]
     request_read_timeout_seconds: u64,
     /// Requests in flight at once, over all endpoints.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = defaults::CONCURRENCY)]
     concurrency: usize,
     /// Seconds a claimed delivery is held before another worker may take it over.
-    #[arg(long, default_value_t = 60)]
+    #[arg(long, default_value_t = defaults::LEASE_SECONDS)]
     lease_seconds: u64,
     /// Delivery request timeout in seconds.
-    #[arg(long, default_value_t = 15)]
+    #[arg(long, default_value_t = defaults::REQUEST_TIMEOUT_SECONDS)]
     request_timeout_seconds: u64,
     /// Milliseconds between queue polls when idle.
-    #[arg(long, default_value_t = 200)]
+    #[arg(long, default_value_t = defaults::POLL_MS)]
     poll_ms: u64,
     /// Days of delivery history to keep.
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = defaults::RETENTION_DAYS)]
     retention_days: u64,
     /// Days an expired secret is kept (listed, deletable) before it is purged.
-    #[arg(long, default_value_t = 7)]
+    #[arg(long, default_value_t = defaults::EXPIRED_SECRET_RETENTION_DAYS)]
     expired_secret_retention_days: u64,
     /// Delay after the first failure, in ms (the schedule doubles it up to the cap).
     #[arg(long)]

@@ -7,6 +7,93 @@ use dropship_webhooks::Scheme;
 
 use crate::rules::EndpointState;
 
+/// Declares an enum of names kept in the database and on the wire: its variants, `name`, `from_name` and `ALL`,
+/// from one list.
+macro_rules! named {
+    ($(#[$meta:meta])* $enum:ident { $($(#[$variant_meta:meta])* $variant:ident => $name:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $enum {
+            $($(#[$variant_meta])* $variant,)*
+        }
+
+        impl $enum {
+            /// Every value, in order.
+            pub const ALL: &'static [$enum] = &[$($enum::$variant,)*];
+
+            /// The name kept in the database and answered by the API.
+            pub fn name(self) -> &'static str {
+                match self { $($enum::$variant => $name,)* }
+            }
+
+            /// The value of a name.
+            pub fn from_name(name: &str) -> Option<Self> {
+                match name { $($name => Some($enum::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+named! {
+    /// Why an attempt failed.
+    ErrorClass {
+        /// The request took longer than the request timeout.
+        Timeout => "timeout",
+        /// The host name did not resolve.
+        Dns => "dns",
+        /// The host resolves only to addresses the guard refuses.
+        Blocked => "blocked",
+        /// No connection could be made.
+        Connect => "connect",
+        /// The TLS handshake failed.
+        Tls => "tls",
+        /// The connection failed after it was made (reset, a malformed answer).
+        Network => "network",
+        /// The receiver answered with a status other than 2xx.
+        Http => "http",
+        /// The delivery could not be signed (no active secret).
+        Signing => "signing",
+        /// The endpoint's configuration could not be used (a URL the sender cannot parse).
+        Config => "config",
+    }
+}
+
+named! {
+    /// Where a delivery stands.
+    DeliveryStatus {
+        /// Waiting for its next attempt (or in flight).
+        Pending => "pending",
+        /// Delivered.
+        Succeeded => "succeeded",
+        /// Given up.
+        Failed => "failed",
+    }
+}
+
+named! {
+    /// What asked for an attempt.
+    Trigger {
+        /// The event was posted (and retries on the schedule).
+        Scheduled => "scheduled",
+        /// A resend.
+        Manual => "manual",
+        /// A recovery of an endpoint's deliveries.
+        Recover => "recover",
+        /// A test event.
+        Test => "test",
+    }
+}
+
+named! {
+    /// How an attempt ended.
+    AttemptOutcome {
+        /// A 2xx answer.
+        Success => "success",
+        /// Anything else.
+        Failure => "failure",
+    }
+}
+
 /// A random identifier with a readable prefix, e.g. `ep_3f9a…` (96 random bits).
 pub fn new_id(prefix: &str) -> String {
     let mut bytes = [0u8; 12];
@@ -124,8 +211,8 @@ pub struct Claim {
     pub attempts: i64,
     /// The claim counter this worker holds; finishing is guarded by it.
     pub claims: i64,
-    /// What asked for this attempt: `scheduled`, `manual` (resend), `recover` or `test`.
-    pub trigger: String,
+    /// What asked for this attempt.
+    pub trigger: Trigger,
     /// A resend or recovery of a finished delivery: one attempt, no retries after it.
     pub single_attempt: bool,
     /// How long after the claim the request may start (ms): the endpoint's rate limit, paced.
@@ -186,8 +273,8 @@ pub struct AttemptRecord {
     pub latency_ms: i64,
     /// The HTTP status, if a response came.
     pub status_code: Option<i64>,
-    /// `timeout`, `dns`, `blocked`, `connect`, `tls`, `network` or `http`; `None` on success.
-    pub error_class: Option<&'static str>,
+    /// Why it failed; `None` on success.
+    pub error_class: Option<ErrorClass>,
     /// The error in words.
     pub error: Option<String>,
     /// The start of the response body (at most 16 KiB), the bytes as they came ([`crate::received`]).

@@ -4,6 +4,8 @@
 //! the endpoint), and what switching it on or off does (activation re-arms a FAILED endpoint).
 
 use dropship_webhooks::delivery::RateLimit;
+
+use crate::model::ErrorClass;
 use dropship_webhooks::delivery::{EndpointHealth, HealthStatus, DEFAULT_FAILURE_WINDOW_SECONDS};
 
 /// The part of an endpoint the rules act on: the owner's switch and the health the deliveries decide.
@@ -141,13 +143,24 @@ pub const LATENCY_BUCKETS_MS: [i64; 11] = [10, 25, 50, 100, 250, 500, 1_000, 2_5
 
 /// The class an attempt is counted under: empty for a success, HTTP failures by their family, other failures by
 /// their error class.
-pub fn outcome_class(succeeded: bool, error_class: Option<&str>, status_code: Option<i64>) -> String {
+pub fn outcome_class(succeeded: bool, error_class: Option<ErrorClass>, status_code: Option<i64>) -> String {
     match (succeeded, error_class) {
         (true, _) => String::new(),
-        (false, Some("http")) if status_code.is_some_and(|code| code < 500) => "http 4xx".into(),
-        (false, Some("http")) => "http 5xx".into(),
-        (false, class) => class.unwrap_or("other").into(),
+        (false, Some(ErrorClass::Http)) if status_code.is_some_and(|code| code < 500) => "http 4xx".into(),
+        (false, Some(ErrorClass::Http)) => "http 5xx".into(),
+        (false, class) => class.map_or("other", ErrorClass::name).into(),
     }
+}
+
+/// Every class [`outcome_class`] counts a failure under: the error classes, HTTP split by family.
+pub fn failure_classes() -> Vec<String> {
+    ErrorClass::ALL
+        .iter()
+        .flat_map(|class| match class {
+            ErrorClass::Http => vec!["http 4xx".to_owned(), "http 5xx".to_owned()],
+            other => vec![other.name().to_owned()],
+        })
+        .collect()
 }
 
 /// The latency bucket of `latency_ms` ([`LATENCY_BUCKETS_MS`]; the last one is for anything slower).
@@ -205,5 +218,37 @@ mod tests {
         let gone = health_verdict(healthy, &[Outcome { gone: true, ..failure(0) }]);
         assert!(gone.gone && !gone.turned_failed && !gone.state.enabled);
         assert_eq!(gone.state.switched(true), healthy);
+    }
+
+    #[test]
+    fn pacing_spreads_starts_within_the_rate_and_the_pacing_window() {
+        let now_us = 1_000_000_000;
+        // 10 per second: one at once, the next each 100 ms after, none past the 250 ms window.
+        let (starts, tat) = paced_starts(RateLimit(10), 0, now_us, 8, 250_000);
+        assert_eq!(starts, [0, 100_000, 200_000]);
+        // The rate's state moves past the last start, so the next claim goes on from there.
+        let (next, _) = paced_starts(RateLimit(10), tat, now_us, 8, 250_000);
+        assert!(next.is_empty(), "the window is used up: {next:?}");
+        let (later, _) = paced_starts(RateLimit(10), tat, now_us + 100_000, 8, 250_000);
+        assert_eq!(later, [200_000], "100 ms on, the next start is 200 ms away");
+        // Unlimited: every request at once.
+        let (all, _) = paced_starts(RateLimit(0), 0, now_us, 5, 0);
+        assert_eq!(all, [0; 5]);
+        // No room, no start.
+        assert!(paced_starts(RateLimit(10), 0, now_us, 0, 250_000).0.is_empty());
+    }
+
+    #[test]
+    fn outcome_classes_split_http_by_family_and_cover_every_error_class() {
+        assert_eq!(outcome_class(true, None, Some(204)), "");
+        assert_eq!(outcome_class(false, Some(ErrorClass::Http), Some(429)), "http 4xx");
+        assert_eq!(outcome_class(false, Some(ErrorClass::Http), Some(503)), "http 5xx");
+        assert_eq!(outcome_class(false, Some(ErrorClass::Dns), None), "dns");
+        let classes = failure_classes();
+        assert_eq!(classes.len(), ErrorClass::ALL.len() + 1);
+        assert!(classes.contains(&"http 4xx".to_owned()) && !classes.contains(&"http".to_owned()));
+        assert_eq!(latency_bucket(0), 0);
+        assert_eq!(latency_bucket(10), 1);
+        assert_eq!(latency_bucket(i64::MAX), i64::try_from(LATENCY_BUCKETS_MS.len()).unwrap_or(0));
     }
 }

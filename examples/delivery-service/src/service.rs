@@ -1,91 +1,21 @@
-//! Wiring: settings → store, API server, worker and retention task; graceful shutdown of all of them.
+//! Wiring: settings ([`crate::settings`]) → store, API server, worker and retention task; graceful shutdown of
+//! all of them.
 
-use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use dropship_webhooks::delivery::RetrySchedule;
 use dropship_webhooks::endpoint::EndpointRules;
 use tokio::sync::{watch, Notify};
 
 use crate::clock::Clock;
 use crate::delivery::net::{build_client, AddressPolicy, ClientSettings};
-use crate::delivery::operational::{validate_destination, Sender, ServiceWide};
+use crate::delivery::operational::{validate_destination, Sender};
 use crate::delivery::worker::{Worker, WorkerHandle, WorkerSettings};
-use crate::http::server::ServerLimits;
 use crate::http::{auth::hash_api_key, router, AppState};
-use crate::sealing::{resolve_key, KeySource, Sealer};
+use crate::sealing::{resolve_key, Sealer};
+pub use crate::settings::Settings;
 use crate::store::Store;
-
-/// Everything the service can be told.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// `sqlite://data/delivery.db` (default) or `postgres://…`.
-    pub database_url: String,
-    /// Where the API listens; `None` runs a worker only.
-    pub listen: Option<SocketAddr>,
-    /// Admin API keys accepted (stored hashed; keys stored by earlier runs stay valid).
-    pub api_keys: Vec<String>,
-    /// Where the key that seals signing secrets at rest comes from.
-    pub secrets_key: KeySource,
-    /// Allow `http://127.0.0.1`-style targets: tests and demos only.
-    pub allow_insecure_loopback: bool,
-    /// Run the delivery worker in this process.
-    pub run_worker: bool,
-    /// Worker settings.
-    pub worker: WorkerSettings,
-    /// Whole-request timeout of a delivery.
-    pub request_timeout: Duration,
-    /// Connect timeout of a delivery.
-    pub connect_timeout: Duration,
-    /// Delivery history older than this is pruned (pending deliveries are kept).
-    pub retention: Duration,
-    /// Secrets are purged this long after they expired.
-    pub expired_secret_retention: Duration,
-    /// Fixed DNS answers (`--resolve host=ip`).
-    pub resolve: HashMap<String, Vec<IpAddr>>,
-    /// Database pool size.
-    pub db_connections: u32,
-    /// The API server's connection cap and read timeouts.
-    pub server: ServerLimits,
-    /// The service-wide operational webhook: every account's notices also go there.
-    pub operational_webhook: Option<ServiceWide>,
-    /// The base URL people reach the service at (`https://webhooks.example.com`): console links are made under
-    /// it. Without it, links are paths for the platform to put under its own address.
-    pub public_url: Option<String>,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            database_url: "sqlite://data/delivery.db".into(),
-            listen: Some(SocketAddr::from(([127, 0, 0, 1], 8080))),
-            api_keys: Vec::new(),
-            secrets_key: KeySource::NextToDatabase,
-            allow_insecure_loopback: false,
-            run_worker: true,
-            worker: WorkerSettings {
-                concurrency: 256,
-                batch_size: 256,
-                lease_ms: 60_000,
-                poll_interval: Duration::from_millis(200),
-                schedule: RetrySchedule::default(),
-                policy: AddressPolicy { allow_loopback: false },
-                max_pacing: Duration::from_secs(2),
-            },
-            request_timeout: Duration::from_secs(15),
-            connect_timeout: Duration::from_secs(5),
-            retention: Duration::from_secs(30 * 24 * 3600),
-            expired_secret_retention: Duration::from_secs(7 * 24 * 3600),
-            resolve: HashMap::new(),
-            db_connections: 16,
-            server: ServerLimits::default(),
-            operational_webhook: None,
-            public_url: None,
-        }
-    }
-}
 
 /// The service, ready to start.
 pub struct Service;

@@ -63,7 +63,7 @@ fn attempted(claim: &delivery_service::model::Claim, success: bool) -> Completio
             started_at: NOW,
             latency_ms: 5,
             status_code: Some(if success { 200 } else { 500 }),
-            error_class: (!success).then_some("http"),
+            error_class: (!success).then_some(delivery_service::model::ErrorClass::Http),
             error: (!success).then(|| "the endpoint answered HTTP 500".to_owned()),
             response_body: Vec::new(),
             next: if success { NextStep::Succeeded } else { NextStep::RetryAt(NOW + 1_000) },

@@ -15,6 +15,7 @@ pub(crate) const CLASS_COLORS: &[(&str, &str)] = &[
     ("http 5xx", "#7b1fa2"),
     ("blocked", "#455a64"),
     ("signing", "#37474f"),
+    ("config", "#00695c"),
 ];
 
 pub(crate) fn class_color(class: &str) -> &'static str {
@@ -109,4 +110,58 @@ pub(crate) fn latency_chart(slots: &[(i64, AttemptCounts)]) -> String {
 pub(crate) fn hour_label(start: i64) -> String {
     let text = dropship_webhooks::time::rfc3339_ms(start);
     text.get(11..16).map_or(text.clone(), str::to_owned)
+}
+
+#[cfg(test)]
+mod color_tests {
+    use super::*;
+
+    #[test]
+    fn every_failure_class_has_its_own_color() {
+        let classes = crate::rules::failure_classes();
+        for class in &classes {
+            assert!(CLASS_COLORS.iter().any(|(name, _)| name == class), "{class} has no color");
+        }
+        let mut colors: Vec<&str> = CLASS_COLORS.iter().map(|(_, color)| *color).collect();
+        colors.push(SUCCESS_COLOR);
+        let count = colors.len();
+        colors.sort_unstable();
+        colors.dedup();
+        assert_eq!(colors.len(), count, "two series share a color");
+    }
+
+    fn counts(successes: i64, failures: &[(&str, i64)], latency_bucket: usize) -> AttemptCounts {
+        let mut counts = AttemptCounts { successes, ..AttemptCounts::default() };
+        for (class, n) in failures {
+            counts.failures.insert((*class).to_owned(), *n);
+        }
+        if let Some(slot) = counts.latency.get_mut(latency_bucket) {
+            *slot = successes + failures.iter().map(|(_, n)| n).sum::<i64>();
+        }
+        counts
+    }
+
+    #[test]
+    fn a_day_has_24_hourly_slots_ending_with_the_current_hour() {
+        let now = 10 * 3_600_000 + 1_234;
+        let slots = day_slots(&[(9 * 3_600_000, counts(3, &[], 2))], now);
+        assert_eq!(slots.len(), 24);
+        assert_eq!(slots.last().map(|(start, _)| *start), Some(10 * 3_600_000));
+        assert_eq!(slots[22].1.successes, 3, "the hour before the current one");
+        assert!(slots.iter().filter(|(_, counts)| counts.total() > 0).count() == 1);
+    }
+
+    #[test]
+    fn the_charts_draw_each_series_with_its_color_and_counts() {
+        let slots = vec![(0, counts(4, &[("http 5xx", 2), ("timeout", 1)], 3)), (3_600_000, AttemptCounts::default())];
+        let bars = outcome_chart(&slots);
+        assert!(bars.starts_with("<svg") && bars.ends_with("</svg>"));
+        assert!(bars.contains(&format!("fill=\"{SUCCESS_COLOR}\"")) && bars.contains("4 success"), "{bars}");
+        assert!(bars.contains(class_color("http 5xx")) && bars.contains("2 http 5xx"), "{bars}");
+        assert!(bars.contains("at most 7 in an hour"), "{bars}");
+        let lines = latency_chart(&slots);
+        // One hour with attempts: one point per percentile, both in the bucket under 100 ms.
+        assert_eq!(lines.matches("<circle").count(), 2, "{lines}");
+        assert!(lines.contains("up to 100 ms"), "{lines}");
+    }
 }

@@ -13,6 +13,7 @@ use tower::ServiceExt;
 
 use crate::http::error::ApiError;
 use crate::http::views::{AttemptDetailOut, AttemptOut, AuditOut, DeliveryDetailOut, DeliveryOut, List, RecoverOut};
+use crate::model::{AttemptOutcome, DeliveryStatus, ErrorClass};
 
 use super::client::{as_session, call, get, Refused};
 use super::endpoints::Notice;
@@ -73,8 +74,8 @@ pub(crate) struct HistoryPage {
     topic: String,
     error_class: String,
     endpoint_id: Option<String>,
-    statuses: &'static [&'static str],
-    error_classes: &'static [&'static str],
+    statuses: Vec<&'static str>,
+    error_classes: Vec<&'static str>,
     rows: Vec<HistoryRow>,
     next_page: Option<String>,
     notice: Option<String>,
@@ -82,8 +83,10 @@ pub(crate) struct HistoryPage {
 }
 
 /// The error classes an attempt may fail with.
-pub(crate) const ERROR_CLASSES: &[&str] =
-    &["timeout", "dns", "tls", "connect", "network", "http", "blocked", "signing", "config"];
+/// The error classes a filter offers: the model's one list.
+pub(crate) fn error_classes() -> Vec<&'static str> {
+    ErrorClass::ALL.iter().map(|class| class.name()).collect()
+}
 
 pub(crate) fn query_string(pairs: &[(&str, &str)]) -> String {
     let mut query = url::form_urlencoded::Serializer::new(String::new());
@@ -113,10 +116,10 @@ pub(crate) async fn history_page(
 ) -> Response {
     let field = |name: &str| query.get(name).map(|value| value.trim().to_owned()).unwrap_or_default();
     let kind = if field("kind") == "attempts" { "attempts" } else { "deliveries" };
-    let (status_name, statuses): (&str, &'static [&'static str]) = if kind == "attempts" {
-        ("outcome", &["success", "failure"])
+    let (status_name, statuses): (&str, Vec<&'static str>) = if kind == "attempts" {
+        ("outcome", AttemptOutcome::ALL.iter().map(|outcome| outcome.name()).collect())
     } else {
-        ("status", &["pending", "succeeded", "failed"])
+        ("status", DeliveryStatus::ALL.iter().map(|status| status.name()).collect())
     };
     let (status, topic, error_class, endpoint_id, cursor) =
         (field("status"), field("topic"), field("errorClass"), field("endpointId"), field("cursor"));
@@ -179,7 +182,7 @@ pub(crate) async fn history_page(
         error_class,
         endpoint_id: (!endpoint_id.is_empty()).then_some(endpoint_id),
         statuses,
-        error_classes: ERROR_CLASSES,
+        error_classes: error_classes(),
         rows,
         next_page,
         notice: notice.text,

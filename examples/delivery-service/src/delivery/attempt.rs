@@ -6,7 +6,7 @@ use dropship_webhooks::delivery::RetrySchedule;
 use dropship_webhooks::endpoint::DeliveryMethod;
 
 use crate::delivery::net::{check_literal_host, classify, describe, AddressPolicy};
-use crate::model::{Claim, EndpointRow, NextStep};
+use crate::model::{Claim, EndpointRow, ErrorClass, NextStep};
 use crate::received::header_value;
 use crate::rules::SLOW_DOWN_STATUSES;
 
@@ -36,7 +36,7 @@ pub struct Answer {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
     /// The error class.
-    pub class: &'static str,
+    pub class: ErrorClass,
     /// The error in words.
     pub message: String,
 }
@@ -62,9 +62,9 @@ pub async fn send(
     sent_headers.push(("content-type".into(), "application/json".into()));
     sent_headers.extend(headers.iter().map(|(name, value)| ((*name).to_owned(), value.clone())));
     let url = reqwest::Url::parse(&target.endpoint.url)
-        .map_err(|error| Failure { class: "config", message: format!("bad URL: {error}") })?;
+        .map_err(|error| Failure { class: ErrorClass::Config, message: format!("bad URL: {error}") })?;
     check_literal_host(&url, target.policy)
-        .map_err(|blocked| Failure { class: "blocked", message: blocked.to_string() })?;
+        .map_err(|blocked| Failure { class: ErrorClass::Blocked, message: blocked.to_string() })?;
     let method = match target.endpoint.method {
         DeliveryMethod::Post => reqwest::Method::POST,
         DeliveryMethod::Put => reqwest::Method::PUT,
@@ -121,7 +121,7 @@ pub struct Decision {
     /// The HTTP status, if an answer came.
     pub status_code: Option<i64>,
     /// `None` on success.
-    pub error_class: Option<&'static str>,
+    pub error_class: Option<ErrorClass>,
     /// The error in words.
     pub error: Option<String>,
     /// Succeeded, retry at, or give up.
@@ -147,7 +147,7 @@ pub fn decide(
         Ok(answer) if (200..300).contains(&answer.status) => (Some(i64::from(answer.status)), None, None, None),
         Ok(answer) => (
             Some(i64::from(answer.status)),
-            Some("http"),
+            Some(ErrorClass::Http),
             Some(format!("the endpoint answered HTTP {}", answer.status)),
             answer.retry_after.as_deref(),
         ),
@@ -212,7 +212,7 @@ mod tests {
             topic: "order.created".into(),
             attempts,
             claims: attempts,
-            trigger: "scheduled".into(),
+            trigger: crate::model::Trigger::Scheduled,
             single_attempt,
             start_after_ms: 0,
             burst_limited: false,
@@ -241,8 +241,8 @@ mod tests {
         // 30 s, no jitter at the middle of the draw.
         assert_eq!(first.next, NextStep::RetryAt(NOW.ms + 30_000));
         assert_eq!(first.error.as_deref(), Some("the endpoint answered HTTP 503"));
-        let network = Err(Failure { class: "connect", message: "refused".into() });
-        assert_eq!(decide(&claim(2, false), &network, &schedule(), NOW, 0.5).error_class, Some("connect"));
+        let network = Err(Failure { class: ErrorClass::Connect, message: "refused".into() });
+        assert_eq!(decide(&claim(2, false), &network, &schedule(), NOW, 0.5).error_class, Some(ErrorClass::Connect));
         let last = decide(&claim(11, false), &answered(500, &[]), &schedule(), NOW, 0.5);
         assert_eq!((last.next, last.exhausted), (NextStep::GiveUp, true));
     }

@@ -8,6 +8,8 @@
 //! inward.
 
 use dropship_webhooks::endpoint::EndpointRules;
+
+use crate::model::ErrorClass;
 use dropship_webhooks::WebhookError;
 use std::collections::HashMap;
 use std::error::Error as StdError;
@@ -201,28 +203,28 @@ pub fn build_client(settings: &ClientSettings) -> Result<reqwest::Client, reqwes
 }
 
 /// The error class recorded in the history: `blocked`, `dns`, `timeout`, `tls`, `connect` or `network`.
-pub fn classify(error: &reqwest::Error) -> &'static str {
+pub fn classify(error: &reqwest::Error) -> ErrorClass {
     let mut source: Option<&(dyn StdError + 'static)> = Some(error);
     let mut text = String::new();
     while let Some(current) = source {
         if current.is::<BlockedAddress>() {
-            return "blocked";
+            return ErrorClass::Blocked;
         }
         if current.is::<DnsFailure>() {
-            return "dns";
+            return ErrorClass::Dns;
         }
         text.push_str(&current.to_string().to_ascii_lowercase());
         text.push(' ');
         source = current.source();
     }
     if error.is_timeout() {
-        "timeout"
+        ErrorClass::Timeout
     } else if text.contains("certificate") || text.contains("tls") || text.contains("handshake") {
-        "tls"
+        ErrorClass::Tls
     } else if error.is_connect() {
-        "connect"
+        ErrorClass::Connect
     } else {
-        "network"
+        ErrorClass::Network
     }
 }
 

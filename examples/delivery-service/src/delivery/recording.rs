@@ -222,7 +222,7 @@ async fn record_together(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::SentRequest;
+    use crate::model::{ErrorClass, SentRequest};
     use crate::rules::EndpointState;
 
     fn healthy() -> EndpointState {
@@ -238,14 +238,14 @@ mod tests {
             topic: "order.created".into(),
             attempts: 11,
             claims: 11,
-            trigger: "scheduled".into(),
+            trigger: crate::model::Trigger::Scheduled,
             single_attempt: false,
             start_after_ms: 0,
             burst_limited: false,
         }
     }
 
-    fn record(next: NextStep, status: Option<i64>, class: Option<&'static str>, latency_ms: i64) -> AttemptRecord {
+    fn record(next: NextStep, status: Option<i64>, class: Option<ErrorClass>, latency_ms: i64) -> AttemptRecord {
         AttemptRecord {
             request: SentRequest::default(),
             response_headers: Vec::new(),
@@ -266,15 +266,15 @@ mod tests {
     fn an_attempt_counts_in_its_hour_by_class_and_latency() {
         let key = hour_key(&claim(), &record(NextStep::Succeeded, Some(204), None, 30));
         assert_eq!((key.hour, key.class.as_str(), key.bucket), (7_200_000, "", 2));
-        let key = hour_key(&claim(), &record(NextStep::RetryAt(1), Some(503), Some("http"), 30_000));
+        let key = hour_key(&claim(), &record(NextStep::RetryAt(1), Some(503), Some(ErrorClass::Http), 30_000));
         assert_eq!((key.class.as_str(), key.bucket), ("http 5xx", 11));
-        let key = hour_key(&claim(), &record(NextStep::RetryAt(1), Some(404), Some("http"), 5));
+        let key = hour_key(&claim(), &record(NextStep::RetryAt(1), Some(404), Some(ErrorClass::Http), 5));
         assert_eq!((key.class.as_str(), key.bucket), ("http 4xx", 0));
     }
 
     #[test]
     fn a_delivery_given_up_names_its_last_error() {
-        let given_up = record(NextStep::GiveUp, Some(503), Some("http"), 10);
+        let given_up = record(NextStep::GiveUp, Some(503), Some(ErrorClass::Http), 10);
         let notice = exhausted_notice(&claim(), &given_up);
         assert_eq!(notice.kind, DELIVERY_EXHAUSTED);
         assert_eq!(notice.data["attempts"], 11);

@@ -19,7 +19,7 @@ use crate::clock::Clock;
 use crate::delivery::attempt::{decide, send, Failure, Now, Target};
 use crate::delivery::net::AddressPolicy;
 use crate::delivery::signing::Signers;
-use crate::model::{AttemptRecord, Claim, ClaimRules, Completion, EndpointRow, SecretRow, SentRequest};
+use crate::model::{AttemptRecord, Claim, ClaimRules, Completion, EndpointRow, ErrorClass, SecretRow, SentRequest};
 use crate::rules::health_verdict;
 use crate::store::Store;
 
@@ -319,7 +319,7 @@ impl Worker {
                 let target = Target { client: &self.client, policy: self.settings.policy, endpoint };
                 send(target, &headers, body, &mut request.headers).await
             }
-            Err(error) => Err(Failure { class: "signing", message: error.to_string() }),
+            Err(error) => Err(Failure { class: ErrorClass::Signing, message: error.to_string() }),
         };
         let latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         let now = Now { ms: self.clock.now_ms(), seconds: self.clock.now_seconds() };

@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::http::error::{ApiError, ErrorCode};
-use crate::model::{new_id, NewEvent};
+use crate::model::{new_id, NewEvent, Trigger};
 
 use super::auth::Scope;
 use super::endpoints::load_endpoint;
@@ -73,7 +73,7 @@ pub(crate) async fn create_event(
     let (id, topic, body) = envelope(&request.topic, &request.data, request.id, now)?;
     let targets = state.store.subscribed_endpoints(&scope.account, &topic).await?;
     let event = NewEvent { account_id: &scope.account, id: &id, topic: &topic, body: &body };
-    let (created, queued) = state.store.enqueue_event(&event, &targets, "scheduled", now).await?;
+    let (created, queued) = state.store.enqueue_event(&event, &targets, Trigger::Scheduled, now).await?;
     if queued > 0 {
         state.wake.notify_one();
     }
@@ -144,7 +144,7 @@ pub(crate) async fn send_test(
     let now = state.clock.now_ms();
     let (event_id, topic, body) = envelope(canonical, sample.data, None, now)?;
     let event = NewEvent { account_id: &scope.account, id: &event_id, topic: &topic, body: &body };
-    let (_, queued) = state.store.enqueue_event(&event, &[endpoint.id], "test", now).await?;
+    let (_, queued) = state.store.enqueue_event(&event, &[endpoint.id], Trigger::Test, now).await?;
     state.wake.notify_one();
     Ok((StatusCode::ACCEPTED, Json(TestEventOut { id: event_id, topic, deliveries: queued })).into_response())
 }

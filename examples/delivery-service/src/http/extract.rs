@@ -12,7 +12,7 @@ use dropship_webhooks::{find_topic, WebhookError};
 use serde::de::DeserializeOwned;
 
 use crate::http::error::{ApiError, ErrorCode};
-use crate::model::Cursor;
+use crate::model::{AttemptOutcome, Cursor, DeliveryStatus, ErrorClass};
 use crate::store::ListQuery;
 
 use super::AppState;
@@ -158,12 +158,28 @@ pub(crate) fn list_query(
     };
     let (cursor, limit) = page_params(query, filters)?;
     let status_key = if kind == ListKind::Attempts { "outcome" } else { "status" };
+    // Each word from its one list: anything else is a typo that would silently match nothing.
+    let known = |name: &'static str, words: &[&str]| -> Result<Option<String>, ApiError> {
+        match query.get(name) {
+            Some(word) if !words.contains(&word.as_str()) => {
+                Err(ApiError::new(ErrorCode::InvalidOption, format!("`{name}` is one of {}", words.join(", ")))
+                    .on(name))
+            }
+            other => Ok(other.cloned()),
+        }
+    };
+    let statuses: Vec<&str> = if kind == ListKind::Attempts {
+        AttemptOutcome::ALL.iter().map(|outcome| outcome.name()).collect()
+    } else {
+        DeliveryStatus::ALL.iter().map(|status| status.name()).collect()
+    };
+    let classes: Vec<&str> = ErrorClass::ALL.iter().map(|class| class.name()).collect();
     Ok(ListQuery {
         account_id: account.to_owned(),
         endpoint_id: query.get("endpointId").cloned(),
-        status: query.get(status_key).cloned(),
+        status: known(status_key, &statuses)?,
         topic: query.get("topic").map(|topic| find_topic(topic).map_or(topic.clone(), |info| info.name.to_owned())),
-        error_class: query.get("errorClass").cloned(),
+        error_class: known("errorClass", &classes)?,
         since: whole_number(query, "since")?,
         until: whole_number(query, "until")?,
         cursor,
@@ -209,6 +225,10 @@ mod tests {
             "events have no status"
         );
         assert!(list_query("acme", &query(&[("since", "-1")]), ListKind::Attempts).is_err());
+        for (name, word) in [("status", "done"), ("errorClass", "http 5xx")] {
+            let error = list_query("acme", &query(&[(name, word)]), ListKind::Deliveries).err();
+            assert_eq!(error.and_then(|e| e.field), Some(name.to_owned()), "{name}={word}");
+        }
     }
 
     #[test]

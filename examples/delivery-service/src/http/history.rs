@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::http::error::{ApiError, ErrorCode};
-use crate::model::Principal;
+use crate::model::{DeliveryStatus, ErrorClass, Principal};
 use crate::store::{ListQuery, RecoverFilter, Resend};
 
 use super::auth::{record, Scope};
@@ -178,15 +178,19 @@ pub(crate) async fn recover(
     JsonBody(request): JsonBody<RecoverRequest>,
 ) -> Result<Json<RecoverOut>, ApiError> {
     let endpoint = load_endpoint(&state, &scope.account, &id).await?;
-    if !["failed", "succeeded"].contains(&request.status.as_str()) {
+    if ![DeliveryStatus::Failed, DeliveryStatus::Succeeded].map(DeliveryStatus::name).contains(&request.status.as_str())
+    {
         return Err(
             ApiError::new(ErrorCode::InvalidOption, "`status` is `failed` (the default) or `succeeded`").on("status")
         );
     }
-    for (name, value) in [("topic", &request.topic), ("errorClass", &request.error_class)] {
-        if let Some(value) = value {
-            check_length(name, value, MAX_LABEL_CHARS)?;
-        }
+    if let Some(topic) = &request.topic {
+        check_length("topic", topic, MAX_LABEL_CHARS)?;
+    }
+    if request.error_class.as_deref().is_some_and(|class| ErrorClass::from_name(class).is_none()) {
+        let classes: Vec<&str> = ErrorClass::ALL.iter().map(|class| class.name()).collect();
+        return Err(ApiError::new(ErrorCode::InvalidOption, format!("`errorClass` is one of {}", classes.join(", ")))
+            .on("errorClass"));
     }
     if !request.dry_run && !endpoint.is_active() {
         return Err(endpoint_inactive(&endpoint));

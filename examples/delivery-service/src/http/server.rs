@@ -51,12 +51,13 @@ pub struct ServerLimits {
 
 impl Default for ServerLimits {
     fn default() -> Self {
+        use crate::settings::defaults;
         Self {
-            max_connections: 1024,
-            header_read_timeout: Duration::from_secs(10),
-            body_read_timeout: Duration::from_secs(10),
-            max_api_body: 2 * 1024 * 1024,
-            max_console_body: 16 * 1024,
+            max_connections: defaults::MAX_CONNECTIONS,
+            header_read_timeout: Duration::from_secs(defaults::REQUEST_READ_TIMEOUT_SECONDS),
+            body_read_timeout: Duration::from_secs(defaults::REQUEST_READ_TIMEOUT_SECONDS),
+            max_api_body: defaults::MAX_API_BODY_BYTES,
+            max_console_body: defaults::MAX_CONSOLE_BODY_BYTES,
             streams: StreamLimits::default(),
         }
     }

@@ -48,7 +48,13 @@ pub struct StreamLimits {
 
 impl Default for StreamLimits {
     fn default() -> Self {
-        Self { max_total: 256, per_account: 5, per_key: 5, max_lifetime: Duration::from_secs(300) }
+        use crate::settings::defaults;
+        Self {
+            max_total: defaults::MAX_STREAMS,
+            per_account: defaults::MAX_STREAMS_PER_ACCOUNT,
+            per_key: defaults::MAX_STREAMS_PER_ACCOUNT,
+            max_lifetime: Duration::from_secs(defaults::STREAM_MAX_SECONDS),
+        }
     }
 }
 

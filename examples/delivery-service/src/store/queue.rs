@@ -9,7 +9,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{Backend, Store};
-use crate::model::{new_id, Claim, ClaimRules, NewEvent};
+use crate::model::{new_id, Claim, ClaimRules, NewEvent, Trigger};
 use crate::rules::{paced_starts, ACTIVE_ENDPOINT_SQL};
 
 /// Deliveries inserted by one statement when an event fans out (two parameters each, well under both databases'
@@ -24,7 +24,7 @@ impl Store {
         &self,
         event: &NewEvent<'_>,
         endpoint_ids: &[String],
-        trigger: &str,
+        trigger: Trigger,
         now: i64,
     ) -> Result<(bool, usize), sqlx::Error> {
         let NewEvent { account_id, id: event_id, topic, body } = *event;
@@ -73,7 +73,7 @@ impl Store {
                         .bind(endpoint_id)
                         .bind(topic)
                         .bind(now)
-                        .bind(trigger)
+                        .bind(trigger.name())
                         .bind(now)
                         .bind(now);
                 }
@@ -311,7 +311,7 @@ impl Store {
             topic: row.try_get("topic")?,
             attempts: row.try_get("attempts")?,
             claims: row.try_get("claims")?,
-            trigger: row.try_get("trigger_kind")?,
+            trigger: Trigger::from_name(&row.try_get::<String, _>("trigger_kind")?).unwrap_or(Trigger::Scheduled),
             single_attempt: row.try_get::<i64, _>("single_attempt")? != 0,
             start_after_ms,
             burst_limited,

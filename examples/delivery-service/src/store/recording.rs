@@ -9,7 +9,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::dialect::bool_int;
 use super::{headers_json, Backend, Store};
-use crate::model::{new_id, Completion, NextStep};
+use crate::model::{new_id, AttemptOutcome, Completion, DeliveryStatus, ErrorClass, NextStep};
 use crate::received::storable_option;
 use crate::rules::{EndpointState, SlowDown};
 
@@ -53,17 +53,17 @@ impl Store {
         let mut update = sqlx::query(&statement).bind(now);
         for completion in chunk {
             let (status, next_at) = match completion.record.next {
-                NextStep::Succeeded => ("succeeded", None),
-                NextStep::RetryAt(at) => ("pending", Some(at)),
-                NextStep::GiveUp => ("failed", None),
+                NextStep::Succeeded => (DeliveryStatus::Succeeded, None),
+                NextStep::RetryAt(at) => (DeliveryStatus::Pending, Some(at)),
+                NextStep::GiveUp => (DeliveryStatus::Failed, None),
             };
             update = update
                 .bind(&completion.claim.delivery_id)
                 .bind(completion.claim.claims)
-                .bind(status)
+                .bind(status.name())
                 .bind(next_at)
                 .bind(storable_option(completion.record.error.clone()))
-                .bind(completion.record.error_class);
+                .bind(completion.record.error_class.map(ErrorClass::name));
         }
         update.fetch_all(&mut *tx).await?.iter().map(|row| row.try_get("id")).collect()
     }
@@ -100,12 +100,15 @@ impl Store {
                 .bind(&claim.event_id)
                 .bind(&claim.topic)
                 .bind(claim.attempts)
-                .bind(&claim.trigger)
+                .bind(claim.trigger.name())
                 .bind(record.started_at)
                 .bind(record.latency_ms)
                 .bind(record.status_code)
-                .bind(if record.next == NextStep::Succeeded { "success" } else { "failure" })
-                .bind(record.error_class)
+                .bind(
+                    if record.next == NextStep::Succeeded { AttemptOutcome::Success } else { AttemptOutcome::Failure }
+                        .name(),
+                )
+                .bind(record.error_class.map(ErrorClass::name))
                 .bind(storable_option(record.error.clone()))
                 .bind(&record.request.method)
                 .bind(&record.request.url)

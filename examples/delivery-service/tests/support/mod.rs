@@ -46,7 +46,7 @@ pub async fn enqueue(
     now: i64,
 ) -> (bool, usize) {
     let event = delivery_service::model::NewEvent { account_id: ACCOUNT, id: event_id, topic: "order.created", body };
-    store.enqueue_event(&event, endpoints, "scheduled", now).await.unwrap()
+    store.enqueue_event(&event, endpoints, delivery_service::model::Trigger::Scheduled, now).await.unwrap()
 }
 
 /// Every attempt of an endpoint of the test account (newest first, up to 500).
