@@ -24,6 +24,7 @@ pub mod sealing;
 pub mod service;
 pub mod settings;
 pub mod store;
+pub mod tokens;
 
 pub use clock::{Clock, ManualClock, ScaledClock, SystemClock};
 pub use service::{RunningService, Service, Settings};

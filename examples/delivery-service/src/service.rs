@@ -117,7 +117,7 @@ impl Service {
             address = Some(listener.local_addr()?);
             let stop = shutdown_rx.clone();
             let limits = settings.server;
-            server = Some(tokio::spawn(crate::http::server::serve(listener, router(state), limits, stop)));
+            server = Some(tokio::spawn(crate::http::server::serve(listener, app(state), limits, stop)));
         }
         let (worker, notices) = if settings.run_worker {
             let policy = AddressPolicy { allow_loopback: settings.allow_insecure_loopback };
@@ -158,6 +158,12 @@ impl Service {
             grace: settings.request_timeout + Duration::from_secs(2),
         })
     }
+}
+
+/// The service's HTTP app: the API's route table with the console beside it (acting through the same routes, in
+/// process).
+pub fn app(state: AppState) -> axum::Router {
+    router(state.clone(), |api| crate::console::routes(state, api.clone()))
 }
 
 /// The file of a `sqlite:` database URL (`None` for other databases and in-memory ones).

@@ -54,6 +54,8 @@ pub mod defaults {
     pub const MAX_PACING_MS: u64 = 2_000;
     /// Database connections per process.
     pub const DB_CONNECTIONS: u32 = 16;
+    /// How long a console link may wait before it is used.
+    pub const CONSOLE_LINK_TTL: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 }
 
 /// Everything the service can be told.

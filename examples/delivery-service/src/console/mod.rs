@@ -48,7 +48,7 @@ pub(crate) const DAY_MS: i64 = 86_400_000;
 /// The session cookie's name.
 pub const COOKIE: &str = "dw_console";
 /// How long a console link may wait before it is used.
-pub const LINK_TTL: Duration = Duration::from_secs(10 * 60);
+pub const LINK_TTL: Duration = crate::settings::defaults::CONSOLE_LINK_TTL;
 /// A session ends after this long without a request…
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 /// …and at the latest this long after it opened.

@@ -9,55 +9,20 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
-use serde_json::json;
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::http::auth::{hash_api_key, Scope};
-use crate::http::AppState;
+use crate::http::auth::hash_api_key;
 // Links and sessions are people's time: the wall clock, not the service clock (which a demo runs faster).
 use crate::clock::wall_ms;
 use crate::http::error::ApiError;
 use crate::model::Principal;
-use crate::store::console::{ConsoleLink, ConsoleSession, LinkUse};
+use crate::store::console::{ConsoleSession, LinkUse};
+
+use crate::tokens::{hashed, ms, random_token};
 
 use super::{page, ConsoleState, MessagePage, Refusal, COOKIE, IDLE_TIMEOUT, LINK_TTL, SESSION_LIFETIME};
 
-pub(crate) fn random_token() -> Result<String, ApiError> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|error| ApiError::internal(&error))?;
-    Ok(hex::encode(bytes))
-}
-
-pub(crate) fn hashed(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-pub(crate) fn ms(duration: Duration) -> i64 {
-    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
-}
-
-/// `POST /v1/accounts/{account}/console-links` (admin or account key): a single-use sign-in link to the console
-/// for this account, valid for [`LINK_TTL`], tied to the key that asked for it (revoking the key voids it).
-///
-/// The link's address is the configured public base URL (`--public-url`) and its path, or the path alone: never
-/// built from the request's `Host`, which a client chooses.
-pub async fn create_link(State(state): State<AppState>, scope: Scope) -> Result<Response, ApiError> {
-    let token = random_token()?;
-    let now = wall_ms();
-    let expires_at = now.saturating_add(ms(LINK_TTL));
-    let link = ConsoleLink { account_id: scope.account.clone(), key_id: scope.principal.key_id.clone() };
-    state.store.add_console_link(&hashed(&token), &link, now, expires_at).await?;
-    let path = format!("/console/enter?token={token}");
-    let url = match &state.public_url {
-        Some(base) => format!("{}{path}", base.trim_end_matches('/')),
-        None => path.clone(),
-    };
-    Ok((StatusCode::CREATED, Json(json!({ "url": url, "path": path, "expiresAt": expires_at }))).into_response())
-}
-
-pub(crate) fn forwarded_https(headers: &HeaderMap) -> bool {
+fn forwarded_https(headers: &HeaderMap) -> bool {
     headers.get("x-forwarded-proto").and_then(|value| value.to_str().ok()).is_some_and(|proto| proto == "https")
 }
 
@@ -211,7 +176,7 @@ pub(crate) async fn enter_confirm(
     }
     let account = store.account(&link.account_id).await.map_err(ApiError::from)?;
     let Some(account) = account else { return Ok(link_refused()) };
-    let nonce = random_token()?;
+    let nonce = random_token().map_err(|error| ApiError::internal(&error))?;
     let secure = if forwarded_https(&headers) { "; Secure" } else { "" };
     let cookie = format!(
         "{ENTER_COOKIE}={nonce}; Path=/console/enter; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
@@ -271,8 +236,8 @@ pub(crate) async fn open_session(
     key_id: &str,
     to: &str,
 ) -> Result<Response, Refusal> {
-    let id = random_token()?;
-    let csrf = random_token()?;
+    let id = random_token().map_err(|error| ApiError::internal(&error))?;
+    let csrf = random_token().map_err(|error| ApiError::internal(&error))?;
     let now = wall_ms();
     state
         .app

@@ -21,7 +21,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use dropship_webhooks::endpoint::EndpointRules;
-use serde_json::json;
 use tokio::sync::{watch, Notify};
 
 use crate::clock::Clock;
@@ -30,6 +29,7 @@ use crate::store::Store;
 
 pub mod accounts;
 pub mod auth;
+pub mod console_links;
 pub mod endpoints;
 pub mod error;
 pub mod events;
@@ -42,6 +42,8 @@ pub mod server;
 pub mod stats;
 pub mod stream;
 pub mod views;
+
+use self::views::HealthzOut;
 
 use self::accounts::{create_account, delete_account, edit_account, get_account, list_accounts};
 use self::auth::{authenticate, Lookups};
@@ -83,8 +85,9 @@ pub struct AppState {
     pub stream_limits: crate::http::stream::StreamLimits,
 }
 
-/// The API's routes.
-pub fn router(state: AppState) -> Router {
+/// The one route table: every API route, `/healthz`, and the routes `beside` makes from the API router (the
+/// console, which calls the API in process), all behind the layer that refuses control characters.
+pub fn router(state: AppState, beside: impl FnOnce(&Router) -> Router) -> Router {
     let account = "/v1/accounts/{account}";
     let endpoint = format!("{account}/endpoints/{{id}}");
     let api = Router::new()
@@ -118,7 +121,7 @@ pub fn router(state: AppState) -> Router {
             axum::routing::put(set_operational_webhook).get(get_operational_webhook).delete(delete_operational_webhook),
         )
         .route(&format!("{account}/operational-events"), get(list_operational_events))
-        .route(&format!("{account}/console-links"), post(crate::console::session::create_link))
+        .route(&format!("{account}/console-links"), post(self::console_links::create_link))
         .route(&format!("{account}/stream"), get(crate::http::stream::stream))
         .route("/v1/deliveries/{id}", get(get_delivery))
         .route("/v1/deliveries/{id}/resend", post(resend))
@@ -126,11 +129,9 @@ pub fn router(state: AppState) -> Router {
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), authenticate))
         .fallback(|| async { ApiError::not_found("route") })
         .with_state(state.clone());
-    // The console acts through the same routes, in process.
-    let console = crate::console::routes(state, api.clone());
     Router::new()
-        .route("/healthz", get(|| async { Json(json!({ "ok": true })) }))
-        .merge(console)
+        .route("/healthz", get(|| async { Json(HealthzOut { ok: true }) }))
+        .merge(beside(&api))
         .merge(api)
         .layer(axum::middleware::from_fn(refuse_control_characters))
 }
