@@ -34,7 +34,7 @@ fmt-check: ## fail if the Rust code is not formatted
 
 lint: ## clippy and rustdoc with warnings as errors
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
-	RUSTDOCFLAGS="-D warnings" $(CARGO) doc -p dropship-webhooks --no-deps --locked
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc -p dropship-webhooks -p dropship-delivery-service --no-deps --locked
 
 lint-python: ## mypy --strict on every Python file of the repo (generators, scripts, type checks)
 	@scripts/setup.sh types

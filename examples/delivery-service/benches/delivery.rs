@@ -137,7 +137,10 @@ async fn process_drain(backend: &str, processes: usize, count: usize) -> (f64, f
     let started = Instant::now();
     let mut workers: Vec<std::process::Child> = (0..processes)
         .map(|_| {
-            std::process::Command::new(env!("CARGO_BIN_EXE_delivery-service"))
+            // `BENCH_SERVICE_BINARY` measures another build (an earlier commit's, to compare in one sitting).
+            let binary = std::env::var("BENCH_SERVICE_BINARY")
+                .unwrap_or_else(|_| env!("CARGO_BIN_EXE_delivery-service").to_owned());
+            std::process::Command::new(binary)
                 .args(["--database-url", &database, "--worker-only", "--allow-insecure-loopback", "--poll-ms", "50"])
                 .env("RUST_LOG", "error")
                 .env("DELIVERY_SECRETS_KEY", support::SECRETS_KEY)

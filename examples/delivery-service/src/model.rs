@@ -105,7 +105,7 @@ pub fn new_id(prefix: &str) -> String {
     format!("{prefix}_{}", hex::encode(bytes))
 }
 
-/// An event to store and fan out ([`Store::enqueue_event`]).
+/// An event to store and fan out ([`crate::store::Store::enqueue_event`]).
 #[derive(Debug, Clone, Copy)]
 pub struct NewEvent<'a> {
     /// The account it belongs to.
@@ -166,7 +166,7 @@ impl EndpointRow {
     }
 }
 
-/// How a compare-and-set update of an endpoint ended ([`Store::update_endpoint`]).
+/// How a compare-and-set update of an endpoint ended ([`crate::store::Store::update_endpoint`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EndpointUpdate {
     /// Written.
@@ -221,7 +221,7 @@ pub struct Claim {
     pub burst_limited: bool,
 }
 
-/// How a worker claims ([`Store::claim`]).
+/// How a worker claims ([`crate::store::Store::claim`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClaimRules {
     /// Most deliveries claimed at once.

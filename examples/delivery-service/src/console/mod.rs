@@ -7,7 +7,7 @@
 //! session is an HttpOnly, SameSite=Strict cookie (Secure when the request came over https) with an idle timeout;
 //! every form carries the session's CSRF token, and the pages' Content-Security-Policy allows no inline script.
 //!
-//! The console acts through the JSON API in process, as its session's principal ([`InternalCaller`]): the same
+//! The console acts through the JSON API in process, as its session's principal ([`crate::http::auth::InternalCaller`]): the same
 //! validation, account isolation and audit log as any API client, and no second copy of the rules.
 
 //!

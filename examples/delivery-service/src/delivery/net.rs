@@ -1,6 +1,6 @@
 //! The outbound HTTP client and its SSRF guard.
 //!
-//! Configuration rules (the core's [`EndpointRules`](dropship_webhooks::endpoint::EndpointRules)) stop URLs that
+//! Configuration rules (the core's [`EndpointRules`]) stop URLs that
 //! name a non-public host. A name can still resolve to an internal address — on purpose (DNS rebinding) or not — so
 //! the client resolves names itself ([`GuardedResolver`]) and drops every address the core's
 //! [`is_public_ip`] refuses; IP-literal hosts, which never reach a resolver, are checked by [`check_literal_host`].

@@ -73,8 +73,8 @@ pub struct Sender {
 }
 
 impl Sender {
-    /// Sends due notices until `stop` turns true: concurrently, at most [`PER_DESTINATION`] at a time to any one
-    /// destination and [`IN_FLIGHT`] in all, destinations taking turns, so one slow destination never delays
+    /// Sends due notices until `stop` turns true: concurrently, at most two at a time to any one
+    /// destination and 32 in all, destinations taking turns, so one slow destination never delays
     /// another's notices. At shutdown, notices in flight get the grace of one request timeout; the ones cut short
     /// are sent again when their lease runs out.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {

@@ -10,7 +10,7 @@
 //!   few KB for the console's forms): 408 `request_timeout` or 413 `payload_too_large` otherwise. One layer for the
 //!   whole router: no route can read a body without a limit.
 //! - **Streams**: a live stream (`…/stream`) leaves the ordinary slots when it starts ([`ConnectionHandle::streaming`]);
-//!   streams have their own caps ([`crate::stream`]), so they cannot take slots from ordinary requests.
+//!   streams have their own caps ([`crate::http::stream`]), so they cannot take slots from ordinary requests.
 //!
 //! At shutdown each connection finishes its request in flight and closes.
 

@@ -12,8 +12,8 @@
 
 //!
 //! Where to look: [`dialect`] holds every difference between the two databases (placeholders, the database's clock,
-//! row locks, the SQLite writer's turn); [`migrate`] the schema; [`endpoints`], [`queue`], [`recording`],
-//! [`history`], [`accounts`], [`operational`], [`console`] and [`retention`] the statements of each concern. The
+//! row locks, the SQLite writer's turn); [`migrate`] the schema; `endpoints`, `queue`, [`recording`],
+//! `history`, `accounts`, [`operational`], [`console`] and `retention` the statements of each concern. The
 //! rows they read and write are the service's domain types ([`crate::model`]).
 
 use std::path::Path;

@@ -3,7 +3,7 @@
 //!
 //! Notices are queued in the transaction of what caused them (an outcome that turned an endpoint FAILED, a delivery
 //! given up), so none is lost and none is sent for something that was rolled back; the sender
-//! ([`crate::operational`]) claims them with a lease, as the worker claims deliveries.
+//! ([`crate::delivery::operational`]) claims them with a lease, as the worker claims deliveries.
 
 use serde_json::{json, Value};
 use sqlx::any::AnyRow;
