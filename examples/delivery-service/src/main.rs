@@ -100,12 +100,24 @@ struct Options {
     /// under it. Without it, console links are paths (`/console/enter?token=…`).
     #[arg(long, env = "DELIVERY_PUBLIC_URL")]
     public_url: Option<String>,
+    /// How log lines are written: `text` for people, `json` (one object per line) for a log pipeline.
+    #[arg(long, env = "DELIVERY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     /// Print a new strong admin API key (192 bits from the OS generator) and exit.
     #[arg(long)]
     generate_api_key: bool,
     /// File holding the service-wide operational webhook's `whsec_` secret.
     #[arg(long, env = "DELIVERY_OPERATIONAL_WEBHOOK_SECRET_FILE")]
     operational_webhook_secret_file: Option<std::path::PathBuf>,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 fn parse_resolve(text: &str) -> Result<(String, IpAddr), String> {
@@ -115,14 +127,22 @@ fn parse_resolve(text: &str) -> Result<(String, IpAddr), String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let options = Options::parse();
+    let filter = || {
+        tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
+    };
+    match options.log_format {
+        // One JSON object per line, with the fields of the spans a line is in (a delivery's id, endpoint, account).
+        LogFormat::Json => tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_env_filter(filter())
+            .with_writer(std::io::stderr)
+            .init(),
+        LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter()).with_writer(std::io::stderr).init(),
+    }
     if options.generate_api_key {
         return match delivery_service::service::generate_admin_key() {
             Ok(key) => {

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use dropship_webhooks::delivery::RetrySchedule;
 use tokio::sync::{mpsc, watch, Notify, Semaphore};
+use tracing::Instrument;
 
 use crate::clock::Clock;
 use crate::delivery::attempt::{decide, send, Failure, Now, Target};
@@ -221,16 +222,29 @@ impl Worker {
                 let Ok(slot) = in_flight.clone().acquire_owned().await else { break };
                 let worker = self.clone();
                 let done = done.clone();
-                tokio::spawn(async move {
-                    // The endpoint's rate limit, paced at the claim.
-                    if claim.start_after_ms > 0 {
-                        tokio::time::sleep(Duration::from_millis(u64::try_from(claim.start_after_ms).unwrap_or(0)))
-                            .await;
+                // Every line logged for this delivery carries its ids (a field of each JSON log line).
+                let span = tracing::info_span!(
+                    "delivery",
+                    delivery = %claim.delivery_id,
+                    endpoint = %claim.endpoint_id,
+                    account = %claim.account_id,
+                );
+                tokio::spawn(
+                    async move {
+                        // The endpoint's rate limit, paced at the claim.
+                        if claim.start_after_ms > 0 {
+                            let wait = Duration::from_millis(u64::try_from(claim.start_after_ms).unwrap_or(0));
+                            tokio::time::sleep(wait).await;
+                        }
+                        let record = worker.attempt(&claim, &endpoint, &secrets, body.as_bytes()).await;
+                        if let Some(error) = &record.error {
+                            tracing::debug!(attempt = claim.attempts, %error, "attempt failed");
+                        }
+                        let _ = done.send(Completion { claim, record }).await;
+                        drop(slot);
                     }
-                    let record = worker.attempt(&claim, &endpoint, &secrets, body.as_bytes()).await;
-                    let _ = done.send(Completion { claim, record }).await;
-                    drop(slot);
-                });
+                    .instrument(span),
+                );
             }
         }
         // Drain: every slot back means every request finished and reported.

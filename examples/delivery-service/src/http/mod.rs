@@ -15,8 +15,10 @@
 //! `{"data": [...], "nextCursor": …}`; pass `cursor` back for the next page.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use axum::http::header;
+use axum::extract::State;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -43,7 +45,7 @@ pub mod stats;
 pub mod stream;
 pub mod views;
 
-use self::views::HealthzOut;
+use self::views::{HealthzOut, ReadyzOut};
 
 use self::accounts::{create_account, delete_account, edit_account, get_account, list_accounts};
 use self::auth::{authenticate, Lookups};
@@ -131,9 +133,33 @@ pub fn router(state: AppState, beside: impl FnOnce(&Router) -> Router) -> Router
         .with_state(state.clone());
     Router::new()
         .route("/healthz", get(|| async { Json(HealthzOut { ok: true }) }))
+        .route("/readyz", get(readyz).with_state(state.clone()))
         .merge(beside(&api))
         .merge(api)
         .layer(axum::middleware::from_fn(refuse_control_characters))
+}
+
+/// How long readiness waits for the database before saying it is not there.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// `GET /readyz`: 200 when the database answers within [`READY_TIMEOUT`] and its schema is this build's; 503 (with
+/// the reason) while it is unreachable or migrations are pending. `/healthz` stays "the process is up".
+async fn readyz(State(state): State<AppState>) -> Response {
+    let wanted = crate::store::SCHEMA_VERSION;
+    let (version, reason) = match tokio::time::timeout(READY_TIMEOUT, state.store.schema_version()).await {
+        Err(_) => (None, Some(format!("the database did not answer within {} s", READY_TIMEOUT.as_secs()))),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "readiness: the database is unreachable");
+            (None, Some("the database is unreachable".to_owned()))
+        }
+        Ok(Ok(version)) if version < wanted => {
+            (Some(version), Some(format!("migrations are pending: the schema is {version}, this build needs {wanted}")))
+        }
+        Ok(Ok(version)) => (Some(version), None),
+    };
+    let status = if reason.is_none() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let body = ReadyzOut { ready: reason.is_none(), schema_version: version, schema_wanted: wanted, reason };
+    (status, Json(body)).into_response()
 }
 
 async fn topics() -> Response {

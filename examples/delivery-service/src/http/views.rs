@@ -65,6 +65,20 @@ pub struct HealthzOut {
     pub ok: bool,
 }
 
+/// `GET /readyz`: whether the service can serve (its database answers, its schema is current).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadyzOut {
+    /// It can serve.
+    pub ready: bool,
+    /// The schema version the database has.
+    pub schema_version: Option<i64>,
+    /// The one this build needs.
+    pub schema_wanted: i64,
+    /// Why not, when it is not.
+    pub reason: Option<String>,
+}
+
 /// An account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
