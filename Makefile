@@ -71,6 +71,8 @@ test-delivery: ## the delivery service's tests, on SQLite and on a throwaway Pos
 	@# Starting Postgres is its own step: when it fails, make stops here with the reason.
 	url=$$(scripts/postgres.sh start) && DELIVERY_TEST_POSTGRES_URL=$$url DELIVERY_TEST_REQUIRE_POSTGRES=1 \
 		$(CARGO) test -p dropship-delivery-service --locked
+	$(CARGO) build -p dropship-delivery-service --bin delivery-service --locked
+	.venv/bin/python -m pytest -q tests/e2e/test_metrics.py
 
 test-examples: build-node build-python build-wasm ## every receiver example and the README quick starts, each sent a signed and a tampered event
 	@scripts/setup.sh examples
@@ -78,7 +80,7 @@ test-examples: build-node build-python build-wasm ## every receiver example and 
 	.venv/bin/python -m pytest -q -W ignore::DeprecationWarning tests/e2e/test_receivers.py tests/e2e/test_readme.py
 	MYPYPATH=bindings-python/python .venv/bin/mypy --config-file examples/receivers/python/mypy.ini \
 		examples/receivers/python examples/demo/fastapi_receiver.py tests/e2e/test_receivers.py tests/e2e/test_demo.py \
-		tests/e2e/test_readme.py tests/e2e/test_postgres_script.py
+		tests/e2e/test_readme.py tests/e2e/test_postgres_script.py tests/e2e/test_metrics.py
 
 test-e2e: ## the demo's flow as assertions (scripts/demo.py --check)
 	.venv/bin/python -m pytest -q tests/e2e/test_demo.py

@@ -24,6 +24,7 @@ pub mod clock;
 pub mod console;
 pub mod delivery;
 pub mod http;
+pub mod metrics;
 pub mod model;
 pub mod received;
 pub mod rules;

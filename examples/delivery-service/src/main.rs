@@ -103,6 +103,9 @@ struct Options {
     /// How log lines are written: `text` for people, `json` (one object per line) for a log pipeline.
     #[arg(long, env = "DELIVERY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
+    /// Serve Prometheus metrics at http://ADDR/metrics (a listener of its own, e.g. 127.0.0.1:9090).
+    #[arg(long, env = "DELIVERY_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
     /// Print a new strong admin API key (192 bits from the OS generator) and exit.
     #[arg(long)]
     generate_api_key: bool,
@@ -247,6 +250,7 @@ async fn main() -> ExitCode {
         },
         operational_webhook,
         public_url: options.public_url,
+        metrics_listen: options.metrics_listen,
         ..defaults
     };
     let clock: Arc<dyn Clock> =
@@ -258,6 +262,10 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(address) = service.metrics_address {
+        // Before the API's line: scripts read up to that one.
+        println!("metrics on http://{address}/metrics");
+    }
     if let Some(address) = service.address {
         // Machine-readable for scripts that start the service on port 0.
         println!("listening on http://{address}");

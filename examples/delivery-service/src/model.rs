@@ -215,6 +215,8 @@ pub struct Claim {
     pub trigger: Trigger,
     /// A resend or recovery of a finished delivery: one attempt, no retries after it.
     pub single_attempt: bool,
+    /// When the delivery was queued (unix ms, the service clock): its enqueue→delivered latency starts there.
+    pub queued_at: i64,
     /// How long after the claim the request may start (ms): the endpoint's rate limit, paced.
     pub start_after_ms: i64,
     /// The endpoint has a burst limit: when this request ends, a slot frees for the next claim.

@@ -13,6 +13,7 @@ use crate::delivery::net::{build_client, AddressPolicy, ClientSettings};
 use crate::delivery::operational::{validate_destination, Sender};
 use crate::delivery::worker::{Worker, WorkerHandle, WorkerSettings};
 use crate::http::{auth::hash_api_key, router, AppState};
+use crate::metrics::Metrics;
 use crate::sealing::{resolve_key, Sealer};
 pub use crate::settings::Settings;
 use crate::store::Store;
@@ -24,6 +25,9 @@ pub struct Service;
 pub struct RunningService {
     /// Where the API listens, if it does.
     pub address: Option<SocketAddr>,
+    /// Where `/metrics` is served, if it is (`--metrics-listen`).
+    pub metrics_address: Option<SocketAddr>,
+    metrics_server: Option<tokio::task::JoinHandle<()>>,
     /// The database handle (tests read it).
     pub store: Store,
     /// Wakes the worker.
@@ -99,6 +103,16 @@ impl Service {
         }
         let wake = Arc::new(Notify::new());
         let (shutdown, shutdown_rx) = watch::channel(false);
+        let metrics = Metrics::new();
+        let mut metrics_address = None;
+        let mut metrics_server = None;
+        if let Some(listen) = settings.metrics_listen {
+            let listener = tokio::net::TcpListener::bind(listen).await?;
+            metrics_address = Some(listener.local_addr()?);
+            let serve =
+                crate::metrics::serve(listener, metrics.clone(), store.clone(), clock.clone(), shutdown_rx.clone());
+            metrics_server = Some(tokio::spawn(serve));
+        }
         let mut address = None;
         let mut server = None;
         if let Some(listen) = settings.listen {
@@ -112,6 +126,7 @@ impl Service {
                 public_url: settings.public_url.clone(),
                 streams: Arc::default(),
                 stream_limits: settings.server.streams,
+                metrics: metrics.clone(),
             };
             let listener = tokio::net::TcpListener::bind(listen).await?;
             address = Some(listener.local_addr()?);
@@ -138,9 +153,11 @@ impl Service {
                 service_wide: settings.operational_webhook.clone(),
                 poll_interval: settings.worker.poll_interval,
                 grace: settings.request_timeout,
+                metrics: metrics.clone(),
             };
             let notices = tokio::spawn(sender.run(shutdown_rx.clone()));
-            (Some(Worker::start(store.clone(), clock.clone(), client, worker_settings, wake.clone())), Some(notices))
+            let worker = Worker::start(store.clone(), clock.clone(), client, worker_settings, wake.clone(), metrics);
+            (Some(worker), Some(notices))
         } else {
             (None, None)
         };
@@ -148,6 +165,8 @@ impl Service {
         let retention = tokio::spawn(retention_loop(store.clone(), clock, keep, shutdown_rx));
         Ok(RunningService {
             address,
+            metrics_address,
+            metrics_server,
             store,
             wake,
             shutdown,
@@ -163,7 +182,10 @@ impl Service {
 /// The service's HTTP app: the API's route table with the console beside it (acting through the same routes, in
 /// process).
 pub fn app(state: AppState) -> axum::Router {
+    let metrics = state.metrics.clone();
     router(state.clone(), |api| crate::console::routes(state, api.clone()))
+        // After routing, so each request is counted under its route's template (never an id).
+        .route_layer(axum::middleware::from_fn_with_state(metrics, crate::metrics::track_requests))
 }
 
 /// The file of a `sqlite:` database URL (`None` for other databases and in-memory ones).
@@ -244,6 +266,9 @@ impl RunningService {
         let _ = self.shutdown.send(true);
         if let Some(worker) = self.worker.take() {
             worker.shutdown(self.grace).await;
+        }
+        if let Some(metrics) = self.metrics_server.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(5), metrics).await;
         }
         if let Some(server) = self.server.take() {
             let _ = tokio::time::timeout(Duration::from_secs(5), server).await;

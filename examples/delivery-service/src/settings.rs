@@ -91,6 +91,8 @@ pub struct Settings {
     pub server: ServerLimits,
     /// The service-wide operational webhook: every account's notices also go there.
     pub operational_webhook: Option<ServiceWide>,
+    /// Where `/metrics` is served (its own listener, so it need not be public); `None`: not served.
+    pub metrics_listen: Option<SocketAddr>,
     /// The base URL people reach the service at (`https://webhooks.example.com`): console links are made under
     /// it. Without it, links are paths for the platform to put under its own address.
     pub public_url: Option<String>,
@@ -123,6 +125,7 @@ impl Default for Settings {
             server: ServerLimits::default(),
             operational_webhook: None,
             public_url: None,
+            metrics_listen: None,
         }
     }
 }

@@ -214,6 +214,7 @@ mod tests {
             claims: attempts,
             trigger: crate::model::Trigger::Scheduled,
             single_attempt,
+            queued_at: 0,
             start_after_ms: 0,
             burst_limited: false,
         }

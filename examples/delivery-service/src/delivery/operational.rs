@@ -18,6 +18,7 @@ use tokio::task::JoinSet;
 
 use crate::clock::Clock;
 use crate::delivery::net::{check_literal_host, check_target_url, describe, AddressPolicy};
+use crate::metrics::{Metrics, StatusLabels};
 use crate::store::operational::{destination_key, NoticeOutcome, NoticeRow};
 use crate::store::Store;
 
@@ -70,6 +71,8 @@ pub struct Sender {
     pub poll_interval: Duration,
     /// How long notices in flight may finish at shutdown.
     pub grace: Duration,
+    /// What was sent, for `/metrics`.
+    pub metrics: Arc<Metrics>,
 }
 
 impl Sender {
@@ -108,16 +111,27 @@ impl Sender {
                             let sender = sender.clone();
                             in_flight.spawn(async move {
                                 let outcome = sender.send(&notice).await;
+                                let status = match &outcome {
+                                    NoticeOutcome::Delivered => "delivered",
+                                    NoticeOutcome::RetryAt(..) => "retry",
+                                    NoticeOutcome::Failed(_) => "failed",
+                                    NoticeOutcome::Dropped => "dropped",
+                                };
+                                sender.metrics.notices.get_or_create(&StatusLabels { status }).inc();
                                 let finished = sender.store.finish_notice(&notice.id, &outcome, sender.clock.now_ms());
                                 if let Err(error) = finished.await {
                                     // The lease runs out and the notice is sent again: at least once, never lost.
+                                    sender.metrics.database_errors.inc();
                                     tracing::warn!(%error, notice = %notice.id, "recording an operational notice failed");
                                 }
                                 key
                             });
                         }
                     }
-                    Err(error) => tracing::warn!(%error, "claiming operational notices failed"),
+                    Err(error) => {
+                        sender.metrics.database_errors.inc();
+                        tracing::warn!(%error, "claiming operational notices failed");
+                    }
                 }
             }
             // Until a notice ends (its destination may have more), the next poll, or shutdown.

@@ -240,6 +240,7 @@ mod tests {
             claims: 11,
             trigger: crate::model::Trigger::Scheduled,
             single_attempt: false,
+            queued_at: 0,
             start_after_ms: 0,
             burst_limited: false,
         }

@@ -20,6 +20,8 @@ use crate::clock::Clock;
 use crate::delivery::attempt::{decide, send, Failure, Now, Target};
 use crate::delivery::net::AddressPolicy;
 use crate::delivery::signing::Signers;
+use crate::metrics::{Metrics, StatusLabels};
+use crate::model::CompletionReport;
 use crate::model::{AttemptRecord, Claim, ClaimRules, Completion, EndpointRow, ErrorClass, SecretRow, SentRequest};
 use crate::rules::health_verdict;
 use crate::store::Store;
@@ -93,6 +95,8 @@ pub struct Worker {
     held: Mutex<HashSet<String>>,
     /// One signer per endpoint, kept while its secrets are unchanged.
     signers: Signers,
+    /// What the worker did, for `/metrics`.
+    metrics: Arc<Metrics>,
 }
 
 impl Worker {
@@ -103,6 +107,7 @@ impl Worker {
         client: reqwest::Client,
         settings: WorkerSettings,
         wake: Arc<Notify>,
+        metrics: Arc<Metrics>,
     ) -> WorkerHandle {
         let owner = crate::model::new_id("wrk");
         tracing::info!(%owner, concurrency = settings.concurrency, "delivery worker started");
@@ -118,6 +123,7 @@ impl Worker {
             renewed_at_ms: AtomicI64::new(-1),
             held: Mutex::new(HashSet::new()),
             signers: Signers::default(),
+            metrics,
         });
         let completer = tokio::spawn(worker.clone().complete_loop(done_rx, wake.clone()));
         let heartbeat = tokio::spawn(worker.clone().heartbeat_loop());
@@ -141,9 +147,11 @@ impl Worker {
         match self.store.renew_leases(&self.owner, &held, self.settings.lease_ms).await {
             Ok(_) => {
                 self.renewed_at_ms.fetch_max(started, Ordering::SeqCst);
+                self.metrics.lease_renewals.inc();
                 true
             }
             Err(error) => {
+                self.metrics.database_errors.inc();
                 tracing::warn!(%error, "renewing leases failed; retrying");
                 false
             }
@@ -159,6 +167,7 @@ impl Worker {
             self.renew_leases().await;
             // What another worker held when its leases ran out, or queued but died before marking due: due again.
             if let Err(error) = self.store.mark_claimable_due(self.clock.now_ms()).await {
+                self.metrics.database_errors.inc();
                 tracing::warn!(%error, "looking for claimable deliveries failed; retrying");
             }
         }
@@ -201,6 +210,7 @@ impl Worker {
             let claimed = match self.claim_batch(free).await {
                 Ok(claimed) => claimed,
                 Err(error) => {
+                    self.metrics.database_errors.inc();
                     tracing::error!(%error, "claiming deliveries failed; retrying");
                     tokio::time::sleep(self.settings.poll_interval).await;
                     continue;
@@ -229,6 +239,7 @@ impl Worker {
                     endpoint = %claim.endpoint_id,
                     account = %claim.account_id,
                 );
+                self.metrics.in_flight.inc();
                 tokio::spawn(
                     async move {
                         // The endpoint's rate limit, paced at the claim.
@@ -240,6 +251,7 @@ impl Worker {
                         if let Some(error) = &record.error {
                             tracing::debug!(attempt = claim.attempts, %error, "attempt failed");
                         }
+                        worker.metrics.in_flight.dec();
                         let _ = done.send(Completion { claim, record }).await;
                         drop(slot);
                     }
@@ -269,6 +281,7 @@ impl Worker {
         if claims.is_empty() {
             return Ok(Vec::new());
         }
+        self.metrics.claims.inc_by(u64::try_from(claims.len()).unwrap_or(0));
         let work = match self.load_work(&claims).await {
             Ok(work) => work,
             Err(error) => {
@@ -358,6 +371,34 @@ impl Worker {
         }
     }
 
+    /// The metrics of a recorded batch: each recorded attempt's outcome and latency, each delivery's enqueue to
+    /// success; what waits or was given up.
+    fn observe(&self, batch: &[Completion], report: &CompletionReport) {
+        for (index, Completion { claim, record }) in batch.iter().enumerate() {
+            let id = &claim.delivery_id;
+            if report.waiting.contains(&index) || report.stale.contains(id) || report.unrecorded.contains(id) {
+                continue;
+            }
+            let succeeded = record.next == crate::model::NextStep::Succeeded;
+            let latency = Duration::from_millis(u64::try_from(record.latency_ms).unwrap_or(0));
+            self.metrics.attempt(succeeded, record.error_class.map(ErrorClass::name), latency);
+            if succeeded {
+                let ended = record.started_at.saturating_add(record.latency_ms);
+                let waited = u64::try_from(ended.saturating_sub(claim.queued_at)).unwrap_or(0);
+                self.metrics.delivered_seconds.observe(Duration::from_millis(waited).as_secs_f64());
+            }
+        }
+        let unrecorded = u64::try_from(report.unrecorded.len()).unwrap_or(0);
+        let waiting = u64::try_from(report.waiting.len()).unwrap_or(0);
+        if unrecorded > 0 {
+            self.metrics.completer_errors.get_or_create(&StatusLabels { status: "unrecorded" }).inc_by(unrecorded);
+        }
+        if waiting > 0 {
+            self.metrics.completer_errors.get_or_create(&StatusLabels { status: "waiting" }).inc_by(waiting);
+            self.metrics.database_errors.inc();
+        }
+    }
+
     /// Records outcomes in batches ([`super::recording::record`] never loops: it answers what it wrote, gave up, or left
     /// waiting). What waits for an unreachable database is written again with a backoff up to 5 s, for as long as
     /// the outage lasts — the one unbounded retry here, on purpose: while the worker lives its leases keep the
@@ -370,6 +411,7 @@ impl Worker {
             let mut outage_tries: u32 = 0;
             while !batch.is_empty() {
                 let report = super::recording::record(&self.store, &batch, self.clock.now_ms(), health_verdict).await;
+                self.observe(&batch, &report);
                 if !report.stale.is_empty() {
                     tracing::warn!(
                         count = report.stale.len(),

@@ -85,6 +85,8 @@ pub struct AppState {
     pub streams: Arc<crate::http::stream::Streams>,
     /// Live streams' caps and lifetime.
     pub stream_limits: crate::http::stream::StreamLimits,
+    /// The service's metrics (the API's requests among them).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// The one route table: every API route, `/healthz`, and the routes `beside` makes from the API router (the

@@ -33,7 +33,7 @@ mod endpoints;
 mod history;
 pub mod migrate;
 pub mod operational;
-mod queue;
+pub mod queue;
 pub mod recording;
 mod retention;
 mod stats;

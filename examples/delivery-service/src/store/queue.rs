@@ -129,7 +129,8 @@ impl Store {
              lease_until = $3 + $4, updated_at = $2
              WHERE id IN (SELECT d.id FROM deliveries d WHERE {claimable} AND d.next_attempt_at <= $2
                ORDER BY d.next_attempt_at, d.id LIMIT $5 {skip_locked})
-             RETURNING id, account_id, event_id, endpoint_id, topic, attempts, claims, trigger_kind, single_attempt"
+             RETURNING id, account_id, event_id, endpoint_id, topic, attempts, claims, trigger_kind, single_attempt,
+             created_at"
         );
         // After its turn: served now; due next at its oldest claimable row once none is left due (and not before
         // its rate lets the next request into the pacing window), else still due.
@@ -313,6 +314,7 @@ impl Store {
             claims: row.try_get("claims")?,
             trigger: Trigger::from_name(&row.try_get::<String, _>("trigger_kind")?).unwrap_or(Trigger::Scheduled),
             single_attempt: row.try_get::<i64, _>("single_attempt")? != 0,
+            queued_at: row.try_get("created_at")?,
             start_after_ms,
             burst_limited,
         })
@@ -391,4 +393,32 @@ impl Store {
         }
         Ok(bodies)
     }
+
+    /// The queue's depth now: deliveries pending, due, and the oldest due one's due time (for the metrics).
+    pub async fn queue_depth(&self, now: i64) -> Result<QueueDepth, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS pending, COALESCE(SUM(CASE WHEN next_attempt_at <= $1 THEN 1 ELSE 0 END), 0) AS due,
+             MIN(CASE WHEN next_attempt_at <= $1 THEN next_attempt_at END) AS oldest
+             FROM deliveries WHERE status = 'pending'",
+        )
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(QueueDepth {
+            pending: row.try_get("pending")?,
+            due: row.try_get("due")?,
+            oldest_due: row.try_get("oldest")?,
+        })
+    }
+}
+
+/// The queue's depth ([`Store::queue_depth`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueDepth {
+    /// Deliveries pending (waiting or in flight).
+    pub pending: i64,
+    /// Due now.
+    pub due: i64,
+    /// The oldest due one's due time (unix ms).
+    pub oldest_due: Option<i64>,
 }
