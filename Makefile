@@ -49,6 +49,7 @@ generate: ## regenerate everything derived from the Rust types and the catalog, 
 	$(PYTHON) tests/vectors/generate.py
 	$(PYTHON) scripts/codegen.py
 	$(PYTHON) scripts/es_entries.py
+	$(CARGO) run --quiet --locked -p dropship-delivery-service -- --openapi > examples/delivery-service/openapi.json
 
 generate-check: ## fail if anything `make generate` writes differs from what is committed; type-check the generated types
 	@scripts/setup.sh types
@@ -57,6 +58,9 @@ generate-check: ## fail if anything `make generate` writes differs from what is 
 	$(PYTHON) tests/vectors/generate.py --check
 	$(PYTHON) scripts/codegen.py --check
 	$(PYTHON) scripts/es_entries.py --check
+	@# The delivery service's OpenAPI document, generated from its code: the committed copy must be current.
+	$(CARGO) run --quiet --locked -p dropship-delivery-service -- --openapi | diff -u examples/delivery-service/openapi.json - \
+		|| { echo "examples/delivery-service/openapi.json is stale: run make generate"; exit 1; }
 	tools/typecheck/node_modules/.bin/tsc --noEmit --strict --target es2020 --module nodenext \
 		--moduleResolution nodenext tests/types/narrowing.ts
 	.venv/bin/python tests/types/check_events.py

@@ -106,6 +106,9 @@ struct Options {
     /// Serve Prometheus metrics at http://ADDR/metrics (a listener of its own, e.g. 127.0.0.1:9090).
     #[arg(long, env = "DELIVERY_METRICS_LISTEN")]
     metrics_listen: Option<SocketAddr>,
+    /// Print the API's OpenAPI 3.1 document and exit.
+    #[arg(long)]
+    openapi: bool,
     /// Print a new strong admin API key (192 bits from the OS generator) and exit.
     #[arg(long)]
     generate_api_key: bool,
@@ -145,6 +148,10 @@ async fn main() -> ExitCode {
             .with_writer(std::io::stderr)
             .init(),
         LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter()).with_writer(std::io::stderr).init(),
+    }
+    if options.openapi {
+        print!("{}", delivery_service::http::openapi::document());
+        return ExitCode::SUCCESS;
     }
     if options.generate_api_key {
         return match delivery_service::service::generate_admin_key() {

@@ -145,13 +145,13 @@ pub(crate) async fn history_page(
         .await
     } else {
         get_list(state, session, &path, |row: DeliveryOut| HistoryRow {
-            id: row.id,
-            when: when(Some(row.created_at)),
-            event: row.event_id,
-            topic: row.topic,
-            state: row.status,
             count: row.attempts.to_string(),
-            error: row.last_error.unwrap_or_default(),
+            id: row.delivery.id,
+            when: when(Some(row.delivery.created_at)),
+            event: row.delivery.event_id,
+            topic: row.delivery.topic,
+            state: row.delivery.status,
+            error: row.delivery.last_error.unwrap_or_default(),
         })
         .await
     };
@@ -297,7 +297,7 @@ pub(crate) async fn resend(
     let (session, _) = posted(&state, &headers, &account, &body).await?;
     let found: Result<DeliveryDetailOut, Refused> =
         call(&state, &session, Method::GET, &format!("/v1/deliveries/{delivery_id}"), None::<&()>).await;
-    if !found.is_ok_and(|detail| detail.account_id == account) {
+    if !found.is_ok_and(|detail| detail.delivery.account_id == account) {
         return Err(Refusal::Page(StatusCode::NOT_FOUND, "There is nothing here.".into()));
     }
     let path = format!("/v1/deliveries/{delivery_id}/resend");

@@ -1,5 +1,7 @@
 //! `/v1/accounts`: accounts (admin key to make and delete them).
 
+use super::extract::{check_length, page_params, JsonBody, PageQuery, MAX_ACCOUNT_NAME_CHARS};
+use super::views::{AccountOut, ErrorBody, List};
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};
@@ -13,8 +15,6 @@ use crate::http::error::{ApiError, ErrorCode};
 use crate::model::{AccountRow, Principal};
 
 use super::auth::{record, Scope};
-use super::extract::{check_length, page_params, JsonBody, MAX_ACCOUNT_NAME_CHARS};
-use super::views::{AccountOut, List};
 use super::AppState;
 
 /// Longest account id.
@@ -35,7 +35,7 @@ pub(crate) fn check_account_id(id: &str) -> Result<(), ApiError> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateAccount {
     id: String,
@@ -43,6 +43,24 @@ pub(crate) struct CreateAccount {
     name: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/accounts",
+    tag = "accounts",
+    summary = "Creates an account (admin key)",
+    request_body = CreateAccount,
+    responses(
+        (status = 201, description = "Created", body = AccountOut),
+        (status = 400, description = "`invalid_option`, `invalid_json`, `invalid_payload`, `invalid_account`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 409, description = "`account_exists`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn create_account(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -66,6 +84,22 @@ pub(crate) async fn create_account(
     Ok((StatusCode::CREATED, Json(AccountOut::from(account))).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/accounts",
+    tag = "accounts",
+    summary = "Lists accounts (an account key sees its own)",
+    params(PageQuery),
+    responses(
+        (status = 200, description = "A page of accounts", body = List<AccountOut>),
+        (status = 400, description = "`invalid_option`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn list_accounts(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -76,17 +110,52 @@ pub(crate) async fn list_accounts(
     Ok(Json(List::page(page, AccountOut::from)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/accounts/{account}",
+    tag = "accounts",
+    summary = "One account",
+    params(("account" = String, Path, description = "The account's id")),
+    responses(
+        (status = 200, description = "The account", body = AccountOut),
+        (status = 400, description = "`invalid_option`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn get_account(State(state): State<AppState>, scope: Scope) -> Result<Json<AccountOut>, ApiError> {
     let account = state.store.account(&scope.account).await?.ok_or_else(|| ApiError::not_found("account"))?;
     Ok(Json(account.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct EditAccount {
     name: String,
 }
 
+#[utoipa::path(
+    patch,
+    path = "/v1/accounts/{account}",
+    tag = "accounts",
+    summary = "Renames an account",
+    params(("account" = String, Path, description = "The account's id")),
+    request_body = EditAccount,
+    responses(
+        (status = 200, description = "Renamed", body = AccountOut),
+        (status = 400, description = "`invalid_option`, `invalid_json`, `invalid_payload`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn edit_account(
     State(state): State<AppState>,
     scope: Scope,
@@ -102,6 +171,24 @@ pub(crate) async fn edit_account(
     Ok(Json(account.into()))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/accounts/{account}",
+    tag = "accounts",
+    summary = "Deletes an account and everything of it (admin key)",
+    params(("account" = String, Path, description = "The account's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "`invalid_option`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn delete_account(State(state): State<AppState>, scope: Scope) -> Result<StatusCode, ApiError> {
     if !scope.principal.is_admin() {
         return Err(ApiError::forbidden("deleting an account"));

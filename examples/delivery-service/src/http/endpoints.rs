@@ -1,5 +1,7 @@
 //! `…/endpoints`: endpoint configurations (checked by the core's rules), their switch and health.
 
+use super::extract::{check_length, page_params, JsonBody, PageQuery, MAX_DESCRIPTION_CHARS};
+use super::views::{CreatedEndpointOut, EndpointHealthOut, EndpointOut, ErrorBody, List, NewSecretOut};
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
@@ -18,12 +20,10 @@ use crate::http::error::{ApiError, ErrorCode};
 use crate::model::{new_id, EndpointRow, EndpointUpdate, SecretRow};
 
 use super::auth::Scope;
-use super::extract::{check_length, page_params, JsonBody, MAX_DESCRIPTION_CHARS};
 use super::secrets::{secret_row, NewSecret};
-use super::views::{CreatedEndpointOut, EndpointHealthOut, EndpointOut, List, NewSecretOut};
 use super::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct CreateEndpoint {
     url: String,
@@ -32,9 +32,13 @@ pub(crate) struct CreateEndpoint {
     description: String,
     #[serde(default = "default_method")]
     method: String,
+    /// Requests per second; 0: unlimited.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 4294967295_i64)]
     rate_limit: i64,
+    /// Requests in flight; 0: unlimited.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 4294967295_i64)]
     burst_limit: i64,
     #[serde(default = "default_scheme")]
     scheme: String,
@@ -85,6 +89,25 @@ pub(crate) fn limit_value(field: &'static str, value: i64) -> Result<u32, ApiErr
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/accounts/{account}/endpoints",
+    tag = "endpoints",
+    summary = "Creates an endpoint; its first secret is shown once",
+    params(("account" = String, Path, description = "The account's id")),
+    request_body = CreateEndpoint,
+    responses(
+        (status = 201, description = "Created, with its secret", body = CreatedEndpointOut),
+        (status = 400, description = "`invalid_option`, `invalid_json`, `invalid_payload`, `invalid_endpoint`, `invalid_secret`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 409, description = "`endpoint_exists`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn create_endpoint(
     State(state): State<AppState>,
     scope: Scope,
@@ -131,6 +154,23 @@ pub(crate) fn url_taken(url: &str) -> ApiError {
     .on("url")
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/accounts/{account}/endpoints",
+    tag = "endpoints",
+    summary = "Lists an account's endpoints",
+    params(("account" = String, Path, description = "The account's id"), PageQuery),
+    responses(
+        (status = 200, description = "A page of endpoints", body = List<EndpointOut>),
+        (status = 400, description = "`invalid_option`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn list_endpoints(
     State(state): State<AppState>,
     scope: Scope,
@@ -145,6 +185,23 @@ pub(crate) async fn load_endpoint(state: &AppState, account: &str, id: &str) -> 
     state.store.endpoint(account, id).await?.ok_or_else(|| ApiError::not_found("endpoint"))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/accounts/{account}/endpoints/{id}",
+    tag = "endpoints",
+    summary = "One endpoint",
+    params(("account" = String, Path, description = "The account's id"), ("id" = String, Path, description = "The endpoint's id")),
+    responses(
+        (status = 200, description = "The endpoint", body = EndpointOut),
+        (status = 400, description = "`invalid_option`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn get_endpoint(
     State(state): State<AppState>,
     scope: Scope,
@@ -153,7 +210,7 @@ pub(crate) async fn get_endpoint(
     Ok(Json(EndpointOut::from(&load_endpoint(&state, &scope.account, &id).await?)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct EditEndpoint {
     url: Option<String>,
@@ -165,6 +222,25 @@ pub(crate) struct EditEndpoint {
     enabled: Option<bool>,
 }
 
+#[utoipa::path(
+    patch,
+    path = "/v1/accounts/{account}/endpoints/{id}",
+    tag = "endpoints",
+    summary = "Edits an endpoint (compare-and-set)",
+    params(("account" = String, Path, description = "The account's id"), ("id" = String, Path, description = "The endpoint's id")),
+    request_body = EditEndpoint,
+    responses(
+        (status = 200, description = "Edited", body = EndpointOut),
+        (status = 400, description = "`invalid_option`, `invalid_json`, `invalid_payload`, `invalid_endpoint`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 409, description = "`endpoint_exists`, `conflict`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn edit_endpoint(
     State(state): State<AppState>,
     scope: Scope,
@@ -266,6 +342,24 @@ pub(crate) async fn switch(
     Ok(Json(EndpointOut::from(&endpoint)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/accounts/{account}/endpoints/{id}/activate",
+    tag = "endpoints",
+    summary = "Switches an endpoint on (a FAILED one gets a fresh streak)",
+    params(("account" = String, Path, description = "The account's id"), ("id" = String, Path, description = "The endpoint's id")),
+    responses(
+        (status = 200, description = "Active", body = EndpointOut),
+        (status = 400, description = "`invalid_option`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 409, description = "`conflict`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn activate(
     State(state): State<AppState>,
     scope: Scope,
@@ -274,6 +368,24 @@ pub(crate) async fn activate(
     switch(state, scope, id, true).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/accounts/{account}/endpoints/{id}/deactivate",
+    tag = "endpoints",
+    summary = "Switches an endpoint off",
+    params(("account" = String, Path, description = "The account's id"), ("id" = String, Path, description = "The endpoint's id")),
+    responses(
+        (status = 200, description = "Off", body = EndpointOut),
+        (status = 400, description = "`invalid_option`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 409, description = "`conflict`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn deactivate(
     State(state): State<AppState>,
     scope: Scope,
@@ -282,6 +394,23 @@ pub(crate) async fn deactivate(
     switch(state, scope, id, false).await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/accounts/{account}/endpoints/{id}",
+    tag = "endpoints",
+    summary = "Deletes an endpoint with its secrets, queue and history",
+    params(("account" = String, Path, description = "The account's id"), ("id" = String, Path, description = "The endpoint's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "`invalid_option`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn delete_endpoint(
     State(state): State<AppState>,
     scope: Scope,
@@ -294,6 +423,23 @@ pub(crate) async fn delete_endpoint(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/accounts/{account}/endpoints/{id}/health",
+    tag = "endpoints",
+    summary = "An endpoint's health and its deliveries by status",
+    params(("account" = String, Path, description = "The account's id"), ("id" = String, Path, description = "The endpoint's id")),
+    responses(
+        (status = 200, description = "Its health", body = EndpointHealthOut),
+        (status = 400, description = "`invalid_option`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn health(
     State(state): State<AppState>,
     scope: Scope,

@@ -1,5 +1,6 @@
 //! `…/events`: posting events (checked by the core's walk, fanned out, idempotent per id) and test events.
 
+use super::views::{ErrorBody, EventAcceptedOut, TestEventOut};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -18,15 +19,15 @@ use crate::model::{new_id, NewEvent, Trigger};
 use super::auth::Scope;
 use super::endpoints::load_endpoint;
 use super::extract::JsonBody;
-use super::views::{EventAcceptedOut, TestEventOut};
 use super::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CreateEvent {
     topic: String,
     /// Kept as posted, byte for byte: numbers of any size or precision, escapes and key order reach the receiver
     /// exactly as the platform wrote them (a parsed value would round `1e-398` to `0.0` and re-sort the keys).
+    #[schema(value_type = Object)]
     data: Box<RawValue>,
     id: Option<String>,
 }
@@ -64,6 +65,25 @@ pub(crate) fn envelope(
     Ok((id, info.name.to_owned(), body))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/accounts/{account}/events",
+    tag = "events",
+    summary = "Posts an event; it fans out to the subscribed endpoints (idempotent per id)",
+    params(("account" = String, Path, description = "The account's id")),
+    request_body = CreateEvent,
+    responses(
+        (status = 202, description = "Queued (200 with `duplicate: true` when the id was posted before with the same data)", body = EventAcceptedOut),
+        (status = 400, description = "`invalid_option`, `invalid_json`, `invalid_payload`, `invalid_header`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 409, description = "`event_mismatch`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn create_event(
     State(state): State<AppState>,
     scope: Scope,
@@ -123,12 +143,30 @@ pub(crate) struct SampleEvent<'a> {
     data: &'a RawValue,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TestEvent {
     topic: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/accounts/{account}/endpoints/{id}/test",
+    tag = "events",
+    summary = "Sends a topic's sample event to one endpoint",
+    params(("account" = String, Path, description = "The account's id"), ("id" = String, Path, description = "The endpoint's id")),
+    request_body = TestEvent,
+    responses(
+        (status = 202, description = "Queued", body = TestEventOut),
+        (status = 400, description = "`invalid_option`, `invalid_json`, `invalid_payload`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn send_test(
     State(state): State<AppState>,
     scope: Scope,

@@ -239,3 +239,112 @@ mod tests {
         assert_eq!(percent_decoded(b"a%00b%zz%4").collect::<Vec<u8>>(), b"a\0b%zz%4");
     }
 }
+
+/// A list's page: documentation of the query parameters every list takes (read by [`page_params`]).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub(crate) struct PageQuery {
+    /// The `nextCursor` of the page before.
+    cursor: Option<String>,
+    /// Rows per page, 1 to 500 (50 by default).
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<i64>,
+}
+
+/// The deliveries' filters (read by [`list_query`]).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub(crate) struct DeliveryQuery {
+    /// The `nextCursor` of the page before.
+    cursor: Option<String>,
+    /// Rows per page, 1 to 500 (50 by default).
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<i64>,
+    /// `pending`, `succeeded` or `failed`.
+    status: Option<String>,
+    /// A topic.
+    topic: Option<String>,
+    /// The last failure's class.
+    #[param(rename = "errorClass")]
+    error_class: Option<String>,
+    /// Created at or after (unix ms).
+    #[param(minimum = 0)]
+    since: Option<i64>,
+    /// Created before (unix ms).
+    #[param(minimum = 0)]
+    until: Option<i64>,
+    /// Only this endpoint's.
+    #[param(rename = "endpointId")]
+    endpoint_id: Option<String>,
+}
+
+/// The attempts' filters (read by [`list_query`]).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub(crate) struct AttemptQuery {
+    /// The `nextCursor` of the page before.
+    cursor: Option<String>,
+    /// Rows per page, 1 to 500 (50 by default).
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<i64>,
+    /// `success` or `failure`.
+    outcome: Option<String>,
+    /// A topic.
+    topic: Option<String>,
+    /// The failure's class.
+    #[param(rename = "errorClass")]
+    error_class: Option<String>,
+    /// Started at or after (unix ms).
+    #[param(minimum = 0)]
+    since: Option<i64>,
+    /// Started before (unix ms).
+    #[param(minimum = 0)]
+    until: Option<i64>,
+    /// Only this endpoint's.
+    #[param(rename = "endpointId")]
+    endpoint_id: Option<String>,
+}
+
+/// The events' filters (read by [`list_query`]).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub(crate) struct EventQuery {
+    /// The `nextCursor` of the page before.
+    cursor: Option<String>,
+    /// Rows per page, 1 to 500 (50 by default).
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<i64>,
+    /// A topic.
+    topic: Option<String>,
+    /// Created at or after (unix ms).
+    #[param(minimum = 0)]
+    since: Option<i64>,
+    /// Created before (unix ms).
+    #[param(minimum = 0)]
+    until: Option<i64>,
+}
+
+/// A figures window (read by `stats`).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub(crate) struct StatsQuery {
+    /// The window's start (unix ms; a day ago by default).
+    #[param(minimum = 0)]
+    since: Option<i64>,
+}
+
+/// `PATCH …/secrets/{id}`: the one thing that can change of a secret (read as JSON by the handler, which tells a
+/// missing field from `null`).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub(crate) struct EditSecret {
+    /// The new expiry (unix seconds), or `null` for none.
+    #[schema(minimum = 0)]
+    expires_at: Option<i64>,
+}

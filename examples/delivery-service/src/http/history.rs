@@ -1,5 +1,13 @@
 //! The history: deliveries, attempts, events and the audit log as lists; resend and recover.
 
+use super::extract::{
+    check_length, list_query, page_params, AttemptQuery, DeliveryQuery, EventQuery, JsonBody, ListKind, PageQuery,
+    MAX_LABEL_CHARS,
+};
+use super::views::{
+    AttemptDetailOut, AttemptOut, AuditOut, DeliveryDetailOut, DeliveryOut, ErrorBody, EventOut, List,
+    RecoverFilterOut, RecoverOut,
+};
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
@@ -16,11 +24,6 @@ use crate::store::{ListQuery, RecoverFilter, Resend};
 
 use super::auth::{record, Scope};
 use super::endpoints::{endpoint_inactive, load_endpoint};
-use super::extract::{check_length, list_query, page_params, JsonBody, ListKind, MAX_LABEL_CHARS};
-use super::views::{
-    AttemptDetailOut, AttemptOut, AuditOut, DeliveryDetailOut, DeliveryOut, EventOut, List, RecoverFilterOut,
-    RecoverOut,
-};
 use super::AppState;
 
 /// A history list's query, of the account or (with `endpoint`) of one of its endpoints (404 if it is not the
@@ -59,6 +62,23 @@ async fn attempts(
     Ok(Json(List::page(state.store.attempts(&list).await?, AttemptOut::from)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/accounts/{account}/events",
+    tag = "history",
+    summary = "An account's events",
+    params(("account" = String, Path, description = "The account's id"), EventQuery),
+    responses(
+        (status = 200, description = "A page of events", body = List<EventOut>),
+        (status = 400, description = "`invalid_option`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn list_events(
     State(state): State<AppState>,
     scope: Scope,
@@ -68,6 +88,23 @@ pub(crate) async fn list_events(
     Ok(Json(List::page(state.store.events(&list).await?, EventOut::from)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/accounts/{account}/deliveries",
+    tag = "history",
+    summary = "An account's deliveries",
+    params(("account" = String, Path, description = "The account's id"), DeliveryQuery),
+    responses(
+        (status = 200, description = "A page of deliveries", body = List<DeliveryOut>),
+        (status = 400, description = "`invalid_option`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn list_deliveries(
     State(state): State<AppState>,
     scope: Scope,
@@ -76,6 +113,23 @@ pub(crate) async fn list_deliveries(
     deliveries(&state, &scope, None, query).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/accounts/{account}/attempts",
+    tag = "history",
+    summary = "An account's attempts",
+    params(("account" = String, Path, description = "The account's id"), AttemptQuery),
+    responses(
+        (status = 200, description = "A page of attempts", body = List<AttemptOut>),
+        (status = 400, description = "`invalid_option`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn list_attempts(
     State(state): State<AppState>,
     scope: Scope,
@@ -84,6 +138,23 @@ pub(crate) async fn list_attempts(
     attempts(&state, &scope, None, query).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/accounts/{account}/endpoints/{id}/deliveries",
+    tag = "history",
+    summary = "An endpoint's deliveries",
+    params(("account" = String, Path, description = "The account's id"), ("id" = String, Path, description = "The endpoint's id"), DeliveryQuery),
+    responses(
+        (status = 200, description = "A page of deliveries", body = List<DeliveryOut>),
+        (status = 400, description = "`invalid_option`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn list_endpoint_deliveries(
     State(state): State<AppState>,
     scope: Scope,
@@ -93,6 +164,23 @@ pub(crate) async fn list_endpoint_deliveries(
     deliveries(&state, &scope, Some(id), query).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/accounts/{account}/endpoints/{id}/attempts",
+    tag = "history",
+    summary = "An endpoint's attempts",
+    params(("account" = String, Path, description = "The account's id"), ("id" = String, Path, description = "The endpoint's id"), AttemptQuery),
+    responses(
+        (status = 200, description = "A page of attempts", body = List<AttemptOut>),
+        (status = 400, description = "`invalid_option`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn list_endpoint_attempts(
     State(state): State<AppState>,
     scope: Scope,
@@ -102,6 +190,23 @@ pub(crate) async fn list_endpoint_attempts(
     attempts(&state, &scope, Some(id), query).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/deliveries/{id}",
+    tag = "history",
+    summary = "One delivery with its attempts",
+    params(("id" = String, Path, description = "The delivery's id")),
+    responses(
+        (status = 200, description = "The delivery", body = DeliveryDetailOut),
+        (status = 400, description = "`invalid_option`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn get_delivery(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -116,6 +221,23 @@ pub(crate) async fn get_delivery(
     Ok(Json(DeliveryOut::from(delivery).with_attempts(attempts.into_iter().map(AttemptOut::from).collect())))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/attempts/{id}",
+    tag = "history",
+    summary = "One attempt: what was sent and what came back",
+    params(("id" = String, Path, description = "The attempt's id")),
+    responses(
+        (status = 200, description = "The attempt", body = AttemptDetailOut),
+        (status = 400, description = "`invalid_option`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn get_attempt(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -129,6 +251,24 @@ pub(crate) async fn get_attempt(
     Ok(Json(attempt.into()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/deliveries/{id}/resend",
+    tag = "history",
+    summary = "Resends one delivery (one attempt now)",
+    params(("id" = String, Path, description = "The delivery's id")),
+    responses(
+        (status = 202, description = "Queued", body = DeliveryOut),
+        (status = 400, description = "`invalid_option`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 409, description = "`endpoint_inactive`, `in_flight`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn resend(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -154,7 +294,7 @@ pub(crate) async fn resend(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct RecoverRequest {
     #[serde(default = "default_recover_status")]
@@ -171,6 +311,25 @@ pub(crate) fn default_recover_status() -> String {
     "failed".into()
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/accounts/{account}/endpoints/{id}/recover",
+    tag = "history",
+    summary = "Sends an endpoint's failed (or succeeded) deliveries again; a dry run counts them",
+    params(("account" = String, Path, description = "The account's id"), ("id" = String, Path, description = "The endpoint's id")),
+    request_body = RecoverRequest,
+    responses(
+        (status = 200, description = "What was (or would be) sent again", body = RecoverOut),
+        (status = 400, description = "`invalid_option`, `invalid_json`, `invalid_payload`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 409, description = "`endpoint_inactive`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn recover(
     State(state): State<AppState>,
     scope: Scope,
@@ -229,6 +388,23 @@ pub(crate) async fn recover(
     Ok(Json(body))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/accounts/{account}/audit",
+    tag = "history",
+    summary = "An account's audit log",
+    params(("account" = String, Path, description = "The account's id"), PageQuery),
+    responses(
+        (status = 200, description = "A page of entries", body = List<AuditOut>),
+        (status = 400, description = "`invalid_option`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn list_audit(
     State(state): State<AppState>,
     scope: Scope,

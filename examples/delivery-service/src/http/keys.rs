@@ -1,5 +1,6 @@
 //! API keys: admin keys (`/v1/keys`) and account keys (`/v1/accounts/{account}/keys`), managed with the admin key.
 
+use super::views::{CreatedKeyOut, ErrorBody, KeyOut, List};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -10,7 +11,6 @@ use crate::http::error::{ApiError, ErrorCode};
 use crate::model::{new_id, KeyRow, Principal};
 
 use super::auth::{hash_api_key, record, Scope};
-use super::views::{CreatedKeyOut, KeyOut, List};
 use super::AppState;
 
 /// Keys are managed with the admin key only: an account key that could mint keys would outlive its own
@@ -23,6 +23,24 @@ pub(crate) fn admin_manages_keys(scope: &Scope) -> Result<(), ApiError> {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/accounts/{account}/keys",
+    tag = "keys",
+    summary = "Makes an account key (admin key); the key is shown once",
+    params(("account" = String, Path, description = "The account's id")),
+    responses(
+        (status = 201, description = "The key, shown once", body = CreatedKeyOut),
+        (status = 400, description = "`invalid_option`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn create_key(State(state): State<AppState>, scope: Scope) -> Result<Response, ApiError> {
     admin_manages_keys(&scope)?;
     let mut random = [0u8; 32];
@@ -41,12 +59,46 @@ pub(crate) async fn create_key(State(state): State<AppState>, scope: Scope) -> R
     Ok((StatusCode::CREATED, Json(CreatedKeyOut { listed: row.into(), key })).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/accounts/{account}/keys",
+    tag = "keys",
+    summary = "An account's keys, by prefix (admin key)",
+    params(("account" = String, Path, description = "The account's id")),
+    responses(
+        (status = 200, description = "The keys", body = List<KeyOut>),
+        (status = 400, description = "`invalid_option`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn list_keys(State(state): State<AppState>, scope: Scope) -> Result<Json<List<KeyOut>>, ApiError> {
     admin_manages_keys(&scope)?;
     let keys = state.store.keys(&scope.account).await?;
     Ok(Json(List::all(keys.into_iter().map(KeyOut::from).collect())))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/keys",
+    tag = "keys",
+    summary = "The admin keys (admin key)",
+    responses(
+        (status = 200, description = "Admin keys, valid and revoked", body = List<KeyOut>),
+        (status = 400, description = "`invalid_option`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn list_admin_keys(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -58,6 +110,25 @@ pub(crate) async fn list_admin_keys(
 }
 
 /// `DELETE /v1/keys/{id}` (admin key): revokes any key, admin or account; the last admin key stays.
+#[utoipa::path(
+    delete,
+    path = "/v1/keys/{key_id}",
+    tag = "keys",
+    summary = "Revokes any key, admin or account (admin key); its console sessions and links end",
+    params(("key_id" = String, Path, description = "The key's id")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 400, description = "`invalid_option`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 409, description = "`last_admin_key`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn revoke_any_key(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
@@ -84,6 +155,24 @@ pub(crate) async fn revoke_any_key(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/accounts/{account}/keys/{key_id}",
+    tag = "keys",
+    summary = "Revokes an account key (admin key)",
+    params(("account" = String, Path, description = "The account's id"), ("key_id" = String, Path, description = "The key's id")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 400, description = "`invalid_option`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn revoke_key(
     State(state): State<AppState>,
     scope: Scope,

@@ -14,13 +14,14 @@
 //! health streak's `failingSince`, which are unix seconds like the SDKs' `expiresAt`. Lists answer
 //! `{"data": [...], "nextCursor": …}`; pass `cursor` back for the next page.
 
+use self::views::ErrorBody;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use dropship_webhooks::endpoint::EndpointRules;
 use tokio::sync::{watch, Notify};
@@ -38,6 +39,7 @@ pub mod events;
 pub mod extract;
 pub mod history;
 pub mod keys;
+pub mod openapi;
 pub mod operational;
 pub mod secrets;
 pub mod server;
@@ -89,61 +91,105 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
 }
 
-/// The one route table: every API route, `/healthz`, and the routes `beside` makes from the API router (the
-/// console, which calls the API in process), all behind the layer that refuses control characters.
+/// Declares the API's routes once: the axum router is built from this table, and [`ROUTES`] lists it for the
+/// OpenAPI document's test (every route documented, nothing documented that is not routed).
+macro_rules! api_routes {
+    ($($method:ident $path:literal => $handler:path;)*) => {
+        /// Every authenticated API route: (method, path template).
+        pub const ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path),)*];
+
+        fn api_routes(router: Router<AppState>) -> Router<AppState> {
+            router $(.route($path, axum::routing::$method($handler)))*
+        }
+    };
+}
+
+api_routes! {
+    get "/v1/topics" => topics;
+    get "/v1/keys" => list_admin_keys;
+    delete "/v1/keys/{key_id}" => revoke_any_key;
+    post "/v1/accounts" => create_account;
+    get "/v1/accounts" => list_accounts;
+    get "/v1/accounts/{account}" => get_account;
+    patch "/v1/accounts/{account}" => edit_account;
+    delete "/v1/accounts/{account}" => delete_account;
+    post "/v1/accounts/{account}/keys" => create_key;
+    get "/v1/accounts/{account}/keys" => list_keys;
+    delete "/v1/accounts/{account}/keys/{key_id}" => revoke_key;
+    post "/v1/accounts/{account}/endpoints" => create_endpoint;
+    get "/v1/accounts/{account}/endpoints" => list_endpoints;
+    get "/v1/accounts/{account}/endpoints/{id}" => get_endpoint;
+    patch "/v1/accounts/{account}/endpoints/{id}" => edit_endpoint;
+    delete "/v1/accounts/{account}/endpoints/{id}" => delete_endpoint;
+    post "/v1/accounts/{account}/endpoints/{id}/activate" => activate;
+    post "/v1/accounts/{account}/endpoints/{id}/deactivate" => deactivate;
+    get "/v1/accounts/{account}/endpoints/{id}/health" => health;
+    post "/v1/accounts/{account}/endpoints/{id}/secrets" => add_secret;
+    get "/v1/accounts/{account}/endpoints/{id}/secrets" => list_secrets;
+    post "/v1/accounts/{account}/endpoints/{id}/secrets/roll" => roll_secret;
+    patch "/v1/accounts/{account}/endpoints/{id}/secrets/{secret_id}" => edit_secret;
+    delete "/v1/accounts/{account}/endpoints/{id}/secrets/{secret_id}" => delete_secret;
+    post "/v1/accounts/{account}/endpoints/{id}/test" => send_test;
+    get "/v1/accounts/{account}/endpoints/{id}/deliveries" => list_endpoint_deliveries;
+    get "/v1/accounts/{account}/endpoints/{id}/attempts" => list_endpoint_attempts;
+    post "/v1/accounts/{account}/endpoints/{id}/recover" => recover;
+    get "/v1/accounts/{account}/endpoints/{id}/stats" => self::stats::endpoint_stats;
+    post "/v1/accounts/{account}/events" => create_event;
+    get "/v1/accounts/{account}/events" => list_events;
+    get "/v1/accounts/{account}/deliveries" => list_deliveries;
+    get "/v1/accounts/{account}/attempts" => list_attempts;
+    get "/v1/accounts/{account}/audit" => list_audit;
+    get "/v1/accounts/{account}/stats" => self::stats::account_stats;
+    put "/v1/accounts/{account}/operational-webhook" => set_operational_webhook;
+    get "/v1/accounts/{account}/operational-webhook" => get_operational_webhook;
+    delete "/v1/accounts/{account}/operational-webhook" => delete_operational_webhook;
+    get "/v1/accounts/{account}/operational-events" => list_operational_events;
+    post "/v1/accounts/{account}/console-links" => self::console_links::create_link;
+    get "/v1/accounts/{account}/stream" => self::stream::stream;
+    get "/v1/deliveries/{id}" => get_delivery;
+    post "/v1/deliveries/{id}/resend" => resend;
+    get "/v1/attempts/{id}" => get_attempt;
+}
+
+/// The one route table: every API route ([`ROUTES`]), `/healthz`, `/readyz`, `/openapi.json`, and the routes
+/// `beside` makes from the API router (the console, which calls the API in process), all behind the layer that
+/// refuses control characters.
 pub fn router(state: AppState, beside: impl FnOnce(&Router) -> Router) -> Router {
-    let account = "/v1/accounts/{account}";
-    let endpoint = format!("{account}/endpoints/{{id}}");
-    let api = Router::new()
-        .route("/v1/topics", get(topics))
-        .route("/v1/keys", get(list_admin_keys))
-        .route("/v1/keys/{key_id}", axum::routing::delete(revoke_any_key))
-        .route("/v1/accounts", post(create_account).get(list_accounts))
-        .route(account, get(get_account).patch(edit_account).delete(delete_account))
-        .route(&format!("{account}/keys"), post(create_key).get(list_keys))
-        .route(&format!("{account}/keys/{{key_id}}"), axum::routing::delete(revoke_key))
-        .route(&format!("{account}/endpoints"), post(create_endpoint).get(list_endpoints))
-        .route(&endpoint, get(get_endpoint).patch(edit_endpoint).delete(delete_endpoint))
-        .route(&format!("{endpoint}/activate"), post(activate))
-        .route(&format!("{endpoint}/deactivate"), post(deactivate))
-        .route(&format!("{endpoint}/health"), get(health))
-        .route(&format!("{endpoint}/secrets"), post(add_secret).get(list_secrets))
-        .route(&format!("{endpoint}/secrets/roll"), post(roll_secret))
-        .route(&format!("{endpoint}/secrets/{{secret_id}}"), axum::routing::patch(edit_secret).delete(delete_secret))
-        .route(&format!("{endpoint}/test"), post(send_test))
-        .route(&format!("{endpoint}/deliveries"), get(list_endpoint_deliveries))
-        .route(&format!("{endpoint}/attempts"), get(list_endpoint_attempts))
-        .route(&format!("{endpoint}/recover"), post(recover))
-        .route(&format!("{endpoint}/stats"), get(self::stats::endpoint_stats))
-        .route(&format!("{account}/events"), post(create_event).get(list_events))
-        .route(&format!("{account}/deliveries"), get(list_deliveries))
-        .route(&format!("{account}/attempts"), get(list_attempts))
-        .route(&format!("{account}/audit"), get(list_audit))
-        .route(&format!("{account}/stats"), get(self::stats::account_stats))
-        .route(
-            &format!("{account}/operational-webhook"),
-            axum::routing::put(set_operational_webhook).get(get_operational_webhook).delete(delete_operational_webhook),
-        )
-        .route(&format!("{account}/operational-events"), get(list_operational_events))
-        .route(&format!("{account}/console-links"), post(self::console_links::create_link))
-        .route(&format!("{account}/stream"), get(crate::http::stream::stream))
-        .route("/v1/deliveries/{id}", get(get_delivery))
-        .route("/v1/deliveries/{id}/resend", post(resend))
-        .route("/v1/attempts/{id}", get(get_attempt))
+    let api = api_routes(Router::new())
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), authenticate))
         .fallback(|| async { ApiError::not_found("route") })
         .with_state(state.clone());
     Router::new()
-        .route("/healthz", get(|| async { Json(HealthzOut { ok: true }) }))
+        .route("/healthz", get(healthz))
+        .route("/openapi.json", get(openapi_json))
         .route("/readyz", get(readyz).with_state(state.clone()))
         .merge(beside(&api))
         .merge(api)
         .layer(axum::middleware::from_fn(refuse_control_characters))
 }
 
+/// `GET /healthz`: the process is up.
+#[utoipa::path(get, path = "/healthz", tag = "service", summary = "The process is up",
+    responses((status = 200, description = "Up", body = HealthzOut)))]
+async fn healthz() -> Json<HealthzOut> {
+    Json(HealthzOut { ok: true })
+}
+
+/// `GET /openapi.json`: this API, described as OpenAPI 3.1.
+#[utoipa::path(get, path = "/openapi.json", tag = "service", summary = "This API as OpenAPI 3.1",
+    responses((status = 200, description = "The document", body = Object)))]
+async fn openapi_json() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], self::openapi::document()).into_response()
+}
+
 /// How long readiness waits for the database before saying it is not there.
 const READY_TIMEOUT: Duration = Duration::from_secs(2);
 
+#[utoipa::path(get, path = "/readyz", tag = "service", summary = "Whether the service can serve",
+    responses(
+        (status = 200, description = "Ready", body = ReadyzOut),
+        (status = 503, description = "Not ready: the database is unreachable or migrations are pending", body = ReadyzOut),
+    ))]
 /// `GET /readyz`: 200 when the database answers within [`READY_TIMEOUT`] and its schema is this build's; 503 (with
 /// the reason) while it is unreachable or migrations are pending. `/healthz` stays "the process is up".
 async fn readyz(State(state): State<AppState>) -> Response {
@@ -164,6 +210,21 @@ async fn readyz(State(state): State<AppState>) -> Response {
     (status, Json(body)).into_response()
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/topics",
+    tag = "topics",
+    summary = "The 29 topics: names, groups, descriptions and aliases",
+    responses(
+        (status = 200, description = "The topic catalog (the core's)", body = Object),
+        (status = 400, description = "`invalid_option`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 async fn topics() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], dropship_webhooks::topics::catalog_json()).into_response()
 }

@@ -1,5 +1,7 @@
 //! `…/endpoints/{id}/secrets`: signing secrets — add, roll, expire, delete; values shown once.
 
+use super::extract::{check_length, EditSecret, JsonBody, MAX_LABEL_CHARS, MIN_FABRIC_SECRET_BYTES};
+use super::views::{ErrorBody, List, NewSecretOut, RolledSecretOut, SecretOut};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -14,11 +16,9 @@ use crate::model::{new_id, SecretRow};
 
 use super::auth::Scope;
 use super::endpoints::load_endpoint;
-use super::extract::{check_length, JsonBody, MAX_LABEL_CHARS, MIN_FABRIC_SECRET_BYTES};
-use super::views::{List, NewSecretOut, RolledSecretOut, SecretOut};
 use super::AppState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct NewSecret {
     value: Option<String>,
@@ -78,6 +78,24 @@ pub(crate) fn secret_row(
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/accounts/{account}/endpoints/{id}/secrets",
+    tag = "secrets",
+    summary = "Adds a signing secret (shown once)",
+    params(("account" = String, Path, description = "The account's id"), ("id" = String, Path, description = "The endpoint's id")),
+    request_body = NewSecret,
+    responses(
+        (status = 201, description = "Added, with its value", body = NewSecretOut),
+        (status = 400, description = "`invalid_option`, `invalid_json`, `invalid_payload`, `invalid_secret`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn add_secret(
     State(state): State<AppState>,
     scope: Scope,
@@ -101,7 +119,7 @@ pub const DEFAULT_ROLL_OVERLAP_SECONDS: i64 = 24 * 3600;
 /// Longest overlap of a roll.
 pub const MAX_ROLL_OVERLAP_SECONDS: i64 = 7 * 24 * 3600;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub(crate) struct RollSecret {
     value: Option<String>,
@@ -111,6 +129,24 @@ pub(crate) struct RollSecret {
 
 /// `POST …/secrets/roll`: one call adds a new secret and gives every secret active now an expiry after the
 /// overlap (24 h by default, at most 7 days), the way Stripe's "roll secret" works.
+#[utoipa::path(
+    post,
+    path = "/v1/accounts/{account}/endpoints/{id}/secrets/roll",
+    tag = "secrets",
+    summary = "Adds a secret and expires the others after an overlap",
+    params(("account" = String, Path, description = "The account's id"), ("id" = String, Path, description = "The endpoint's id")),
+    request_body = RollSecret,
+    responses(
+        (status = 201, description = "Rolled", body = RolledSecretOut),
+        (status = 400, description = "`invalid_option`, `invalid_json`, `invalid_payload`, `invalid_secret`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn roll_secret(
     State(state): State<AppState>,
     scope: Scope,
@@ -145,6 +181,24 @@ pub(crate) async fn roll_secret(
 }
 
 /// `DELETE …/secrets/{id}`: removes a secret that has expired (an active one must be expired first).
+#[utoipa::path(
+    delete,
+    path = "/v1/accounts/{account}/endpoints/{id}/secrets/{secret_id}",
+    tag = "secrets",
+    summary = "Deletes an expired secret",
+    params(("account" = String, Path, description = "The account's id"), ("id" = String, Path, description = "The endpoint's id"), ("secret_id" = String, Path, description = "The secret's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "`invalid_option`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 409, description = "`secret_active`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn delete_secret(
     State(state): State<AppState>,
     scope: Scope,
@@ -166,6 +220,23 @@ pub(crate) async fn delete_secret(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/accounts/{account}/endpoints/{id}/secrets",
+    tag = "secrets",
+    summary = "An endpoint's secrets, by fingerprint",
+    params(("account" = String, Path, description = "The account's id"), ("id" = String, Path, description = "The endpoint's id")),
+    responses(
+        (status = 200, description = "The secrets", body = List<SecretOut>),
+        (status = 400, description = "`invalid_option`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn list_secrets(
     State(state): State<AppState>,
     scope: Scope,
@@ -177,6 +248,25 @@ pub(crate) async fn list_secrets(
     Ok(Json(List::all(secrets.iter().map(|secret| SecretOut::at(secret, now)).collect())))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/v1/accounts/{account}/endpoints/{id}/secrets/{secret_id}",
+    tag = "secrets",
+    summary = "Sets or clears a secret's expiry",
+    params(("account" = String, Path, description = "The account's id"), ("id" = String, Path, description = "The endpoint's id"), ("secret_id" = String, Path, description = "The secret's id")),
+    request_body = EditSecret,
+    responses(
+        (status = 200, description = "Its new expiry", body = SecretOut),
+        (status = 400, description = "`invalid_option`, `invalid_json`, `invalid_payload`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 409, description = "`last_active_secret`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn edit_secret(
     State(state): State<AppState>,
     scope: Scope,

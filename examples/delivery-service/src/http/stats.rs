@@ -2,6 +2,8 @@
 //! (`since`, unix ms; 24 hours by default), from the hourly counts kept as outcomes are recorded — what the
 //! console's rates, percentiles and charts are drawn from, and what a platform's own dashboard can read.
 
+use super::extract::{whole_number, StatsQuery};
+use super::views::{AccountStatsOut, AttemptStatsOut, EndpointStatsOut, ErrorBody, HourStatsOut};
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
@@ -12,8 +14,6 @@ use crate::rules::LATENCY_BUCKETS_MS;
 
 use super::auth::Scope;
 use super::endpoints::load_endpoint;
-use super::extract::whole_number;
-use super::views::{AccountStatsOut, AttemptStatsOut, EndpointStatsOut, HourStatsOut};
 use super::AppState;
 
 /// The default window: the last day.
@@ -31,6 +31,23 @@ fn window_start(state: &AppState, query: &HashMap<String, String>) -> Result<i64
 }
 
 /// Each endpoint of the account, its attempts since the window's start.
+#[utoipa::path(
+    get,
+    path = "/v1/accounts/{account}/stats",
+    tag = "stats",
+    summary = "Each endpoint's attempts over a window",
+    params(("account" = String, Path, description = "The account's id"), StatsQuery),
+    responses(
+        (status = 200, description = "The figures", body = AccountStatsOut),
+        (status = 400, description = "`invalid_option`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn account_stats(
     State(state): State<AppState>,
     scope: Scope,
@@ -46,6 +63,23 @@ pub(crate) async fn account_stats(
 }
 
 /// One endpoint's attempts per hour since the window's start, and its last success.
+#[utoipa::path(
+    get,
+    path = "/v1/accounts/{account}/endpoints/{id}/stats",
+    tag = "stats",
+    summary = "An endpoint's attempts per hour and its last success",
+    params(("account" = String, Path, description = "The account's id"), ("id" = String, Path, description = "The endpoint's id"), StatsQuery),
+    responses(
+        (status = 200, description = "Its figures", body = EndpointStatsOut),
+        (status = 400, description = "`invalid_option`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub(crate) async fn endpoint_stats(
     State(state): State<AppState>,
     scope: Scope,

@@ -13,6 +13,7 @@
 //! over the last seconds before the cursor catches attempts whose transaction (another process's) committed after
 //! later ones were read.
 
+use super::views::{AttemptOut, ErrorBody};
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
@@ -28,7 +29,6 @@ use tokio::sync::watch;
 use crate::http::auth::Scope;
 use crate::http::error::{ApiError, ErrorCode};
 use crate::http::server::ConnectionHandle;
-use crate::http::views::AttemptOut;
 use crate::http::AppState;
 use crate::model::AttemptRow;
 use crate::store::Store;
@@ -259,6 +259,24 @@ fn resume_position(headers: &HeaderMap, now: i64) -> Option<Position> {
 }
 
 /// The route.
+#[utoipa::path(
+    get,
+    path = "/v1/accounts/{account}/stream",
+    tag = "history",
+    summary = "Server-Sent Events: one `attempt` event per attempt as it is recorded",
+    params(("account" = String, Path, description = "The account's id"), ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event")),
+    responses(
+        (status = 200, description = "`text/event-stream` of `attempt` events (`data`: an AttemptOut)", content_type = "text/event-stream", body = String),
+        (status = 400, description = "`invalid_option`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 429, description = "`too_many_streams`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
 pub async fn stream(
     State(state): State<AppState>,
     scope: Scope,

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::delivery::signing::{fingerprint_of, is_live};
 use crate::model::{
@@ -18,7 +19,7 @@ use crate::model::{
 use crate::store::operational::{NoticeRow, OperationalWebhookRow, NOTICE_TYPES};
 
 /// One page of a list: its rows and the cursor of the next page (`None` on the last).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct List<T> {
     /// The rows.
@@ -40,14 +41,14 @@ impl<T> List<T> {
 }
 
 /// An error: `{"error": {"code", "message", "field"}}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorBody {
     /// The error.
     pub error: ErrorOut,
 }
 
 /// What went wrong ([`crate::http::error::ErrorCode`] lists every code).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorOut {
     /// The stable code.
     pub code: String,
@@ -59,14 +60,14 @@ pub struct ErrorOut {
 }
 
 /// `GET /healthz`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct HealthzOut {
     /// Always true: the process is up.
     pub ok: bool,
 }
 
 /// `GET /readyz`: whether the service can serve (its database answers, its schema is current).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReadyzOut {
     /// It can serve.
@@ -80,7 +81,7 @@ pub struct ReadyzOut {
 }
 
 /// An account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountOut {
     /// The id the platform chose.
@@ -100,7 +101,7 @@ impl From<AccountRow> for AccountOut {
 }
 
 /// An API key as listed: its prefix, never the key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct KeyOut {
     /// `key_…`
@@ -128,7 +129,7 @@ impl From<KeyRow> for KeyOut {
 }
 
 /// A key just made: the key itself, shown this once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CreatedKeyOut {
     /// The key as listed.
     #[serde(flatten)]
@@ -138,7 +139,7 @@ pub struct CreatedKeyOut {
 }
 
 /// An endpoint's health.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HealthOut {
     /// `HEALTHY` or `FAILED`.
@@ -148,7 +149,7 @@ pub struct HealthOut {
 }
 
 /// An endpoint configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EndpointOut {
     /// `ep_…`
@@ -212,7 +213,7 @@ impl From<&EndpointRow> for EndpointOut {
 }
 
 /// An endpoint just made, with its first secret shown once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CreatedEndpointOut {
     /// The endpoint.
     #[serde(flatten)]
@@ -222,7 +223,7 @@ pub struct CreatedEndpointOut {
 }
 
 /// `GET …/endpoints/{id}/health`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EndpointHealthOut {
     /// `HEALTHY` or `FAILED`.
@@ -242,7 +243,7 @@ pub struct EndpointHealthOut {
 }
 
 /// A signing secret as listed: a fingerprint, never the value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SecretOut {
     /// `sec_…`
@@ -274,7 +275,7 @@ impl SecretOut {
 }
 
 /// A secret just made: its value, shown this once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NewSecretOut {
     /// `sec_…`
@@ -305,7 +306,7 @@ impl From<&SecretRow> for NewSecretOut {
 }
 
 /// `POST …/secrets/roll`: the new secret and which ones expire, when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RolledSecretOut {
     /// The new secret, with its value.
@@ -318,7 +319,7 @@ pub struct RolledSecretOut {
 }
 
 /// `POST …/events`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct EventAcceptedOut {
     /// The event id.
     pub id: String,
@@ -331,7 +332,7 @@ pub struct EventAcceptedOut {
 }
 
 /// `POST …/endpoints/{id}/test`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct TestEventOut {
     /// The test event's id.
     pub id: String,
@@ -342,7 +343,7 @@ pub struct TestEventOut {
 }
 
 /// An event as listed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventOut {
     /// The event id.
@@ -361,11 +362,10 @@ impl From<EventRow> for EventOut {
     }
 }
 
-/// A delivery: one event to one endpoint. As listed, `attempts` is how many were made; in a delivery's detail
-/// ([`DeliveryDetailOut`]), the attempts themselves.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What a delivery is, as listed and in its detail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct DeliveryOut<Attempts = i64> {
+pub struct DeliveryFields {
     /// `dlv_…`
     pub id: String,
     /// Its account.
@@ -378,8 +378,6 @@ pub struct DeliveryOut<Attempts = i64> {
     pub topic: String,
     /// `pending`, `succeeded` or `failed` (given up).
     pub status: String,
-    /// Attempts so far (a count, or the attempts in a detail).
-    pub attempts: Attempts,
     /// The next attempt (unix ms) while pending.
     pub next_attempt_at: Option<i64>,
     /// What asks for the next attempt: `scheduled`, `manual`, `recover` or `test`.
@@ -394,22 +392,44 @@ pub struct DeliveryOut<Attempts = i64> {
     pub updated_at: i64,
 }
 
+/// A delivery as listed: one event to one endpoint, and how many attempts it took so far.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DeliveryOut {
+    /// The delivery.
+    #[serde(flatten)]
+    pub delivery: DeliveryFields,
+    /// Attempts so far.
+    pub attempts: i64,
+}
+
+/// `GET /v1/deliveries/{id}`: a delivery with its attempts, first first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DeliveryDetailOut {
+    /// The delivery.
+    #[serde(flatten)]
+    pub delivery: DeliveryFields,
+    /// Its attempts.
+    pub attempts: Vec<AttemptOut>,
+}
+
 impl From<DeliveryRow> for DeliveryOut {
     fn from(row: DeliveryRow) -> Self {
         Self {
-            id: row.id,
-            account_id: row.account_id,
-            event_id: row.event_id,
-            endpoint_id: row.endpoint_id,
-            topic: row.topic,
-            status: row.status,
             attempts: row.attempts,
-            next_attempt_at: row.next_attempt_at,
-            trigger: row.trigger,
-            last_error: row.last_error,
-            last_error_class: row.last_error_class,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
+            delivery: DeliveryFields {
+                id: row.id,
+                account_id: row.account_id,
+                event_id: row.event_id,
+                endpoint_id: row.endpoint_id,
+                topic: row.topic,
+                status: row.status,
+                next_attempt_at: row.next_attempt_at,
+                trigger: row.trigger,
+                last_error: row.last_error,
+                last_error_class: row.last_error_class,
+                created_at: row.created_at,
+                updated_at: row.updated_at,
+            },
         }
     }
 }
@@ -417,29 +437,12 @@ impl From<DeliveryRow> for DeliveryOut {
 impl DeliveryOut {
     /// The delivery with its attempts in place of their count.
     pub fn with_attempts(self, attempts: Vec<AttemptOut>) -> DeliveryDetailOut {
-        DeliveryOut {
-            id: self.id,
-            account_id: self.account_id,
-            event_id: self.event_id,
-            endpoint_id: self.endpoint_id,
-            topic: self.topic,
-            status: self.status,
-            attempts,
-            next_attempt_at: self.next_attempt_at,
-            trigger: self.trigger,
-            last_error: self.last_error,
-            last_error_class: self.last_error_class,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-        }
+        DeliveryDetailOut { delivery: self.delivery, attempts }
     }
 }
 
-/// `GET /v1/deliveries/{id}`: a delivery with every attempt, first first.
-pub type DeliveryDetailOut = DeliveryOut<Vec<AttemptOut>>;
-
 /// An attempt as listed (and as the live stream sends it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AttemptOut {
     /// `att_…`
@@ -497,7 +500,7 @@ impl From<AttemptRow> for AttemptOut {
 }
 
 /// `GET /v1/attempts/{id}`: what was sent and what came back.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AttemptDetailOut {
     /// The attempt.
     #[serde(flatten)]
@@ -515,13 +518,14 @@ impl From<AttemptDetailRow> for AttemptDetailOut {
 }
 
 /// An attempt's request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RequestOut {
     /// `POST`, `PUT` or `PATCH`.
     pub method: String,
     /// The target.
     pub url: String,
     /// `[name, value]` pairs, in the order sent.
+    #[schema(value_type = Vec<Vec<String>>)]
     pub headers: Vec<(String, String)>,
     /// The event body, byte for byte (`null` once the event is pruned).
     pub body: Option<String>,
@@ -534,12 +538,13 @@ impl From<RequestRow> for RequestOut {
 }
 
 /// An attempt's response.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ResponseOut {
     /// The HTTP status.
     pub status: i64,
     /// `[name, value]` pairs.
+    #[schema(value_type = Vec<Vec<String>>)]
     pub headers: Vec<(String, String)>,
     /// The start of the body (at most 16 KiB) as text: exact when the bytes are UTF-8, else lossy (U+FFFD).
     pub body: String,
@@ -569,7 +574,7 @@ impl From<ResponseRow> for ResponseOut {
 }
 
 /// One entry of the audit log.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AuditOut {
     /// `aud_…`
@@ -585,6 +590,7 @@ pub struct AuditOut {
     /// What was acted on.
     pub target_id: String,
     /// What changed.
+    #[schema(value_type = Object)]
     pub detail: Value,
     /// Unix ms.
     pub created_at: i64,
@@ -606,7 +612,7 @@ impl From<AuditEntry> for AuditOut {
 }
 
 /// `POST …/endpoints/{id}/recover`: what was (or, in a dry run, would be) sent again.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RecoverOut {
     /// Deliveries matched.
@@ -624,7 +630,7 @@ pub struct RecoverOut {
 }
 
 /// A recovery's filter.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RecoverFilterOut {
     /// `failed` or `succeeded`.
@@ -640,7 +646,7 @@ pub struct RecoverFilterOut {
 }
 
 /// An account's operational webhook (its secret's fingerprint, never the secret).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OperationalWebhookOut {
     /// Where notices go.
@@ -668,7 +674,7 @@ impl From<&OperationalWebhookRow> for OperationalWebhookOut {
 }
 
 /// `PUT …/operational-webhook`: the destination and its secret, shown this once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct OperationalWebhookSetOut {
     /// The destination.
     #[serde(flatten)]
@@ -678,7 +684,7 @@ pub struct OperationalWebhookSetOut {
 }
 
 /// An operational notice, with its delivery status.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NoticeOut {
     /// `opev_…` (its `webhook-id`).
@@ -691,6 +697,7 @@ pub struct NoticeOut {
     #[serde(rename = "type")]
     pub kind: String,
     /// The notice as sent.
+    #[schema(value_type = Object)]
     pub body: Value,
     /// Attempts so far.
     pub attempts: i64,
@@ -722,7 +729,7 @@ impl From<NoticeRow> for NoticeOut {
 }
 
 /// `POST …/console-links`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConsoleLinkOut {
     /// The link: `--public-url` and the path, or the path alone.
@@ -734,7 +741,7 @@ pub struct ConsoleLinkOut {
 }
 
 /// An endpoint's attempts over a window, for its owner's figures and charts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AttemptStatsOut {
     /// Successful attempts.
@@ -763,7 +770,7 @@ impl AttemptStatsOut {
 }
 
 /// `GET …/stats`: each endpoint's attempts since `since`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountStatsOut {
     /// The window's start (unix ms, a whole hour).
@@ -775,7 +782,7 @@ pub struct AccountStatsOut {
 }
 
 /// `GET …/endpoints/{id}/stats`: an endpoint's attempts per hour since `since`, and its last success.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EndpointStatsOut {
     /// The window's start (unix ms, a whole hour).
@@ -789,7 +796,7 @@ pub struct EndpointStatsOut {
 }
 
 /// One hour of an endpoint's attempts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HourStatsOut {
     /// The hour's start (unix ms).
