@@ -50,6 +50,9 @@ generate: ## regenerate everything derived from the Rust types and the catalog, 
 	$(PYTHON) scripts/codegen.py
 	$(PYTHON) scripts/es_entries.py
 	$(CARGO) run --quiet --locked -p dropship-delivery-service -- --openapi > examples/delivery-service/openapi.json
+	@scripts/setup.sh types
+	tools/typecheck/node_modules/.bin/openapi-typescript examples/delivery-service/openapi.json --empty-objects-unknown \
+		-o examples/delivery-service/openapi.d.ts
 
 generate-check: ## fail if anything `make generate` writes differs from what is committed; type-check the generated types
 	@scripts/setup.sh types
@@ -61,8 +64,13 @@ generate-check: ## fail if anything `make generate` writes differs from what is 
 	@# The delivery service's OpenAPI document, generated from its code: the committed copy must be current.
 	$(CARGO) run --quiet --locked -p dropship-delivery-service -- --openapi | diff -u examples/delivery-service/openapi.json - \
 		|| { echo "examples/delivery-service/openapi.json is stale: run make generate"; exit 1; }
+	@mkdir -p target/generate-check
+	@# ...and so must the TypeScript types made from it, which a typed client (tests/types/delivery_client.ts) uses.
+	tools/typecheck/node_modules/.bin/openapi-typescript examples/delivery-service/openapi.json --empty-objects-unknown -o target/generate-check/openapi.d.ts
+	diff -u examples/delivery-service/openapi.d.ts target/generate-check/openapi.d.ts \
+		|| { echo "examples/delivery-service/openapi.d.ts is stale: run make generate"; exit 1; }
 	tools/typecheck/node_modules/.bin/tsc --noEmit --strict --target es2020 --module nodenext \
-		--moduleResolution nodenext tests/types/narrowing.ts
+		--moduleResolution nodenext tests/types/narrowing.ts tests/types/delivery_client.ts
 	.venv/bin/python tests/types/check_events.py
 
 test-core: ## the core's unit, vector, property and doc tests
@@ -76,7 +84,7 @@ test-delivery: ## the delivery service's tests, on SQLite and on a throwaway Pos
 	url=$$(scripts/postgres.sh start) && DELIVERY_TEST_POSTGRES_URL=$$url DELIVERY_TEST_REQUIRE_POSTGRES=1 \
 		$(CARGO) test -p dropship-delivery-service --locked
 	$(CARGO) build -p dropship-delivery-service --bin delivery-service --locked
-	.venv/bin/python -m pytest -q tests/e2e/test_metrics.py
+	.venv/bin/python -m pytest -q tests/e2e/test_metrics.py tests/e2e/test_openapi.py
 
 test-examples: build-node build-python build-wasm ## every receiver example and the README quick starts, each sent a signed and a tampered event
 	@scripts/setup.sh examples
@@ -84,7 +92,8 @@ test-examples: build-node build-python build-wasm ## every receiver example and 
 	.venv/bin/python -m pytest -q -W ignore::DeprecationWarning tests/e2e/test_receivers.py tests/e2e/test_readme.py
 	MYPYPATH=bindings-python/python .venv/bin/mypy --config-file examples/receivers/python/mypy.ini \
 		examples/receivers/python examples/demo/fastapi_receiver.py tests/e2e/test_receivers.py tests/e2e/test_demo.py \
-		tests/e2e/test_readme.py tests/e2e/test_postgres_script.py tests/e2e/test_metrics.py
+		tests/e2e/test_readme.py tests/e2e/test_postgres_script.py tests/e2e/test_metrics.py \
+		tests/e2e/test_openapi.py
 
 test-e2e: ## the demo's flow as assertions (scripts/demo.py --check)
 	.venv/bin/python -m pytest -q tests/e2e/test_demo.py

@@ -5,16 +5,16 @@
 //! is the one table of the service's error codes; [`views`] every response shape. Each resource has its own file:
 //! [`accounts`], [`keys`], [`endpoints`], [`secrets`], [`events`], [`history`], [`operational`], [`stream`].
 //!
-//! Every route but `/healthz` needs `Authorization: Bearer <key>`; keys are stored as SHA-256 hashes. An admin key
-//! reaches every account; an account key reaches its own account only, and anything of another account answers 404
-//! to it, exactly as something that does not exist — no existence leaks. Validation is the core's, so a bad
+//! Every route but `/healthz`, `/readyz` and `/openapi.json` needs `Authorization: Bearer <key>`; keys are stored
+//! as SHA-256 hashes. An admin key reaches every account; an account key reaches its own account only, and anything
+//! of another account answers 404 to it, exactly as something that does not exist — no existence leaks. Validation is the core's, so a bad
 //! configuration gets the same error code a receiver's SDK would give.
 //!
 //! Times are unix milliseconds (`createdAt`, `startedAt`, `nextAttemptAt`), except a secret's `expiresAt` and a
 //! health streak's `failingSince`, which are unix seconds like the SDKs' `expiresAt`. Lists answer
 //! `{"data": [...], "nextCursor": …}`; pass `cursor` back for the next page.
 
-use self::views::ErrorBody;
+use self::views::{ErrorBody, TopicOut};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -216,7 +216,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
     tag = "topics",
     summary = "The 29 topics: names, groups, descriptions and aliases",
     responses(
-        (status = 200, description = "The topic catalog (the core's)", body = Object),
+        (status = 200, description = "The topic catalog (the core's)", body = Vec<TopicOut>),
         (status = 400, description = "`invalid_option`", body = ErrorBody),
         (status = 401, description = "`unauthorized`", body = ErrorBody),
         (status = 408, description = "`request_timeout`", body = ErrorBody),

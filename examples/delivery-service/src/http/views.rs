@@ -66,6 +66,21 @@ pub struct HealthzOut {
     pub ok: bool,
 }
 
+/// A topic of the catalog (`GET /v1/topics` answers the core's catalog: a list of these).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TopicOut {
+    /// The canonical name, e.g. `order.created`.
+    pub name: String,
+    /// Its group: `orders`, `products`, `connections`, `proposals`, `returns`, …
+    pub group: String,
+    /// Who receives it: `sellers`, `buyers` or `buyersAndSellers`.
+    pub audience: String,
+    /// What happened, in words.
+    pub description: String,
+    /// The payload type its `data` has.
+    pub payload: String,
+}
+
 /// `GET /readyz`: whether the service can serve (its database answers, its schema is current).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
