@@ -11,7 +11,7 @@ PYTHON ?= python3
 .PHONY: help setup demo test fmt fmt-check lint lint-python generate generate-check test-core test-delivery \
 	test-examples bench-delivery build-node test-node build-python test-python build-wasm test-wasm build-arm64 test-arm64 test-cli \
 	nostd fuzz bench-core \
-	bench-bodies bench-node bench-python bench-wasm bench-worker bench-rss bench clean test-e2e test-console
+	bench-bodies bench-node bench-python bench-wasm bench-worker bench-rss bench clean test-e2e test-console image test-image
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -23,7 +23,7 @@ demo: ## the whole system: delivery service + Express, FastAPI and Worker receiv
 	@scripts/setup.sh all
 	$(PYTHON) scripts/demo.py
 
-test: setup fmt-check lint lint-python generate-check test-core nostd test-node test-python test-wasm test-arm64 test-delivery test-examples test-e2e test-cli test-console ## every check and test, in every language
+test: setup fmt-check lint lint-python generate-check test-core nostd test-node test-python test-wasm test-arm64 test-delivery test-image test-examples test-e2e test-cli test-console ## every check and test, in every language
 	@echo "make test: all checks passed"
 
 fmt: ## format the Rust code
@@ -50,6 +50,7 @@ generate: ## regenerate everything derived from the Rust types and the catalog, 
 	$(PYTHON) scripts/codegen.py
 	$(PYTHON) scripts/es_entries.py
 	$(CARGO) run --quiet --locked -p dropship-delivery-service -- --openapi > examples/delivery-service/openapi.json
+	$(CARGO) run --quiet --locked -p dropship-delivery-service -- --options-markdown | $(PYTHON) scripts/service_options.py
 	@scripts/setup.sh types
 	tools/typecheck/node_modules/.bin/openapi-typescript examples/delivery-service/openapi.json --empty-objects-unknown \
 		-o examples/delivery-service/openapi.d.ts
@@ -64,6 +65,7 @@ generate-check: ## fail if anything `make generate` writes differs from what is 
 	@# The delivery service's OpenAPI document, generated from its code: the committed copy must be current.
 	$(CARGO) run --quiet --locked -p dropship-delivery-service -- --openapi | diff -u examples/delivery-service/openapi.json - \
 		|| { echo "examples/delivery-service/openapi.json is stale: run make generate"; exit 1; }
+	$(CARGO) run --quiet --locked -p dropship-delivery-service -- --options-markdown | $(PYTHON) scripts/service_options.py --check
 	@mkdir -p target/generate-check
 	@# ...and so must the TypeScript types made from it, which a typed client (tests/types/delivery_client.ts) uses.
 	tools/typecheck/node_modules/.bin/openapi-typescript examples/delivery-service/openapi.json --empty-objects-unknown -o target/generate-check/openapi.d.ts
@@ -86,6 +88,27 @@ test-delivery: ## the delivery service's tests, on SQLite and on a throwaway Pos
 	$(CARGO) build -p dropship-delivery-service --bin delivery-service --locked
 	.venv/bin/python -m pytest -q tests/e2e/test_metrics.py tests/e2e/test_openapi.py
 
+# The image's binary is the release build for `make image`; `make test-image` puts the debug build the other tests
+# use in the same image, tagged `test` (the Containerfile and the files are the same; a release build would add
+# minutes to CI).
+IMAGE ?= localhost/dropship-delivery-service
+IMAGE_PROFILE ?= release
+IMAGE_TAG ?= latest
+
+image: ## the delivery service's container image (examples/delivery-service/Containerfile), built with podman, no registry needed
+	@scripts/setup.sh image
+	$(CARGO) build --locked -p dropship-delivery-service --bin delivery-service $(if $(filter release,$(IMAGE_PROFILE)),--release)
+	scripts/image-rootfs.sh target/$(if $(filter release,$(IMAGE_PROFILE)),release,debug)/delivery-service target/image
+	podman build --quiet -f examples/delivery-service/Containerfile --target prebuilt -t $(IMAGE):$(IMAGE_TAG) .
+	@# The image this build replaced under the tag, untagged now: removed, not left to pile up.
+	@podman image prune -f --filter label=org.opencontainers.image.title="dropship-webhooks delivery-service" >/dev/null
+
+test-image: ## the image built and run with podman: alone on SQLite, and as compose.yaml's API and two workers on Postgres
+	$(MAKE) --no-print-directory image IMAGE=$(IMAGE) IMAGE_PROFILE=debug IMAGE_TAG=test
+	@scripts/setup.sh types
+	url=$$(scripts/postgres.sh start) && DELIVERY_TEST_POSTGRES_URL=$$url DELIVERY_TEST_IMAGE=$(IMAGE):test \
+		.venv/bin/python -m pytest -q tests/e2e/test_image.py
+
 test-examples: build-node build-python build-wasm ## every receiver example and the README quick starts, each sent a signed and a tampered event
 	@scripts/setup.sh examples
 	cd tests/e2e && node --test receivers.test.mjs readme.test.mjs
@@ -93,7 +116,7 @@ test-examples: build-node build-python build-wasm ## every receiver example and 
 	MYPYPATH=bindings-python/python .venv/bin/mypy --config-file examples/receivers/python/mypy.ini \
 		examples/receivers/python examples/demo/fastapi_receiver.py tests/e2e/test_receivers.py tests/e2e/test_demo.py \
 		tests/e2e/test_readme.py tests/e2e/test_postgres_script.py tests/e2e/test_metrics.py \
-		tests/e2e/test_openapi.py
+		tests/e2e/test_openapi.py tests/e2e/test_image.py
 
 test-e2e: ## the demo's flow as assertions (scripts/demo.py --check)
 	.venv/bin/python -m pytest -q tests/e2e/test_demo.py

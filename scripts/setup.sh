@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the build and tests need, idempotently: a second run with everything present takes about a second.
 #
-#   scripts/setup.sh [core|node|types|wasm|arm64|delivery|examples|console|all]     (default: all)
+#   scripts/setup.sh [core|node|types|wasm|arm64|delivery|examples|console|image|all]     (default: all)
 #
 # core: the rustup toolchain's cargo, rustfmt and clippy, and python3 (vector generator).
 # node: the Node package's npm dependencies (napi-rs CLI, frameworks for the helper tests, peer libraries).
@@ -10,6 +10,9 @@
 # delivery: curl and jq (the delivery service's README examples run as a test); its throwaway Postgres comes from
 #       scripts/postgres.sh, which installs Debian's postgresql itself.
 # examples: the receiver examples' npm packages (the frameworks, and links to the repository's two JS packages).
+# image: Debian's podman (with its recommended packages: buildah, fuse-overlayfs, ...) and runc, to build the
+#       delivery service's image and run it (make image, make test-image; TOOLCHAIN.md, "Containers"). Not in
+#       `all`: only those two targets need it.
 # console: Debian's chromium and the console's browser-test packages (playwright-core, axe-core).
 # wasm: Debian's rustc-web toolchain, which ships the standard library sources needed to build for
 #       wasm32-unknown-unknown with -Zbuild-std (rustup here has no wasm32 target and cannot download one).
@@ -144,6 +147,17 @@ setup_delivery() {
   apt_install curl jq
 }
 
+setup_image() {
+  local missing=()
+  for package in podman runc; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "installing Debian packages: ${missing[*]} (with their recommended packages)"
+  [ -n "$apt_updated" ] || { as_root apt-get update -qq; apt_updated=1; }
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
 setup_console() {
   apt_install chromium
   npm_ci examples/delivery-service/tests/browser
@@ -153,11 +167,12 @@ case "$want" in
   core) setup_core ;;
   delivery) setup_delivery ;;
   console) setup_console ;;
+  image) setup_image ;;
   examples) setup_examples ;;
   node) setup_node ;;
   types) setup_types ;;
   wasm) setup_wasm ;;
   arm64) setup_arm64 ;;
   all) setup_core; setup_types; setup_node; setup_wasm; setup_delivery; setup_examples; setup_console ;;
-  *) say "unknown part '$want' (core, node, types, wasm, arm64, delivery, examples, console or all)"; exit 2 ;;
+  *) say "unknown part '$want' (core, node, types, wasm, arm64, delivery, examples, console, image or all)"; exit 2 ;;
 esac

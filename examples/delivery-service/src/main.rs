@@ -17,103 +17,106 @@ use dropship_webhooks::delivery::RetrySchedule;
 #[command(version, about)]
 struct Options {
     /// Database: an embedded SQLite file, or Postgres shared by several processes.
-    #[arg(long, env = "DATABASE_URL", default_value = defaults::DATABASE_URL)]
+    #[arg(long, value_name = "URL", env = "DATABASE_URL", default_value = defaults::DATABASE_URL)]
     database_url: String,
     /// Address of the JSON API.
-    #[arg(long, env = "DELIVERY_LISTEN", default_value = defaults::LISTEN)]
+    #[arg(long, value_name = "ADDR", env = "DELIVERY_LISTEN", default_value = defaults::LISTEN)]
     listen: SocketAddr,
     /// An admin API key to accept (stored hashed; may be repeated). Needed on the first run.
     /// (Prefer DELIVERY_API_KEY or --api-key-file: the process list shows argv.)
-    #[arg(long = "api-key", env = "DELIVERY_API_KEY", hide_env_values = true)]
+    #[arg(value_name = "KEY", long = "api-key", env = "DELIVERY_API_KEY", hide_env_values = true)]
     api_keys: Vec<String>,
     /// A file of admin API keys, one per line (stored hashed).
-    #[arg(long, env = "DELIVERY_API_KEY_FILE")]
+    #[arg(long, value_name = "PATH", env = "DELIVERY_API_KEY_FILE")]
     api_key_file: Option<std::path::PathBuf>,
     /// A file holding the 64 hex digits of the key that encrypts signing secrets at rest. Without it (or
     /// DELIVERY_SECRETS_KEY), a SQLite database gets a key file made beside it; Postgres needs one given.
-    #[arg(long, env = "DELIVERY_SECRETS_KEY_FILE")]
+    #[arg(long, value_name = "PATH", env = "DELIVERY_SECRETS_KEY_FILE")]
     secrets_key_file: Option<std::path::PathBuf>,
     /// Run only the worker, no API (scale out deliveries on Postgres).
-    #[arg(long)]
+    #[arg(long, env = "DELIVERY_WORKER_ONLY")]
     worker_only: bool,
     /// Run only the API, no worker.
-    #[arg(long, conflicts_with = "worker_only")]
+    #[arg(long, env = "DELIVERY_API_ONLY", conflicts_with = "worker_only")]
     api_only: bool,
     /// DEVELOPMENT ONLY: allow http:// and loopback targets (127.0.0.1, ::1, localhost).
-    #[arg(long)]
+    #[arg(long, env = "DELIVERY_ALLOW_INSECURE_LOOPBACK")]
     allow_insecure_loopback: bool,
     /// Ordinary API connections served at once (live streams are counted apart). When every one is taken, a new
     /// connection takes the place of the one that has waited longest on its client.
-    #[arg(long, default_value_t = defaults::MAX_CONNECTIONS)]
+    #[arg(long, value_name = "N", env = "DELIVERY_MAX_CONNECTIONS", default_value_t = defaults::MAX_CONNECTIONS)]
     max_connections: usize,
     /// Live streams open at once over the whole service.
-    #[arg(long, default_value_t = defaults::MAX_STREAMS)]
+    #[arg(long, value_name = "N", env = "DELIVERY_MAX_STREAMS", default_value_t = defaults::MAX_STREAMS)]
     max_streams: usize,
     /// Live streams open at once per account, and per key (then 429 too_many_streams).
-    #[arg(long, default_value_t = defaults::MAX_STREAMS_PER_ACCOUNT)]
+    #[arg(long, value_name = "N", env = "DELIVERY_MAX_STREAMS_PER_ACCOUNT", default_value_t = defaults::MAX_STREAMS_PER_ACCOUNT)]
     max_streams_per_account: usize,
     /// Seconds a live stream lasts before it ends (clients resume with Last-Event-ID).
-    #[arg(long, default_value_t = defaults::STREAM_MAX_SECONDS)]
+    #[arg(long, value_name = "N", env = "DELIVERY_STREAM_MAX_SECONDS", default_value_t = defaults::STREAM_MAX_SECONDS)]
     stream_max_seconds: u64,
     /// Seconds an API client has to send a request's headers, and then its body.
-    #[arg(long, default_value_t = defaults::REQUEST_READ_TIMEOUT_SECONDS)]
+    #[arg(long, value_name = "N", env = "DELIVERY_REQUEST_READ_TIMEOUT_SECONDS", default_value_t = defaults::REQUEST_READ_TIMEOUT_SECONDS)]
     request_read_timeout_seconds: u64,
     /// Requests in flight at once, over all endpoints.
-    #[arg(long, default_value_t = defaults::CONCURRENCY)]
+    #[arg(long, value_name = "N", env = "DELIVERY_CONCURRENCY", default_value_t = defaults::CONCURRENCY)]
     concurrency: usize,
     /// Seconds a claimed delivery is held before another worker may take it over.
-    #[arg(long, default_value_t = defaults::LEASE_SECONDS)]
+    #[arg(long, value_name = "N", env = "DELIVERY_LEASE_SECONDS", default_value_t = defaults::LEASE_SECONDS)]
     lease_seconds: u64,
     /// Delivery request timeout in seconds.
-    #[arg(long, default_value_t = defaults::REQUEST_TIMEOUT_SECONDS)]
+    #[arg(long, value_name = "N", env = "DELIVERY_REQUEST_TIMEOUT_SECONDS", default_value_t = defaults::REQUEST_TIMEOUT_SECONDS)]
     request_timeout_seconds: u64,
     /// Milliseconds between queue polls when idle.
-    #[arg(long, default_value_t = defaults::POLL_MS)]
+    #[arg(long, value_name = "N", env = "DELIVERY_POLL_MS", default_value_t = defaults::POLL_MS)]
     poll_ms: u64,
     /// Days of delivery history to keep.
-    #[arg(long, default_value_t = defaults::RETENTION_DAYS)]
+    #[arg(long, value_name = "N", env = "DELIVERY_RETENTION_DAYS", default_value_t = defaults::RETENTION_DAYS)]
     retention_days: u64,
     /// Days an expired secret is kept (listed, deletable) before it is purged.
-    #[arg(long, default_value_t = defaults::EXPIRED_SECRET_RETENTION_DAYS)]
+    #[arg(long, value_name = "N", env = "DELIVERY_EXPIRED_SECRET_RETENTION_DAYS", default_value_t = defaults::EXPIRED_SECRET_RETENTION_DAYS)]
     expired_secret_retention_days: u64,
-    /// Delay after the first failure, in ms (the schedule doubles it up to the cap).
-    #[arg(long)]
+    /// Delay after the first failure, in ms (default 30000, the core's schedule; it doubles up to the cap).
+    #[arg(long, value_name = "N", env = "DELIVERY_RETRY_BASE_MS")]
     retry_base_ms: Option<u64>,
-    /// Cap of the retry delay, in ms.
-    #[arg(long)]
+    /// Cap of the retry delay, in ms (default 7200000: 2 h).
+    #[arg(long, value_name = "N", env = "DELIVERY_RETRY_MAX_MS")]
     retry_max_ms: Option<u64>,
-    /// Retries after the first attempt.
-    #[arg(long)]
+    /// Retries after the first attempt (default 10).
+    #[arg(long, value_name = "N", env = "DELIVERY_MAX_RETRIES")]
     max_retries: Option<u32>,
     /// Run the service clock this many times faster than real time (demos of the retry schedule).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, value_name = "N", env = "DELIVERY_TIME_SCALE", default_value_t = 1)]
     time_scale: u32,
     /// Fixed DNS answer, `host=ip` (may be repeated), like curl --resolve.
-    #[arg(long = "resolve", value_parser = parse_resolve)]
+    #[arg(value_name = "HOST=IP", long = "resolve", value_parser = parse_resolve)]
     resolve: Vec<(String, IpAddr)>,
     /// Service-wide operational webhook: every account's notices (endpoint disabled, delivery given up, only
     /// secret expiring) also go there, signed with the `whsec_` secret in DELIVERY_OPERATIONAL_WEBHOOK_SECRET or
     /// --operational-webhook-secret-file.
-    #[arg(long, env = "DELIVERY_OPERATIONAL_WEBHOOK_URL")]
+    #[arg(long, value_name = "URL", env = "DELIVERY_OPERATIONAL_WEBHOOK_URL")]
     operational_webhook_url: Option<String>,
     /// The base URL people reach the service at (e.g. https://webhooks.example.com): console links are made
     /// under it. Without it, console links are paths (`/console/enter?token=…`).
-    #[arg(long, env = "DELIVERY_PUBLIC_URL")]
+    #[arg(long, value_name = "URL", env = "DELIVERY_PUBLIC_URL")]
     public_url: Option<String>,
     /// How log lines are written: `text` for people, `json` (one object per line) for a log pipeline.
-    #[arg(long, env = "DELIVERY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    #[arg(long, value_name = "FORMAT", env = "DELIVERY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
     /// Serve Prometheus metrics at http://ADDR/metrics (a listener of its own, e.g. 127.0.0.1:9090).
-    #[arg(long, env = "DELIVERY_METRICS_LISTEN")]
+    #[arg(long, value_name = "ADDR", env = "DELIVERY_METRICS_LISTEN")]
     metrics_listen: Option<SocketAddr>,
     /// Print the API's OpenAPI 3.1 document and exit.
     #[arg(long)]
     openapi: bool,
+    /// Print these options as a Markdown table and exit (`make generate` puts it in the README).
+    #[arg(long, hide = true)]
+    options_markdown: bool,
     /// Print a new strong admin API key (192 bits from the OS generator) and exit.
     #[arg(long)]
     generate_api_key: bool,
     /// File holding the service-wide operational webhook's `whsec_` secret.
-    #[arg(long, env = "DELIVERY_OPERATIONAL_WEBHOOK_SECRET_FILE")]
+    #[arg(long, value_name = "PATH", env = "DELIVERY_OPERATIONAL_WEBHOOK_SECRET_FILE")]
     operational_webhook_secret_file: Option<std::path::PathBuf>,
 }
 
@@ -124,6 +127,33 @@ enum LogFormat {
     Text,
     /// One JSON object per line.
     Json,
+}
+
+/// The options as a Markdown table (flag, environment variable, default, what it does), from clap's own description,
+/// so the README's table cannot drift from `--help`.
+fn options_markdown() -> String {
+    use clap::CommandFactory;
+    let mut table = String::from("| option | environment | default | what it does |\n|---|---|---|---|\n");
+    for arg in Options::command().get_arguments() {
+        let Some(long) = arg.get_long() else { continue };
+        if arg.is_hide_set() || long == "help" || long == "version" {
+            continue;
+        }
+        let takes_value = arg.get_action().takes_values();
+        let flag = match arg.get_value_names() {
+            _ if !takes_value => format!("`--{long}`"),
+            Some([name, ..]) => format!("`--{long} <{name}>`"),
+            _ => format!("`--{long} <{}>`", arg.get_id().as_str().to_uppercase()),
+        };
+        let env = arg.get_env().map(|name| format!("`{}`", name.to_string_lossy())).unwrap_or_default();
+        let default: Vec<String> =
+            arg.get_default_values().iter().map(|value| value.to_string_lossy().into_owned()).collect();
+        let default = if default.is_empty() { String::new() } else { format!("`{}`", default.join(",")) };
+        let help = arg.get_long_help().or(arg.get_help()).map(|text| text.to_string()).unwrap_or_default();
+        let help = help.split_whitespace().collect::<Vec<_>>().join(" ").replace('|', "\\|");
+        table.push_str(&format!("| {flag} | {env} | {default} | {help} |\n"));
+    }
+    table
 }
 
 fn parse_resolve(text: &str) -> Result<(String, IpAddr), String> {
@@ -147,10 +177,19 @@ async fn main() -> ExitCode {
             .with_env_filter(filter())
             .with_writer(std::io::stderr)
             .init(),
-        LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter()).with_writer(std::io::stderr).init(),
+        // Colours only for a terminal: a container's log driver or a file gets plain text.
+        LogFormat::Text => tracing_subscriber::fmt()
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_env_filter(filter())
+            .with_writer(std::io::stderr)
+            .init(),
     }
     if options.openapi {
         print!("{}", delivery_service::http::openapi::document());
+        return ExitCode::SUCCESS;
+    }
+    if options.options_markdown {
+        print!("{}", options_markdown());
         return ExitCode::SUCCESS;
     }
     if options.generate_api_key {

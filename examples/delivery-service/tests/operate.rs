@@ -1,6 +1,6 @@
-//! What an operator watches (issue [operate]): readiness that follows the database, and JSON logs whose delivery
-//! lines carry the delivery's ids. Readiness runs on SQLite and, when `DELIVERY_TEST_POSTGRES_URL` is set, on
-//! Postgres.
+//! What an operator watches (issue [operate]): readiness that follows the database, JSON logs whose delivery lines
+//! carry the delivery's ids, and a build that refuses a schema newer than it knows. The database tests run on SQLite
+//! and, when `DELIVERY_TEST_POSTGRES_URL` is set, on Postgres.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 mod support;
@@ -112,4 +112,34 @@ async fn json_logs_are_one_object_a_line_with_each_deliverys_ids() {
     assert_eq!(delivery_line["span"]["endpoint"], endpoint.as_str());
     assert_eq!(delivery_line["span"]["account"], support::ACCOUNT);
     assert!(delivery_line["span"]["delivery"].as_str().unwrap().starts_with("dlv_"), "{delivery_line}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_build_older_than_the_schema_refuses_to_start() {
+    for backend in backends() {
+        let (url, _dir) = support::fresh_database(backend).await;
+        let store = support::open_store(&url, 2).await;
+        drop(store);
+        // A release after this one applied migration 99.
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+        let latest = delivery_service::store::SCHEMA_VERSION;
+        sqlx::query(&format!(
+            "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) \
+             SELECT 99, 'from a newer release', installed_on, success, checksum, 1 FROM _sqlx_migrations \
+             WHERE version = {latest}"
+        ))
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        let started = Instant::now();
+        let error = delivery_service::store::Store::connect(&url, 2, support::test_sealer()).await.err();
+        let message = error.map(|error| error.to_string()).unwrap_or_default();
+        assert!(
+            message.contains("the database's schema is newer than this build (migration 99"),
+            "{backend}: {message}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(5), "{backend}: it retried instead of refusing");
+    }
 }

@@ -53,6 +53,17 @@ impl Store {
         loop {
             match migrator.run(&self.pool).await {
                 Ok(()) => break,
+                // A newer release migrated this database: writing to a schema this build does not know could lose
+                // or misread data, so the process refuses to start and says what to run instead.
+                Err(sqlx::migrate::MigrateError::VersionMissing(version)) => {
+                    return Err(sqlx::Error::Configuration(
+                        format!(
+                            "the database's schema is newer than this build (migration {version} was applied by a \
+                             newer release; this build knows up to {SCHEMA_VERSION}): run that release or a later one"
+                        )
+                        .into(),
+                    ));
+                }
                 // SQLite: two processes that started together may both try a migration; the second fails on the
                 // first one's tables and, read again, finds it applied.
                 Err(_) if self.backend == Backend::Sqlite && tries < 3 => {
