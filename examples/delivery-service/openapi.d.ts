@@ -408,6 +408,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/accounts/{account}/events/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Posts up to 1,000 events at once; each is checked, queued and answered on its own (idempotent per id) */
+        post: operations["create_events"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/accounts/{account}/keys": {
         parameters: {
             query?: never;
@@ -784,6 +801,13 @@ export interface components {
             data: Record<string, unknown>;
             id?: string | null;
         };
+        CreateEvents: {
+            /**
+             * @description 1 to 1,000 events, each as `POST …/events` takes it (`topic`, `data`, optional `id`). Each is checked and
+             *     answered on its own: one refused event does not refuse the others.
+             */
+            events: components["schemas"]["CreateEvent"][];
+        };
         /** @description An endpoint just made, with its first secret shown once. */
         CreatedEndpointOut: components["schemas"]["EndpointOut"] & {
             /** @description Its first secret, with its value. */
@@ -984,6 +1008,13 @@ export interface components {
             deliveries: number;
             /** @description The id was posted before (with the same data): nothing new was queued. */
             duplicate: boolean;
+        };
+        /** @description One event of a batch: accepted (as `POST …/events` answers) or refused (as its error answers). */
+        EventBatchItemOut: components["schemas"]["EventAcceptedOut"] | components["schemas"]["ErrorBody"];
+        /** @description `POST …/events/batch`: one answer per posted event, in order. */
+        EventBatchOut: {
+            /** @description The events' answers, in the order they were posted. */
+            data: components["schemas"]["EventBatchItemOut"][];
         };
         /** @description An event as listed. */
         EventOut: {
@@ -4097,6 +4128,87 @@ export interface operations {
             };
             /** @description `event_mismatch` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large` */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `internal` */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_events: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The account's id */
+                account: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateEvents"];
+            };
+        };
+        responses: {
+            /** @description One answer per event, in order: as `POST …/events` would answer it, or its error (`invalid_json`, `invalid_payload`, `event_mismatch`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventBatchOut"];
+                };
+            };
+            /** @description `invalid_option` (no events, or more than 1,000), `invalid_json` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `unauthorized` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `request_timeout` */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -9,6 +9,7 @@
 //!   outcome classes and latency buckets (pure; the core crate's rules underneath);
 //! - [`delivery`]: sending — the worker (claim → pace → sign → send → record), one attempt and its decision,
 //!   recording an outcome, signing, the guarded HTTP client, operational notices;
+//! - [`intake`]: posted events stored by group commit (what waits when the database is free, one transaction);
 //! - [`store`]: SQLite (embedded default) or Postgres through one SQL dialect, one file per concern; the queue is
 //!   a table with leases;
 //! - [`http`]: the JSON API — the route table, the server and its limits, auth, extractors, the error codes, the
@@ -24,6 +25,7 @@ pub mod clock;
 pub mod console;
 pub mod delivery;
 pub mod http;
+pub mod intake;
 pub mod metrics;
 pub mod model;
 pub mod received;

@@ -105,6 +105,35 @@ pub fn new_id(prefix: &str) -> String {
     format!("{prefix}_{}", hex::encode(bytes))
 }
 
+/// An event to store and fan out with the endpoints it goes to, one of a group committed together
+/// ([`crate::store::Store::enqueue_events`], [`crate::intake`]).
+#[derive(Debug, Clone)]
+pub struct QueuedEvent {
+    /// The account it belongs to.
+    pub account_id: String,
+    /// Its id (the `webhook-id`), unique within the account.
+    pub id: String,
+    /// Canonical topic name.
+    pub topic: String,
+    /// The body as delivered.
+    pub body: String,
+    /// The endpoints it is delivered to.
+    pub targets: Vec<String>,
+    /// What queued it.
+    pub trigger: Trigger,
+    /// When it was posted (service clock, unix ms): its `createdAt` and its deliveries' first due time.
+    pub at: i64,
+}
+
+/// What became of a queued event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Enqueued {
+    /// The event id was new in its account (a re-post queues nothing).
+    pub created: bool,
+    /// Deliveries queued.
+    pub queued: usize,
+}
+
 /// An event to store and fan out ([`crate::store::Store::enqueue_event`]).
 #[derive(Debug, Clone, Copy)]
 pub struct NewEvent<'a> {

@@ -16,7 +16,7 @@ use crate::http::{auth::hash_api_key, router, AppState};
 use crate::metrics::Metrics;
 use crate::sealing::{resolve_key, Sealer};
 pub use crate::settings::Settings;
-use crate::store::Store;
+use crate::store::{Backend, Store};
 
 /// The service, ready to start.
 pub struct Service;
@@ -121,6 +121,7 @@ impl Service {
                 clock: clock.clone(),
                 rules,
                 wake: wake.clone(),
+                intake: crate::intake::Intake::start(store.clone(), wake.clone()),
                 shutdown: shutdown_rx.clone(),
                 lookups: Arc::default(),
                 public_url: settings.public_url.clone(),
@@ -156,6 +157,10 @@ impl Service {
                 metrics: metrics.clone(),
             };
             let notices = tokio::spawn(sender.run(shutdown_rx.clone()));
+            if store.backend() == Backend::Postgres {
+                // Work queued by other processes wakes this worker at once; the poll remains the safety net.
+                crate::delivery::wakeup::spawn(settings.database_url.clone(), wake.clone(), shutdown_rx.clone());
+            }
             let worker = Worker::start(store.clone(), clock.clone(), client, worker_settings, wake.clone(), metrics);
             (Some(worker), Some(notices))
         } else {

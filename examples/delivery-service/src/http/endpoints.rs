@@ -279,6 +279,10 @@ pub(crate) async fn edit_endpoint(
     })
     .await?;
     state.wake.notify_one();
+    if edit.enabled == Some(true) {
+        // Its deliveries may be due again: worker processes elsewhere hear it at once, not at their next poll.
+        state.store.announce_due().await;
+    }
     let body = EndpointOut::from(&endpoint);
     scope.audit(&state, "edit", "endpoint", &id, audit_detail(&body)?).await?;
     Ok(Json(body))
@@ -337,6 +341,9 @@ pub(crate) async fn switch(
     .await?;
     tracing::info!(account = %scope.account, endpoint = %id, enabled, "endpoint switched");
     state.wake.notify_one();
+    if enabled {
+        state.store.announce_due().await;
+    }
     let action = if enabled { "activate" } else { "deactivate" };
     scope.audit(&state, action, "endpoint", &id, json!({})).await?;
     Ok(Json(EndpointOut::from(&endpoint)))

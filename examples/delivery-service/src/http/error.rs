@@ -145,12 +145,17 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
+impl ApiError {
+    /// The error as its answer's body.
+    pub fn into_body(self) -> ErrorBody {
+        ErrorBody { error: ErrorOut { code: self.code.name().to_owned(), message: self.message, field: self.field } }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody {
-            error: ErrorOut { code: self.code.name().to_owned(), message: self.message, field: self.field },
-        };
-        (self.code.status(), Json(body)).into_response()
+        let status = self.code.status();
+        (status, Json(self.into_body())).into_response()
     }
 }
 

@@ -1,6 +1,9 @@
-//! `…/events`: posting events (checked by the core's walk, fanned out, idempotent per id) and test events.
+//! `…/events`: posting events, one or a batch (checked by the core's walk, fanned out, idempotent per id, stored by
+//! the group commit of [`crate::intake`]) and test events.
 
-use super::views::{ErrorBody, EventAcceptedOut, TestEventOut};
+use std::collections::HashMap;
+
+use super::views::{ErrorBody, EventAcceptedOut, EventBatchItemOut, EventBatchOut, TestEventOut};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -14,7 +17,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::http::error::{ApiError, ErrorCode};
-use crate::model::{new_id, NewEvent, Trigger};
+use crate::model::{new_id, Enqueued, QueuedEvent, Trigger};
 
 use super::auth::Scope;
 use super::endpoints::load_endpoint;
@@ -92,16 +95,139 @@ pub(crate) async fn create_event(
     let now = state.clock.now_ms();
     let (id, topic, body) = envelope(&request.topic, &request.data, request.id, now)?;
     let targets = state.store.subscribed_endpoints(&scope.account, &topic).await?;
-    let event = NewEvent { account_id: &scope.account, id: &id, topic: &topic, body: &body };
-    let (created, queued) = state.store.enqueue_event(&event, &targets, Trigger::Scheduled, now).await?;
-    if queued > 0 {
-        state.wake.notify_one();
-    }
-    if !created {
+    let event = QueuedEvent {
+        account_id: scope.account.clone(),
+        id: id.clone(),
+        topic: topic.clone(),
+        body,
+        targets,
+        trigger: Trigger::Scheduled,
+        at: now,
+    };
+    let [done] = submit(&state, vec![event]).await?[..] else {
+        return Err(ApiError::internal(&"the intake answered another number of events"));
+    };
+    if !done.created {
         same_as_stored(&state, &scope.account, &id, &topic, &request.data).await?;
     }
-    let status = if created { StatusCode::ACCEPTED } else { StatusCode::OK };
-    Ok((status, Json(EventAcceptedOut { id, topic, deliveries: queued, duplicate: !created })).into_response())
+    let status = if done.created { StatusCode::ACCEPTED } else { StatusCode::OK };
+    let out = EventAcceptedOut { id, topic, deliveries: done.queued, duplicate: !done.created };
+    Ok((status, Json(out)).into_response())
+}
+
+/// Hands events to the group commit ([`crate::intake`]).
+async fn submit(state: &AppState, events: Vec<QueuedEvent>) -> Result<Vec<Enqueued>, ApiError> {
+    state.intake.submit(events).await.map_err(|error| ApiError::internal(&error))
+}
+
+/// Most events in one `POST …/events/batch`.
+pub const MAX_BATCH_EVENTS: usize = crate::intake::MAX_EVENTS_PER_COMMIT;
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CreateEvents {
+    /// 1 to 1,000 events, each as `POST …/events` takes it (`topic`, `data`, optional `id`). Each is checked and
+    /// answered on its own: one refused event does not refuse the others.
+    #[schema(value_type = Vec<CreateEvent>)]
+    events: Vec<Box<RawValue>>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/accounts/{account}/events/batch",
+    tag = "events",
+    summary = "Posts up to 1,000 events at once; each is checked, queued and answered on its own (idempotent per id)",
+    params(("account" = String, Path, description = "The account's id")),
+    request_body = CreateEvents,
+    responses(
+        (status = 200, description = "One answer per event, in order: as `POST …/events` would answer it, or its error (`invalid_json`, `invalid_payload`, `event_mismatch`)", body = EventBatchOut),
+        (status = 400, description = "`invalid_option` (no events, or more than 1,000), `invalid_json`", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 408, description = "`request_timeout`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 500, description = "`internal`", body = ErrorBody),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn create_events(
+    State(state): State<AppState>,
+    scope: Scope,
+    JsonBody(request): JsonBody<CreateEvents>,
+) -> Result<Json<EventBatchOut>, ApiError> {
+    if request.events.is_empty() || request.events.len() > MAX_BATCH_EVENTS {
+        let message = format!("`events` holds 1 to {MAX_BATCH_EVENTS} events; it held {}", request.events.len());
+        return Err(ApiError::new(ErrorCode::InvalidOption, message).on("events"));
+    }
+    let now = state.clock.now_ms();
+    // Each event checked on its own; the subscriptions read once per topic.
+    let mut subscribers: HashMap<String, Vec<String>> = HashMap::new();
+    let mut checked: Vec<Result<(QueuedEvent, CreateEvent), ApiError>> = Vec::with_capacity(request.events.len());
+    for raw in &request.events {
+        let event = match serde_json::from_str::<CreateEvent>(raw.get()) {
+            Ok(event) => event,
+            Err(error) => {
+                checked.push(Err(ApiError::new(ErrorCode::InvalidJson, format!("this event: {error}"))));
+                continue;
+            }
+        };
+        let (id, topic, body) = match envelope(&event.topic, &event.data, event.id.clone(), now) {
+            Ok(parts) => parts,
+            Err(error) => {
+                checked.push(Err(error));
+                continue;
+            }
+        };
+        let targets = match subscribers.get(&topic) {
+            Some(targets) => targets.clone(),
+            None => {
+                let targets = state.store.subscribed_endpoints(&scope.account, &topic).await?;
+                subscribers.insert(topic.clone(), targets.clone());
+                targets
+            }
+        };
+        let queued = QueuedEvent {
+            account_id: scope.account.clone(),
+            id,
+            topic,
+            body,
+            targets,
+            trigger: Trigger::Scheduled,
+            at: now,
+        };
+        checked.push(Ok((queued, event)));
+    }
+    let accepted: Vec<QueuedEvent> =
+        checked.iter().filter_map(|item| item.as_ref().ok()).map(|(queued, _)| queued.clone()).collect();
+    let mut done = submit(&state, accepted).await?.into_iter();
+    // Re-posted ids: compared with what is stored, all read at once.
+    let mut data = Vec::with_capacity(checked.len());
+    for item in checked {
+        let out = match item {
+            Err(error) => EventBatchItemOut::Refused(error.into_body()),
+            Ok((queued, event)) => {
+                let Some(result) = done.next() else {
+                    return Err(ApiError::internal(&"the intake answered fewer events than it was given"));
+                };
+                let mut out = EventBatchItemOut::Accepted(EventAcceptedOut {
+                    id: queued.id.clone(),
+                    topic: queued.topic.clone(),
+                    deliveries: result.queued,
+                    duplicate: !result.created,
+                });
+                if !result.created {
+                    if let Err(error) =
+                        same_as_stored(&state, &scope.account, &queued.id, &queued.topic, &event.data).await
+                    {
+                        out = EventBatchItemOut::Refused(error.into_body());
+                    }
+                }
+                out
+            }
+        };
+        data.push(out);
+    }
+    Ok(Json(EventBatchOut { data }))
 }
 
 /// A re-posted event id is idempotent only with the same topic and data: an event id names one event, so other
@@ -181,8 +307,15 @@ pub(crate) async fn send_test(
     let sample: SampleEvent<'_> = serde_json::from_str(sample).map_err(|error| ApiError::internal(&error))?;
     let now = state.clock.now_ms();
     let (event_id, topic, body) = envelope(canonical, sample.data, None, now)?;
-    let event = NewEvent { account_id: &scope.account, id: &event_id, topic: &topic, body: &body };
-    let (_, queued) = state.store.enqueue_event(&event, &[endpoint.id], Trigger::Test, now).await?;
-    state.wake.notify_one();
+    let event = QueuedEvent {
+        account_id: scope.account.clone(),
+        id: event_id.clone(),
+        topic: topic.clone(),
+        body,
+        targets: vec![endpoint.id],
+        trigger: Trigger::Test,
+        at: now,
+    };
+    let queued = submit(&state, vec![event]).await?.first().map_or(0, |done| done.queued);
     Ok((StatusCode::ACCEPTED, Json(TestEventOut { id: event_id, topic, deliveries: queued })).into_response())
 }

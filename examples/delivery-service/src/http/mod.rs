@@ -54,7 +54,7 @@ use self::auth::{authenticate, Lookups};
 use self::endpoints::{
     activate, create_endpoint, deactivate, delete_endpoint, edit_endpoint, get_endpoint, health, list_endpoints,
 };
-use self::events::{create_event, send_test};
+use self::events::{create_event, create_events, send_test};
 use self::extract::refuse_control_characters;
 use self::history::{
     get_attempt, get_delivery, list_attempts, list_audit, list_deliveries, list_endpoint_attempts,
@@ -77,6 +77,8 @@ pub struct AppState {
     pub rules: EndpointRules,
     /// Wakes the worker when deliveries are queued.
     pub wake: Arc<Notify>,
+    /// Stores posted events by group commit.
+    pub intake: crate::intake::Intake,
     /// Turns true at shutdown: live streams end.
     pub shutdown: watch::Receiver<bool>,
     /// Keys and accounts looked up lately.
@@ -135,6 +137,7 @@ api_routes! {
     post "/v1/accounts/{account}/endpoints/{id}/recover" => recover;
     get "/v1/accounts/{account}/endpoints/{id}/stats" => self::stats::endpoint_stats;
     post "/v1/accounts/{account}/events" => create_event;
+    post "/v1/accounts/{account}/events/batch" => create_events;
     get "/v1/accounts/{account}/events" => list_events;
     get "/v1/accounts/{account}/deliveries" => list_deliveries;
     get "/v1/accounts/{account}/attempts" => list_attempts;

@@ -50,6 +50,7 @@ use utoipa::{Modify, OpenApi};
         crate::http::history::recover,
         crate::http::stats::endpoint_stats,
         crate::http::events::create_event,
+        crate::http::events::create_events,
         crate::http::history::list_events,
         crate::http::history::list_deliveries,
         crate::http::history::list_attempts,

@@ -346,6 +346,23 @@ pub struct EventAcceptedOut {
     pub duplicate: bool,
 }
 
+/// `POST …/events/batch`: one answer per posted event, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EventBatchOut {
+    /// The events' answers, in the order they were posted.
+    pub data: Vec<EventBatchItemOut>,
+}
+
+/// One event of a batch: accepted (as `POST …/events` answers) or refused (as its error answers).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum EventBatchItemOut {
+    /// Queued, or a duplicate of an event posted before.
+    Accepted(EventAcceptedOut),
+    /// Refused: the same code and message a single post would get.
+    Refused(ErrorBody),
+}
+
 /// `POST …/endpoints/{id}/test`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct TestEventOut {

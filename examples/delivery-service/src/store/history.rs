@@ -384,6 +384,7 @@ impl Store {
         match self.delivery(account_id, id).await? {
             Some(view) if queued => {
                 self.mark_due(&[view.endpoint_id.as_str()], now).await;
+                self.announce_due().await;
                 Ok(Resend::Queued(Box::new(view)))
             }
             Some(_) => Ok(Resend::InFlight),
@@ -430,6 +431,7 @@ impl Store {
         tx.commit().await?;
         if count > 0 {
             self.mark_due(&[endpoint_id], now).await;
+            self.announce_due().await;
         }
         Ok(RecoverPlan { count })
     }

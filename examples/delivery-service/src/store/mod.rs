@@ -42,6 +42,7 @@ pub(crate) use dialect::Params;
 pub use dialect::{is_unreachable, Backend};
 pub use history::{ListQuery, RecoverFilter, RecoverPlan, Resend};
 pub use migrate::SCHEMA_VERSION;
+pub use queue::DUE_CHANNEL;
 
 /// The database handle.
 #[derive(Debug, Clone)]

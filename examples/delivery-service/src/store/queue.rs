@@ -1,7 +1,7 @@
 //! The queue: events stored and fanned out to deliveries, claims with leases and pacing, due times, lease renewal
 //! and hand-back. The worker decides; these are its statements.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Duration;
 
 use dropship_webhooks::delivery::RateLimit;
@@ -9,17 +9,23 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use super::{Backend, Store};
-use crate::model::{new_id, Claim, ClaimRules, NewEvent, Trigger};
+use crate::model::{new_id, Claim, ClaimRules, Enqueued, NewEvent, QueuedEvent, Trigger};
 use crate::rules::{paced_starts, ACTIVE_ENDPOINT_SQL};
 
-/// Deliveries inserted by one statement when an event fans out (two parameters each, well under both databases'
+/// Deliveries inserted by one statement when events fan out (nine parameters each, well under both databases'
 /// parameter limits).
 const FAN_OUT_ROWS_PER_STATEMENT: usize = 500;
+
+/// The Postgres channel on which due work is announced ([`Store::announce_due`]).
+pub const DUE_CHANNEL: &str = "dropship_delivery_due";
+
+/// Events inserted by one statement (five parameters each).
+const EVENT_ROWS_PER_STATEMENT: usize = 500;
 
 impl Store {
     /// Stores an event and queues one delivery per endpoint, due at once, marked with `trigger` (`scheduled`, or
     /// `test` for a test event). Re-posting an event id in the same account queues nothing new; returns whether
-    /// the event was new and how many deliveries were queued.
+    /// the event was new and how many deliveries were queued. One event of [`Store::enqueue_events`].
     pub async fn enqueue_event(
         &self,
         event: &NewEvent<'_>,
@@ -27,65 +33,101 @@ impl Store {
         trigger: Trigger,
         now: i64,
     ) -> Result<(bool, usize), sqlx::Error> {
-        let NewEvent { account_id, id: event_id, topic, body } = *event;
+        let queued = QueuedEvent {
+            account_id: event.account_id.to_owned(),
+            id: event.id.to_owned(),
+            topic: event.topic.to_owned(),
+            body: event.body.to_owned(),
+            targets: endpoint_ids.to_vec(),
+            trigger,
+            at: now,
+        };
+        let [done] = self.enqueue_events(std::slice::from_ref(&queued)).await?[..] else {
+            unreachable!("one event in, one answer out")
+        };
+        Ok((done.created, done.queued))
+    }
+
+    /// Stores events and queues one delivery per target endpoint of each, due at its `at`, in one transaction: the
+    /// group commit of [`crate::intake`], so events posted at once share their writes (a few statements for the
+    /// whole group, one commit). An event id already in its account — stored before, or earlier in `events` —
+    /// queues nothing (`created: false`). Answers one [`Enqueued`] per event, in order. The endpoints are marked
+    /// due (and other processes woken, on Postgres) after the commit.
+    pub async fn enqueue_events(&self, events: &[QueuedEvent]) -> Result<Vec<Enqueued>, sqlx::Error> {
         let mut tx = self.write_tx().await?;
-        let created = sqlx::query(
-            "INSERT INTO events (account_id, id, topic, body, created_at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (account_id, id) DO NOTHING",
-        )
-        .bind(account_id)
-        .bind(event_id)
-        .bind(topic)
-        .bind(body)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            > 0;
-        let mut queued = 0;
-        if created {
-            // Many rows per statement: an event fanned out to thousands of endpoints is a few round trips.
-            for chunk in endpoint_ids.chunks(FAN_OUT_ROWS_PER_STATEMENT) {
-                let mut params = self.params();
-                let rows: Vec<String> = (0..chunk.len())
-                    .map(|_| {
-                        let [id, account, event, endpoint, topic] = [(); 5].map(|()| params.one());
-                        // Allocated in the order they appear: SQLite binds `?` by position in the text.
-                        let [next, trigger, created, updated] = [(); 4].map(|()| params.one());
-                        format!(
-                            "({id}, {account}, {event}, {endpoint}, {topic}, 'pending', 0, {next}, 0, {trigger}, \
-                             {created}, {updated})"
-                        )
-                    })
-                    .collect();
-                let statement = format!(
-                    "INSERT INTO deliveries (id, account_id, event_id, endpoint_id, topic, status, attempts,
-                     next_attempt_at, claims, trigger_kind, created_at, updated_at) VALUES {}
-                     ON CONFLICT (event_id, endpoint_id) DO NOTHING",
-                    rows.join(", ")
-                );
-                let mut insert = sqlx::query(&statement);
-                for endpoint_id in chunk {
-                    insert = insert
-                        .bind(new_id("dlv"))
-                        .bind(account_id)
-                        .bind(event_id)
-                        .bind(endpoint_id)
-                        .bind(topic)
-                        .bind(now)
-                        .bind(trigger.name())
-                        .bind(now)
-                        .bind(now);
-                }
-                queued += insert.execute(&mut *tx).await?.rows_affected();
+        let mut stored: HashSet<(String, String)> = HashSet::with_capacity(events.len());
+        for chunk in events.chunks(EVENT_ROWS_PER_STATEMENT) {
+            let mut params = self.params();
+            let statement = format!(
+                "INSERT INTO events (account_id, id, topic, body, created_at) VALUES {}
+                 ON CONFLICT (account_id, id) DO NOTHING RETURNING account_id, id",
+                params.rows(chunk.len(), 5)
+            );
+            let mut insert = sqlx::query(&statement);
+            for event in chunk {
+                insert =
+                    insert.bind(&event.account_id).bind(&event.id).bind(&event.topic).bind(&event.body).bind(event.at);
+            }
+            for row in insert.fetch_all(&mut *tx).await? {
+                stored.insert((row.try_get("account_id")?, row.try_get("id")?));
             }
         }
-        tx.commit().await?;
-        if queued > 0 {
-            let ids: Vec<&str> = endpoint_ids.iter().map(String::as_str).collect();
-            self.mark_due(&ids, now).await;
+        // The first of each stored id made it; any later one in the group is a re-post.
+        let mut answers = Vec::with_capacity(events.len());
+        let mut rows: Vec<(&QueuedEvent, &str)> = Vec::new();
+        for event in events {
+            let created = stored.remove(&(event.account_id.clone(), event.id.clone()));
+            let mut targets: Vec<&str> = event.targets.iter().map(String::as_str).collect();
+            targets.sort_unstable();
+            targets.dedup();
+            if created {
+                rows.extend(targets.iter().map(|target| (event, *target)));
+            }
+            answers.push(Enqueued { created, queued: if created { targets.len() } else { 0 } });
         }
-        Ok((created, usize::try_from(queued).unwrap_or(usize::MAX)))
+        // Many rows per statement: an event fanned out to thousands of endpoints, or a thousand events, is a few
+        // round trips.
+        for chunk in rows.chunks(FAN_OUT_ROWS_PER_STATEMENT) {
+            let mut params = self.params();
+            let values: Vec<String> = (0..chunk.len())
+                .map(|_| {
+                    let [id, account, event, endpoint, topic] = [(); 5].map(|()| params.one());
+                    // Allocated in the order they appear: SQLite binds `?` by position in the text.
+                    let [next, trigger, created, updated] = [(); 4].map(|()| params.one());
+                    format!(
+                        "({id}, {account}, {event}, {endpoint}, {topic}, 'pending', 0, {next}, 0, {trigger}, \
+                         {created}, {updated})"
+                    )
+                })
+                .collect();
+            let statement = format!(
+                "INSERT INTO deliveries (id, account_id, event_id, endpoint_id, topic, status, attempts,
+                 next_attempt_at, claims, trigger_kind, created_at, updated_at) VALUES {}
+                 ON CONFLICT (event_id, endpoint_id) DO NOTHING",
+                values.join(", ")
+            );
+            let mut insert = sqlx::query(&statement);
+            for (event, endpoint_id) in chunk {
+                insert = insert
+                    .bind(new_id("dlv"))
+                    .bind(&event.account_id)
+                    .bind(&event.id)
+                    .bind(*endpoint_id)
+                    .bind(&event.topic)
+                    .bind(event.at)
+                    .bind(event.trigger.name())
+                    .bind(event.at)
+                    .bind(event.at);
+            }
+            insert.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        if let Some(earliest) = rows.iter().map(|(event, _)| event.at).min() {
+            let endpoints: Vec<&str> = rows.iter().map(|(_, endpoint)| *endpoint).collect();
+            self.mark_due(&endpoints, earliest).await;
+            self.announce_due().await;
+        }
+        Ok(answers)
     }
 
     /// Claims due deliveries (by the service clock's `now`) of active endpoints for `owner`, leased for
@@ -303,6 +345,18 @@ impl Store {
         }
     }
 
+    /// Tells the worker processes sharing the database that deliveries are due now: Postgres' `NOTIFY` on
+    /// [`DUE_CHANNEL`], which each worker process listens on ([`crate::delivery::wakeup`]). SQLite's one process is
+    /// woken in memory by the caller. Best effort: a notification lost costs one poll interval, not a delivery.
+    pub async fn announce_due(&self) {
+        if self.backend != Backend::Postgres {
+            return;
+        }
+        if let Err(error) = sqlx::query(&format!("NOTIFY {DUE_CHANNEL}")).execute(&self.pool).await {
+            tracing::debug!(%error, "announcing due deliveries failed; the workers' poll finds them");
+        }
+    }
+
     fn claim_from_row(row: &AnyRow, start_after_ms: i64, burst_limited: bool) -> Result<Claim, sqlx::Error> {
         Ok(Claim {
             delivery_id: row.try_get("id")?,
@@ -363,6 +417,7 @@ impl Store {
         tx.commit().await?;
         let endpoints: Vec<&str> = claims.iter().map(|claim| claim.endpoint_id.as_str()).collect();
         self.mark_due(&endpoints, now).await;
+        self.announce_due().await;
         Ok(())
     }
 

@@ -490,7 +490,8 @@ pub struct Process {
 pub fn spawn(database_url: &str, extra: &[&str]) -> Process {
     let mut child = Command::new(env!("CARGO_BIN_EXE_delivery-service"))
         .args(["--database-url", database_url, "--listen", "127.0.0.1:0", "--api-key", API_KEY])
-        .args(["--allow-insecure-loopback", "--poll-ms", "20"])
+        .args(["--allow-insecure-loopback"])
+        .args(if extra.contains(&"--poll-ms") { &[][..] } else { &["--poll-ms", "20"] })
         .args(if extra.contains(&"--request-timeout-seconds") { &[][..] } else { &["--request-timeout-seconds", "5"] })
         .args(extra)
         .env("RUST_LOG", "warn")
