@@ -121,8 +121,10 @@ test-examples: build-node build-python build-wasm ## every receiver example and 
 test-e2e: ## the demo's flow as assertions (scripts/demo.py --check)
 	.venv/bin/python -m pytest -q tests/e2e/test_demo.py
 
-bench-delivery: ## deliveries/s and enqueue→delivered latency of the delivery service, SQLite and Postgres
+bench-delivery: ## the delivery service end to end (its binary in its own processes) and its in-process drain, lists and console, SQLite and Postgres
 	@scripts/setup.sh delivery
+	url=$$(scripts/postgres.sh start) && DELIVERY_TEST_POSTGRES_URL=$$url \
+		$(CARGO) bench -p dropship-delivery-service --bench end_to_end --locked
 	url=$$(scripts/postgres.sh start) && DELIVERY_TEST_POSTGRES_URL=$$url \
 		$(CARGO) bench -p dropship-delivery-service --bench delivery --locked
 

@@ -8,6 +8,7 @@
 //!   each run on a fresh database. Printed: the medians of the runs and the spread of the p99.
 //! - **Highest sustainable rate**: from the highest listed rate that held, up by 25 % steps while every event is
 //!   accepted at the sender's pace (≥ 99 % of the rate) and the p99 stays ≤ 50 ms.
+//! - **Intake alone**: `POST …/events` by 64 closed-loop posters for 10 s with the workers off.
 //! - **Batch intake**: `POST …/events/batch` of 1,000 events, 4 in flight, for 10 s: events accepted per second.
 //! - **Drain**: a backlog queued through the batch route with no worker running, then drained by the deployment's
 //!   worker(s).
@@ -16,7 +17,7 @@
 //!   1,000 events/s.
 //!
 //! `BENCH_E2E_RATES` (`100,500,1000,2500,5000`), `BENCH_BACKENDS` (`sqlite,postgres`), `BENCH_E2E_WORKERS` (2) and
-//! `BENCH_E2E_SECTIONS` (`rates,sustainable,batch,drain,capacity`) narrow it down; `BENCH_SERVICE_BINARY` measures
+//! `BENCH_E2E_SECTIONS` (`rates,sustainable,intake,batch,drain,capacity`) narrow it down; `BENCH_SERVICE_BINARY` measures
 //! another build.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
@@ -378,6 +379,47 @@ async fn batch_intake(backend: &str, workers: usize, seconds: f64) -> f64 {
     accepted
 }
 
+/// Events per second `POST …/events` accepts with the workers off: 64 posters, each posting its next event when its
+/// last is answered, for `seconds` (the API and the group commit alone).
+async fn single_intake(backend: &str, workers: usize, seconds: f64) -> f64 {
+    let (receiver, _arrivals) = receiver().await;
+    let deployment = Deployment::start(backend, workers, false).await;
+    let client = client();
+    subscribe(&client, &deployment.base, receiver).await;
+    let url = format!("{}{}", deployment.base, support::at("/events"));
+    let data = order_data();
+    let started = Instant::now();
+    let posters: Vec<_> = (0..IN_FLIGHT)
+        .map(|poster| {
+            let (client, url, data) = (client.clone(), url.clone(), data.clone());
+            tokio::spawn(async move {
+                let mut accepted = 0usize;
+                while started.elapsed().as_secs_f64() < seconds {
+                    let body = json!({ "id": format!("s{poster}_{accepted}"), "topic": "order.created", "data": data });
+                    let response = client
+                        .post(&url)
+                        .bearer_auth(ADMIN_KEY)
+                        .header("content-type", "application/json")
+                        .body(body.to_string())
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(response.status().as_u16(), 202);
+                    accepted += 1;
+                }
+                accepted
+            })
+        })
+        .collect();
+    let mut accepted = 0;
+    for poster in posters {
+        accepted += poster.await.unwrap();
+    }
+    let per_second = accepted as f64 / started.elapsed().as_secs_f64();
+    deployment.stop();
+    per_second
+}
+
 /// Posts batches of 1,000 events, 4 in flight, until `count` events (or for `seconds`); returns events accepted/s.
 async fn fill(client: &reqwest::Client, base: &str, count: Option<usize>, seconds: f64) -> f64 {
     let url = format!("{base}{}", support::at("/events/batch"));
@@ -459,7 +501,7 @@ fn main() {
         backends.retain(|backend| only.split(',').any(|name| name == *backend));
     }
     let sections =
-        std::env::var("BENCH_E2E_SECTIONS").unwrap_or_else(|_| "rates,sustainable,batch,drain,capacity".into());
+        std::env::var("BENCH_E2E_SECTIONS").unwrap_or_else(|_| "rates,sustainable,intake,batch,drain,capacity".into());
     let section = |name: &str| sections.split(',').any(|listed| listed == name);
 
     let mut held: HashMap<&str, f64> = HashMap::new();
@@ -526,6 +568,22 @@ fn main() {
                 median(&confirm, |run| run.p99),
                 median(&confirm, |run| run.accepted_per_s),
             );
+        }
+        println!();
+    }
+    if section("intake") {
+        println!(
+            "Intake alone: `POST …/events`, one event a request, {IN_FLIGHT} posters each sending its next event when its \
+             last is answered, for 10 s, workers off; events accepted per second, median of {runs} runs."
+        );
+        println!();
+        println!("| deployment | events accepted/s |");
+        println!("|---|---:|");
+        for &backend in &backends {
+            let mut results: Vec<f64> =
+                (0..runs).map(|_| runtime.block_on(single_intake(backend, workers, 10.0))).collect();
+            results.sort_by(f64::total_cmp);
+            println!("| {} | {:.0} |", deployment_name(backend, workers), results[results.len() / 2]);
         }
         println!();
     }

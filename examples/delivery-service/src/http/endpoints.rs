@@ -281,7 +281,7 @@ pub(crate) async fn edit_endpoint(
     state.wake.notify_one();
     if edit.enabled == Some(true) {
         // Its deliveries may be due again: worker processes elsewhere hear it at once, not at their next poll.
-        state.store.announce_due().await;
+        state.store.announce_due();
     }
     let body = EndpointOut::from(&endpoint);
     scope.audit(&state, "edit", "endpoint", &id, audit_detail(&body)?).await?;
@@ -342,7 +342,7 @@ pub(crate) async fn switch(
     tracing::info!(account = %scope.account, endpoint = %id, enabled, "endpoint switched");
     state.wake.notify_one();
     if enabled {
-        state.store.announce_due().await;
+        state.store.announce_due();
     }
     let action = if enabled { "activate" } else { "deactivate" };
     scope.audit(&state, action, "endpoint", &id, json!({})).await?;

@@ -202,22 +202,22 @@ impl Store {
             return Ok(HashMap::new());
         }
         let list = self.params().list(ids.len());
-        let mut query = format!("SELECT * FROM endpoints WHERE id IN ({list})");
-        let mut endpoints = sqlx::query(&query);
+        let endpoints_sql = format!("SELECT * FROM endpoints WHERE id IN ({list})");
+        let secrets_sql = format!("SELECT * FROM secrets WHERE endpoint_id IN ({list}) ORDER BY created_at, id");
+        let (mut endpoints, mut secrets) = (sqlx::query(&endpoints_sql), sqlx::query(&secrets_sql));
         for id in ids {
             endpoints = endpoints.bind(*id);
+            secrets = secrets.bind(*id);
         }
+        // Side by side on two connections (a claim waits for one round of reads, not two).
+        let (endpoint_rows, secret_rows) =
+            tokio::try_join!(endpoints.fetch_all(&self.pool), secrets.fetch_all(&self.pool))?;
         let mut found: HashMap<String, (EndpointRow, Vec<SecretRow>)> = HashMap::new();
-        for row in endpoints.fetch_all(&self.pool).await? {
+        for row in endpoint_rows {
             let endpoint = Self::endpoint_from_row(&row)?;
             found.insert(endpoint.id.clone(), (endpoint, Vec::new()));
         }
-        query = format!("SELECT * FROM secrets WHERE endpoint_id IN ({list}) ORDER BY created_at, id");
-        let mut secrets = sqlx::query(&query);
-        for id in ids {
-            secrets = secrets.bind(*id);
-        }
-        for row in secrets.fetch_all(&self.pool).await? {
+        for row in secret_rows {
             let secret = self.secret_from_row(&row)?;
             if let Some((_, list)) = found.get_mut(&secret.endpoint_id) {
                 list.push(secret);

@@ -384,7 +384,7 @@ impl Store {
         match self.delivery(account_id, id).await? {
             Some(view) if queued => {
                 self.mark_due(&[view.endpoint_id.as_str()], now).await;
-                self.announce_due().await;
+                self.announce_due();
                 Ok(Resend::Queued(Box::new(view)))
             }
             Some(_) => Ok(Resend::InFlight),
@@ -431,7 +431,7 @@ impl Store {
         tx.commit().await?;
         if count > 0 {
             self.mark_due(&[endpoint_id], now).await;
-            self.announce_due().await;
+            self.announce_due();
         }
         Ok(RecoverPlan { count })
     }

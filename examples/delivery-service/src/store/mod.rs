@@ -58,6 +58,8 @@ pub struct Store {
     service_notices: bool,
     /// Moves each time this process records attempts: live streams wake on it.
     recorded: Arc<tokio::sync::watch::Sender<u64>>,
+    /// Coalesces this process's announcements of due work (Postgres).
+    announcer: Arc<queue::Announcer>,
 }
 
 impl Store {
@@ -119,6 +121,7 @@ impl Store {
             sealer: Arc::new(sealer),
             service_notices: false,
             recorded: Arc::new(tokio::sync::watch::channel(0).0),
+            announcer: Arc::default(),
         };
         store.migrate().await?;
         Ok(store)

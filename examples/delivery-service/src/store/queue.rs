@@ -2,6 +2,7 @@
 //! and hand-back. The worker decides; these are its statements.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use dropship_webhooks::delivery::RateLimit;
@@ -18,6 +19,18 @@ const FAN_OUT_ROWS_PER_STATEMENT: usize = 500;
 
 /// The Postgres channel on which due work is announced ([`Store::announce_due`]).
 pub const DUE_CHANNEL: &str = "dropship_delivery_due";
+
+/// Least time between two announcements of one process ([`Store::announce_due`]).
+pub const ANNOUNCE_SPACING: Duration = Duration::from_millis(2);
+
+/// Coalesces a process's announcements of due work ([`Store::announce_due`]).
+#[derive(Debug, Default)]
+pub(crate) struct Announcer {
+    /// Work became due since the last `NOTIFY` was sent.
+    requested: AtomicBool,
+    /// A task is sending them.
+    running: AtomicBool,
+}
 
 /// Events inserted by one statement (five parameters each).
 const EVENT_ROWS_PER_STATEMENT: usize = 500;
@@ -125,7 +138,7 @@ impl Store {
         if let Some(earliest) = rows.iter().map(|(event, _)| event.at).min() {
             let endpoints: Vec<&str> = rows.iter().map(|(_, endpoint)| *endpoint).collect();
             self.mark_due(&endpoints, earliest).await;
-            self.announce_due().await;
+            self.announce_due();
         }
         Ok(answers)
     }
@@ -347,14 +360,42 @@ impl Store {
 
     /// Tells the worker processes sharing the database that deliveries are due now: Postgres' `NOTIFY` on
     /// [`DUE_CHANNEL`], which each worker process listens on ([`crate::delivery::wakeup`]). SQLite's one process is
-    /// woken in memory by the caller. Best effort: a notification lost costs one poll interval, not a delivery.
-    pub async fn announce_due(&self) {
+    /// woken in memory by the caller. Returns at once; the notifications of one process are coalesced — one at a
+    /// time, at least [`ANNOUNCE_SPACING`] apart, the last request always followed by one — so posts arriving by the
+    /// thousand wake the workers hundreds of times, not thousands, while a lone post is announced at once. Best
+    /// effort: a notification lost costs one poll interval, not a delivery.
+    pub fn announce_due(&self) {
         if self.backend != Backend::Postgres {
             return;
         }
-        if let Err(error) = sqlx::query(&format!("NOTIFY {DUE_CHANNEL}")).execute(&self.pool).await {
-            tracing::debug!(%error, "announcing due deliveries failed; the workers' poll finds them");
+        self.announcer.requested.store(true, Ordering::SeqCst);
+        if self.announcer.running.compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst).is_err() {
+            return;
         }
+        let store = self.clone();
+        tokio::spawn(async move {
+            // Bounded by the requests: each turn consumes one, and the task ends when none came in meanwhile.
+            loop {
+                if !store.announcer.requested.swap(false, Ordering::SeqCst) {
+                    store.announcer.running.store(false, Ordering::SeqCst);
+                    // A request that came in between the two lines above found the task still running: take it.
+                    let again = store.announcer.requested.load(Ordering::SeqCst)
+                        && store
+                            .announcer
+                            .running
+                            .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
+                            .is_ok();
+                    if !again {
+                        return;
+                    }
+                    continue;
+                }
+                if let Err(error) = sqlx::query(&format!("NOTIFY {DUE_CHANNEL}")).execute(&store.pool).await {
+                    tracing::debug!(%error, "announcing due deliveries failed; the workers' poll finds them");
+                }
+                tokio::time::sleep(ANNOUNCE_SPACING).await;
+            }
+        });
     }
 
     fn claim_from_row(row: &AnyRow, start_after_ms: i64, burst_limited: bool) -> Result<Claim, sqlx::Error> {
@@ -417,7 +458,7 @@ impl Store {
         tx.commit().await?;
         let endpoints: Vec<&str> = claims.iter().map(|claim| claim.endpoint_id.as_str()).collect();
         self.mark_due(&endpoints, now).await;
-        self.announce_due().await;
+        self.announce_due();
         Ok(())
     }
 
