@@ -58,7 +58,11 @@ SECTIONS: List[Tuple[str, str, str]] = [
      "bodies alternating, every tenth request tampered with so the error path runs): after the first 100,000 calls "
      "and at the end."),
     ("bench-delivery", "Delivery service",
-     "Signed deliveries per second draining a queued backlog to a fast loopback receiver (with the worker in the "
+     "First end to end, the service binary in its own process(es) (one on SQLite; `--api-only` and two "
+     "`--worker-only` on Postgres) with the load generator and receiver beside it: enqueue→delivered latency at "
+     "fixed rates, the highest sustainable rate, intake alone, the batch route, draining a backlog and the CPU per "
+     "delivery of each process kind. Then in process: "
+     "signed deliveries per second draining a queued backlog to a fast loopback receiver (with the worker in the "
      "benchmark's process, then as 1, 2 and 4 `--worker-only` processes of the service binary, with their peak "
      "resident memory), enqueue→delivered latency (POST /v1/accounts/{account}/events to arrival at the receiver) "
      "at fixed rates, the time to queue one event fanned out to 10,000 endpoints, and the history lists' latency "
