@@ -72,7 +72,8 @@ generate-check: ## fail if anything `make generate` writes differs from what is 
 	diff -u examples/delivery-service/openapi.d.ts target/generate-check/openapi.d.ts \
 		|| { echo "examples/delivery-service/openapi.d.ts is stale: run make generate"; exit 1; }
 	tools/typecheck/node_modules/.bin/tsc --noEmit --strict --target es2020 --module nodenext \
-		--moduleResolution nodenext tests/types/narrowing.ts tests/types/delivery_client.ts
+		--moduleResolution nodenext --types node --typeRoots tools/typecheck/node_modules/@types \
+		tests/types/narrowing.ts tests/types/delivery_client.ts
 	.venv/bin/python tests/types/check_events.py
 
 test-core: ## the core's unit, vector, property and doc tests

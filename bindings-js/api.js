@@ -324,6 +324,9 @@ function createApi(native) {
     #bodyLimit
     /** crypto.subtle keys by secret index, imported when an async method first needs them. */
     #subtleKeys = []
+    /** The router: handlers by topic, and those for events no topic handler takes (`onAny`). */
+    #handlers = new Map()
+    #fallback = []
 
     constructor(secrets, options = {}) {
       const settings = optionsText({
@@ -474,6 +477,95 @@ function createApi(native) {
       return this.verifyAsync(body, request.headers, options)
     }
 
+    /**
+     * Adds a handler for a topic of the catalog (or several): `dispatch` and `handle` call it with the verified event.
+     * A name outside the catalog is a mistake in the receiver (a typo would never be called), so it throws.
+     */
+    on(topic, handler) {
+      const names = typeof topic === 'string' ? [topic] : Array.from(topic ?? [])
+      if (typeof handler !== 'function') throw new TypeError('on(topic, handler): the handler must be a function')
+      if (names.length === 0) throw new TypeError('on(topic, handler): name at least one topic')
+      for (const name of names) {
+        if (!TOPIC_NAMES.has(name)) {
+          throw new TypeError(`on(): ${JSON.stringify(name)} is not a topic of the catalog (see \`topics\`); onAny() takes every other event`)
+        }
+      }
+      for (const name of names) {
+        if (!this.#handlers.has(name)) this.#handlers.set(name, [])
+        this.#handlers.get(name).push(handler)
+      }
+      return this
+    }
+
+    /** Adds a handler for every event no `on` handler takes: other topics, and topics newer than this version. */
+    onAny(handler) {
+      if (typeof handler !== 'function') throw new TypeError('onAny(handler): the handler must be a function')
+      this.#fallback.push(handler)
+      return this
+    }
+
+    /**
+     * Calls the handlers of the event's topic one after another (awaiting each), or the `onAny` handlers when the
+     * topic has none; resolves to how many ran. A handler's error rejects it, and the handlers after it don't run.
+     */
+    async dispatch(event) {
+      const handlers = this.#handlers.get(event?.topic) ?? this.#fallback
+      for (const handler of handlers) await handler(event)
+      return handlers.length
+    }
+
+    /**
+     * Verifies and dispatches: resolves to the answer to give the sender — 204 once every handler has finished, the
+     * error's status and `{ error, message }` when the request is refused. A handler's error is not an answer: it
+     * rejects, so the server answers 500 and reports it (the sender retries later).
+     */
+    async handle(body, headers, options) {
+      let event
+      try {
+        event = await this.verifyAsync(body, headers, options)
+      } catch (error) {
+        if (error instanceof WebhookError) return refusal(error)
+        throw error
+      }
+      await this.dispatch(event)
+      return { status: 204, headers: {}, body: '', event }
+    }
+
+    /**
+     * A Fetch handler (Workers, Deno.serve, Bun.serve, Next.js route handlers, Hono): verifies the `Request`,
+     * dispatches, and answers 204, or the refusal's status with `{ error, message }`. A handler's error rejects, so
+     * the runtime answers 500 and logs it.
+     */
+    fetchHandler(options) {
+      return async (request) => {
+        let event
+        try {
+          event = await this.verifyRequest(request, options)
+        } catch (error) {
+          if (!(error instanceof WebhookError)) throw error
+          const answer = refusal(error)
+          return new Response(answer.body, { status: answer.status, headers: answer.headers })
+        }
+        await this.dispatch(event)
+        return new Response(null, { status: 204 })
+      }
+    }
+
+    /**
+     * An Express handler: `express()`'s checks, then `dispatch`, then 204. A handler's error goes to `next(error)`
+     * (Express answers 500 and logs it, or the app's error middleware takes it).
+     */
+    expressHandler(options = {}) {
+      const verifying = this.express(options)
+      return (req, res, next) =>
+        verifying(req, res, (error) => {
+          if (error) return next(error)
+          this.dispatch(req.webhook).then(() => {
+            if (!res.headersSent) res.status(204).end()
+          }, next)
+        })
+    }
+
     /** Express middleware: verifies, sets `req.webhook` to the event, or answers 401/400 with `{ error, message }`. */
     express(options = {}) {
       return (req, res, next) => {
@@ -514,10 +606,17 @@ function createApi(native) {
 
     /**
      * A Fastify plugin with its own raw-body parser (encapsulated, so the app's JSON parsing is untouched) that
-     * routes POST, PUT and PATCH on the plugin's prefix to `handler(event, request, reply)`.
+     * routes POST, PUT and PATCH on the plugin's prefix to `handler(event, request, reply)` — or, without a handler,
+     * to `dispatch` and a 204.
      */
     fastify(handler, options = {}) {
       const webhook = this
+      // `fastify(options)` or `fastify()`: without a handler of its own the plugin is the router's (dispatch, 204).
+      if (handler !== undefined && handler !== null && typeof handler !== 'function') [handler, options] = [undefined, handler]
+      handler ??= async (event, _request, reply) => {
+        await webhook.dispatch(event)
+        return reply.code(204).send()
+      }
       const refuse = (reply, error) => reply.code(error.status ?? 400).send({ error: error.code, message: error.message })
       return async function dropshipWebhooks(instance) {
         // Inside this plugin only: every content type arrives as the raw Buffer (the built-in JSON parser would win
@@ -588,6 +687,17 @@ function createApi(native) {
   }
 
   const topics = deepFreeze(JSON.parse(native.topicsJson()))
+  const TOPIC_NAMES = new Set(topics.map((topic) => topic.name))
+
+  /** The answer to a refused request: the error's status and `{ error, message }` as JSON. */
+  function refusal(error) {
+    return {
+      status: error.status ?? 400,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ error: error.code, message: error.message }),
+      error,
+    }
+  }
   const retrySchedule = deepFreeze(JSON.parse(native.retryScheduleJson()))
 
   /**

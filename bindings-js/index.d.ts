@@ -1,7 +1,7 @@
 // Type declarations of the dropship-webhooks Node.js package. Event and payload types are generated from the Rust
 // types into ./events.d.ts (`make generate`).
 
-import type { TopicInfo, WebhookErrorCode, WebhookEvent } from './events'
+import type { EventsByTopic, Topic, TopicInfo, WebhookErrorCode, WebhookEvent } from './events'
 
 export * from './events'
 
@@ -84,6 +84,17 @@ export interface FastifyOptions extends VerifyOptions {
   url?: string
 }
 
+/** A handler of one topic's events (`webhook.on`); may return a promise, which is awaited. */
+export type TopicHandler<T extends Topic> = (event: EventsByTopic[T]) => unknown
+
+/**
+ * What `handle` resolves to: the answer to give the sender. 204 when every handler finished; a refusal's status
+ * (401, 400, 413, 500 for `payload_not_raw`) with `{ error, message }` as JSON and the error itself.
+ */
+export type WebhookAnswer =
+  | { status: 204; headers: Record<string, never>; body: ''; event: WebhookEvent; error?: undefined }
+  | { status: number; headers: { 'content-type': 'application/json' }; body: string; event?: undefined; error: WebhookError }
+
 /** Verifies (and signs) webhooks with one or more active secrets. */
 export class Webhook {
   constructor(secrets: Secrets, options?: WebhookOptions)
@@ -108,6 +119,32 @@ export class Webhook {
   verifySignatureAsync(body: RawBody, headers: HeadersInput, options?: VerifyOptions): Promise<VerifiedSignature>
   /** The headers to send: one signature per secret active at `timestamp`. */
   sign(id: string, timestamp: Timestamp, body: RawBody): SignedHeaders
+  /**
+   * Adds a handler for a topic of the catalog (or several); the event arrives typed for it. A name outside the
+   * catalog throws a TypeError (a typo would never be called). Handlers of one topic run in the order added.
+   */
+  on<T extends Topic>(topic: T | ReadonlyArray<T>, handler: TopicHandler<T>): this
+  /** Adds a handler for every event no `on` handler takes: other topics, and topics newer than this version. */
+  onAny(handler: (event: WebhookEvent) => unknown): this
+  /**
+   * Calls the handlers of the event's topic one after another (awaiting each), or the `onAny` handlers when the
+   * topic has none; resolves to how many ran. A handler's error rejects it.
+   */
+  dispatch(event: WebhookEvent): Promise<number>
+  /**
+   * Verifies and dispatches; resolves to the answer to give. A handler's error rejects (never swallowed): the
+   * server answers 500 and the sender retries.
+   */
+  handle(body: RawBody, headers: HeadersInput, options?: VerifyOptions): Promise<WebhookAnswer>
+  /**
+   * A Fetch handler (Workers, Deno.serve, Bun.serve, Next.js route handlers, Hono): verify, dispatch, 204; a refusal
+   * answers its status with `{ error, message }`; a handler's error rejects (the runtime answers 500 and logs it).
+   */
+  fetchHandler(options?: VerifyOptions): (request: Request) => Promise<Response>
+  /**
+   * An Express handler: the `express()` checks, then `dispatch`, then 204. A handler's error goes to `next(error)`.
+   */
+  expressHandler(options?: ExpressOptions): (req: any, res: any, next: (error?: unknown) => void) => void
   /** Verifies a Fetch `Request` (Next.js route handlers, Hono, Workers, Deno, Bun); reads its body (as `verifyAsync`). */
   verifyRequest(request: Request, options?: VerifyOptions): Promise<WebhookEvent>
   /**
@@ -124,6 +161,8 @@ export class Webhook {
     handler: (event: WebhookEvent, request: any, reply: any) => unknown,
     options?: FastifyOptions,
   ): (instance: any) => Promise<void>
+  /** The Fastify plugin routed to `dispatch`, answering 204 (a handler's error goes to Fastify: 500, logged). */
+  fastify(options?: FastifyOptions): (instance: any) => Promise<void>
 }
 
 /** A new `whsec_` secret from 32 CSPRNG bytes, or from the 24–64 random bytes given. */

@@ -244,3 +244,109 @@ describe('body limits and headers first (Express, Fastify, fetch Request)', () =
     assert.equal(event.id, 'evt_fw_1')
   })
 })
+
+// The router: on(topic) / onAny, handle(body, headers), and the Express, Fastify and Fetch handlers built on it.
+describe('router', () => {
+  const unknownTopic = JSON.stringify({ id: 'evt_fw_2', topic: 'order.teleported', data: { id: 'ord_9' } })
+  const product = JSON.stringify({ id: 'evt_fw_3', topic: 'product.selected', data: { id: 'prod_1', variants: [] } })
+
+  /** A webhook whose handlers write down what they saw; `order.created` with data.id 'boom' throws. */
+  function routed() {
+    const seen = []
+    const router = new Webhook(secret)
+      .on('order.created', async (event) => {
+        await new Promise((resolve) => setTimeout(resolve, 5))
+        if (event.data.id === 'boom') throw new Error('handler failed on purpose')
+        seen.push(`order:${event.data.id}`)
+      })
+      .on('order.created', (event) => seen.push(`second:${event.id}`))
+      .on(['product.selected', 'product.inventoryChanged'], (event) => seen.push(`product:${event.data.id}`))
+      .onAny((event) => seen.push(`any:${event.topic}`))
+    return { router, seen }
+  }
+  const boom = JSON.stringify({ id: 'evt_fw_4', topic: 'order.created', data: { id: 'boom', lines: [] } })
+
+  it('dispatches by topic, in the order added, each awaited; other topics go to onAny', async () => {
+    const { router, seen } = routed()
+    for (const body of [sample, product, unknownTopic]) {
+      const answer = await router.handle(body, signed(body).headers)
+      assert.equal(answer.status, 204)
+      assert.equal(answer.event.id, JSON.parse(body).id)
+    }
+    assert.deepEqual(seen, ['order:ord_9', 'second:evt_fw_1', 'product:prod_1', 'any:order.teleported'])
+    assert.equal(await router.dispatch({ id: 'x', topic: 'connection.created', data: {} }), 1)
+    assert.deepEqual(seen.at(-1), 'any:connection.created')
+  })
+
+  it('refuses a bad signature with its status and code, calling no handler', async () => {
+    const { router, seen } = routed()
+    const answer = await router.handle(tampered().body, tampered().headers)
+    assert.equal(answer.status, 401)
+    assert.equal(answer.error.code, 'no_matching_signature')
+    assert.equal(JSON.parse(answer.body).error, 'no_matching_signature')
+    assert.equal(answer.headers['content-type'], 'application/json')
+    assert.deepEqual(seen, [])
+  })
+
+  it("passes a handler's error on: handle rejects with it, the handlers after it don't run", async () => {
+    const { router, seen } = routed()
+    await assert.rejects(router.handle(boom, signed(boom).headers), /handler failed on purpose/)
+    assert.deepEqual(seen, [])
+  })
+
+  it('refuses a topic outside the catalog and a handler that is not a function', () => {
+    const router = new Webhook(secret)
+    assert.throws(() => router.on('order.shipped', () => {}), (error) => error instanceof TypeError && /order\.shipped/.test(error.message))
+    assert.throws(() => router.on('order.created'), TypeError)
+    assert.throws(() => router.on([], () => {}), TypeError)
+    assert.throws(() => router.onAny('not a function'), TypeError)
+  })
+
+  it('Express: 204 after the handlers, 401 refused, a throwing handler to next(error) (500)', async () => {
+    const { router, seen } = routed()
+    const app = express()
+    app.post('/hooks', router.expressHandler())
+    const reported = []
+    app.use((error, _req, res, _next) => {
+      reported.push(error.message)
+      res.status(500).json({ error: 'internal' })
+    })
+    const server = await listen(app)
+    try {
+      const url = `http://127.0.0.1:${server.address().port}/hooks`
+      assert.equal((await fetch(url, { method: 'POST', ...signed() })).status, 204)
+      assert.deepEqual(seen, ['order:ord_9', 'second:evt_fw_1'])
+      const refused = await fetch(url, { method: 'POST', ...tampered() })
+      assert.equal(refused.status, 401)
+      assert.equal((await refused.json()).error, 'no_matching_signature')
+      assert.equal((await fetch(url, { method: 'POST', ...signed(boom) })).status, 500)
+      assert.deepEqual(reported, ['handler failed on purpose'])
+    } finally {
+      server.close()
+    }
+  })
+
+  it('Fastify: the plugin without a handler dispatches; a throwing handler answers 500', async () => {
+    const { router, seen } = routed()
+    const app = Fastify()
+    app.register(router.fastify({ url: '/' }), { prefix: '/hooks' })
+    const post = ({ headers, body }) => app.inject({ method: 'POST', url: '/hooks', headers, payload: body })
+    assert.equal((await post(signed(unknownTopic))).statusCode, 204)
+    assert.deepEqual(seen, ['any:order.teleported'])
+    assert.equal((await post(tampered())).statusCode, 401)
+    assert.equal((await post(signed(boom))).statusCode, 500)
+    await app.close()
+  })
+
+  it('Fetch: fetchHandler answers 204 or the refusal, and rejects with a handler error', async () => {
+    const { router, seen } = routed()
+    const serve = router.fetchHandler()
+    const request = ({ headers, body }) => new Request('http://127.0.0.1/hooks', { method: 'POST', headers, body })
+    assert.equal((await serve(request(signed(product)))).status, 204)
+    assert.deepEqual(seen, ['product:prod_1'])
+    const refused = await serve(request(tampered()))
+    assert.equal(refused.status, 401)
+    assert.equal((await refused.json()).error, 'no_matching_signature')
+    await assert.rejects(serve(request(signed(boom))), /handler failed on purpose/)
+  })
+})

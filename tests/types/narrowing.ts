@@ -50,3 +50,30 @@ export const topic: Topic = "proposal.collaboratorAdded";
 // @ts-expect-error not a topic
 export const notATopic: Topic = "order.shipped";
 export const sample: OrderCreatedEvent["topic"] = "order.created";
+
+// The router (bindings-js/index.d.ts): a handler's event is typed by the topic it is registered for.
+import type { Webhook } from "../../bindings-js/index";
+
+export function route(webhook: Webhook): void {
+  webhook
+    .on("order.created", (event) => {
+      const order: Order = event.data;
+      // @ts-expect-error an order.created handler gets an order, not a product
+      const variants: Product["variants"] = event.data.variants;
+      return [order.id, variants];
+    })
+    .on(["product.selected", "product.inventoryChanged"], async (event) => {
+      const product: Product = event.data;
+      return product.id;
+    })
+    .onAny((event) => event.topic);
+  // @ts-expect-error not a topic of the catalog
+  webhook.on("order.shipped", () => undefined);
+}
+
+export async function answer(webhook: Webhook, body: string, headers: Record<string, string>): Promise<number> {
+  const answer = await webhook.handle(body, headers);
+  if (answer.error) return answer.error.status;
+  const event: WebhookEvent = answer.event;
+  return event.id.length;
+}
