@@ -252,7 +252,7 @@ impl PyVerifiedSignature {
 }
 
 /// Verifies and signs webhooks with one or more secrets (the core's `Webhook`).
-#[pyclass(name = "Webhook", module = "dropship_webhooks", frozen)]
+#[pyclass(name = "Webhook", module = "dropship_webhooks", frozen, subclass)]
 pub struct PyWebhook {
     inner: Webhook,
 }

@@ -11,7 +11,7 @@ import importlib.util
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, assert_type
+from typing import TYPE_CHECKING, Callable, assert_type
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "bindings-python" / "python" / "dropship_webhooks" / "events.py"
@@ -46,6 +46,32 @@ def describe(event: WebhookEvent) -> str:
         return status or ""
     identifier: str = event["id"]
     return identifier
+
+
+if TYPE_CHECKING:
+    from dropship_webhooks._routes import TopicRoutes
+    from dropship_webhooks.events import OrderCreatedEvent, ProductSelectedEvent
+
+    def routes(router: TopicRoutes) -> None:
+        """The router's `on` (bindings-python/.../_routes.py): a handler's event is its topic's; a handler of
+        another topic's event, or a name outside the catalog, does not type-check (strict mypy reports an unused
+        ignore, so each ignore below proves its error)."""
+
+        @router.on("order.created")
+        def created(event: OrderCreatedEvent) -> str:
+            assert_type(event["data"], Order)
+            return event["id"]
+
+        assert_type(created, Callable[[OrderCreatedEvent], str])
+
+        def selected(event: ProductSelectedEvent) -> None: ...
+
+        assert_type(router.on("product.selected", selected), Callable[[ProductSelectedEvent], None])
+
+        @router.on("order.created")  # type: ignore[arg-type]
+        def wrong(event: ProductSelectedEvent) -> None: ...
+
+        router.on("order.shipped", lambda event: None)  # type: ignore[call-overload]
 
 
 def main() -> int:

@@ -25,12 +25,12 @@ from typing import Any, Dict, List, Mapping, Optional, Union, cast
 from . import _native
 from ._native import (
     VerifiedSignature,
-    Webhook,
     WebhookError,
     WebhookPayloadError,
     WebhookVerificationError,
 )
 from .events import WebhookErrorCode, WebhookEvent
+from .router import Webhook, WebhookAnswer
 
 __all__ = [
     "DEFAULT_BODY_LIMIT_BYTES",
@@ -39,6 +39,7 @@ __all__ = [
     "Secret",
     "VerifiedSignature",
     "Webhook",
+    "WebhookAnswer",
     "WebhookError",
     "WebhookErrorCode",
     "WebhookEvent",

@@ -60,7 +60,6 @@ class VerifiedSignature:
     @property
     def secret_label(self) -> Optional[str]: ...
 
-@final
 class Webhook:
     """Verifies and signs webhooks with one or more active secrets."""
 

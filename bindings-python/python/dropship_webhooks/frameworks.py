@@ -6,6 +6,10 @@
 - Django: :func:`verify_django`.
 - AWS Lambda behind API Gateway (REST v1 and HTTP v2 events, base64 bodies): :func:`verify_lambda_event`.
 
+With a router (:meth:`Webhook.on`), :func:`handle_flask`, :func:`handle_starlette` (FastAPI) and
+:func:`handle_django` verify, dispatch and return the framework's response: 204 once the handlers have finished, the
+refusal's status with ``{"error", "message"}``; a handler's exception propagates, so the framework answers 500.
+
 Every helper checks the headers first (present, well formed, timestamp within the tolerance, a secret active) and
 refuses what cannot pass before reading the body; it then reads at most the webhook's ``body_limit_bytes`` (1 MiB
 unless set), refusing a longer body with ``payload_too_large`` (HTTP 413) as soon as it is over, declared or read.
@@ -19,6 +23,11 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, List, Mapping, Optio
 from ._native import Webhook, WebhookError
 from .events import WebhookEvent
 
+from .router import WebhookAnswer
+
+if TYPE_CHECKING:
+    from .router import Webhook as Router
+
 if TYPE_CHECKING:
     from datetime import datetime
 
@@ -26,6 +35,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "fastapi_dependency",
+    "handle_django",
+    "handle_flask",
+    "handle_starlette",
     "http_status",
     "verify_django",
     "verify_flask",
@@ -140,3 +152,44 @@ def verify_lambda_event(
     if event.get("isBase64Encoded"):
         body = base64.b64decode(body)
     return webhook.verify(body, headers, now=now)
+
+
+def handle_flask(webhook: Router, request: Any = None, *, now: Optional[Seconds] = None) -> Any:
+    """:func:`verify_flask`, then :meth:`Webhook.dispatch`: a Flask response (204, or the refusal)."""
+    from flask import Response
+
+    try:
+        event = verify_flask(webhook, request, now=now)
+    except WebhookError as error:
+        refused = WebhookAnswer.refusal(error)
+        return Response(refused.body, status=refused.status, headers=refused.headers)
+    webhook.dispatch(event)
+    return Response(status=204)
+
+
+async def handle_starlette(webhook: Router, request: Any, *, now: Optional[Seconds] = None) -> Any:
+    """:func:`verify_starlette`, then ``await`` :meth:`Webhook.dispatch_async`: a Starlette response (FastAPI routes
+    return it as it is)."""
+    from starlette.responses import Response
+
+    try:
+        event = await verify_starlette(webhook, request, now=now)
+    except WebhookError as error:
+        refused = WebhookAnswer.refusal(error)
+        return Response(refused.body, status_code=refused.status, headers=refused.headers)
+    await webhook.dispatch_async(event)
+    return Response(status_code=204)
+
+
+def handle_django(webhook: Router, request: Any, *, now: Optional[Seconds] = None) -> Any:
+    """:func:`verify_django`, then :meth:`Webhook.dispatch`: a Django ``HttpResponse``."""
+    from django.http import HttpResponse  # type: ignore[import-untyped]
+
+    try:
+        event = verify_django(webhook, request, now=now)
+    except WebhookError as error:
+        refused = WebhookAnswer.refusal(error)
+        return HttpResponse(refused.body, status=refused.status, headers=refused.headers)
+    webhook.dispatch(event)
+    return HttpResponse(status=204)
+
