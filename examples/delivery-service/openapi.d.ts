@@ -780,12 +780,12 @@ export interface components {
             method?: string;
             /**
              * Format: int64
-             * @description Requests per second; 0: unlimited.
+             * @description Requests per second; 0: unlimited. A whole number: a fraction is refused (`invalid_option`), never rounded.
              */
             rateLimit?: number;
             /**
              * Format: int64
-             * @description Requests in flight; 0: unlimited.
+             * @description Requests in flight; 0: unlimited. A whole number, as `rateLimit`.
              */
             burstLimit?: number;
             scheme?: string;

@@ -82,7 +82,30 @@ async fn a_link_opens_one_session_whose_forms_act_through_the_api() {
             ("method", "POST"),
             ("enabled", "on"),
         ];
-        let created = browser.post("/console/a/acme/endpoints", &good).await;
+        // A limit that is not a whole number is refused under its field in the form's words, never saved as 0
+        // ("unlimited"); nothing is created.
+        for (field, typed) in [("rateLimit", "2.5"), ("burstLimit", "-5"), ("rateLimit", "ten")] {
+            let mut fractional = good.to_vec();
+            fractional.push((field, typed));
+            let refused = browser.post("/console/a/acme/endpoints", &fractional).await;
+            assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}: {field}={typed}");
+            let error_at = refused.html.find(&format!("id=\"{field}-error\"")).expect("the error under its field");
+            assert!(refused.html[error_at..].contains("Enter a whole number"), "{}", refused.html);
+            assert!(refused.html.contains(&format!("value=\"{typed}\"")), "the input is kept");
+            assert!(refused.html.contains(
+                "aria-invalid=\"true\" aria-describedby=\"{field}-error\"".replace("{field}", field).as_str()
+            ));
+            assert!(!refused.html.contains('`'), "no API words: {}", refused.html);
+        }
+        let (_, none) = api.get(&at("/endpoints")).await;
+        assert_eq!(none["data"], json!([]), "{backend}: nothing saved that wasn't typed");
+
+        // Saved, then redirected (post/redirect/get): the secret shown once on the page it lands on.
+        let posted = browser.post("/console/a/acme/endpoints", &good).await;
+        assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.html);
+        let landed = location(&posted);
+        assert!(landed.starts_with("/console/a/acme/endpoints/ep_"), "{landed}");
+        let created = browser.get(&landed).await;
         assert_eq!(created.status, StatusCode::OK, "{}", created.html);
         assert!(
             created.html.contains("whsec_") && created.html.contains("data-copy=\"secret-value\""),
@@ -93,11 +116,19 @@ async fn a_link_opens_one_session_whose_forms_act_through_the_api() {
         let endpoint = endpoints["data"][0]["id"].as_str().unwrap().to_owned();
         assert_eq!(endpoints["data"][0]["topics"], json!(["order.created", "order.cancelled"]));
         let page = format!("/console/a/acme/endpoints/{endpoint}");
+        assert_eq!(landed, page);
+        let reloaded = browser.get(&page).await;
+        assert!(!reloaded.html.contains("whsec_") && !reloaded.html.contains("Endpoint created."), "shown once");
 
         // A test event, seen in the attempts; a secret generated and the old one expired; the audit log says who.
-        let tested = browser.post(&format!("{page}/test"), &[("_csrf", &csrf), ("topic", "order.cancelled")]).await;
+        let tested = browser.act(&format!("{page}/test"), &[("_csrf", &csrf), ("topic", "order.cancelled")]).await;
         assert!(tested.html.contains("(order.cancelled) sent: success, HTTP 200."), "{}", tested.html);
         receiver.wait_for(1, Duration::from_secs(10)).await;
+        // A reload of the page it landed on shows the page, and sends nothing more.
+        let again = browser.get(&page).await;
+        assert!(!again.html.contains("sent: success"), "{}", again.html);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(receiver.count(), 1, "{backend}: a reload repeats no action");
         let shown = browser.get(&page).await;
         assert!(shown.html.contains("order.cancelled") && shown.html.contains("<td>success</td>"), "{}", shown.html);
         // The day's chart and the list's rates.
@@ -110,11 +141,11 @@ async fn a_link_opens_one_session_whose_forms_act_through_the_api() {
         assert!(shown.html.contains("Last success: 20"), "{}", shown.html);
         let listed = browser.get("/console/a/acme/endpoints").await;
         assert!(listed.html.contains("<td>100.0 %</td>") && listed.html.contains("ms</td>"), "{}", listed.html);
-        let generated = browser.post(&format!("{page}/secrets"), &[("_csrf", &csrf), ("label", "next")]).await;
+        let generated = browser.act(&format!("{page}/secrets"), &[("_csrf", &csrf), ("label", "next")]).await;
         assert!(generated.html.contains("New signing secret") && generated.html.contains("whsec_"));
         let (_, secrets) = api.get(&at(&format!("/endpoints/{endpoint}/secrets"))).await;
         let first = secrets["data"][0]["id"].as_str().unwrap().to_owned();
-        let expired = browser.post(&format!("{page}/secrets/{first}/expire"), &[("_csrf", &csrf)]).await;
+        let expired = browser.act(&format!("{page}/secrets/{first}/expire"), &[("_csrf", &csrf)]).await;
         assert!(expired.html.contains("Secret expired."), "{}", expired.html);
         assert!(!expired.html.contains("whsec_"), "{backend}: a secret's value is never shown again");
         let audit = browser.get("/console/a/acme/audit").await;
@@ -241,7 +272,7 @@ async fn history_details_resend_and_recover_with_its_preview() {
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
-        let resent = browser.post(&format!("/console/a/acme/deliveries/{delivery}/resend"), &[("_csrf", &csrf)]).await;
+        let resent = browser.act(&format!("/console/a/acme/deliveries/{delivery}/resend"), &[("_csrf", &csrf)]).await;
         assert!(resent.html.contains("is queued for one more attempt"), "{}", resent.html);
         receiver.wait_for(7, Duration::from_secs(10)).await;
         harness.stop().await;

@@ -362,3 +362,38 @@ async fn urls_are_stored_as_the_sender_reads_them_and_refused_where_it_cannot() 
     }
     harness.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn limits_are_whole_numbers_or_refused_on_their_field_never_rounded() {
+    for backend in backends() {
+        let harness = Harness::start(backend).await;
+        let api = &harness.api;
+        let url = "https://hooks.example.com/limits";
+        // A fraction is `invalid_option` on its field, on create and on edit; nothing is saved.
+        for (field, value) in [("rateLimit", json!(2.5)), ("burstLimit", json!(0.5)), ("rateLimit", json!(2.0))] {
+            let (status, refused) =
+                api.post(&at("/endpoints"), json!({ "url": url, "topics": ["order.created"], field: value })).await;
+            assert_eq!(
+                (status, refused["error"]["code"].as_str()),
+                (400, Some("invalid_option")),
+                "{backend}: {refused}"
+            );
+            assert_eq!(refused["error"]["field"], field, "{backend}");
+        }
+        let (_, listed) = api.get(&at("/endpoints")).await;
+        assert_eq!(listed["data"], json!([]), "{backend}: nothing saved");
+        let (status, created) =
+            api.post(&at("/endpoints"), json!({ "url": url, "topics": ["order.created"], "rateLimit": 3 })).await;
+        assert_eq!(status, 201, "{created}");
+        let id = created["endpoint"]["id"].as_str().unwrap_or_else(|| created["id"].as_str().unwrap()).to_owned();
+        let (status, refused) = api.patch(&at(&format!("/endpoints/{id}")), json!({ "rateLimit": 7.25 })).await;
+        assert_eq!((status, refused["error"]["field"].as_str()), (400, Some("rateLimit")), "{backend}: {refused}");
+        // Out of range stays refused as before; a whole number in range is kept as typed.
+        let (status, _) = api.patch(&at(&format!("/endpoints/{id}")), json!({ "burstLimit": 4294967296_i64 })).await;
+        assert_eq!(status, 400, "{backend}");
+        let (status, edited) =
+            api.patch(&at(&format!("/endpoints/{id}")), json!({ "rateLimit": 4294967295_i64 })).await;
+        assert_eq!((status, edited["rateLimit"].as_u64()), (200, Some(4_294_967_295)), "{backend}: {edited}");
+        harness.stop().await;
+    }
+}

@@ -18,6 +18,7 @@ use crate::http::views::{
 
 use super::charts::{class_color, day_slots, latency_chart, outcome_chart, SUCCESS_COLOR};
 use super::client::{call, get, Refused};
+use super::flash::{self, see_other};
 use super::session::{posted, session_for, Form, Session};
 use super::{page, when, ConsoleState, Refusal, DAY_MS};
 
@@ -26,8 +27,7 @@ pub(crate) struct EndpointLine {
     id: String,
     url: String,
     topics: String,
-    enabled: bool,
-    health: String,
+    status: EndpointStatus,
     /// Successful attempts of the last 24 hours, as a percentage; empty without attempts.
     success_rate: String,
     /// The 90th percentile of the last 24 hours' latencies, as a bucket bound.
@@ -56,7 +56,8 @@ pub(crate) async fn endpoints(
     let session = session_for(&state, &headers, &account).await?;
     let listed: List<EndpointOut> =
         get(&state, &session, &format!("/v1/accounts/{account}/endpoints?limit=200")).await?;
-    let since = state.app.clock.now_ms().saturating_sub(DAY_MS);
+    let now = state.app.clock.now_ms();
+    let since = now.saturating_sub(DAY_MS);
     let stats: AccountStatsOut = get(&state, &session, &format!("/v1/accounts/{account}/stats?since={since}")).await?;
     let endpoints = listed.data.iter().map(|endpoint| {
         let id = endpoint.id.clone();
@@ -72,8 +73,7 @@ pub(crate) async fn endpoints(
             id,
             url: endpoint.url.clone(),
             topics: topics_text(endpoint),
-            enabled: endpoint.enabled,
-            health: endpoint.health.status.clone(),
+            status: endpoint_status(endpoint, now),
         }
     });
     let endpoints = endpoints.collect();
@@ -84,6 +84,35 @@ pub(crate) async fn endpoints(
         account,
         endpoints,
     }))
+}
+
+/// An endpoint's one status, computed here for the list and the page alike: words and a colour class, with the
+/// reason when it is off. Disabled or deactivated wins over health (an endpoint switched off is never "Healthy").
+pub(crate) struct EndpointStatus {
+    pub(crate) words: String,
+    /// `ok`, `warn`, `off` or `failed`: the pill's colour (always beside the words).
+    pub(crate) class: &'static str,
+}
+
+pub(crate) fn endpoint_status(endpoint: &EndpointOut, now_ms: i64) -> EndpointStatus {
+    let reason = endpoint.disabled_reason.as_deref().unwrap_or_default();
+    if endpoint.health.status == "FAILED" {
+        return EndpointStatus { words: "Off: FAILED after 3 days of failures".into(), class: "failed" };
+    }
+    if !endpoint.enabled && reason.contains("410") {
+        return EndpointStatus { words: "Off: the receiver answered 410 Gone".into(), class: "failed" };
+    }
+    if !endpoint.enabled {
+        return EndpointStatus { words: "Disabled".into(), class: "off" };
+    }
+    if let Some(since) = endpoint.health.failing_since {
+        let since = i64::try_from(since).unwrap_or(i64::MAX).saturating_mul(1000);
+        return EndpointStatus { words: format!("Failing since {}", when(Some(since))), class: "warn" };
+    }
+    if let Some(until) = endpoint.slowed_until.filter(|&until| until > now_ms) {
+        return EndpointStatus { words: format!("Slowed down until {}", when(Some(until))), class: "warn" };
+    }
+    EndpointStatus { words: "Healthy".into(), class: "ok" }
 }
 
 /// A topic in the form, with its catalog description.
@@ -117,6 +146,8 @@ pub(crate) struct EndpointForm {
     form_error: Option<String>,
     url_error: Option<String>,
     topics_error: Option<String>,
+    rate_error: Option<String>,
+    burst_error: Option<String>,
 }
 
 pub(crate) fn topic_groups(checked: &[String]) -> Vec<TopicGroupChoice> {
@@ -153,6 +184,8 @@ impl EndpointForm {
             form_error: None,
             url_error: None,
             topics_error: None,
+            rate_error: None,
+            burst_error: None,
         }
     }
 
@@ -165,31 +198,52 @@ impl EndpointForm {
         self.burst_limit = form.get("burstLimit").unwrap_or("0").to_owned();
         self.scheme = form.get("scheme").unwrap_or("standard").to_owned();
         self.enabled = form.get("enabled").is_some();
-        // The API names the field its refusal concerns.
+        // The API names the field its refusal concerns; the limits' refusals are said in the form's words.
         let message = error.message.clone();
         match error.field.as_deref() {
             Some("url") => self.url_error = Some(message),
             Some("topics") => self.topics_error = Some(message),
+            Some("rateLimit") => self.rate_error = Some(LIMIT_WORDS[0].into()),
+            Some("burstLimit") => self.burst_error = Some(LIMIT_WORDS[1].into()),
             _ => self.form_error = Some(message),
         }
         self
     }
 }
 
-pub(crate) fn endpoint_body(form: &Form, creating: bool) -> Value {
-    let number = |name| form.get(name).and_then(|text| text.trim().parse::<i64>().ok()).unwrap_or(0);
+/// What the form says when a limit is not a whole number in range (rate, then burst).
+const LIMIT_WORDS: [&str; 2] = [
+    "Enter a whole number of requests per second, from 0 (no limit) to 4294967295.",
+    "Enter a whole number of requests at once, from 0 (no limit) to 4294967295.",
+];
+
+/// A limit as typed: empty is 0 (no limit), a whole number in range is itself; anything else is refused on its
+/// field before the API is asked — never read as 0, which would mean "unlimited".
+fn limit_of(form: &Form, field: &str) -> Result<u32, ErrorOut> {
+    let text = form.get(field).unwrap_or_default().trim();
+    if text.is_empty() {
+        return Ok(0);
+    }
+    text.parse::<u32>().map_err(|_| ErrorOut {
+        code: "invalid_option".into(),
+        message: format!("`{field}` must be a whole number from 0 to 4294967295"),
+        field: Some(field.to_owned()),
+    })
+}
+
+pub(crate) fn endpoint_body(form: &Form, creating: bool) -> Result<Value, ErrorOut> {
     let mut body = json!({
         "url": form.get("url").unwrap_or_default().trim(),
         "topics": form.all("topics"),
         "method": form.get("method").unwrap_or("POST"),
-        "rateLimit": number("rateLimit"),
-        "burstLimit": number("burstLimit"),
+        "rateLimit": limit_of(form, "rateLimit")?,
+        "burstLimit": limit_of(form, "burstLimit")?,
         "enabled": form.get("enabled").is_some(),
     });
     if creating {
         body["scheme"] = Value::from(form.get("scheme").unwrap_or("standard"));
     }
-    body
+    Ok(body)
 }
 
 pub(crate) async fn new_endpoint(
@@ -209,28 +263,25 @@ pub(crate) async fn create_endpoint(
 ) -> Result<Response, Refusal> {
     let (session, form) = posted(&state, &headers, &account, &body).await?;
     let path = format!("/v1/accounts/{account}/endpoints");
-    let created: CreatedEndpointOut =
-        match call(&state, &session, Method::POST, &path, Some(&endpoint_body(&form, true))).await {
-            Ok(created) => created,
-            Err(Refused { error, .. }) => {
-                let form = EndpointForm::blank(&account, &session).refill(&form, &error);
-                return Ok((StatusCode::UNPROCESSABLE_ENTITY, page(&form)).into_response());
-            }
-        };
+    let sent = match endpoint_body(&form, true) {
+        Ok(request) => call(&state, &session, Method::POST, &path, Some(&request)).await,
+        Err(error) => Err(Refused { status: StatusCode::BAD_REQUEST, error }),
+    };
+    let created: CreatedEndpointOut = match sent {
+        Ok(created) => created,
+        Err(Refused { error, .. }) => {
+            let form = EndpointForm::blank(&account, &session).refill(&form, &error);
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page(&form)).into_response());
+        }
+    };
     let id = created.endpoint.id;
     let secret = Some(created.secret.value);
-    render_endpoint(
-        &state,
-        &session,
-        &account,
-        &id,
-        Notice { text: Some("Endpoint created.".into()), secret, error: None },
-    )
-    .await
+    let notice = Notice { text: Some("Endpoint created.".into()), secret, error: None };
+    Ok(see_other(&state, &headers, &session, &format!("/console/a/{account}/endpoints/{id}"), notice))
 }
 
 /// What the endpoint page says after an action.
-#[derive(Default)]
+#[derive(Default, Debug)]
 pub(crate) struct Notice {
     pub(crate) text: Option<String>,
     pub(crate) secret: Option<String>,
@@ -249,6 +300,7 @@ pub(crate) struct EndpointView {
     enabled: bool,
     active: bool,
     health: String,
+    status: EndpointStatus,
     failing_since: Option<String>,
     disabled_reason: Option<String>,
 }
@@ -307,6 +359,7 @@ pub(crate) async fn render_endpoint(
     let secrets: List<SecretOut> = get(state, session, &format!("{api}/secrets")).await?;
     let attempts: List<AttemptOut> = get(state, session, &format!("{api}/attempts?limit=20")).await?;
     let view = EndpointView {
+        status: endpoint_status(&endpoint, state.app.clock.now_ms()),
         url: endpoint.url.clone(),
         topics: topics_text(&endpoint),
         // Any topic may be sent as a test, the endpoint's own first.
@@ -397,7 +450,8 @@ pub(crate) async fn endpoint_page(
     Path((account, id)): Path<(String, String)>,
 ) -> Result<Response, Refusal> {
     let session = session_for(&state, &headers, &account).await?;
-    render_endpoint(&state, &session, &account, &id, Notice::default()).await
+    let notice = flash::take(&state, &headers, &session);
+    Ok(flash::shown(&headers, render_endpoint(&state, &session, &account, &id, notice).await?))
 }
 
 pub(crate) async fn edit_endpoint_form(
@@ -427,15 +481,18 @@ pub(crate) async fn edit_endpoint(
 ) -> Result<Response, Refusal> {
     let (session, form) = posted(&state, &headers, &account, &body).await?;
     let path = format!("/v1/accounts/{account}/endpoints/{id}");
-    let edited: Result<EndpointOut, Refused> =
-        call(&state, &session, Method::PATCH, &path, Some(&endpoint_body(&form, false))).await;
+    let edited: Result<EndpointOut, Refused> = match endpoint_body(&form, false) {
+        Ok(request) => call(&state, &session, Method::PATCH, &path, Some(&request)).await,
+        Err(error) => Err(Refused { status: StatusCode::BAD_REQUEST, error }),
+    };
     if let Err(Refused { error, .. }) = edited {
         let mut refilled = EndpointForm::blank(&account, &session).refill(&form, &error);
         refilled.action = format!("/console/a/{account}/endpoints/{id}/edit");
         refilled.endpoint_id = Some(id);
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, page(&refilled)).into_response());
     }
-    render_endpoint(&state, &session, &account, &id, Notice { text: Some("Saved.".into()), ..Notice::default() }).await
+    let notice = Notice { text: Some("Saved.".into()), ..Notice::default() };
+    Ok(see_other(&state, &headers, &session, &format!("/console/a/{account}/endpoints/{id}"), notice))
 }
 
 /// Runs one API action for a form on the endpoint page (its answer read as `T`) and shows the page again with
@@ -457,7 +514,7 @@ pub(crate) async fn endpoint_action<T: serde::de::DeserializeOwned>(
         Ok(answer) => done(answer),
         Err(Refused { error, .. }) => Notice { error: Some(error.message), ..Notice::default() },
     };
-    render_endpoint(state, &session, account, id, notice).await
+    Ok(see_other(state, headers, &session, &format!("/console/a/{account}/endpoints/{id}"), notice))
 }
 
 pub(crate) async fn activate(
@@ -545,7 +602,7 @@ pub(crate) async fn send_test(
         Ok(sent) => sent.id,
         Err(Refused { error, .. }) => {
             let notice = Notice { error: Some(error.message), ..Notice::default() };
-            return render_endpoint(&state, &session, &account, &id, notice).await;
+            return Ok(see_other(&state, &headers, &session, &format!("/console/a/{account}/endpoints/{id}"), notice));
         }
     };
     // Shown inline: the page waits (a little) for the test's attempt to be recorded.
@@ -566,7 +623,8 @@ pub(crate) async fn send_test(
         ),
         None => format!("Test event {event} ({topic}) queued: its attempt appears below in a moment."),
     };
-    render_endpoint(&state, &session, &account, &id, Notice { text: Some(text), ..Notice::default() }).await
+    let notice = Notice { text: Some(text), ..Notice::default() };
+    Ok(see_other(&state, &headers, &session, &format!("/console/a/{account}/endpoints/{id}"), notice))
 }
 
 /// How long (in steps of 50 ms) a test event's page waits for its attempt.

@@ -17,6 +17,7 @@ use crate::model::{AttemptOutcome, DeliveryStatus, ErrorClass};
 
 use super::client::{as_session, call, get, Refused};
 use super::endpoints::Notice;
+use super::flash;
 use super::session::{posted, session_for, Session};
 use super::{page, when, ConsoleState, Refusal};
 
@@ -104,7 +105,8 @@ pub(crate) async fn history(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, Refusal> {
     let session = session_for(&state, &headers, &account).await?;
-    Ok(history_page(&state, &session, &account, &query, Notice::default()).await)
+    let notice = flash::take(&state, &headers, &session);
+    Ok(flash::shown(&headers, history_page(&state, &session, &account, &query, notice).await))
 }
 
 pub(crate) async fn history_page(
@@ -309,7 +311,15 @@ pub(crate) async fn resend(
         },
         Err(Refused { error, .. }) => Notice { error: Some(error.message), ..Notice::default() },
     };
-    Ok(history_page(&state, &session, &account, &HashMap::new(), notice).await)
+    // Back to the history as it was shown (its filters and page) when the form came from it.
+    let history = format!("/console/a/{account}/history");
+    let back = headers
+        .get(axum::http::header::REFERER)
+        .and_then(|referer| referer.to_str().ok())
+        .and_then(|referer| referer.find(&history).map(|at| referer[at..].to_owned()))
+        .filter(|path| path == &history || path.starts_with(&format!("{history}?")))
+        .unwrap_or(history);
+    Ok(flash::see_other(&state, &headers, &session, &back, notice))
 }
 
 #[derive(Template)]

@@ -30,6 +30,7 @@ use crate::http::error::ApiError;
 pub mod charts;
 pub mod client;
 pub mod endpoints;
+pub mod flash;
 pub mod history;
 pub mod session;
 use crate::http::views::{AccountOut, List};

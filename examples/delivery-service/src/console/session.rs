@@ -22,7 +22,7 @@ use crate::tokens::{hashed, ms, random_token};
 
 use super::{page, ConsoleState, MessagePage, Refusal, COOKIE, IDLE_TIMEOUT, LINK_TTL, SESSION_LIFETIME};
 
-fn forwarded_https(headers: &HeaderMap) -> bool {
+pub(crate) fn forwarded_https(headers: &HeaderMap) -> bool {
     headers.get("x-forwarded-proto").and_then(|value| value.to_str().ok()).is_some_and(|proto| proto == "https")
 }
 

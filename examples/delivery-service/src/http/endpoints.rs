@@ -32,14 +32,14 @@ pub(crate) struct CreateEndpoint {
     description: String,
     #[serde(default = "default_method")]
     method: String,
-    /// Requests per second; 0: unlimited.
+    /// Requests per second; 0: unlimited. A whole number: a fraction is refused (`invalid_option`), never rounded.
     #[serde(default)]
-    #[schema(minimum = 0, maximum = 4294967295_i64)]
-    rate_limit: i64,
-    /// Requests in flight; 0: unlimited.
+    #[schema(value_type = i64, minimum = 0, maximum = 4294967295_i64)]
+    rate_limit: Option<serde_json::Number>,
+    /// Requests in flight; 0: unlimited. A whole number, as `rateLimit`.
     #[serde(default)]
-    #[schema(minimum = 0, maximum = 4294967295_i64)]
-    burst_limit: i64,
+    #[schema(value_type = i64, minimum = 0, maximum = 4294967295_i64)]
+    burst_limit: Option<serde_json::Number>,
     #[serde(default = "default_scheme")]
     scheme: String,
     #[serde(default = "default_true")]
@@ -80,8 +80,15 @@ pub(crate) fn validate(
     Ok(())
 }
 
-pub(crate) fn limit_value(field: &'static str, value: i64) -> Result<u32, ApiError> {
-    u32::try_from(value).map_err(|_| {
+/// A limit as sent: a whole number from 0 to 4294967295. A fraction (`2.5`, even `2.0`) is `invalid_option` on its
+/// field — rounding would save a limit nobody typed (2.5 must not become 2, nor 0.5 become "unlimited").
+pub(crate) fn limit_value(field: &'static str, value: &serde_json::Number) -> Result<u32, ApiError> {
+    if value.is_f64() {
+        return Err(
+            ApiError::from(WebhookError::InvalidOption { name: field, problem: "it must be a whole number" }).on(field)
+        );
+    }
+    value.as_u64().and_then(|whole| u32::try_from(whole).ok()).ok_or_else(|| {
         ApiError::from(WebhookError::InvalidEndpoint {
             field,
             problem: format!("{value} is not a whole number from 0 to 4294967295"),
@@ -126,8 +133,8 @@ pub(crate) async fn create_endpoint(
         topics: request.topics,
         method: DeliveryMethod::from_name(&request.method)?,
         scheme,
-        rate_limit: limit_value("rateLimit", request.rate_limit)?,
-        burst_limit: limit_value("burstLimit", request.burst_limit)?,
+        rate_limit: request.rate_limit.as_ref().map_or(Ok(0), |rate| limit_value("rateLimit", rate))?,
+        burst_limit: request.burst_limit.as_ref().map_or(Ok(0), |burst| limit_value("burstLimit", burst))?,
         enabled: request.enabled,
         health: Default::default(),
         created_at: now,
@@ -217,8 +224,10 @@ pub(crate) struct EditEndpoint {
     topics: Option<Vec<String>>,
     description: Option<String>,
     method: Option<String>,
-    rate_limit: Option<i64>,
-    burst_limit: Option<i64>,
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 4294967295_i64)]
+    rate_limit: Option<serde_json::Number>,
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 4294967295_i64)]
+    burst_limit: Option<serde_json::Number>,
     enabled: Option<bool>,
 }
 
@@ -265,10 +274,10 @@ pub(crate) async fn edit_endpoint(
         if let Some(method) = &edit.method {
             endpoint.method = DeliveryMethod::from_name(method)?;
         }
-        if let Some(rate) = edit.rate_limit {
+        if let Some(rate) = &edit.rate_limit {
             endpoint.rate_limit = limit_value("rateLimit", rate)?;
         }
-        if let Some(burst) = edit.burst_limit {
+        if let Some(burst) = &edit.burst_limit {
             endpoint.burst_limit = limit_value("burstLimit", burst)?;
         }
         validate(state.rules, endpoint, &secrets)?;

@@ -63,6 +63,12 @@ pub struct Store {
 }
 
 impl Store {
+    /// The cipher of secrets at rest, for other values that must not be readable outside the service (the
+    /// console's one-time notices, which may hold a new secret).
+    pub fn sealer(&self) -> &Sealer {
+        &self.sealer
+    }
+
     /// Connects (creating the SQLite file and its folder if needed) and migrates; secret values are sealed and
     /// opened with `sealer`.
     pub async fn connect(url: &str, max_connections: u32, sealer: Sealer) -> Result<Self, sqlx::Error> {

@@ -671,6 +671,15 @@ impl Browser {
         self.send(request).await
     }
 
+    /// Posts a form whose action redirects (post/redirect/get) and follows the 303 as a browser does: the page
+    /// shown after it.
+    pub async fn act(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let posted = self.post(path, form).await;
+        assert_eq!(posted.status, reqwest::StatusCode::SEE_OTHER, "{path}: {}", posted.html);
+        let to = location(&posted);
+        self.get(&to).await
+    }
+
     /// Opens a console link as a person does: the confirmation page, then its button. The answer to the button.
     pub async fn enter(&mut self, link: &str) -> Page {
         let confirm = self.get(link).await;
