@@ -345,6 +345,8 @@ pub(crate) struct EndpointPage {
     outcome_svg: String,
     latency_svg: String,
     legend: Vec<(String, &'static str)>,
+    /// Attempts in the last 24 hours: without any, the page says so instead of drawing empty charts.
+    day_attempts: i64,
 }
 
 pub(crate) async fn render_endpoint(
@@ -424,7 +426,9 @@ pub(crate) async fn render_endpoint(
         }
     }
     let last_success = stats.last_success_at.map(|at| when(Some(at)));
+    let day_attempts = slots.iter().map(|(_, counts)| counts.total()).sum();
     Ok(page(&EndpointPage {
+        day_attempts,
         last_success,
         outcome_svg: outcome_chart(&slots),
         latency_svg: latency_chart(&slots),

@@ -24,6 +24,7 @@ let api
 let receiver
 let receiverUrl
 let answer = 200
+let received = 0
 let dir
 let browser
 
@@ -31,7 +32,10 @@ let browser
 function startReceiver() {
   const server = createServer((request, response) => {
     request.resume()
-    request.on('end', () => response.writeHead(answer).end())
+    request.on('end', () => {
+      received += 1
+      response.writeHead(answer).end()
+    })
   })
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)))
 }
@@ -163,6 +167,18 @@ it('a user manages endpoints, secrets and deliveries in the console', { timeout:
   await shot(page, '02-add-endpoint-error')
   await page.getByLabel('Endpoint URL').fill(receiverUrl)
   await page.getByLabel(/order\.cancelled —/).check()
+  // A rate of 2.5 is refused under its field in plain words (never saved as 0, "unlimited"), the input kept.
+  await page.getByLabel(/Rate limit/).fill('2.5')
+  await page.getByRole('button', { name: 'Save' }).click()
+  const rateError = page.locator('#rateLimit-error')
+  await rateError.waitFor()
+  assert.match(await rateError.textContent(), /^Enter a whole number of requests per second/)
+  assert.equal(await page.getByLabel(/Rate limit/).getAttribute('aria-invalid'), 'true')
+  assert.equal(await page.getByLabel(/Rate limit/).inputValue(), '2.5')
+  assert.equal((await call('GET', '/v1/accounts/acme/endpoints')).body.data.length, 0, 'nothing saved')
+  await accessible(page, 'add endpoint with a refused rate')
+  await shot(page, '02b-add-endpoint-rate-refused')
+  await page.getByLabel(/Rate limit/).fill('3')
   await page.getByRole('button', { name: 'Save' }).click()
   await page.getByRole('heading', { name: 'New signing secret' }).waitFor()
   const secret = (await page.locator('#secret-value').textContent()).trim()
@@ -177,8 +193,16 @@ it('a user manages endpoints, secrets and deliveries in the console', { timeout:
   // Any of the 29 topics may be sent as a test.
   assert.equal(await page.getByLabel('Topic').locator('option').count(), 29)
   await page.getByLabel('Topic').selectOption('order.created')
+  const before = received
   await page.getByRole('button', { name: 'Send test event' }).click()
   await page.getByText(/sent: success, HTTP 200/).waitFor()
+  // Post/redirect/get: the address is the endpoint's page, and a reload shows it without sending again.
+  assert.equal(page.url(), endpointUrl)
+  await page.reload()
+  assert.equal(await page.getByText(/sent: success/).count(), 0, 'the notice is shown once')
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  assert.equal(received, before + 1, 'a reload repeats no action')
+  assert.match(await page.locator('.status').first().textContent(), /^Healthy$/)
   await page.goto(endpointUrl)
   await printRender(page, 'an endpoint page')
   await accessible(page, 'endpoint')
@@ -276,6 +300,48 @@ it('a user manages endpoints, secrets and deliveries in the console', { timeout:
   await stranger.close()
   assert.deepEqual(errors, [])
   assert.deepEqual(missing, [], 'every asset a page asks for exists (the icon too)')
+  await context.close()
+})
+
+it('at phone width and in the dark colour scheme, every page fits and passes axe-core', { timeout: 120_000 }, async () => {
+  const endpoints = (await call('GET', '/v1/accounts/acme/endpoints')).body.data
+  assert.ok(endpoints.length > 0, 'runs after the first test made endpoints')
+  // One switched off by its owner: it says Disabled, in the list and on its page, never Healthy.
+  const off = await call('POST', '/v1/accounts/acme/endpoints', { url: `${receiverUrl}/off`, topics: ['order.created'], enabled: false })
+  assert.equal(off.status, 201)
+  const offId = off.body.endpoint?.id ?? off.body.id
+  const attempts = (await call('GET', `/v1/accounts/acme/endpoints/${endpoints[0].id}/attempts?limit=1`)).body.data
+  const context = await browser.newContext({ bypassCSP: true, viewport: { width: 390, height: 844 }, colorScheme: 'dark' })
+  const page = await context.newPage()
+  await page.goto(await consoleLink('acme'))
+  await page.getByRole('button', { name: 'Open the console' }).click()
+  await page.waitForURL(/\/console\/a\/acme\/endpoints$/)
+  const row = page.locator('tbody tr', { hasText: '/off' })
+  assert.equal((await row.locator('.status').textContent()).trim(), 'Disabled')
+  const pages = [
+    ['11-phone-dark-endpoints', '/console/a/acme/endpoints'],
+    ['12-phone-dark-endpoint', `/console/a/acme/endpoints/${endpoints[0].id}`],
+    ['13-phone-dark-disabled-endpoint', `/console/a/acme/endpoints/${offId}`],
+    ['14-phone-dark-history', '/console/a/acme/history'],
+    ['15-phone-dark-add-endpoint', '/console/a/acme/endpoints/new'],
+    ['16-phone-dark-attempt', `/console/a/acme/attempts/${attempts[0].id}`],
+  ]
+  for (const [name, route] of pages) {
+    assert.equal((await page.goto(`${api}${route}`)).status(), 200, route)
+    await shot(page, name)
+    const width = await page.evaluate(() => document.documentElement.scrollWidth)
+    // What widens the page when something does (tables scroll inside themselves, so they are left out).
+    const wide = await page.evaluate(() => [document.body, ...document.querySelectorAll('body *')]
+      .filter((element) => element.tagName !== 'TABLE' && !element.closest('table') && element.scrollWidth > 391)
+      .slice(0, 5).map((element) => `${element.tagName.toLowerCase()}.${element.getAttribute('class')} (${element.scrollWidth} px)`))
+    assert.ok(width <= 390, `${route}: the page is ${width} px wide in a 390 px window: ${wide.join(', ')}`)
+    await accessible(page, `${route} (390 px, dark)`)
+  }
+  await page.goto(`${api}/console/a/acme/endpoints/${offId}`)
+  assert.equal((await page.locator('.status').first().textContent()).trim(), 'Disabled')
+  // No attempts yet: said in words, not drawn as empty charts.
+  await page.getByText('No attempts in the last 24 hours').waitFor()
+  assert.equal(await page.locator('section[aria-labelledby="day"] svg').count(), 0)
   await context.close()
 })
 
