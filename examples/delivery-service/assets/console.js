@@ -7,6 +7,12 @@ document.addEventListener('click', (event) => {
   navigator.clipboard.writeText(source.textContent.trim()).then(() => { button.textContent = 'Copied' })
 })
 
+// Destructive forms ask first (the server needs no script: without one the form posts as it is).
+document.addEventListener('submit', (event) => {
+  const form = event.target.closest('form[data-confirm]')
+  if (form && !window.confirm(form.dataset.confirm)) event.preventDefault()
+})
+
 // The history's live tail: attempts as they are recorded, newest first (the stream resumes by itself).
 const live = document.querySelector('#live[data-stream]')
 if (live && window.EventSource) {

@@ -315,3 +315,113 @@ async fn links_expire_and_sessions_end_when_idle_or_old() {
         harness.stop().await;
     }
 }
+
+/// The seeds' secret requirements and endpoint management, as forms (issue [console-v2]): a secret and its expiry
+/// date at creation, a new expiry date for an active secret (never in the past), a confirmed replacement with an
+/// overlap, disable and enable in one click, delete after a confirmation page; refusals in the page's own words.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_and_endpoints_are_managed_on_the_pages_the_seeds_describe() {
+    // The harness's clock reads 2026-09-21 14:13 UTC.
+    const TOMORROW: &str = "2026-09-22";
+    const TOMORROW_SECONDS: i64 = 1_790_035_200;
+    for backend in backends() {
+        let harness = Harness::start(backend).await;
+        let api = &harness.api;
+        let receiver = Receiver::start(Reply::Status(200)).await;
+        let (_, link) = api.post(&at("/console-links"), json!({})).await;
+        let mut browser = Browser::new(&harness);
+        browser.enter(link["url"].as_str().unwrap()).await;
+        let csrf = csrf_of(&browser.get("/console/a/acme/endpoints/new").await.html);
+        let target = receiver.url("/seeded");
+        let pasted = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        let form = |expires: &'static str| {
+            vec![
+                ("_csrf", csrf.clone()),
+                ("url", target.clone()),
+                ("description", "Warehouse ERP".to_owned()),
+                ("topics", "order.created".to_owned()),
+                ("enabled", "on".to_owned()),
+                ("secret", pasted.to_owned()),
+                ("secretExpiresOn", expires.to_owned()),
+            ]
+        };
+        let borrowed = |fields: &[(&'static str, String)]| -> Vec<(&'static str, String)> { fields.to_vec() };
+
+        // Create: an expiry date in the past is refused under its field, the pasted secret kept.
+        let past = borrowed(&form("2026-09-20"));
+        let refused = browser.post("/console/a/acme/endpoints", &as_refs(&past)).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend}");
+        let at_field = refused.html.find("id=\"secretExpiresOn-error\"").expect("the error under the date");
+        assert!(refused.html[at_field..].contains("after today"), "{}", refused.html);
+        assert!(refused.html.contains(&format!("value=\"{pasted}\"")), "the pasted secret is kept");
+        // With a date after today: created with the pasted secret (its value is not generated) and its expiry.
+        let good = borrowed(&form(TOMORROW));
+        let created = browser.act("/console/a/acme/endpoints", &as_refs(&good)).await;
+        assert!(created.html.contains(pasted) && created.html.contains("<h1>Warehouse ERP</h1>"), "{}", created.html);
+        assert!(created.html.contains("webhook-signature"), "how to verify follows the secret");
+        let (_, listed) = api.get(&at("/endpoints")).await;
+        let id = listed["data"][0]["id"].as_str().unwrap().to_owned();
+        assert_eq!(listed["data"][0]["description"], "Warehouse ERP");
+        let (_, secrets) = api.get(&at(&format!("/endpoints/{id}/secrets"))).await;
+        assert_eq!(secrets["data"][0]["expiresAt"], TOMORROW_SECONDS, "{backend}: {secrets}");
+        let page = format!("/console/a/acme/endpoints/{id}");
+        let list = browser.get("/console/a/acme/endpoints").await;
+        assert!(list.html.contains("Warehouse ERP") && list.html.contains("Healthy"), "{}", list.html);
+
+        // Expiring the only secret is refused in the page's words (no API route in it).
+        let first = secrets["data"][0]["id"].as_str().unwrap().to_owned();
+        let only = browser.act(&format!("{page}/secrets/{first}/expire"), &[("_csrf", &csrf)]).await;
+        assert!(only.html.contains("only active secret") && !only.html.contains("secrets/roll"), "{}", only.html);
+
+        // With a second secret, a new expiry date for the first: today is refused in words, a later date is kept.
+        browser.act(&format!("{page}/secrets"), &[("_csrf", &csrf), ("label", "second")]).await;
+        let expiry = format!("{page}/secrets/{first}/expiry");
+        let today = browser.act(&expiry, &[("_csrf", &csrf), ("expiresOn", "2026-09-21")]).await;
+        assert!(today.html.contains("Pick an expiry date after today"), "{}", today.html);
+        let later = browser.act(&expiry, &[("_csrf", &csrf), ("expiresOn", "2026-10-01")]).await;
+        assert!(later.html.contains("now expires on 2026-10-01"), "{}", later.html);
+        assert!(later.html.contains("value=\"2026-10-01\""), "the date input shows it");
+
+        // Replace: not without the box ticked; then a new secret shown once, the old one kept for the overlap.
+        let unconfirmed =
+            browser.act(&format!("{page}/secrets/replace"), &[("_csrf", &csrf), ("overlap", "3600")]).await;
+        assert!(unconfirmed.html.contains("Tick the box to confirm"), "{}", unconfirmed.html);
+        let (_, unchanged) = api.get(&at(&format!("/endpoints/{id}/secrets"))).await;
+        assert_eq!(unchanged["data"].as_array().unwrap().len(), 2, "{backend}: nothing replaced unconfirmed");
+        let replaced = browser
+            .act(&format!("{page}/secrets/replace"), &[("_csrf", &csrf), ("overlap", "3600"), ("confirm", "on")])
+            .await;
+        assert!(replaced.html.contains("Secret replaced: the old one is accepted until"), "{}", replaced.html);
+        assert!(replaced.html.contains("whsec_") && !replaced.html.contains(pasted), "the new secret, not the old");
+        let (_, rolled) = api.get(&at(&format!("/endpoints/{id}/secrets"))).await;
+        // Every secret active before (the first kept its earlier date, the second now ends with the overlap).
+        let second = rolled["data"].as_array().unwrap().iter().find(|secret| secret["label"] == "second").unwrap();
+        assert_eq!(second["expiresAt"], 1_790_000_000 + 3600, "{backend}: {rolled}");
+
+        // Disable in one click: Disabled in the list and on the page; Enable brings it back.
+        let disabled = browser.act(&format!("{page}/disable"), &[("_csrf", &csrf)]).await;
+        assert!(
+            disabled.html.contains(">Disabled</span>") && disabled.html.contains(">Enable</button>"),
+            "{}",
+            disabled.html
+        );
+        assert!(!browser.get("/console/a/acme/endpoints").await.html.contains("Healthy"));
+        let enabled = browser.act(&format!("{page}/activate"), &[("_csrf", &csrf)]).await;
+        assert!(enabled.html.contains(">Healthy</span>"), "{}", enabled.html);
+
+        // Delete: a confirmation page first (GET changes nothing), then the list says what was deleted.
+        let confirm = browser.get(&format!("{page}/delete")).await;
+        assert!(confirm.html.contains("Delete this endpoint?") && confirm.html.contains(&target), "{}", confirm.html);
+        let (_, still) = api.get(&at("/endpoints")).await;
+        assert_eq!(still["data"].as_array().unwrap().len(), 1);
+        let gone = browser.act(&format!("{page}/delete"), &[("_csrf", &csrf)]).await;
+        assert!(gone.html.contains(&format!("Deleted {target}.")), "{}", gone.html);
+        let (_, none) = api.get(&at("/endpoints")).await;
+        assert_eq!(none["data"], json!([]), "{backend}");
+        harness.stop().await;
+    }
+}
+
+fn as_refs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    fields.iter().map(|(name, value)| (*name, value.as_str())).collect()
+}

@@ -26,6 +26,7 @@ use super::{page, when, ConsoleState, Refusal, DAY_MS};
 pub(crate) struct EndpointLine {
     id: String,
     url: String,
+    description: String,
     topics: String,
     status: EndpointStatus,
     /// Successful attempts of the last 24 hours, as a percentage; empty without attempts.
@@ -42,6 +43,7 @@ pub(crate) struct EndpointsPage {
     csrf: String,
     account: String,
     endpoints: Vec<EndpointLine>,
+    notice: Option<String>,
 }
 
 pub(crate) fn topics_text(endpoint: &EndpointOut) -> String {
@@ -72,18 +74,22 @@ pub(crate) async fn endpoints(
             p90: counts.latency_at_most(0.9).map(|ms| format!("≤ {ms} ms")).unwrap_or_default(),
             id,
             url: endpoint.url.clone(),
+            description: endpoint.description.clone(),
             topics: topics_text(endpoint),
             status: endpoint_status(endpoint, now),
         }
     });
     let endpoints = endpoints.collect();
-    Ok(page(&EndpointsPage {
+    let notice = flash::take(&state, &headers, &session).text;
+    let listed = page(&EndpointsPage {
         nav_account: Some(account.clone()),
         signed_in: true,
         csrf: session.csrf(),
         account,
         endpoints,
-    }))
+        notice,
+    });
+    Ok(flash::shown(&headers, listed))
 }
 
 /// An endpoint's one status, computed here for the list and the page alike: words and a colour class, with the
@@ -137,6 +143,8 @@ pub(crate) struct EndpointForm {
     action: String,
     endpoint_id: Option<String>,
     url: String,
+    /// The endpoint's name (the API's `description`), so endpoints on one host can be told apart.
+    description: String,
     groups: Vec<TopicGroupChoice>,
     method: String,
     rate_limit: String,
@@ -148,6 +156,11 @@ pub(crate) struct EndpointForm {
     topics_error: Option<String>,
     rate_error: Option<String>,
     burst_error: Option<String>,
+    /// The pasted secret and its expiry date (create only), kept when the form comes back.
+    secret: String,
+    secret_expires_on: String,
+    secret_error: Option<String>,
+    expiry_error: Option<String>,
 }
 
 pub(crate) fn topic_groups(checked: &[String]) -> Vec<TopicGroupChoice> {
@@ -175,6 +188,7 @@ impl EndpointForm {
             action: format!("/console/a/{account}/endpoints"),
             endpoint_id: None,
             url: String::new(),
+            description: String::new(),
             groups: topic_groups(&[]),
             method: "POST".into(),
             rate_limit: "0".into(),
@@ -186,18 +200,25 @@ impl EndpointForm {
             topics_error: None,
             rate_error: None,
             burst_error: None,
+            secret: String::new(),
+            secret_expires_on: String::new(),
+            secret_error: None,
+            expiry_error: None,
         }
     }
 
     /// The form as sent, to show again with the API's refusal next to the field it concerns.
     fn refill(mut self, form: &Form, error: &ErrorOut) -> Self {
         self.url = form.get("url").unwrap_or_default().to_owned();
+        self.description = form.get("description").unwrap_or_default().to_owned();
         self.groups = topic_groups(&form.all("topics"));
         self.method = form.get("method").unwrap_or("POST").to_owned();
         self.rate_limit = form.get("rateLimit").unwrap_or("0").to_owned();
         self.burst_limit = form.get("burstLimit").unwrap_or("0").to_owned();
         self.scheme = form.get("scheme").unwrap_or("standard").to_owned();
         self.enabled = form.get("enabled").is_some();
+        self.secret = form.get("secret").unwrap_or_default().to_owned();
+        self.secret_expires_on = form.get("secretExpiresOn").unwrap_or_default().to_owned();
         // The API names the field its refusal concerns; the limits' refusals are said in the form's words.
         let message = error.message.clone();
         match error.field.as_deref() {
@@ -205,6 +226,8 @@ impl EndpointForm {
             Some("topics") => self.topics_error = Some(message),
             Some("rateLimit") => self.rate_error = Some(LIMIT_WORDS[0].into()),
             Some("burstLimit") => self.burst_error = Some(LIMIT_WORDS[1].into()),
+            Some("secret" | "value") => self.secret_error = Some(message),
+            Some("secretExpiresOn" | "expiresAt") => self.expiry_error = Some(message),
             _ => self.form_error = Some(message),
         }
         self
@@ -231,6 +254,31 @@ fn limit_of(form: &Form, field: &str) -> Result<u32, ErrorOut> {
     })
 }
 
+/// The create form's optional secret: pasted (or generated when empty), with an optional expiry date.
+fn secret_of(form: &Form, now_seconds: i64) -> Result<Option<Value>, ErrorOut> {
+    let value = form.get("secret").map(str::trim).filter(|value| !value.is_empty());
+    let expires = form.get("secretExpiresOn").map(str::trim).filter(|date| !date.is_empty());
+    let expires_at = match expires {
+        None => None,
+        Some(date) => Some(super::secrets::future_date(date, now_seconds).map_err(|message| ErrorOut {
+            code: "invalid_option".into(),
+            message,
+            field: Some("secretExpiresOn".into()),
+        })?),
+    };
+    if value.is_none() && expires_at.is_none() {
+        return Ok(None);
+    }
+    let mut secret = json!({});
+    if let Some(value) = value {
+        secret["value"] = Value::from(value);
+    }
+    if let Some(at) = expires_at {
+        secret["expiresAt"] = Value::from(at);
+    }
+    Ok(Some(secret))
+}
+
 pub(crate) fn endpoint_body(form: &Form, creating: bool) -> Result<Value, ErrorOut> {
     let mut body = json!({
         "url": form.get("url").unwrap_or_default().trim(),
@@ -240,6 +288,9 @@ pub(crate) fn endpoint_body(form: &Form, creating: bool) -> Result<Value, ErrorO
         "burstLimit": limit_of(form, "burstLimit")?,
         "enabled": form.get("enabled").is_some(),
     });
+    if let Some(description) = form.get("description") {
+        body["description"] = Value::from(description.trim());
+    }
     if creating {
         body["scheme"] = Value::from(form.get("scheme").unwrap_or("standard"));
     }
@@ -263,7 +314,14 @@ pub(crate) async fn create_endpoint(
 ) -> Result<Response, Refusal> {
     let (session, form) = posted(&state, &headers, &account, &body).await?;
     let path = format!("/v1/accounts/{account}/endpoints");
-    let sent = match endpoint_body(&form, true) {
+    let now_seconds = i64::try_from(state.app.clock.now_seconds()).unwrap_or(i64::MAX);
+    let request = endpoint_body(&form, true).and_then(|mut request| {
+        if let Some(secret) = secret_of(&form, now_seconds)? {
+            request["secret"] = secret;
+        }
+        Ok(request)
+    });
+    let sent = match request {
         Ok(request) => call(&state, &session, Method::POST, &path, Some(&request)).await,
         Err(error) => Err(Refused { status: StatusCode::BAD_REQUEST, error }),
     };
@@ -291,6 +349,7 @@ pub(crate) struct Notice {
 /// The endpoint as the page shows it.
 pub(crate) struct EndpointView {
     url: String,
+    description: String,
     topics: String,
     topic_list: Vec<String>,
     method: String,
@@ -312,6 +371,8 @@ pub(crate) struct SecretLine {
     label: String,
     created: String,
     expires: String,
+    /// The expiry as `YYYY-MM-DD` for the date input (empty: never).
+    expires_on: String,
     active: bool,
 }
 
@@ -361,6 +422,7 @@ pub(crate) async fn render_endpoint(
     let secrets: List<SecretOut> = get(state, session, &format!("{api}/secrets")).await?;
     let attempts: List<AttemptOut> = get(state, session, &format!("{api}/attempts?limit=20")).await?;
     let view = EndpointView {
+        description: endpoint.description.clone(),
         status: endpoint_status(&endpoint, state.app.clock.now_ms()),
         url: endpoint.url.clone(),
         topics: topics_text(&endpoint),
@@ -395,6 +457,7 @@ pub(crate) async fn render_endpoint(
             label: secret.label.unwrap_or_default(),
             created: when(Some(secret.created_at)),
             expires: secret.expires_at.map_or_else(|| "never".into(), |at| when(Some(at.saturating_mul(1000)))),
+            expires_on: secret.expires_at.map(super::secrets::day_text).unwrap_or_default(),
             active: secret.active,
         })
         .collect();
@@ -469,6 +532,7 @@ pub(crate) async fn edit_endpoint_form(
     form.action = format!("/console/a/{account}/endpoints/{id}/edit");
     form.endpoint_id = Some(id);
     form.url = endpoint.url;
+    form.description = endpoint.description;
     form.groups = topic_groups(&endpoint.topics);
     form.method = endpoint.method;
     form.rate_limit = endpoint.rate_limit.to_string();
@@ -507,16 +571,21 @@ pub(crate) async fn endpoint_action<T: serde::de::DeserializeOwned>(
     account: &str,
     id: &str,
     body: &Bytes,
-    action: impl FnOnce(&Form, i64) -> (Method, String, Value),
+    action: impl FnOnce(&Form, i64) -> Result<(Method, String, Value), String>,
     done: impl FnOnce(T) -> Notice,
 ) -> Result<Response, Refusal> {
     let (session, form) = posted(state, headers, account, body).await?;
     let now_seconds = i64::try_from(state.app.clock.now_seconds()).unwrap_or(i64::MAX);
-    let (method, path, request) = action(&form, now_seconds);
-    let path = format!("/v1/accounts/{account}/endpoints/{id}{path}");
-    let notice = match call(state, &session, method, &path, Some(&request)).await {
-        Ok(answer) => done(answer),
-        Err(Refused { error, .. }) => Notice { error: Some(error.message), ..Notice::default() },
+    let notice = match action(&form, now_seconds) {
+        // Refused by the console itself (a date in the past, a box not ticked): the API is not asked.
+        Err(problem) => Notice { error: Some(problem), ..Notice::default() },
+        Ok((method, path, request)) => {
+            let path = format!("/v1/accounts/{account}/endpoints/{id}{path}");
+            match call(state, &session, method, &path, Some(&request)).await {
+                Ok(answer) => done(answer),
+                Err(Refused { error, .. }) => Notice { error: Some(plain_words(&error)), ..Notice::default() },
+            }
+        }
     };
     Ok(see_other(state, headers, &session, &format!("/console/a/{account}/endpoints/{id}"), notice))
 }
@@ -533,7 +602,7 @@ pub(crate) async fn activate(
         &account,
         &id,
         &body,
-        |_, _| (Method::POST, "/activate".into(), json!({})),
+        |_, _| Ok((Method::POST, "/activate".into(), json!({}))),
         |_: EndpointOut| Notice { text: Some("Activated: deliveries resume.".into()), ..Notice::default() },
     )
     .await
@@ -559,10 +628,10 @@ pub(crate) async fn add_secret(
             if let Some(value) = form.get("value").filter(|value| !value.trim().is_empty()) {
                 request["value"] = Value::from(value.trim());
             }
-            if let Some(days) = form.get("expiresInDays").and_then(|days| days.trim().parse::<i64>().ok()) {
-                request["expiresAt"] = Value::from(now.saturating_add(days.saturating_mul(86_400)));
+            if let Some(date) = form.get("expiresOn").filter(|date| !date.trim().is_empty()) {
+                request["expiresAt"] = Value::from(super::secrets::future_date(date, now)?);
             }
-            (Method::POST, "/secrets".into(), request)
+            Ok((Method::POST, "/secrets".into(), request))
         },
         |answer: NewSecretOut| Notice {
             text: Some("Secret added: deliveries are signed with it too.".into()),
@@ -585,7 +654,7 @@ pub(crate) async fn expire_secret(
         &account,
         &id,
         &body,
-        |_, now| (Method::PATCH, format!("/secrets/{secret_id}"), json!({ "expiresAt": now })),
+        |_, now| Ok((Method::PATCH, format!("/secrets/{secret_id}"), json!({ "expiresAt": now }))),
         |_: SecretOut| Notice { text: Some("Secret expired.".into()), ..Notice::default() },
     )
     .await
@@ -633,3 +702,86 @@ pub(crate) async fn send_test(
 
 /// How long (in steps of 50 ms) a test event's page waits for its attempt.
 pub(crate) const TEST_WAIT_STEPS: usize = 60;
+
+pub(crate) async fn disable(
+    State(state): State<ConsoleState>,
+    headers: HeaderMap,
+    Path((account, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    endpoint_action(
+        &state,
+        &headers,
+        &account,
+        &id,
+        &body,
+        |_, _| Ok((Method::POST, "/deactivate".into(), json!({}))),
+        |_: EndpointOut| Notice {
+            text: Some("Disabled: nothing is sent to it until you enable it again.".into()),
+            ..Notice::default()
+        },
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "console/delete.html")]
+pub(crate) struct DeletePage {
+    nav_account: Option<String>,
+    signed_in: bool,
+    csrf: String,
+    url: String,
+    base: String,
+}
+
+/// `GET …/delete`: what deleting takes away, and the button that does it.
+pub(crate) async fn delete_confirm(
+    State(state): State<ConsoleState>,
+    headers: HeaderMap,
+    Path((account, id)): Path<(String, String)>,
+) -> Result<Response, Refusal> {
+    let session = session_for(&state, &headers, &account).await?;
+    let endpoint: EndpointOut = get(&state, &session, &format!("/v1/accounts/{account}/endpoints/{id}")).await?;
+    Ok(page(&DeletePage {
+        nav_account: Some(account.clone()),
+        signed_in: true,
+        csrf: session.csrf(),
+        url: endpoint.url,
+        base: format!("/console/a/{account}/endpoints/{id}"),
+    }))
+}
+
+/// `POST …/delete`: the confirmed deletion; back to the list with what happened.
+pub(crate) async fn delete(
+    State(state): State<ConsoleState>,
+    headers: HeaderMap,
+    Path((account, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, Refusal> {
+    let (session, _) = posted(&state, &headers, &account, &body).await?;
+    let path = format!("/v1/accounts/{account}/endpoints/{id}");
+    let endpoint: EndpointOut = get(&state, &session, &path).await?;
+    let deleted: Result<Value, Refused> = call(&state, &session, Method::DELETE, &path, None::<&()>).await;
+    match deleted {
+        Ok(_) => {
+            let notice = Notice { text: Some(format!("Deleted {}.", endpoint.url)), ..Notice::default() };
+            Ok(see_other(&state, &headers, &session, &format!("/console/a/{account}/endpoints"), notice))
+        }
+        Err(Refused { error, .. }) => {
+            let notice = Notice { error: Some(error.message), ..Notice::default() };
+            Ok(see_other(&state, &headers, &session, &format!("/console/a/{account}/endpoints/{id}"), notice))
+        }
+    }
+}
+
+/// An API refusal said the way the console's reader needs it: the codes a person meets on these pages get
+/// sentences pointing at the page's own controls (never API routes); any other message loses its code formatting.
+pub(crate) fn plain_words(error: &ErrorOut) -> String {
+    match error.code.as_str() {
+        "last_active_secret" => "This is the endpoint's only active secret, so expiring it would stop every \
+                                 delivery. Replace it instead (below): the new one takes over after the overlap."
+            .into(),
+        "secret_active" => "Only an expired secret can be deleted.".into(),
+        _ => error.message.replace('`', ""),
+    }
+}

@@ -32,6 +32,7 @@ pub mod client;
 pub mod endpoints;
 pub mod flash;
 pub mod history;
+pub mod secrets;
 pub mod session;
 use crate::http::views::{AccountOut, List};
 
@@ -86,6 +87,10 @@ pub fn routes(app: AppState, api: Router) -> Router {
         .route(&endpoint, get(endpoint_page))
         .route(&format!("{endpoint}/edit"), get(edit_endpoint_form).post(edit_endpoint))
         .route(&format!("{endpoint}/activate"), post(activate))
+        .route(&format!("{endpoint}/disable"), post(endpoints::disable))
+        .route(&format!("{endpoint}/delete"), get(endpoints::delete_confirm).post(endpoints::delete))
+        .route(&format!("{endpoint}/secrets/replace"), post(secrets::replace))
+        .route(&format!("{endpoint}/secrets/{{secret_id}}/expiry"), post(secrets::set_expiry))
         .route(&format!("{endpoint}/secrets"), post(add_secret))
         .route(&format!("{endpoint}/secrets/{{secret_id}}/expire"), post(expire_secret))
         .route(&format!("{endpoint}/test"), post(send_test))

@@ -258,10 +258,42 @@ it('a user manages endpoints, secrets and deliveries in the console', { timeout:
   await page.getByRole('button', { name: 'Generate secret' }).click()
   await page.getByRole('heading', { name: 'New signing secret' }).waitFor()
   await page.goto(endpointUrl)
+  // Expiring asks first (a confirm dialog): dismissed, nothing happens; accepted, the secret expires.
+  page.once('dialog', (dialog) => dialog.dismiss())
+  await page.getByRole('button', { name: /Expire secret/ }).first().click()
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  assert.equal(await page.getByText('Secret expired.').count(), 0, 'dismissed: not expired')
+  page.once('dialog', (dialog) => {
+    assert.match(dialog.message(), /Expire this secret now\?/)
+    dialog.accept()
+  })
   await page.getByRole('button', { name: /Expire secret/ }).first().click()
   await page.getByText('Secret expired.').waitFor()
   assert.doesNotMatch(await page.content(), /whsec_/)
   await shot(page, '07-secrets')
+
+  // A leaked secret replaced in one confirmed step, with an overlap; the new value shown once.
+  const secretsBefore = (await call('GET', `/v1/accounts/acme/endpoints/${endpointId}/secrets`)).body.data
+  await page.getByLabel('The current secret keeps working for').selectOption('3600')
+  // Not without the box ticked (the browser holds the form; the server refuses it too, see tests/console.rs).
+  await page.getByRole('button', { name: 'Replace secret' }).click()
+  assert.equal(await page.getByLabel(/I will give my receiver the new secret/).evaluate((box) => box.validity.valid), false)
+  await page.getByLabel(/I will give my receiver the new secret/).check()
+  await page.getByRole('button', { name: 'Replace secret' }).click()
+  await page.getByText(/Secret replaced: the old one is accepted until/).waitFor()
+  const secretsAfter = (await call('GET', `/v1/accounts/acme/endpoints/${endpointId}/secrets`)).body.data
+  assert.equal(secretsAfter.length, secretsBefore.length + 1)
+  const overlap = Math.max(...secretsAfter.filter((secret) => secret.expiresAt).map((secret) => secret.expiresAt)) - Date.now() / 1000
+  assert.ok(overlap > 3500 && overlap < 3700, `the chosen overlap (1 hour), not the default: ${overlap} s`)
+  assert.match((await page.locator('#secret-value').textContent()).trim(), /^whsec_/)
+  await accessible(page, 'endpoint after a replacement')
+  await shot(page, '07b-secret-replaced')
+
+  // Disable and enable in one click each; the status says so.
+  await page.getByRole('button', { name: 'Disable' }).click()
+  assert.equal((await page.locator('.status').first().textContent()).trim(), 'Disabled')
+  await page.getByRole('button', { name: 'Enable' }).click()
+  await page.getByText(/Activated: deliveries resume/).waitFor()
 
   // The audit log says what the console did.
   await page.getByRole('link', { name: 'Audit log' }).click()
@@ -278,6 +310,8 @@ it('a user manages endpoints, secrets and deliveries in the console', { timeout:
     focused = await page.evaluate(() => document.activeElement?.id)
   }
   assert.equal(focused, 'url', 'the URL field is reachable by Tab')
+  await page.keyboard.press('Tab')
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'description', 'then the name')
   await page.keyboard.press('Tab')
   assert.match(await page.evaluate(() => document.activeElement?.id), /^topic-/)
 
@@ -342,6 +376,14 @@ it('at phone width and in the dark colour scheme, every page fits and passes axe
   // No attempts yet: said in words, not drawn as empty charts.
   await page.getByText('No attempts in the last 24 hours').waitFor()
   assert.equal(await page.locator('section[aria-labelledby="day"] svg').count(), 0)
+  // Deleted after a page that says what goes with it; the list says what was deleted.
+  await page.getByRole('link', { name: 'Delete…' }).click()
+  await page.getByRole('heading', { name: 'Delete this endpoint?' }).waitFor()
+  await accessible(page, 'delete confirmation (390 px, dark)')
+  await shot(page, '17-phone-dark-delete')
+  await page.getByRole('button', { name: 'Delete endpoint' }).click()
+  await page.getByText(/^Deleted .*\/off\.$/).waitFor()
+  assert.equal((await call('GET', `/v1/accounts/acme/endpoints/${offId}`)).status, 404)
   await context.close()
 })
 
