@@ -100,6 +100,23 @@ struct Options {
     /// under it. Without it, console links are paths (`/console/enter?token=…`).
     #[arg(long, value_name = "URL", env = "DELIVERY_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Origins that may show the console in a frame (the platform's settings page), comma-separated, e.g.
+    /// https://app.example.com. The console's cookies then become SameSite=None; Secure; Partitioned, so the
+    /// service must be reached over https.
+    #[arg(long, value_name = "ORIGINS", env = "DELIVERY_CONSOLE_FRAME_ANCESTORS", value_delimiter = ',')]
+    console_frame_ancestors: Vec<String>,
+    /// The console header's name in place of "Webhooks" (the platform's own).
+    #[arg(long, value_name = "NAME", env = "DELIVERY_CONSOLE_BRAND_NAME")]
+    console_brand_name: Option<String>,
+    /// A logo shown before the name: an https URL or a path on this service.
+    #[arg(long, value_name = "URL", env = "DELIVERY_CONSOLE_LOGO_URL")]
+    console_logo_url: Option<String>,
+    /// The console's accent colour (links, primary buttons) as #rrggbb; refused below 4.5:1 contrast on white.
+    #[arg(long, value_name = "#RRGGBB", env = "DELIVERY_CONSOLE_ACCENT")]
+    console_accent: Option<String>,
+    /// A font family for the console that the platform's pages already load (nothing is fetched).
+    #[arg(long, value_name = "FAMILY", env = "DELIVERY_CONSOLE_FONT")]
+    console_font: Option<String>,
     /// How log lines are written: `text` for people, `json` (one object per line) for a log pipeline.
     #[arg(long, value_name = "FORMAT", env = "DELIVERY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -296,6 +313,17 @@ async fn main() -> ExitCode {
         },
         operational_webhook,
         public_url: options.public_url,
+        console_look: delivery_service::console::ConsoleLook {
+            frame_ancestors: options
+                .console_frame_ancestors
+                .into_iter()
+                .map(|origin| origin.trim().to_owned())
+                .collect(),
+            brand_name: options.console_brand_name,
+            logo_url: options.console_logo_url,
+            accent: options.console_accent,
+            font: options.console_font,
+        },
         metrics_listen: options.metrics_listen,
         ..defaults
     };

@@ -76,6 +76,7 @@ impl Service {
                  database and back it up; without it the stored secrets cannot be read"
             );
         }
+        settings.console_look.validate()?;
         if let Some(public) = &settings.public_url {
             let parsed = url::Url::parse(public).map_err(|error| format!("--public-url {public}: {error}"))?;
             if !["http", "https"].contains(&parsed.scheme()) || parsed.query().is_some() || parsed.fragment().is_some()
@@ -125,6 +126,7 @@ impl Service {
                 shutdown: shutdown_rx.clone(),
                 lookups: Arc::default(),
                 public_url: settings.public_url.clone(),
+                console_look: Arc::new(settings.console_look.clone()),
                 streams: Arc::default(),
                 stream_limits: settings.server.streams,
                 metrics: metrics.clone(),

@@ -96,6 +96,8 @@ pub struct Settings {
     /// The base URL people reach the service at (`https://webhooks.example.com`): console links are made under
     /// it. Without it, links are paths for the platform to put under its own address.
     pub public_url: Option<String>,
+    /// The console's look (brand, logo, accent, font) and the origins that may frame it.
+    pub console_look: crate::console::ConsoleLook,
 }
 
 impl Default for Settings {
@@ -125,6 +127,7 @@ impl Default for Settings {
             server: ServerLimits::default(),
             operational_webhook: None,
             public_url: None,
+            console_look: Default::default(),
             metrics_listen: None,
         }
     }

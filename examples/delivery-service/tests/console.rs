@@ -425,3 +425,77 @@ async fn secrets_and_endpoints_are_managed_on_the_pages_the_seeds_describe() {
 fn as_refs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     fields.iter().map(|(name, value)| (*name, value.as_str())).collect()
 }
+
+/// The console in the platform's settings page (issue [console-v2]): framed only by the origins given, its cookies
+/// third-party cookies a framed page may use (`SameSite=None; Secure; Partitioned`), CSRF still required, and the
+/// platform's brand, logo, accent and font; a look that would fail WCAG AA is refused before the service starts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_can_sit_in_the_platforms_page_with_its_look() {
+    use delivery_service::console::ConsoleLook;
+    let look = ConsoleLook {
+        frame_ancestors: vec!["https://app.example.com".into(), "https://admin.example.com".into()],
+        brand_name: Some("Acme <Supply>".into()),
+        logo_url: Some("https://cdn.example.com/acme.svg".into()),
+        accent: Some("#1a5f2a".into()),
+        font: Some("Inter".into()),
+    };
+    let harness = Harness::start_with("sqlite", |settings| settings.console_look = look.clone()).await;
+    let (_, link) = harness.api.post(&at("/console-links"), json!({})).await;
+    let mut browser = Browser::new(&harness);
+    let confirm = browser.get(link["url"].as_str().unwrap()).await;
+    let enter_cookie = confirm.headers.get("set-cookie").unwrap().to_str().unwrap().to_owned();
+    assert!(enter_cookie.contains("SameSite=None; Secure; Partitioned"), "{enter_cookie}");
+    let entered = browser.enter(link["url"].as_str().unwrap()).await;
+    let session = entered
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|value| value.to_str().unwrap())
+        .find(|value| value.starts_with("dw_console="))
+        .unwrap()
+        .to_owned();
+    for flag in ["HttpOnly", "SameSite=None", "Secure", "Partitioned", "Path=/console"] {
+        assert!(session.contains(flag), "{session}");
+    }
+    let page = browser.get("/console/a/acme/endpoints").await;
+    let policy = page.headers.get("content-security-policy").unwrap().to_str().unwrap();
+    assert!(policy.contains("frame-ancestors https://app.example.com https://admin.example.com;"), "{policy}");
+    assert!(policy.contains("img-src 'self' https://cdn.example.com;"), "{policy}");
+    assert!(page.headers.get("x-frame-options").is_none(), "XFO would forbid every frame");
+    assert!(
+        page.html.contains(
+            "<img class=\"logo\" src=\"https://cdn.example.com/acme.svg\" alt=\"\" height=\"24\"> Acme &lt;Supply&gt;"
+        ),
+        "{}",
+        page.html
+    );
+    let theme = browser.get("/console/assets/theme.css").await;
+    assert!(
+        theme.html.contains("--accent: #1a5f2a") && theme.html.contains("font-family: \"Inter\""),
+        "{}",
+        theme.html
+    );
+    // #1a5f2a is too dark for the dark scheme: there the console keeps its own light accent.
+    assert!(!theme.html.contains("prefers-color-scheme"), "{}", theme.html);
+    // Framed or not, a form without its token is refused.
+    let forged = browser.post("/console/a/acme/endpoints", &[("url", "https://hooks.example.com/x")]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    harness.stop().await;
+
+    // The service's own look: never framed.
+    let own = Harness::start("sqlite").await;
+    let mut browser = Browser::new(&own);
+    let page = browser.get("/console/sign-in").await;
+    assert_eq!(page.headers.get("x-frame-options").unwrap(), "DENY");
+    assert!(page.headers["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert!(page.html.contains("<a class=\"brand\" href=\"/console\">Webhooks</a>"), "{}", page.html);
+    own.stop().await;
+
+    // A pale accent is refused at start, with the contrast and the rule.
+    let (url, _dir) = support::fresh_database("sqlite").await;
+    let mut settings = support::test_settings(url);
+    settings.console_look.accent = Some("#ffcc00".into());
+    let refused = delivery_service::Service::start(settings, std::sync::Arc::new(delivery_service::SystemClock)).await;
+    let message = refused.err().expect("a pale accent is refused").to_string();
+    assert!(message.contains("--console-accent #ffcc00") && message.contains("4.5:1"), "{message}");
+}

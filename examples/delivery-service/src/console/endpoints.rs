@@ -89,7 +89,7 @@ pub(crate) async fn endpoints(
         endpoints,
         notice,
     });
-    Ok(flash::shown(&headers, listed))
+    Ok(flash::shown(&state, &headers, listed))
 }
 
 /// An endpoint's one status, computed here for the list and the page alike: words and a colour class, with the
@@ -518,7 +518,7 @@ pub(crate) async fn endpoint_page(
 ) -> Result<Response, Refusal> {
     let session = session_for(&state, &headers, &account).await?;
     let notice = flash::take(&state, &headers, &session);
-    Ok(flash::shown(&headers, render_endpoint(&state, &session, &account, &id, notice).await?))
+    Ok(flash::shown(&state, &headers, render_endpoint(&state, &session, &account, &id, notice).await?))
 }
 
 pub(crate) async fn edit_endpoint_form(

@@ -47,10 +47,8 @@ pub(crate) fn see_other(
         .and_then(|json| state.app.store.sealer().seal(&binding(session), &json).ok());
     // Without randomness for the nonce the notice is dropped, not the action: the page still shows the outcome.
     if let Some(value) = value {
-        let secure = if forwarded_https(headers) { "; Secure" } else { "" };
-        let cookie = format!(
-            "{FLASH_COOKIE}={value}; Path=/console; HttpOnly; SameSite=Strict; Max-Age={FLASH_SECONDS}{secure}"
-        );
+        let attributes = state.app.console_look.cookie_attributes(forwarded_https(headers));
+        let cookie = format!("{FLASH_COOKIE}={value}; Path=/console; HttpOnly; Max-Age={FLASH_SECONDS}{attributes}");
         if let Ok(cookie) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(header::SET_COOKIE, cookie);
         }
@@ -72,9 +70,10 @@ pub(crate) fn take(state: &ConsoleState, headers: &HeaderMap, session: &Session)
 }
 
 /// The page's answer with the flash cookie cleared when the request carried one (shown once).
-pub(crate) fn shown(headers: &HeaderMap, mut response: Response) -> Response {
+pub(crate) fn shown(state: &ConsoleState, headers: &HeaderMap, mut response: Response) -> Response {
     if cookie_named(headers, FLASH_COOKIE).is_some() {
-        let clear = format!("{FLASH_COOKIE}=; Path=/console; HttpOnly; SameSite=Strict; Max-Age=0");
+        let attributes = state.app.console_look.cookie_attributes(forwarded_https(headers));
+        let clear = format!("{FLASH_COOKIE}=; Path=/console; HttpOnly; Max-Age=0{attributes}");
         if let Ok(clear) = HeaderValue::from_str(&clear) {
             response.headers_mut().append(header::SET_COOKIE, clear);
         }

@@ -106,7 +106,7 @@ pub(crate) async fn history(
 ) -> Result<Response, Refusal> {
     let session = session_for(&state, &headers, &account).await?;
     let notice = flash::take(&state, &headers, &session);
-    Ok(flash::shown(&headers, history_page(&state, &session, &account, &query, notice).await))
+    Ok(flash::shown(&state, &headers, history_page(&state, &session, &account, &query, notice).await))
 }
 
 pub(crate) async fn history_page(

@@ -19,6 +19,7 @@ use std::time::Duration;
 use askama::Template;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -32,6 +33,7 @@ pub mod client;
 pub mod endpoints;
 pub mod flash;
 pub mod history;
+pub mod look;
 pub mod secrets;
 pub mod session;
 use crate::http::views::{AccountOut, List};
@@ -56,8 +58,7 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 /// …and at the latest this long after it opened.
 pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
 /// The pages' policy: nothing inline, nothing from elsewhere, never framed.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
-     connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+pub use look::ConsoleLook;
 
 pub(crate) const STYLESHEET: &str = include_str!("../../assets/console.css");
 pub(crate) const SCRIPT: &str = include_str!("../../assets/console.js");
@@ -79,6 +80,7 @@ pub fn routes(app: AppState, api: Router) -> Router {
         .route("/console/assets/console.css", get(|| async { asset("text/css; charset=utf-8", STYLESHEET) }))
         .route("/console/assets/console.js", get(|| async { asset("text/javascript; charset=utf-8", SCRIPT) }))
         .route("/console/assets/icon.svg", get(|| async { asset("image/svg+xml", ICON) }))
+        .route("/console/assets/theme.css", get(theme))
         .route("/console/enter", get(enter_confirm).post(enter))
         .route("/console/sign-in", get(sign_in_form).post(sign_in))
         .route("/console/sign-out", post(sign_out))
@@ -100,20 +102,47 @@ pub fn routes(app: AppState, api: Router) -> Router {
         .route(&format!("{account}/attempts/{{attempt_id}}"), get(attempt_page))
         .route(&format!("{account}/deliveries/{{delivery_id}}/resend"), post(resend))
         .route(&format!("{endpoint}/recover"), get(recover_preview).post(recover))
-        .layer(axum::middleware::map_response(protect))
+        .layer(axum::middleware::from_fn_with_state(app.clone(), protect))
         .with_state(ConsoleState { app, api })
 }
 
-/// Headers every console response carries.
-pub(crate) async fn protect(mut response: Response) -> Response {
+async fn theme(State(state): State<ConsoleState>) -> Response {
+    let css = state.app.console_look.theme_css();
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], css)
+        .into_response()
+}
+
+/// Where base.html puts the header's brand: filled in here from the look, for every page at once.
+const BRAND_SLOT: &str = "<!--brand-->";
+
+/// Headers every console response carries (the policy from the look: framed only where it allows), and the
+/// platform's brand in each page's header.
+pub(crate) async fn protect(State(app): State<AppState>, request: axum::extract::Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let look = &app.console_look;
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"));
+    if html {
+        let (mut parts, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+        let text = String::from_utf8_lossy(&bytes).replacen(BRAND_SLOT, &look.brand_html(), 1);
+        parts.headers.remove(header::CONTENT_LENGTH);
+        response = Response::from_parts(parts, axum::body::Body::from(text));
+    }
     let headers = response.headers_mut();
-    for (name, value) in [
-        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::REFERRER_POLICY, "no-referrer"),
-        (header::X_FRAME_OPTIONS, "DENY"),
-    ] {
+    if let Ok(policy) = HeaderValue::from_str(&look.content_security_policy()) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    for (name, value) in [(header::X_CONTENT_TYPE_OPTIONS, "nosniff"), (header::REFERRER_POLICY, "no-referrer")] {
         headers.insert(name, HeaderValue::from_static(value));
+    }
+    // X-Frame-Options cannot name origins: DENY unless the look lets the platform frame the console (then the
+    // policy's frame-ancestors decides).
+    if !look.embedded() {
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
     headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
     response

@@ -27,9 +27,9 @@ pub(crate) fn forwarded_https(headers: &HeaderMap) -> bool {
 }
 
 /// The session cookie: HttpOnly, SameSite=Strict, scoped to the console, Secure over https.
-pub(crate) fn session_cookie(id: &str, headers: &HeaderMap, max_age: Duration) -> String {
-    let secure = if forwarded_https(headers) { "; Secure" } else { "" };
-    format!("{COOKIE}={id}; Path=/console; HttpOnly; SameSite=Strict; Max-Age={}{secure}", max_age.as_secs())
+pub(crate) fn session_cookie(state: &ConsoleState, id: &str, headers: &HeaderMap, max_age: Duration) -> String {
+    let attributes = state.app.console_look.cookie_attributes(forwarded_https(headers));
+    format!("{COOKIE}={id}; Path=/console; HttpOnly; Max-Age={}{attributes}", max_age.as_secs())
 }
 
 pub(crate) fn cookie_value(headers: &HeaderMap) -> Option<String> {
@@ -177,11 +177,9 @@ pub(crate) async fn enter_confirm(
     let account = store.account(&link.account_id).await.map_err(ApiError::from)?;
     let Some(account) = account else { return Ok(link_refused()) };
     let nonce = random_token().map_err(|error| ApiError::internal(&error))?;
-    let secure = if forwarded_https(&headers) { "; Secure" } else { "" };
-    let cookie = format!(
-        "{ENTER_COOKIE}={nonce}; Path=/console/enter; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
-        LINK_TTL.as_secs()
-    );
+    let attributes = state.app.console_look.cookie_attributes(forwarded_https(&headers));
+    let cookie =
+        format!("{ENTER_COOKIE}={nonce}; Path=/console/enter; HttpOnly; Max-Age={}{attributes}", LINK_TTL.as_secs());
     let body = page(&EnterPage {
         nav_account: None,
         signed_in: false,
@@ -222,7 +220,8 @@ pub(crate) async fn enter(
     }
     let to = format!("/console/a/{}/endpoints", link.account_id);
     let mut response = open_session(&state, &headers, Some(&link.account_id), &link.key_id, &to).await?;
-    let clear = format!("{ENTER_COOKIE}=; Path=/console/enter; HttpOnly; SameSite=Strict; Max-Age=0");
+    let attributes = state.app.console_look.cookie_attributes(forwarded_https(&headers));
+    let clear = format!("{ENTER_COOKIE}=; Path=/console/enter; HttpOnly; Max-Age=0{attributes}");
     if let Ok(value) = HeaderValue::from_str(&clear) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
@@ -245,7 +244,7 @@ pub(crate) async fn open_session(
         .open_console_session(&hashed(&id), account, key_id, &csrf, now, now.saturating_add(ms(SESSION_LIFETIME)))
         .await
         .map_err(ApiError::from)?;
-    let cookie = session_cookie(&id, headers, SESSION_LIFETIME);
+    let cookie = session_cookie(state, &id, headers, SESSION_LIFETIME);
     Ok((StatusCode::SEE_OTHER, [(header::SET_COOKIE, cookie), (header::LOCATION, to.to_owned())]).into_response())
 }
 
@@ -290,7 +289,7 @@ pub(crate) async fn sign_out(
     let session = session(&state, &headers).await?;
     Form::parse(&body).check_csrf(&session)?;
     state.app.store.close_console_session(&session.id_hash).await.map_err(ApiError::from)?;
-    let cookie = session_cookie("", &headers, Duration::ZERO);
+    let cookie = session_cookie(&state, "", &headers, Duration::ZERO);
     Ok((StatusCode::SEE_OTHER, [(header::SET_COOKIE, cookie), (header::LOCATION, "/console/sign-in".to_owned())])
         .into_response())
 }

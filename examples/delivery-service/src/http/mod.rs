@@ -85,6 +85,8 @@ pub struct AppState {
     pub lookups: Arc<Lookups>,
     /// Where people reach the service (`--public-url`): console links are made under it.
     pub public_url: Option<String>,
+    /// The console's look and the origins that may frame it.
+    pub console_look: Arc<crate::console::ConsoleLook>,
     /// The live streams open now.
     pub streams: Arc<crate::http::stream::Streams>,
     /// Live streams' caps and lifetime.

@@ -41,11 +41,11 @@ function startReceiver() {
 }
 
 /** The service binary, on a fresh SQLite database, with a retry schedule of a few hundred ms. */
-function startService() {
+function startService(extra = [], database = 'console.db') {
   const binary = path.join(root, 'target/debug/delivery-service')
   const child = spawn(binary, [
-    '--database-url', `sqlite://${dir}/console.db`, '--listen', '127.0.0.1:0', '--allow-insecure-loopback',
-    '--max-retries', '1', '--retry-base-ms', '200', '--retry-max-ms', '1000', '--poll-ms', '20',
+    '--database-url', `sqlite://${dir}/${database}`, '--listen', '127.0.0.1:0', '--allow-insecure-loopback',
+    '--max-retries', '1', '--retry-base-ms', '200', '--retry-max-ms', '1000', '--poll-ms', '20', ...extra,
   ], { env: { ...process.env, DELIVERY_API_KEY: KEY, RUST_LOG: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] })
   return new Promise((resolve, reject) => {
     let out = ''
@@ -385,6 +385,48 @@ it('at phone width and in the dark colour scheme, every page fits and passes axe
   await page.getByText(/^Deleted .*\/off\.$/).waitFor()
   assert.equal((await call('GET', `/v1/accounts/acme/endpoints/${offId}`)).status, 404)
   await context.close()
+})
+
+it("sits in a frame of the platform's settings page, with the platform's look", { timeout: 60_000 }, async () => {
+  // The platform's page on another site (localhost, while the service is at 127.0.0.1): an iframe of a console link.
+  let link = ''
+  const platform = createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'text/html' })
+    response.end(`<!doctype html><title>Acme settings</title><h1>Settings</h1><iframe title="Webhooks" src="${link}" width="1000" height="700"></iframe>`)
+  })
+  await new Promise((resolve) => platform.listen(0, '127.0.0.1', resolve))
+  const platformOrigin = `http://localhost:${platform.address().port}`
+  const framed = await startService(['--console-frame-ancestors', platformOrigin, '--console-brand-name', 'Acme Supply',
+    '--console-accent', '#1a5f2a'], 'framed.db')
+  try {
+    const create = await fetch(`${framed.base}/v1/accounts`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ id: 'acme', name: 'Acme Retail' }) })
+    assert.equal(create.status, 201)
+    const made = await fetch(`${framed.base}/v1/accounts/acme/console-links`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: '{}' })
+    link = `${framed.base}${(await made.json()).url}`
+    const context = await browser.newContext({ bypassCSP: true })
+    const page = await context.newPage()
+    await page.goto(`${platformOrigin}/settings`)
+    const frame = page.frameLocator('iframe[title="Webhooks"]')
+    await frame.getByRole('button', { name: 'Open the console' }).click()
+    // Signed in inside the frame (its cookie a partitioned third-party cookie), the platform's brand in the header.
+    await frame.getByRole('heading', { name: 'Endpoints' }).waitFor()
+    assert.equal((await frame.locator('.brand').textContent()).trim(), 'Acme Supply')
+    await frame.getByRole('link', { name: 'Add endpoint' }).first().click()
+    await frame.getByLabel('Endpoint URL').waitFor()
+    const accent = await frame.locator('a').first().evaluate((element) => getComputedStyle(element).color)
+    assert.equal(accent, 'rgb(26, 95, 42)')
+    await shot(page, '18-framed-in-the-platform')
+    // The service's own console (no frame ancestors) refuses to be framed.
+    link = await consoleLink('acme')
+    await page.goto(`${platformOrigin}/settings`)
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    const inner = page.frames().find((candidate) => candidate !== page.mainFrame())
+    assert.ok(!inner || !(await inner.content().catch(() => '')).includes('Open the console'), 'not shown in a frame')
+    await context.close()
+  } finally {
+    framed.child.kill('SIGTERM')
+    platform.close()
+  }
 })
 
 it('an admin signs in with the admin key and sees every account', { timeout: 60_000 }, async () => {
