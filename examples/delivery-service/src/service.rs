@@ -127,6 +127,7 @@ impl Service {
                 lookups: Arc::default(),
                 public_url: settings.public_url.clone(),
                 console_look: Arc::new(settings.console_look.clone()),
+                retry_schedule: settings.worker.schedule,
                 streams: Arc::default(),
                 stream_limits: settings.server.streams,
                 metrics: metrics.clone(),

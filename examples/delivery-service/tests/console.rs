@@ -234,6 +234,20 @@ async fn history_details_resend_and_recover_with_its_preview() {
         assert_eq!(failed.html.matches("Resend delivery of evt_h").count(), 3, "{}", failed.html);
         let none = browser.get("/console/a/acme/history?status=succeeded").await;
         assert!(none.html.contains("Nothing matches."));
+        // Each delivery has a page: given up, after how many attempts, its attempts as a timeline, the schedule.
+        let (_, given_up) = api.get(&at(&format!("/endpoints/{endpoint}/deliveries?status=failed"))).await;
+        let one = given_up["data"][0]["id"].as_str().unwrap().to_owned();
+        assert!(failed.html.contains(&format!("/console/a/acme/deliveries/{one}\"")), "the history links to it");
+        let delivery = browser.get(&format!("/console/a/acme/deliveries/{one}")).await;
+        assert_eq!(delivery.status, StatusCode::OK, "{backend}");
+        assert!(delivery.html.contains("Given up after 1 attempt."), "{}", delivery.html);
+        assert!(
+            delivery.html.contains("<strong>Attempt 1</strong>") && delivery.html.contains("HTTP 503"),
+            "{}",
+            delivery.html
+        );
+        assert!(delivery.html.contains("A delivery is tried 1 time"), "{}", delivery.html);
+        assert_eq!(browser.get("/console/a/acme/deliveries/dlv_nothing").await.status, StatusCode::NOT_FOUND);
         let attempts = browser.get("/console/a/acme/history?kind=attempts&errorClass=http").await;
         let start = attempts.html.find("/console/a/acme/attempts/").expect("a link to an attempt's details");
         let href: String = attempts.html[start..].chars().take_while(|c| *c != '"').collect();

@@ -8,6 +8,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use axum::response::Response;
+use dropship_webhooks::delivery::RetrySchedule;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -408,4 +409,166 @@ pub(crate) async fn recover(
     let (session, form) = posted(&state, &headers, &account, &body).await?;
     let fields: HashMap<String, String> = form.0.into_iter().collect();
     Ok(recovery(&state, &session, &account, &id, &fields, false).await)
+}
+
+/// One attempt on the delivery page's timeline.
+pub(crate) struct TimelineStep {
+    id: String,
+    number: i64,
+    when: String,
+    trigger: String,
+    outcome: String,
+    status: String,
+    latency: String,
+    error: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/delivery.html")]
+pub(crate) struct DeliveryPage {
+    nav_account: Option<String>,
+    signed_in: bool,
+    csrf: String,
+    account: String,
+    id: String,
+    event: String,
+    topic: String,
+    endpoint: String,
+    endpoint_name: String,
+    status: String,
+    /// Where it stands, in one sentence: the next attempt and its number, or how it ended.
+    standing: String,
+    last_error: Option<String>,
+    steps: Vec<TimelineStep>,
+    /// The endpoint's retry schedule in words.
+    schedule: String,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+/// A wait in words: 30 s, 4 min, 2 h.
+fn wait_text(ms: u64) -> String {
+    if ms < 1000 {
+        return format!("{ms} ms");
+    }
+    let seconds = ms / 1000;
+    match seconds {
+        0..=59 => format!("{seconds} s"),
+        60..=5399 => format!("{} min", (seconds + 30) / 60),
+        _ => format!("{} h", (seconds + 1800) / 3600),
+    }
+}
+
+/// The schedule as a sentence: each wait after a failure, then when it is given up.
+pub(crate) fn schedule_text(schedule: &RetrySchedule) -> String {
+    if schedule.max_retries == 0 {
+        return "A delivery is tried 1 time: a failed attempt is not retried.".into();
+    }
+    let waits: Vec<String> =
+        (1..=schedule.max_retries).filter_map(|failures| schedule.nominal_delay_ms(failures)).map(wait_text).collect();
+    let total: u64 = (1..=schedule.max_retries).filter_map(|failures| schedule.nominal_delay_ms(failures)).sum();
+    format!(
+        "After a failed attempt the next one follows after {} (each ±{} %), so a delivery is tried {} times over \
+         about {} before it is given up. A 410 Gone stops it at once.",
+        waits.join(", "),
+        schedule.jitter_percent,
+        schedule.max_retries + 1,
+        wait_text(total)
+    )
+}
+
+/// `GET …/deliveries/{id}`: one delivery, its attempts as a timeline, what happens next.
+pub(crate) async fn delivery_page(
+    State(state): State<ConsoleState>,
+    headers: HeaderMap,
+    Path((account, delivery_id)): Path<(String, String)>,
+) -> Result<Response, Refusal> {
+    let session = session_for(&state, &headers, &account).await?;
+    let found: Result<DeliveryDetailOut, Refused> =
+        call(&state, &session, Method::GET, &format!("/v1/deliveries/{delivery_id}"), None::<&()>).await;
+    let Some(detail) = found.ok().filter(|detail| detail.delivery.account_id == account) else {
+        return Err(Refusal::Page(StatusCode::NOT_FOUND, "There is nothing here.".into()));
+    };
+    let schedule = state.app.retry_schedule;
+    let tries = i64::from(schedule.max_retries) + 1;
+    let made = i64::try_from(detail.attempts.len()).unwrap_or(i64::MAX);
+    let delivery = detail.delivery;
+    let standing = match delivery.status.as_str() {
+        "succeeded" => format!("Delivered on attempt {made}."),
+        "failed" => format!("Given up after {made} attempt{}.", if made == 1 { "" } else { "s" }),
+        _ => match delivery.next_attempt_at {
+            Some(at) if delivery.trigger == "scheduled" => {
+                format!("Next attempt at {} UTC (attempt {} of {tries}).", minute_text(at), made + 1)
+            }
+            Some(at) => format!("Sent again on request: attempt {} at {} UTC.", made + 1, minute_text(at)),
+            None => "Waiting for its next attempt.".into(),
+        },
+    };
+    let mut steps: Vec<TimelineStep> = detail
+        .attempts
+        .into_iter()
+        .map(|attempt| TimelineStep {
+            id: attempt.id,
+            number: attempt.attempt,
+            when: when(Some(attempt.started_at)),
+            trigger: attempt.trigger,
+            outcome: attempt.outcome,
+            status: attempt.status_code.map(|code| code.to_string()).unwrap_or_default(),
+            latency: format!("{} ms", attempt.latency_ms),
+            error: attempt.error.unwrap_or_default(),
+        })
+        .collect();
+    steps.sort_by_key(|step| step.number);
+    // The endpoint by its name or URL (it may have been deleted since: then its id).
+    let endpoint_path = format!("/v1/accounts/{account}/endpoints/{}", delivery.endpoint_id);
+    let endpoint_name =
+        match call::<crate::http::views::EndpointOut>(&state, &session, Method::GET, &endpoint_path, None::<&()>).await
+        {
+            Ok(endpoint) if !endpoint.description.is_empty() => endpoint.description,
+            Ok(endpoint) => endpoint.url,
+            Err(_) => delivery.endpoint_id.clone(),
+        };
+    let notice = flash::take(&state, &headers, &session);
+    let shown = page(&DeliveryPage {
+        nav_account: Some(account.clone()),
+        signed_in: true,
+        csrf: session.csrf(),
+        account,
+        id: delivery.id,
+        event: delivery.event_id,
+        topic: delivery.topic,
+        endpoint: delivery.endpoint_id,
+        endpoint_name,
+        // A pending delivery's last error is history, not its state: it shows on its attempt, not as the status.
+        last_error: if delivery.status == "failed" { delivery.last_error } else { None },
+        status: delivery.status,
+        standing,
+        steps,
+        schedule: schedule_text(&schedule),
+        notice: notice.text,
+        error: notice.error,
+    });
+    Ok(flash::shown(&state, &headers, shown))
+}
+
+/// Unix ms as `YYYY-MM-DD HH:MM`.
+fn minute_text(ms: i64) -> String {
+    when(Some(ms)).replace('T', " ").get(..16).unwrap_or_default().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schedule_reads_as_the_platforms_document_it() {
+        let text = schedule_text(&RetrySchedule::default());
+        assert!(
+            text.starts_with("After a failed attempt the next one follows after 30 s, 1 min, 2 min, 4 min, 8 min, 16 min, 32 min, 64 min, 2 h, 2 h (each ±20 %)"),
+            "{text}"
+        );
+        assert!(text.contains("tried 11 times over about 6 h"), "{text}");
+        let once = RetrySchedule { max_retries: 0, ..RetrySchedule::default() };
+        assert_eq!(schedule_text(&once), "A delivery is tried 1 time: a failed attempt is not retried.");
+    }
 }

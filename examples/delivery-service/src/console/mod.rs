@@ -100,6 +100,7 @@ pub fn routes(app: AppState, api: Router) -> Router {
         .route(&format!("{account}/history"), get(history))
         .route(&format!("{account}/stream"), get(stream))
         .route(&format!("{account}/attempts/{{attempt_id}}"), get(attempt_page))
+        .route(&format!("{account}/deliveries/{{delivery_id}}"), get(history::delivery_page))
         .route(&format!("{account}/deliveries/{{delivery_id}}/resend"), post(resend))
         .route(&format!("{endpoint}/recover"), get(recover_preview).post(recover))
         .layer(axum::middleware::from_fn_with_state(app.clone(), protect))

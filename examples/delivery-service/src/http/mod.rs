@@ -87,6 +87,8 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// The console's look and the origins that may frame it.
     pub console_look: Arc<crate::console::ConsoleLook>,
+    /// The retry schedule the workers follow, for the console to say what happens next.
+    pub retry_schedule: dropship_webhooks::delivery::RetrySchedule,
     /// The live streams open now.
     pub streams: Arc<crate::http::stream::Streams>,
     /// Live streams' caps and lifetime.

@@ -226,6 +226,15 @@ it('a user manages endpoints, secrets and deliveries in the console', { timeout:
   assert.equal(await page.locator('tbody tr', { hasText: 'failed' }).first().locator('td').nth(4).textContent(), '2')
   await accessible(page, 'history')
   await shot(page, '05-history-failed')
+  // The delivery's own page: given up after its retry, its two attempts as a timeline, the schedule in words.
+  const historyUrl = page.url()
+  await page.getByRole('link', { name: /^Attempts of delivery/ }).first().click()
+  await page.getByText('Given up after 2 attempts.').waitFor()
+  assert.equal(await page.locator('.timeline li').count(), 2)
+  await page.getByText(/a delivery is tried 2 times/).waitFor()
+  await accessible(page, 'delivery')
+  await shot(page, '05b-delivery')
+  await page.goto(historyUrl)
   // The live tail: an attempt recorded now appears without a reload.
   assert.equal((await call('POST', `/v1/accounts/acme/endpoints/${endpointId}/test`, { topic: 'order.cancelled' })).status, 202)
   await page.locator('#live tbody tr', { hasText: 'order.cancelled' }).first().waitFor({ timeout: 15_000 })
