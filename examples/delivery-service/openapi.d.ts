@@ -2351,6 +2351,8 @@ export interface operations {
                 until?: number;
                 /** @description Only this endpoint's. */
                 endpointId?: string;
+                /** @description Only this event's (its id, the `webhook-id`). */
+                eventId?: string;
             };
             header?: never;
             path: {
@@ -3137,6 +3139,8 @@ export interface operations {
                 until?: number;
                 /** @description Only this endpoint's. */
                 endpointId?: string;
+                /** @description Only this event's (its id, the `webhook-id`). */
+                eventId?: string;
             };
             header?: never;
             path: {

@@ -234,6 +234,27 @@ async fn history_details_resend_and_recover_with_its_preview() {
         assert_eq!(failed.html.matches("Resend delivery of evt_h").count(), 3, "{}", failed.html);
         let none = browser.get("/console/a/acme/history?status=succeeded").await;
         assert!(none.html.contains("Nothing matches."));
+        // Filters a person uses: by event id (the API's eventId), by UTC day range, by endpoint; each row names
+        // its endpoint.
+        let (_, by_event) = api.get(&at("/deliveries?eventId=evt_h2")).await;
+        assert_eq!(by_event["data"].as_array().unwrap().len(), 1, "{backend}: {by_event}");
+        assert_eq!(by_event["data"][0]["eventId"], "evt_h2");
+        let found = browser.get("/console/a/acme/history?eventId=evt_h2").await;
+        assert_eq!(found.html.matches("Resend delivery of evt_h").count(), 1, "{}", found.html);
+        assert!(
+            found.html.contains(&format!(">{}</a></td>", receiver.url("/h"))),
+            "the endpoint column: {}",
+            found.html
+        );
+        let today = browser.get("/console/a/acme/history?from=2026-09-21&to=2026-09-21").await;
+        assert_eq!(today.html.matches("Resend delivery of evt_h").count(), 3, "{}", today.html);
+        let tomorrow = browser.get("/console/a/acme/history?from=2026-09-22").await;
+        assert!(tomorrow.html.contains("Nothing matches."), "{}", tomorrow.html);
+        let other = browser.get("/console/a/acme/history?endpointId=ep_none").await;
+        assert!(other.html.contains("Nothing matches."), "{}", other.html);
+        let (status, _) = api.get(&at("/attempts?eventId=evt_h2")).await;
+        assert_eq!(status, 400, "{backend}: attempts are not searched by event (no index): refused, not slow");
+
         // Each delivery has a page: given up, after how many attempts, its attempts as a timeline, the schedule.
         let (_, given_up) = api.get(&at(&format!("/endpoints/{endpoint}/deliveries?status=failed"))).await;
         let one = given_up["data"][0]["id"].as_str().unwrap().to_owned();

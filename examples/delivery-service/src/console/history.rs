@@ -13,7 +13,9 @@ use serde_json::{json, Value};
 use tower::ServiceExt;
 
 use crate::http::error::ApiError;
-use crate::http::views::{AttemptDetailOut, AttemptOut, AuditOut, DeliveryDetailOut, DeliveryOut, List, RecoverOut};
+use crate::http::views::{
+    AttemptDetailOut, AttemptOut, AuditOut, DeliveryDetailOut, DeliveryOut, EndpointOut, List, RecoverOut,
+};
 use crate::model::{AttemptOutcome, DeliveryStatus, ErrorClass};
 
 use super::client::{as_session, call, get, Refused};
@@ -57,6 +59,9 @@ pub(crate) async fn audit(
 pub(crate) struct HistoryRow {
     id: String,
     when: String,
+    /// The endpoint it went to (its id), and its name or URL (filled in after the page is read).
+    endpoint_id: String,
+    endpoint: String,
     event: String,
     topic: String,
     state: String,
@@ -75,7 +80,13 @@ pub(crate) struct HistoryPage {
     status: String,
     topic: String,
     error_class: String,
-    endpoint_id: Option<String>,
+    endpoint_id: String,
+    event_id: String,
+    from: String,
+    to: String,
+    /// The account's endpoints (id, name) and the catalog's topics, for the filters' choices.
+    endpoints: Vec<(String, String)>,
+    topics: Vec<&'static str>,
     statuses: Vec<&'static str>,
     error_classes: Vec<&'static str>,
     rows: Vec<HistoryRow>,
@@ -126,11 +137,31 @@ pub(crate) async fn history_page(
     };
     let (status, topic, error_class, endpoint_id, cursor) =
         (field("status"), field("topic"), field("errorClass"), field("endpointId"), field("cursor"));
+    // The event id finds deliveries (attempts are found through their delivery's page).
+    let event_id = if kind == "deliveries" { field("eventId") } else { String::new() };
+    // A date range in whole UTC days, the last day included; a date that is not one is ignored, and said so.
+    let (from, to) = (field("from"), field("to"));
+    let mut error = notice.error;
+    let mut day = |text: &str| -> Option<i64> {
+        if text.is_empty() {
+            return None;
+        }
+        let start = super::secrets::date_start(text);
+        if start.is_none() {
+            error = Some(format!("{text} is not a date (year-month-day): it was left out of the filter."));
+        }
+        start
+    };
+    let since = day(&from).map(|start| start.saturating_mul(1000).to_string()).unwrap_or_default();
+    let until = day(&to).map(|start| (start + 86_400).saturating_mul(1000).to_string()).unwrap_or_default();
     let api_query = query_string(&[
         (status_name, &status),
         ("topic", &topic),
         ("errorClass", &error_class),
         ("endpointId", &endpoint_id),
+        ("eventId", &event_id),
+        ("since", &since),
+        ("until", &until),
         ("cursor", &cursor),
         ("limit", "50"),
     ]);
@@ -139,6 +170,8 @@ pub(crate) async fn history_page(
         get_list(state, session, &path, |row: AttemptOut| HistoryRow {
             id: row.id,
             when: when(Some(row.started_at)),
+            endpoint_id: row.endpoint_id,
+            endpoint: String::new(),
             event: row.event_id,
             topic: row.topic,
             state: row.outcome,
@@ -151,6 +184,8 @@ pub(crate) async fn history_page(
             count: row.attempts.to_string(),
             id: row.delivery.id,
             when: when(Some(row.delivery.created_at)),
+            endpoint_id: row.delivery.endpoint_id,
+            endpoint: String::new(),
             event: row.delivery.event_id,
             topic: row.delivery.topic,
             state: row.delivery.status,
@@ -158,11 +193,30 @@ pub(crate) async fn history_page(
         })
         .await
     };
-    let mut error = notice.error;
-    let (rows, next_cursor) = listed.unwrap_or_else(|refused| {
+    let (mut rows, next_cursor) = listed.unwrap_or_else(|refused| {
         error = Some(refused.error.message);
         (Vec::new(), None)
     });
+    // Each row names its endpoint (the same event goes to several), by name or URL.
+    let listed: Result<List<EndpointOut>, Refusal> =
+        get(state, session, &format!("/v1/accounts/{account}/endpoints?limit=200")).await;
+    let endpoints: Vec<(String, String)> = listed
+        .map(|list| {
+            list.data
+                .into_iter()
+                .map(|endpoint| {
+                    let name = if endpoint.description.is_empty() { endpoint.url } else { endpoint.description };
+                    (endpoint.id, name)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    for row in &mut rows {
+        row.endpoint = endpoints
+            .iter()
+            .find(|(id, _)| *id == row.endpoint_id)
+            .map_or_else(|| row.endpoint_id.clone(), |(_, name)| name.clone());
+    }
     let next_page = next_cursor.as_deref().map(|next| {
         let pairs = [
             ("kind", kind),
@@ -170,6 +224,9 @@ pub(crate) async fn history_page(
             ("topic", topic.as_str()),
             ("errorClass", error_class.as_str()),
             ("endpointId", endpoint_id.as_str()),
+            ("eventId", event_id.as_str()),
+            ("from", from.as_str()),
+            ("to", to.as_str()),
             ("cursor", next),
         ];
         format!("/console/a/{account}/history?{}", query_string(&pairs))
@@ -183,7 +240,12 @@ pub(crate) async fn history_page(
         status,
         topic,
         error_class,
-        endpoint_id: (!endpoint_id.is_empty()).then_some(endpoint_id),
+        endpoint_id,
+        event_id,
+        from,
+        to,
+        endpoints,
+        topics: dropship_webhooks::TOPICS.iter().map(|topic| topic.name).collect(),
         statuses,
         error_classes: error_classes(),
         rows,

@@ -152,7 +152,7 @@ pub(crate) fn list_query(
     kind: ListKind,
 ) -> Result<ListQuery, ApiError> {
     let filters: &[&str] = match kind {
-        ListKind::Deliveries => &["status", "topic", "errorClass", "since", "until", "endpointId"],
+        ListKind::Deliveries => &["status", "topic", "errorClass", "since", "until", "endpointId", "eventId"],
         ListKind::Attempts => &["outcome", "topic", "errorClass", "since", "until", "endpointId"],
         ListKind::Events => &["topic", "since", "until"],
     };
@@ -177,6 +177,7 @@ pub(crate) fn list_query(
     Ok(ListQuery {
         account_id: account.to_owned(),
         endpoint_id: query.get("endpointId").cloned(),
+        event_id: query.get("eventId").map(|id| id.trim().to_owned()),
         status: known(status_key, &statuses)?,
         topic: query.get("topic").map(|topic| find_topic(topic).map_or(topic.clone(), |info| info.name.to_owned())),
         error_class: known("errorClass", &classes)?,
@@ -278,6 +279,9 @@ pub(crate) struct DeliveryQuery {
     /// Only this endpoint's.
     #[param(rename = "endpointId")]
     endpoint_id: Option<String>,
+    /// Only this event's (its id, the `webhook-id`).
+    #[param(rename = "eventId")]
+    event_id: Option<String>,
 }
 
 /// The attempts' filters (read by [`list_query`]).

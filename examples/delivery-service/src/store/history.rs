@@ -24,6 +24,8 @@ pub struct ListQuery {
     pub account_id: String,
     /// Only this endpoint's rows.
     pub endpoint_id: Option<String>,
+    /// Only this event's deliveries (deliveries only: found by the `(account_id, event_id)` index).
+    pub event_id: Option<String>,
     /// Delivery status (`pending`, `succeeded`, `failed`) or attempt outcome (`success`, `failure`).
     pub status: Option<String>,
     /// Canonical topic.
@@ -192,6 +194,7 @@ impl Store {
     /// Deliveries of an account (or one of its endpoints), newest first.
     pub async fn deliveries(&self, query: &ListQuery) -> Result<Page<DeliveryRow>, sqlx::Error> {
         let mut conditions = self.scoped(query);
+        conditions.equals("event_id", query.event_id.as_ref());
         conditions.equals("status", query.status.as_ref());
         conditions.equals("topic", query.topic.as_ref());
         conditions.equals("last_error_class", query.error_class.as_ref());

@@ -223,7 +223,7 @@ it('a user manages endpoints, secrets and deliveries in the console', { timeout:
   await page.getByLabel('Status').selectOption('failed')
   await page.getByRole('button', { name: 'Filter' }).click()
   // Retried once, then given up: two attempts.
-  assert.equal(await page.locator('tbody tr', { hasText: 'failed' }).first().locator('td').nth(4).textContent(), '2')
+  assert.equal(await page.locator('tbody tr', { hasText: 'failed' }).first().locator('td').nth(5).textContent(), '2')
   await accessible(page, 'history')
   await shot(page, '05-history-failed')
   // The delivery's own page: given up after its retry, its two attempts as a timeline, the schedule in words.
