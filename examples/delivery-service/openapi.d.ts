@@ -636,6 +636,34 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description An account's endpoints by state, for the operator's list. */
+        AccountEndpointsOut: {
+            /**
+             * Format: int64
+             * @description Endpoints in all.
+             */
+            total: number;
+            /**
+             * Format: int64
+             * @description Enabled and failing, not yet FAILED.
+             */
+            failing: number;
+            /**
+             * Format: int64
+             * @description FAILED after the failure window (deactivated).
+             */
+            failed: number;
+            /**
+             * Format: int64
+             * @description Switched off by their owner or a 410 Gone.
+             */
+            off: number;
+            /**
+             * Format: int64
+             * @description When one of them was last served a delivery (unix ms); absent when never.
+             */
+            lastActivityAt?: number | null;
+        };
         /** @description An account. */
         AccountOut: {
             /** @description The id the platform chose. */
@@ -652,6 +680,8 @@ export interface components {
              * @description Unix ms.
              */
             updatedAt: number;
+            /** @description Its endpoints at a glance: how many, and how many need attention. */
+            endpoints: components["schemas"]["AccountEndpointsOut"];
         };
         /** @description `GET …/stats`: each endpoint's attempts since `since`. */
         AccountStatsOut: {
@@ -1093,6 +1123,8 @@ export interface components {
                  * @description Unix ms.
                  */
                 updatedAt: number;
+                /** @description Its endpoints at a glance: how many, and how many need attention. */
+                endpoints: components["schemas"]["AccountEndpointsOut"];
             }[];
             /** @description Pass back as `cursor` for the next page. */
             nextCursor?: string | null;

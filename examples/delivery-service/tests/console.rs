@@ -255,6 +255,30 @@ async fn history_details_resend_and_recover_with_its_preview() {
         let (status, _) = api.get(&at("/attempts?eventId=evt_h2")).await;
         assert_eq!(status, 400, "{backend}: attempts are not searched by event (no index): refused, not slow");
 
+        // The operator's accounts, trouble first: acme (its endpoint failing) before a quiet account that sorts
+        // before it by name; each with its endpoints' counts. Inside an account, its name beside the brand.
+        let (status, _) = api.post("/v1/accounts", json!({ "id": "aaa", "name": "Aaa Quiet" })).await;
+        assert_eq!(status, 201);
+        let (_, acme) = api.get("/v1/accounts/acme").await;
+        assert_eq!(acme["endpoints"]["total"], 1, "{backend}: {acme}");
+        assert_eq!(acme["endpoints"]["failing"], 1, "{backend}: {acme}");
+        assert_eq!(acme["endpoints"]["failed"], 0);
+        assert!(acme["endpoints"]["lastActivityAt"].as_i64().is_some(), "{acme}");
+        let mut operator = Browser::new(&harness);
+        operator.post("/console/sign-in", &[("key", API_KEY)]).await;
+        let accounts = operator.get("/console").await;
+        let (acme_at, quiet_at) =
+            (accounts.html.find("/console/a/acme/").unwrap(), accounts.html.find("/console/a/aaa/").unwrap());
+        assert!(acme_at < quiet_at, "{backend}: trouble first: {}", accounts.html);
+        assert!(accounts.html.contains(">Failing</span>"), "{}", accounts.html);
+        let inside = operator.get("/console/a/acme/endpoints").await;
+        let name = acme["name"].as_str().unwrap();
+        assert!(
+            inside.html.contains(&format!("<span class=\"account-name\" title=\"Account acme\">{name}</span>")),
+            "{}",
+            inside.html
+        );
+
         // Each delivery has a page: given up, after how many attempts, its attempts as a timeline, the schedule.
         let (_, given_up) = api.get(&at(&format!("/endpoints/{endpoint}/deliveries?status=failed"))).await;
         let one = given_up["data"][0]["id"].as_str().unwrap().to_owned();

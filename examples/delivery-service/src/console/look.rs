@@ -130,7 +130,8 @@ impl ConsoleLook {
     }
 }
 
-fn escape(text: &str) -> String {
+/// Text for HTML (element content and quoted attributes).
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
 

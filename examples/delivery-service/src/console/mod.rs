@@ -115,10 +115,14 @@ async fn theme(State(state): State<ConsoleState>) -> Response {
 
 /// Where base.html puts the header's brand: filled in here from the look, for every page at once.
 const BRAND_SLOT: &str = "<!--brand-->";
+/// Where base.html puts the account's name on an account's pages.
+const ACCOUNT_SLOT: &str = "<!--account-->";
 
 /// Headers every console response carries (the policy from the look: framed only where it allows), and the
 /// platform's brand in each page's header.
 pub(crate) async fn protect(State(app): State<AppState>, request: axum::extract::Request, next: Next) -> Response {
+    let account =
+        request.uri().path().strip_prefix("/console/a/").and_then(|rest| rest.split('/').next()).map(str::to_owned);
     let mut response = next.run(request).await;
     let look = &app.console_look;
     let html = response
@@ -129,7 +133,13 @@ pub(crate) async fn protect(State(app): State<AppState>, request: axum::extract:
     if html {
         let (mut parts, body) = response.into_parts();
         let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
-        let text = String::from_utf8_lossy(&bytes).replacen(BRAND_SLOT, &look.brand_html(), 1);
+        let mut text = String::from_utf8_lossy(&bytes).replacen(BRAND_SLOT, &look.brand_html(), 1);
+        // The account's name beside the brand on its pages (the page itself already passed the session check;
+        // a page refused for the session carries no slot).
+        if let (Some(at), Some(account)) = (text.find(ACCOUNT_SLOT), account) {
+            let name = app.store.account(&account).await.ok().flatten().map(|row| row.name).unwrap_or(account);
+            text.replace_range(at..at + ACCOUNT_SLOT.len(), &look::escape(&name));
+        }
         parts.headers.remove(header::CONTENT_LENGTH);
         response = Response::from_parts(parts, axum::body::Body::from(text));
     }
@@ -214,8 +224,46 @@ pub(crate) async fn home(State(state): State<ConsoleState>, headers: HeaderMap) 
         return Ok(Redirect::to(&format!("/console/a/{account}/endpoints")).into_response());
     }
     let listed: List<AccountOut> = api_get(&state, &session, "/v1/accounts?limit=200").await?;
-    let accounts = listed.data.into_iter().map(|account| (account.id, account.name)).collect();
+    let mut accounts: Vec<AccountLine> = listed
+        .data
+        .into_iter()
+        .map(|account| AccountLine {
+            trouble: if account.endpoints.failed > 0 {
+                "failed"
+            } else if account.endpoints.failing > 0 {
+                "warn"
+            } else {
+                "ok"
+            },
+            last_activity: account
+                .endpoints
+                .last_activity_at
+                .map(|at| when(Some(at)))
+                .unwrap_or_else(|| "never".into()),
+            id: account.id,
+            name: account.name,
+            endpoints: account.endpoints,
+        })
+        .collect();
+    // Trouble first: FAILED endpoints, then failing ones, then by name.
+    accounts.sort_by(|one, other| {
+        (other.endpoints.failed, other.endpoints.failing, &one.name).cmp(&(
+            one.endpoints.failed,
+            one.endpoints.failing,
+            &other.name,
+        ))
+    });
     Ok(page(&AccountsPage { nav_account: None, signed_in: true, csrf: session.csrf(), accounts }))
+}
+
+/// One account on the operator's page.
+pub(crate) struct AccountLine {
+    id: String,
+    name: String,
+    endpoints: crate::http::views::AccountEndpointsOut,
+    last_activity: String,
+    /// `failed`, `warn` or `ok`: the row's status pill.
+    trouble: &'static str,
 }
 
 #[derive(Template)]
@@ -224,5 +272,5 @@ pub(crate) struct AccountsPage {
     nav_account: Option<String>,
     signed_in: bool,
     csrf: String,
-    accounts: Vec<(String, String)>,
+    accounts: Vec<AccountLine>,
 }

@@ -81,7 +81,7 @@ pub(crate) async fn create_account(
     }
     record(&state, &principal, Some(&account.id), "create", "account", &account.id, json!({ "name": account.name }))
         .await?;
-    Ok((StatusCode::CREATED, Json(AccountOut::from(account))).into_response())
+    Ok((StatusCode::CREATED, Json(AccountOut::with(account, None))).into_response())
 }
 
 #[utoipa::path(
@@ -107,7 +107,12 @@ pub(crate) async fn list_accounts(
 ) -> Result<Json<List<AccountOut>>, ApiError> {
     let (cursor, limit) = page_params(&query, &[])?;
     let page = state.store.accounts(principal.account_id.as_deref(), cursor.as_ref(), limit).await?;
-    Ok(Json(List::page(page, AccountOut::from)))
+    let ids: Vec<&str> = page.data.iter().map(|account| account.id.as_str()).collect();
+    let summaries = state.store.endpoint_summaries(&ids).await?;
+    Ok(Json(List::page(page, |account| {
+        let summary = summaries.get(&account.id).copied();
+        AccountOut::with(account, summary)
+    })))
 }
 
 #[utoipa::path(
@@ -129,7 +134,7 @@ pub(crate) async fn list_accounts(
 )]
 pub(crate) async fn get_account(State(state): State<AppState>, scope: Scope) -> Result<Json<AccountOut>, ApiError> {
     let account = state.store.account(&scope.account).await?.ok_or_else(|| ApiError::not_found("account"))?;
-    Ok(Json(account.into()))
+    Ok(Json(with_summary(&state, account).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -168,7 +173,13 @@ pub(crate) async fn edit_account(
         .await?
         .ok_or_else(|| ApiError::not_found("account"))?;
     scope.audit(&state, "edit", "account", &scope.account, json!({ "name": edit.name })).await?;
-    Ok(Json(account.into()))
+    Ok(Json(with_summary(&state, account).await?))
+}
+
+/// One account with its endpoints' summary.
+async fn with_summary(state: &AppState, account: crate::model::AccountRow) -> Result<AccountOut, ApiError> {
+    let summary = state.store.endpoint_summaries(&[account.id.as_str()]).await?.get(&account.id).copied();
+    Ok(AccountOut::with(account, summary))
 }
 
 #[utoipa::path(

@@ -107,11 +107,49 @@ pub struct AccountOut {
     pub created_at: i64,
     /// Unix ms.
     pub updated_at: i64,
+    /// Its endpoints at a glance: how many, and how many need attention.
+    pub endpoints: AccountEndpointsOut,
 }
 
-impl From<AccountRow> for AccountOut {
-    fn from(row: AccountRow) -> Self {
-        Self { id: row.id, name: row.name, created_at: row.created_at, updated_at: row.updated_at }
+/// An account's endpoints by state, for the operator's list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountEndpointsOut {
+    /// Endpoints in all.
+    pub total: i64,
+    /// Enabled and failing, not yet FAILED.
+    pub failing: i64,
+    /// FAILED after the failure window (deactivated).
+    pub failed: i64,
+    /// Switched off by their owner or a 410 Gone.
+    pub off: i64,
+    /// When one of them was last served a delivery (unix ms); absent when never.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_activity_at: Option<i64>,
+}
+
+impl From<crate::store::EndpointSummary> for AccountEndpointsOut {
+    fn from(summary: crate::store::EndpointSummary) -> Self {
+        Self {
+            total: summary.total,
+            failing: summary.failing,
+            failed: summary.failed,
+            off: summary.off,
+            last_activity_at: (summary.last_activity_at > 0).then_some(summary.last_activity_at),
+        }
+    }
+}
+
+impl AccountOut {
+    /// The account with its endpoints' summary (none yet: zeros).
+    pub fn with(row: AccountRow, summary: Option<crate::store::EndpointSummary>) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            endpoints: summary.unwrap_or_default().into(),
+        }
     }
 }
 

@@ -3,6 +3,8 @@
 //! Keys are stored as SHA-256 hashes with a short prefix to recognize them by; a key with no account is an admin
 //! key (the ones given with `--api-key`). Deleting an account deletes everything of it (the foreign keys cascade).
 
+use std::collections::HashMap;
+
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -255,5 +257,57 @@ impl Store {
             Ok((entry, cursor))
         })
         .await
+    }
+}
+
+/// What an operator needs to see first about an account's endpoints.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EndpointSummary {
+    /// Endpoints in all.
+    pub total: i64,
+    /// Enabled and failing (every attempt since `failing_since` failed), not yet FAILED.
+    pub failing: i64,
+    /// FAILED after the failure window, deactivated.
+    pub failed: i64,
+    /// Switched off (by their owner or a 410 Gone), not FAILED.
+    pub off: i64,
+    /// The last time any of them was served a delivery (unix ms); 0: never.
+    pub last_activity_at: i64,
+}
+
+impl Store {
+    /// Each listed account's endpoint summary, in one grouped read (accounts without endpoints are absent).
+    pub async fn endpoint_summaries(&self, accounts: &[&str]) -> Result<HashMap<String, EndpointSummary>, sqlx::Error> {
+        if accounts.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let list = self.params().list(accounts.len());
+        let sql = format!(
+            "SELECT account_id, COUNT(*) AS total,
+               SUM(CASE WHEN health = 'FAILED' THEN 1 ELSE 0 END) AS failed,
+               SUM(CASE WHEN health <> 'FAILED' AND enabled <> 0 AND failing_since IS NOT NULL THEN 1 ELSE 0 END)
+                 AS failing,
+               SUM(CASE WHEN health <> 'FAILED' AND enabled = 0 THEN 1 ELSE 0 END) AS off,
+               MAX(served_at) AS last_activity_at
+             FROM endpoints WHERE account_id IN ({list}) GROUP BY account_id"
+        );
+        let mut query = sqlx::query(&sql);
+        for account in accounts {
+            query = query.bind(*account);
+        }
+        let mut found = HashMap::new();
+        for row in query.fetch_all(&self.pool).await? {
+            found.insert(
+                row.try_get("account_id")?,
+                EndpointSummary {
+                    total: row.try_get("total")?,
+                    failed: row.try_get("failed")?,
+                    failing: row.try_get("failing")?,
+                    off: row.try_get("off")?,
+                    last_activity_at: row.try_get("last_activity_at")?,
+                },
+            );
+        }
+        Ok(found)
     }
 }

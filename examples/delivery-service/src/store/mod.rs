@@ -38,6 +38,7 @@ pub mod recording;
 mod retention;
 mod stats;
 
+pub use accounts::EndpointSummary;
 pub(crate) use dialect::Params;
 pub use dialect::{is_unreachable, Backend};
 pub use history::{ListQuery, RecoverFilter, RecoverPlan, Resend};
