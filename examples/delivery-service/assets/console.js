@@ -32,3 +32,27 @@ if (live && window.EventSource) {
     while (rows.rows.length > 50) rows.deleteRow(-1)
   })
 }
+
+// Times: the server says them relative to now with the UTC time on hover; here the hover gains the viewer's own
+// time zone, and the relative words stay current.
+function relative(date) {
+  const seconds = Math.round((date.getTime() - Date.now()) / 1000)
+  const ahead = seconds > 0
+  const abs = Math.abs(seconds)
+  if (abs < 45) return 'just now'
+  if (abs >= 129600) return `on ${date.toISOString().slice(0, 10)}`
+  const amount = abs < 5400 ? `${Math.round(abs / 60)} min` : `${Math.round(abs / 3600)} h`
+  return ahead ? `in ${amount}` : `${amount} ago`
+}
+function localTimes() {
+  for (const time of document.querySelectorAll('time[datetime]')) {
+    const date = new Date(time.getAttribute('datetime'))
+    if (Number.isNaN(date.getTime())) continue
+    const utc = time.dataset.utc ?? time.title
+    time.dataset.utc = utc
+    time.title = `${date.toLocaleString()} (your time) · ${utc}`
+    time.textContent = relative(date)
+  }
+}
+localTimes()
+setInterval(localTimes, 60_000)

@@ -138,7 +138,7 @@ async fn a_link_opens_one_session_whose_forms_act_through_the_api() {
             "{}",
             shown.html
         );
-        assert!(shown.html.contains("Last success: 20"), "{}", shown.html);
+        assert!(shown.html.contains("Last success: <time datetime=\"20"), "{}", shown.html);
         let listed = browser.get("/console/a/acme/endpoints").await;
         assert!(listed.html.contains("<td>100.0 %</td>") && listed.html.contains("ms</td>"), "{}", listed.html);
         let generated = browser.act(&format!("{page}/secrets"), &[("_csrf", &csrf), ("label", "next")]).await;

@@ -20,7 +20,7 @@ use super::charts::{class_color, day_slots, latency_chart, outcome_chart, SUCCES
 use super::client::{call, get, Refused};
 use super::flash::{self, see_other};
 use super::session::{posted, session_for, Form, Session};
-use super::{page, when, ConsoleState, Refusal, DAY_MS};
+use super::{page, when, ConsoleState, Moment, Refusal, DAY_MS};
 
 /// One endpoint in the list.
 pub(crate) struct EndpointLine {
@@ -378,7 +378,7 @@ pub(crate) struct SecretLine {
 
 /// An attempt in the list.
 pub(crate) struct AttemptLine {
-    when: String,
+    when: Moment,
     event: String,
     topic: String,
     outcome: String,
@@ -402,7 +402,7 @@ pub(crate) struct EndpointPage {
     notice: Option<String>,
     new_secret: Option<String>,
     error: Option<String>,
-    last_success: Option<String>,
+    last_success: Option<Moment>,
     outcome_svg: String,
     latency_svg: String,
     legend: Vec<(String, &'static str)>,
@@ -461,11 +461,12 @@ pub(crate) async fn render_endpoint(
             active: secret.active,
         })
         .collect();
+    let now = state.app.clock.now_ms();
     let attempts = attempts
         .data
         .into_iter()
         .map(|attempt| AttemptLine {
-            when: when(Some(attempt.started_at)),
+            when: Moment::at(attempt.started_at, now),
             event: attempt.event_id,
             topic: attempt.topic,
             outcome: attempt.outcome,
@@ -474,7 +475,6 @@ pub(crate) async fn render_endpoint(
             error: attempt.error.unwrap_or_default(),
         })
         .collect();
-    let now = state.app.clock.now_ms();
     let since = now.saturating_sub(DAY_MS);
     let stats: EndpointStatsOut = get(state, session, &format!("{api}/stats?since={since}")).await?;
     let hours: Vec<(i64, crate::model::AttemptCounts)> =
@@ -488,7 +488,7 @@ pub(crate) async fn render_endpoint(
             }
         }
     }
-    let last_success = stats.last_success_at.map(|at| when(Some(at)));
+    let last_success = stats.last_success_at.map(|at| Moment::at(at, now));
     let day_attempts = slots.iter().map(|(_, counts)| counts.total()).sum();
     Ok(page(&EndpointPage {
         day_attempts,

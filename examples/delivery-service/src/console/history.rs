@@ -22,7 +22,7 @@ use super::client::{as_session, call, get, Refused};
 use super::endpoints::Notice;
 use super::flash;
 use super::session::{posted, session_for, Session};
-use super::{page, when, ConsoleState, Refusal};
+use super::{page, when, ConsoleState, Moment, Refusal};
 
 #[derive(Template)]
 #[template(path = "console/audit.html")]
@@ -30,7 +30,7 @@ pub(crate) struct AuditPage {
     nav_account: Option<String>,
     signed_in: bool,
     csrf: String,
-    entries: Vec<(String, String, String, String)>,
+    entries: Vec<(Moment, String, String, String)>,
 }
 
 pub(crate) async fn audit(
@@ -40,12 +40,13 @@ pub(crate) async fn audit(
 ) -> Result<Response, Refusal> {
     let session = session_for(&state, &headers, &account).await?;
     let log: List<AuditOut> = get(&state, &session, &format!("/v1/accounts/{account}/audit?limit=100")).await?;
+    let now = state.app.clock.now_ms();
     let entries = log
         .data
         .into_iter()
         .map(|entry| {
             (
-                when(Some(entry.created_at)),
+                Moment::at(entry.created_at, now),
                 entry.actor,
                 entry.action,
                 format!("{} {}", entry.target_kind, entry.target_id),
@@ -58,7 +59,7 @@ pub(crate) async fn audit(
 /// One row of the history.
 pub(crate) struct HistoryRow {
     id: String,
-    when: String,
+    when: Moment,
     /// The endpoint it went to (its id), and its name or URL (filled in after the page is read).
     endpoint_id: String,
     endpoint: String,
@@ -166,10 +167,11 @@ pub(crate) async fn history_page(
         ("limit", "50"),
     ]);
     let path = format!("/v1/accounts/{account}/{kind}?{api_query}");
+    let now = state.app.clock.now_ms();
     let listed: Result<(Vec<HistoryRow>, Option<String>), Refused> = if kind == "attempts" {
         get_list(state, session, &path, |row: AttemptOut| HistoryRow {
             id: row.id,
-            when: when(Some(row.started_at)),
+            when: Moment::at(row.started_at, now),
             endpoint_id: row.endpoint_id,
             endpoint: String::new(),
             event: row.event_id,
@@ -183,7 +185,7 @@ pub(crate) async fn history_page(
         get_list(state, session, &path, |row: DeliveryOut| HistoryRow {
             count: row.attempts.to_string(),
             id: row.delivery.id,
-            when: when(Some(row.delivery.created_at)),
+            when: Moment::at(row.delivery.created_at, now),
             endpoint_id: row.delivery.endpoint_id,
             endpoint: String::new(),
             event: row.delivery.event_id,
@@ -477,7 +479,7 @@ pub(crate) async fn recover(
 pub(crate) struct TimelineStep {
     id: String,
     number: i64,
-    when: String,
+    when: Moment,
     trigger: String,
     outcome: String,
     status: String,
@@ -572,7 +574,7 @@ pub(crate) async fn delivery_page(
         .map(|attempt| TimelineStep {
             id: attempt.id,
             number: attempt.attempt,
-            when: when(Some(attempt.started_at)),
+            when: Moment::at(attempt.started_at, state.app.clock.now_ms()),
             trigger: attempt.trigger,
             outcome: attempt.outcome,
             status: attempt.status_code.map(|code| code.to_string()).unwrap_or_default(),

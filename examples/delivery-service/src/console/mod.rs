@@ -200,6 +200,43 @@ pub(crate) fn when(ms: Option<i64>) -> String {
     ms.map(dropship_webhooks::time::rfc3339_ms).unwrap_or_default()
 }
 
+/// A time on a page, said relative to now ("3 min ago", "in 2 h") with the exact UTC time on hover, as a `<time>`
+/// element: the page works without scripts, and console.js adds the viewer's own time zone.
+pub(crate) struct Moment {
+    ms: i64,
+    now: i64,
+}
+
+impl Moment {
+    pub(crate) fn at(ms: i64, now: i64) -> Self {
+        Self { ms, now }
+    }
+
+    /// The relative words alone.
+    pub(crate) fn relative(&self) -> String {
+        let ahead = self.ms > self.now;
+        let seconds = (self.ms - self.now).unsigned_abs() / 1000;
+        let amount = match seconds {
+            0..=44 => return "just now".into(),
+            45..=5_399 => format!("{} min", (seconds + 30) / 60),
+            5_400..=129_599 => format!("{} h", (seconds + 1_800) / 3_600),
+            _ => return format!("on {}", when(Some(self.ms)).get(..10).unwrap_or_default()),
+        };
+        if ahead { format!("in {amount}") } else { format!("{amount} ago") }
+    }
+}
+
+impl std::fmt::Display for Moment {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let exact = when(Some(self.ms));
+        let utc = exact.replace('T', " ").get(..19).unwrap_or_default().to_owned();
+        write!(formatter, "<time datetime=\"{exact}\" title=\"{utc} UTC\">{}</time>", self.relative())
+    }
+}
+
+// Only digits, dashes, colons and fixed words: nothing to escape.
+impl askama::filters::HtmlSafe for Moment {}
+
 #[derive(Template)]
 #[template(path = "console/message.html")]
 pub(crate) struct MessagePage {
@@ -224,6 +261,7 @@ pub(crate) async fn home(State(state): State<ConsoleState>, headers: HeaderMap) 
         return Ok(Redirect::to(&format!("/console/a/{account}/endpoints")).into_response());
     }
     let listed: List<AccountOut> = api_get(&state, &session, "/v1/accounts?limit=200").await?;
+    let now = state.app.clock.now_ms();
     let mut accounts: Vec<AccountLine> = listed
         .data
         .into_iter()
@@ -235,11 +273,7 @@ pub(crate) async fn home(State(state): State<ConsoleState>, headers: HeaderMap) 
             } else {
                 "ok"
             },
-            last_activity: account
-                .endpoints
-                .last_activity_at
-                .map(|at| when(Some(at)))
-                .unwrap_or_else(|| "never".into()),
+            last_activity: account.endpoints.last_activity_at.map(|at| Moment::at(at, now)),
             id: account.id,
             name: account.name,
             endpoints: account.endpoints,
@@ -261,7 +295,7 @@ pub(crate) struct AccountLine {
     id: String,
     name: String,
     endpoints: crate::http::views::AccountEndpointsOut,
-    last_activity: String,
+    last_activity: Option<Moment>,
     /// `failed`, `warn` or `ok`: the row's status pill.
     trouble: &'static str,
 }
@@ -273,4 +307,23 @@ pub(crate) struct AccountsPage {
     signed_in: bool,
     csrf: String,
     accounts: Vec<AccountLine>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Moment;
+
+    #[test]
+    fn moments_read_relative_with_the_exact_time_on_hover() {
+        let now = 1_796_601_600_000; // 2026-12-07 00:00 UTC
+        let words = |ms: i64| Moment::at(ms, now).relative();
+        assert_eq!(words(now - 10_000), "just now");
+        assert_eq!(words(now - 120_000), "2 min ago");
+        assert_eq!(words(now + 3 * 3_600_000), "in 3 h");
+        assert_eq!(words(now - 5 * 86_400_000), "on 2026-12-02");
+        assert_eq!(
+            Moment::at(now - 120_000, now).to_string(),
+            "<time datetime=\"2026-12-06T23:58:00.000Z\" title=\"2026-12-06 23:58:00 UTC\">2 min ago</time>"
+        );
+    }
 }

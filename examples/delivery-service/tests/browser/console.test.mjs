@@ -205,6 +205,10 @@ it('a user manages endpoints, secrets and deliveries in the console', { timeout:
   assert.match(await page.locator('.status').first().textContent(), /^Healthy$/)
   await page.goto(endpointUrl)
   await printRender(page, 'an endpoint page')
+  // Times: relative words, the viewer's time zone and the UTC time on hover.
+  const firstTime = page.locator('time[datetime]').first()
+  assert.match(await firstTime.textContent(), /^(just now|\d+ min ago)$/)
+  assert.match(await firstTime.getAttribute('title'), /\(your time\) · \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/)
   await accessible(page, 'endpoint')
   await shot(page, '04-endpoint-test-event')
 
