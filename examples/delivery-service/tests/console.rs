@@ -134,7 +134,9 @@ async fn a_link_opens_one_session_whose_forms_act_through_the_api() {
         // The day's chart and the list's rates.
         assert!(
             shown.html.contains("<svg role=\"img\" aria-labelledby=\"outcomes-title\"")
-                && shown.html.contains(": 1 success</title>"),
+                && shown.html.contains(": 1 success</title>")
+                && shown.html.contains(">1 / h</text>")
+                && shown.html.contains(">0 ms</text>"),
             "{}",
             shown.html
         );

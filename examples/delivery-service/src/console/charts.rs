@@ -34,8 +34,42 @@ pub(crate) fn day_slots(hours: &[(i64, AttemptCounts)], now: i64) -> Vec<(i64, A
 }
 
 /// Attempts per hour as stacked bars: successes, then failures by class. Server-rendered SVG, no script.
+/// Room on the left for the value axis' labels.
+const AXIS: f64 = 44.0;
+
+/// The value axis: its line, the largest value at the top and 0 at the bottom, and the baseline.
+fn value_axis(top_label: &str, bottom_label: &str, height: f64, width: f64) -> String {
+    format!(
+        "<text x=\"{}\" y=\"10\" font-size=\"10\" text-anchor=\"end\" fill=\"currentColor\">{top_label}</text>\
+         <text x=\"{}\" y=\"{height}\" font-size=\"10\" text-anchor=\"end\" fill=\"currentColor\">{bottom_label}</text>\
+         <line x1=\"{}\" y1=\"0\" x2=\"{}\" y2=\"{height}\" stroke=\"currentColor\" stroke-opacity=\"0.5\"/>\
+         <line x1=\"{}\" y1=\"{height}\" x2=\"{width}\" y2=\"{height}\" stroke=\"currentColor\" stroke-opacity=\"0.5\"/>",
+        AXIS - 6.0,
+        AXIS - 6.0,
+        AXIS - 2.0,
+        AXIS - 2.0,
+        AXIS - 2.0
+    )
+}
+
+/// The hours under a chart, every sixth.
+fn hour_axis(slots: &[(i64, AttemptCounts)], y: f64) -> String {
+    slots
+        .iter()
+        .enumerate()
+        .filter(|(index, _)| index % 6 == 0)
+        .map(|(index, (start, _))| {
+            format!(
+                "<text x=\"{}\" y=\"{y}\" font-size=\"10\" fill=\"currentColor\">{}</text>",
+                AXIS + index as f64 * 20.0 + 2.0,
+                hour_label(*start)
+            )
+        })
+        .collect()
+}
+
 pub(crate) fn outcome_chart(slots: &[(i64, AttemptCounts)]) -> String {
-    let (width, height, bar) = (480.0, 120.0, 16.0);
+    let (width, height, bar) = (AXIS + 480.0, 120.0, 16.0);
     let most = slots.iter().map(|(_, counts)| counts.total()).max().unwrap_or(0).max(1) as f64;
     let mut svg = format!(
         "<svg role=\"img\" aria-labelledby=\"outcomes-title\" viewBox=\"0 0 {width} {}\" width=\"{width}\" height=\"{}\">\
@@ -43,8 +77,10 @@ pub(crate) fn outcome_chart(slots: &[(i64, AttemptCounts)]) -> String {
         height + 16.0,
         height + 16.0
     );
+    svg.push_str(&value_axis(&format!("{most} / h"), "0", height, width));
+    svg.push_str(&hour_axis(slots, height + 12.0));
     for (index, (start, counts)) in slots.iter().enumerate() {
-        let x = index as f64 * 20.0 + 2.0;
+        let x = AXIS + index as f64 * 20.0 + 2.0;
         let mut top = height;
         let mut series: Vec<(String, i64, &str)> = vec![("success".into(), counts.successes, SUCCESS_COLOR)];
         series.extend(counts.failures.iter().map(|(class, n)| (class.clone(), *n, class_color(class))));
@@ -53,13 +89,6 @@ pub(crate) fn outcome_chart(slots: &[(i64, AttemptCounts)]) -> String {
             top -= h;
             svg.push_str(&format!(
                 "<rect x=\"{x}\" y=\"{top:.1}\" width=\"{bar}\" height=\"{h:.1}\" fill=\"{color}\"><title>{}: {n} {name}</title></rect>",
-                hour_label(*start)
-            ));
-        }
-        if index % 6 == 0 {
-            svg.push_str(&format!(
-                "<text x=\"{x}\" y=\"{}\" font-size=\"10\" fill=\"currentColor\">{}</text>",
-                height + 12.0,
                 hour_label(*start)
             ));
         }
@@ -73,7 +102,7 @@ pub(crate) type Percentiles = (Option<i64>, Option<i64>);
 
 /// Latency per hour: p50 and p90 (bucket bounds) as two lines.
 pub(crate) fn latency_chart(slots: &[(i64, AttemptCounts)]) -> String {
-    let (width, height) = (480.0, 120.0);
+    let (width, height) = (AXIS + 480.0, 120.0);
     let values: Vec<Percentiles> =
         slots.iter().map(|(_, counts)| (counts.latency_at_most(0.5), counts.latency_at_most(0.9))).collect();
     let most = values.iter().filter_map(|(_, p90)| *p90).max().unwrap_or(0).max(10) as f64;
@@ -82,14 +111,18 @@ pub(crate) fn latency_chart(slots: &[(i64, AttemptCounts)]) -> String {
             .iter()
             .enumerate()
             .filter_map(|(index, value)| {
-                pick(value).map(|ms| (index as f64 * 20.0 + 10.0, height - ms as f64 / most * height))
+                pick(value).map(|ms| (AXIS + index as f64 * 20.0 + 10.0, height - ms as f64 / most * height))
             })
             .collect()
     };
     let mut svg = format!(
-        "<svg role=\"img\" aria-labelledby=\"latency-title\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\">\
-         <title id=\"latency-title\">Latency per hour over the last 24 hours: p50 (solid) and p90 (dashed), up to {most} ms</title>"
+        "<svg role=\"img\" aria-labelledby=\"latency-title\" viewBox=\"0 0 {width} {}\" width=\"{width}\" height=\"{}\">\
+         <title id=\"latency-title\">Latency per hour over the last 24 hours: p50 (solid) and p90 (dashed), up to {most} ms</title>",
+        height + 16.0,
+        height + 16.0
     );
+    svg.push_str(&value_axis(&format!("{most} ms"), "0 ms", height, width));
+    svg.push_str(&hour_axis(slots, height + 12.0));
     for (pick, color, dash) in
         [(points(|value| value.0), "#2457d6", ""), (points(|value| value.1), "#b3261e", " stroke-dasharray=\"4 3\"")]
     {

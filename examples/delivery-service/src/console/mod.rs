@@ -222,7 +222,11 @@ impl Moment {
             5_400..=129_599 => format!("{} h", (seconds + 1_800) / 3_600),
             _ => return format!("on {}", when(Some(self.ms)).get(..10).unwrap_or_default()),
         };
-        if ahead { format!("in {amount}") } else { format!("{amount} ago") }
+        if ahead {
+            format!("in {amount}")
+        } else {
+            format!("{amount} ago")
+        }
     }
 }
 

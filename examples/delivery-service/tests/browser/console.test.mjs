@@ -358,6 +358,7 @@ it('at phone width and in the dark colour scheme, every page fits and passes axe
   assert.equal(off.status, 201)
   const offId = off.body.endpoint?.id ?? off.body.id
   const attempts = (await call('GET', `/v1/accounts/acme/endpoints/${endpoints[0].id}/attempts?limit=1`)).body.data
+  const deliveries = (await call('GET', '/v1/accounts/acme/deliveries?limit=1')).body.data
   const context = await browser.newContext({ bypassCSP: true, viewport: { width: 390, height: 844 }, colorScheme: 'dark' })
   const page = await context.newPage()
   await page.goto(await consoleLink('acme'))
@@ -372,6 +373,8 @@ it('at phone width and in the dark colour scheme, every page fits and passes axe
     ['14-phone-dark-history', '/console/a/acme/history'],
     ['15-phone-dark-add-endpoint', '/console/a/acme/endpoints/new'],
     ['16-phone-dark-attempt', `/console/a/acme/attempts/${attempts[0].id}`],
+    ['16b-phone-dark-delivery', `/console/a/acme/deliveries/${deliveries[0].id}`],
+    ['16c-phone-dark-audit', '/console/a/acme/audit'],
   ]
   for (const [name, route] of pages) {
     assert.equal((await page.goto(`${api}${route}`)).status(), 200, route)
