@@ -664,6 +664,17 @@ export interface components {
              */
             lastActivityAt?: number | null;
         };
+        /** @description An account's own look, as the API takes and shows it; each field over the service's when set. */
+        AccountLook: {
+            /** @description The console header's name for this account's pages. */
+            brandName?: string | null;
+            /** @description A logo before the name: an https URL or a path on this service. */
+            logoUrl?: string | null;
+            /** @description `#rrggbb`, at least 4.5:1 against white. */
+            accent?: string | null;
+            /** @description A font family name. */
+            font?: string | null;
+        };
         /** @description An account. */
         AccountOut: {
             /** @description The id the platform chose. */
@@ -682,6 +693,7 @@ export interface components {
             updatedAt: number;
             /** @description Its endpoints at a glance: how many, and how many need attention. */
             endpoints: components["schemas"]["AccountEndpointsOut"];
+            look?: null | components["schemas"]["AccountLook"];
         };
         /** @description `GET …/stats`: each endpoint's attempts since `since`. */
         AccountStatsOut: {
@@ -898,7 +910,9 @@ export interface components {
             attempts: number;
         };
         EditAccount: {
-            name: string;
+            /** @description A new name. */
+            name?: string | null;
+            look?: null | components["schemas"]["AccountLook"];
         };
         EditEndpoint: {
             url?: string | null;
@@ -1125,6 +1139,7 @@ export interface components {
                 updatedAt: number;
                 /** @description Its endpoints at a glance: how many, and how many need attention. */
                 endpoints: components["schemas"]["AccountEndpointsOut"];
+                look?: null | components["schemas"]["AccountLook"];
             }[];
             /** @description Pass back as `cursor` for the next page. */
             nextCursor?: string | null;

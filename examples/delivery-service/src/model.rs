@@ -382,6 +382,8 @@ pub struct AccountRow {
     pub created_at: i64,
     /// Unix ms.
     pub updated_at: i64,
+    /// Its console look over the service's (JSON: brandName, logoUrl, accent, font), checked when set.
+    pub look: Option<String>,
 }
 
 /// An API key as listed: never the key, only its prefix.

@@ -538,6 +538,32 @@ async fn the_console_can_sit_in_the_platforms_page_with_its_look() {
     );
     // #1a5f2a is too dark for the dark scheme: there the console keeps its own light accent.
     assert!(!theme.html.contains("prefers-color-scheme"), "{}", theme.html);
+    // An account's own look over the service's: checked as the service's is, shown on its pages only.
+    let api = &harness.api;
+    let (status, refused) = api.patch("/v1/accounts/acme", json!({ "look": { "accent": "#ffdd55" } })).await;
+    assert_eq!((status, refused["error"]["code"].as_str()), (400, Some("invalid_option")), "{refused}");
+    assert_eq!(refused["error"]["field"], "look");
+    assert!(refused["error"]["message"].as_str().unwrap().contains("look.accent #ffdd55"), "{refused}");
+    let own =
+        json!({ "brandName": "Acme Retail Hub", "accent": "#7a1f5c", "logoUrl": "https://img.acme.example/l.png" });
+    let (status, edited) = api.patch("/v1/accounts/acme", json!({ "look": own })).await;
+    assert_eq!((status, &edited["look"]), (200, &own), "{edited}");
+    let branded = browser.get("/console/a/acme/endpoints").await;
+    assert!(branded.html.contains("> Acme Retail Hub</a>"), "{}", branded.html);
+    assert!(branded.html.contains("href=\"/console/a/acme/theme.css\""), "{}", branded.html);
+    let policy = branded.headers["content-security-policy"].to_str().unwrap();
+    assert!(policy.contains("img-src 'self' https://img.acme.example;"), "{policy}");
+    let theme = browser.get("/console/a/acme/theme.css").await;
+    assert!(
+        theme.html.contains("--accent: #7a1f5c") && theme.html.contains("\"Inter\""),
+        "the service's font stays: {}",
+        theme.html
+    );
+    let (status, cleared) = api.patch("/v1/accounts/acme", json!({ "look": null })).await;
+    assert_eq!(status, 200);
+    assert!(cleared.get("look").is_none(), "{cleared}");
+    assert!(browser.get("/console/a/acme/endpoints").await.html.contains("Acme &lt;Supply&gt;"), "the service's again");
+
     // Framed or not, a form without its token is refused.
     let forged = browser.post("/console/a/acme/endpoints", &[("url", "https://hooks.example.com/x")]).await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);

@@ -23,7 +23,54 @@ const DARK_BACKGROUND: [u8; 3] = [0x13, 0x13, 0x14];
 /// WCAG AA for normal text.
 const MIN_CONTRAST: f64 = 4.5;
 
+/// An account's own look, as the API takes and shows it; each field over the service's when set.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AccountLook {
+    /// The console header's name for this account's pages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brand_name: Option<String>,
+    /// A logo before the name: an https URL or a path on this service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_url: Option<String>,
+    /// `#rrggbb`, at least 4.5:1 against white.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accent: Option<String>,
+    /// A font family name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub font: Option<String>,
+}
+
 impl ConsoleLook {
+    /// This look with an account's fields over it (its frame ancestors stay the service's).
+    pub fn with_account(&self, account: &AccountLook) -> Self {
+        Self {
+            frame_ancestors: self.frame_ancestors.clone(),
+            brand_name: account.brand_name.clone().or_else(|| self.brand_name.clone()),
+            logo_url: account.logo_url.clone().or_else(|| self.logo_url.clone()),
+            accent: account.accent.clone().or_else(|| self.accent.clone()),
+            font: account.font.clone().or_else(|| self.font.clone()),
+        }
+    }
+
+    /// An account's look checked by the same rules, the message naming the API's fields.
+    pub fn check_account(account: &AccountLook) -> Result<(), String> {
+        let alone = Self {
+            frame_ancestors: Vec::new(),
+            brand_name: account.brand_name.clone(),
+            logo_url: account.logo_url.clone(),
+            accent: account.accent.clone(),
+            font: account.font.clone(),
+        };
+        alone.validate().map_err(|problem| {
+            problem
+                .replace("--console-brand-name", "look.brandName")
+                .replace("--console-logo-url", "look.logoUrl")
+                .replace("--console-accent", "look.accent")
+                .replace("--console-font", "look.font")
+        })
+    }
+
     /// Whether the console may be framed by another origin (its cookies must then be third-party cookies).
     pub fn embedded(&self) -> bool {
         !self.frame_ancestors.is_empty()

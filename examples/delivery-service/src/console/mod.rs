@@ -58,7 +58,7 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 /// …and at the latest this long after it opened.
 pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 3600);
 /// The pages' policy: nothing inline, nothing from elsewhere, never framed.
-pub use look::ConsoleLook;
+pub use look::{AccountLook, ConsoleLook};
 
 pub(crate) const STYLESHEET: &str = include_str!("../../assets/console.css");
 pub(crate) const SCRIPT: &str = include_str!("../../assets/console.js");
@@ -97,6 +97,7 @@ pub fn routes(app: AppState, api: Router) -> Router {
         .route(&format!("{endpoint}/secrets/{{secret_id}}/expire"), post(expire_secret))
         .route(&format!("{endpoint}/test"), post(send_test))
         .route(&format!("{account}/audit"), get(audit))
+        .route(&format!("{account}/theme.css"), get(account_theme))
         .route(&format!("{account}/history"), get(history))
         .route(&format!("{account}/stream"), get(stream))
         .route(&format!("{account}/attempts/{{attempt_id}}"), get(attempt_page))
@@ -105,6 +106,24 @@ pub fn routes(app: AppState, api: Router) -> Router {
         .route(&format!("{endpoint}/recover"), get(recover_preview).post(recover))
         .layer(axum::middleware::from_fn_with_state(app.clone(), protect))
         .with_state(ConsoleState { app, api })
+}
+
+/// `GET /console/a/{account}/theme.css`: the account's look over the service's.
+async fn account_theme(
+    State(state): State<ConsoleState>,
+    headers: HeaderMap,
+    axum::extract::Path(account): axum::extract::Path<String>,
+) -> Result<Response, Refusal> {
+    session::session_for(&state, &headers, &account).await?;
+    let row = state.app.store.account(&account).await.map_err(ApiError::from)?;
+    let own = row.and_then(|row| row.look).and_then(|text| serde_json::from_str::<AccountLook>(&text).ok());
+    let look =
+        own.map_or_else(|| state.app.console_look.as_ref().clone(), |own| state.app.console_look.with_account(&own));
+    Ok((
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "private, max-age=60")],
+        look.theme_css(),
+    )
+        .into_response())
 }
 
 async fn theme(State(state): State<ConsoleState>) -> Response {
@@ -117,6 +136,8 @@ async fn theme(State(state): State<ConsoleState>) -> Response {
 const BRAND_SLOT: &str = "<!--brand-->";
 /// Where base.html puts the account's name on an account's pages.
 const ACCOUNT_SLOT: &str = "<!--account-->";
+/// The service's theme in base.html, replaced on the pages of an account with its own look.
+const THEME_LINK: &str = "/console/assets/theme.css";
 
 /// Headers every console response carries (the policy from the look: framed only where it allows), and the
 /// platform's brand in each page's header.
@@ -124,22 +145,32 @@ pub(crate) async fn protect(State(app): State<AppState>, request: axum::extract:
     let account =
         request.uri().path().strip_prefix("/console/a/").and_then(|rest| rest.split('/').next()).map(str::to_owned);
     let mut response = next.run(request).await;
-    let look = &app.console_look;
     let html = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("text/html"));
+    // An account's page: its name beside the brand, and its own look over the service's (the page itself already
+    // passed the session check; a refusal page carries no account slot).
+    let mut look = app.console_look.as_ref().clone();
     if html {
         let (mut parts, body) = response.into_parts();
         let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
-        let mut text = String::from_utf8_lossy(&bytes).replacen(BRAND_SLOT, &look.brand_html(), 1);
-        // The account's name beside the brand on its pages (the page itself already passed the session check;
-        // a page refused for the session carries no slot).
+        let mut text = String::from_utf8_lossy(&bytes).into_owned();
         if let (Some(at), Some(account)) = (text.find(ACCOUNT_SLOT), account) {
-            let name = app.store.account(&account).await.ok().flatten().map(|row| row.name).unwrap_or(account);
+            let row = app.store.account(&account).await.ok().flatten();
+            let own = row
+                .as_ref()
+                .and_then(|row| row.look.as_deref())
+                .and_then(|text| serde_json::from_str::<AccountLook>(text).ok());
+            if let Some(own) = &own {
+                look = look.with_account(own);
+                text = text.replacen(THEME_LINK, &format!("/console/a/{account}/theme.css"), 1);
+            }
+            let name = row.map(|row| row.name).unwrap_or(account);
             text.replace_range(at..at + ACCOUNT_SLOT.len(), &look::escape(&name));
         }
+        text = text.replacen(BRAND_SLOT, &look.brand_html(), 1);
         parts.headers.remove(header::CONTENT_LENGTH);
         response = Response::from_parts(parts, axum::body::Body::from(text));
     }

@@ -73,7 +73,7 @@ pub(crate) async fn create_account(
     check_length("name", &request.name, MAX_ACCOUNT_NAME_CHARS)?;
     let now = state.clock.now_ms();
     let name = if request.name.is_empty() { request.id.clone() } else { request.name };
-    let account = AccountRow { id: request.id, name, created_at: now, updated_at: now };
+    let account = AccountRow { id: request.id, name, created_at: now, updated_at: now, look: None };
     if !state.store.create_account(&account).await? {
         return Err(
             ApiError::new(ErrorCode::AccountExists, format!("the account `{}` already exists", account.id)).on("id")
@@ -140,7 +140,21 @@ pub(crate) async fn get_account(State(state): State<AppState>, scope: Scope) -> 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct EditAccount {
-    name: String,
+    /// A new name.
+    name: Option<String>,
+    /// The account's own console look (brand name, logo, accent, font); `null` goes back to the service's.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<crate::console::AccountLook>)]
+    look: Option<Option<crate::console::AccountLook>>,
+}
+
+/// A field given, even as `null` (`Some(None)`), apart from one left out (`None`).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 #[utoipa::path(
@@ -166,13 +180,35 @@ pub(crate) async fn edit_account(
     scope: Scope,
     JsonBody(edit): JsonBody<EditAccount>,
 ) -> Result<Json<AccountOut>, ApiError> {
-    check_length("name", &edit.name, MAX_ACCOUNT_NAME_CHARS)?;
-    let account = state
-        .store
-        .rename_account(&scope.account, &edit.name, state.clock.now_ms())
-        .await?
-        .ok_or_else(|| ApiError::not_found("account"))?;
-    scope.audit(&state, "edit", "account", &scope.account, json!({ "name": edit.name })).await?;
+    if edit.name.is_none() && edit.look.is_none() {
+        return Err(ApiError::new(ErrorCode::InvalidPayload, "send `name`, `look` or both"));
+    }
+    let now = state.clock.now_ms();
+    let mut account = state.store.account(&scope.account).await?.ok_or_else(|| ApiError::not_found("account"))?;
+    // Both checked before either is written.
+    if let Some(name) = &edit.name {
+        check_length("name", name, MAX_ACCOUNT_NAME_CHARS)?;
+    }
+    if let Some(Some(look)) = &edit.look {
+        crate::console::ConsoleLook::check_account(look)
+            .map_err(|problem| ApiError::new(ErrorCode::InvalidOption, problem).on("look"))?;
+    }
+    if let Some(name) = &edit.name {
+        account = state
+            .store
+            .rename_account(&scope.account, name, now)
+            .await?
+            .ok_or_else(|| ApiError::not_found("account"))?;
+    }
+    if let Some(look) = &edit.look {
+        let text = look.as_ref().map(serde_json::to_string).transpose().map_err(|error| ApiError::internal(&error))?;
+        account = state
+            .store
+            .set_account_look(&scope.account, text.as_deref(), now)
+            .await?
+            .ok_or_else(|| ApiError::not_found("account"))?;
+    }
+    scope.audit(&state, "edit", "account", &scope.account, json!({ "name": edit.name, "look": edit.look })).await?;
     Ok(Json(with_summary(&state, account).await?))
 }
 

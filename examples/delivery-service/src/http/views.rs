@@ -109,6 +109,9 @@ pub struct AccountOut {
     pub updated_at: i64,
     /// Its endpoints at a glance: how many, and how many need attention.
     pub endpoints: AccountEndpointsOut,
+    /// Its own look in the console, over the service's; absent: the service's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub look: Option<crate::console::AccountLook>,
 }
 
 /// An account's endpoints by state, for the operator's list.
@@ -149,6 +152,7 @@ impl AccountOut {
             created_at: row.created_at,
             updated_at: row.updated_at,
             endpoints: summary.unwrap_or_default().into(),
+            look: row.look.as_deref().and_then(|text| serde_json::from_str(text).ok()),
         }
     }
 }

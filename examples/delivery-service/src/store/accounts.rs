@@ -18,6 +18,7 @@ fn account_from_row(row: &AnyRow) -> Result<AccountRow, sqlx::Error> {
         name: row.try_get("name")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
+        look: row.try_get("look")?,
     })
 }
 
@@ -79,6 +80,24 @@ impl Store {
         sqlx::query("UPDATE accounts SET name = $2, updated_at = $3 WHERE id = $1")
             .bind(id)
             .bind(name)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        self.account(id).await
+    }
+
+    /// Sets (or clears) an account's console look; the account after, if it exists.
+    pub async fn set_account_look(
+        &self,
+        id: &str,
+        look: Option<&str>,
+        now: i64,
+    ) -> Result<Option<AccountRow>, sqlx::Error> {
+        let mut tx = self.write_tx().await?;
+        sqlx::query("UPDATE accounts SET look = $2, updated_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(look)
             .bind(now)
             .execute(&mut *tx)
             .await?;

@@ -31,8 +31,13 @@ pub fn test_sealer() -> delivery_service::sealing::Sealer {
 /// Opens the store of `url` with the test key and makes sure the test account exists.
 pub async fn open_store(url: &str, connections: u32) -> delivery_service::store::Store {
     let store = delivery_service::store::Store::connect(url, connections, test_sealer()).await.unwrap();
-    let account =
-        delivery_service::model::AccountRow { id: ACCOUNT.into(), name: "Acme".into(), created_at: 0, updated_at: 0 };
+    let account = delivery_service::model::AccountRow {
+        id: ACCOUNT.into(),
+        name: "Acme".into(),
+        created_at: 0,
+        updated_at: 0,
+        look: None,
+    };
     store.create_account(&account).await.unwrap();
     store
 }
