@@ -596,14 +596,31 @@ pub(crate) async fn activate(
     Path((account, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, Refusal> {
+    switch(&state, &headers, &account, &id, &body, true).await
+}
+
+/// Activate (or enable) and Disable: one click each, the outcome in words.
+async fn switch(
+    state: &ConsoleState,
+    headers: &HeaderMap,
+    account: &str,
+    id: &str,
+    body: &Bytes,
+    on: bool,
+) -> Result<Response, Refusal> {
+    let (path, words) = if on {
+        ("/activate", "Activated: deliveries resume.")
+    } else {
+        ("/deactivate", "Disabled: nothing is sent to it until you enable it again.")
+    };
     endpoint_action(
-        &state,
-        &headers,
-        &account,
-        &id,
-        &body,
-        |_, _| Ok((Method::POST, "/activate".into(), json!({}))),
-        |_: EndpointOut| Notice { text: Some("Activated: deliveries resume.".into()), ..Notice::default() },
+        state,
+        headers,
+        account,
+        id,
+        body,
+        |_, _| Ok((Method::POST, path.into(), json!({}))),
+        |_: EndpointOut| Notice { text: Some(words.into()), ..Notice::default() },
     )
     .await
 }
@@ -709,19 +726,7 @@ pub(crate) async fn disable(
     Path((account, id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, Refusal> {
-    endpoint_action(
-        &state,
-        &headers,
-        &account,
-        &id,
-        &body,
-        |_, _| Ok((Method::POST, "/deactivate".into(), json!({}))),
-        |_: EndpointOut| Notice {
-            text: Some("Disabled: nothing is sent to it until you enable it again.".into()),
-            ..Notice::default()
-        },
-    )
-    .await
+    switch(&state, &headers, &account, &id, &body, false).await
 }
 
 #[derive(Template)]
