@@ -1086,6 +1086,16 @@ export interface components {
              * @description The failing streak's start (unix seconds).
              */
             failingSince?: number | null;
+            /**
+             * Format: int64
+             * @description Its latest success (unix ms, to the minute); absent before the first.
+             */
+            lastSuccessAt?: number | null;
+            /**
+             * Format: int64
+             * @description While failing: when its next attempt is due (unix ms).
+             */
+            nextAttemptAt?: number | null;
         };
         /** @description `GET /healthz`. */
         HealthzOut: {

@@ -157,6 +157,10 @@ pub struct EndpointRow {
     /// Paused until then (unix ms) after the receiver answered 429, 502 or 504 ([`crate::rules::slow_down_verdict`]);
     /// the worker's to write, never the API's.
     pub slowed_until: Option<i64>,
+    /// Its latest success (unix ms, to the minute); the worker's to write.
+    pub last_success_at: Option<i64>,
+    /// When it next has a delivery due (unix ms; the queue's own mark, read only).
+    pub due_at: Option<i64>,
     /// The account it belongs to.
     pub account_id: String,
     /// Normalized target URL (unique within the account).

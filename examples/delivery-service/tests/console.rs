@@ -586,3 +586,48 @@ async fn the_console_can_sit_in_the_platforms_page_with_its_look() {
     let message = refused.err().expect("a pale accent is refused").to_string();
     assert!(message.contains("--console-accent #ffcc00") && message.contains("4.5:1"), "{message}");
 }
+
+/// An endpoint's one status says since when it fails and when it tries next; the list shows its last success.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_endpoint_says_since_when_and_when_it_tries_next() {
+    for backend in backends() {
+        let harness = Harness::start(backend).await;
+        let api = &harness.api;
+        let receiver = Receiver::start(Reply::Status(200)).await;
+        let (endpoint, _) = api.endpoint(json!({ "url": receiver.url("/f"), "topics": ["order.created"] })).await;
+        api.sample_event("order.created", Some("evt_ok")).await;
+        receiver.wait_for(1, Duration::from_secs(10)).await;
+        let mut shown = json!(null);
+        for _ in 0..200 {
+            shown = api.get(&at(&format!("/endpoints/{endpoint}"))).await.1;
+            if shown["health"]["lastSuccessAt"].is_i64() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        assert_eq!(shown["health"]["lastSuccessAt"], 1_790_000_000_000_i64, "{backend}: {shown}");
+        // Then the receiver fails: failing since now, the next attempt in about 30 s (the default schedule).
+        receiver.set_default(Reply::Status(503));
+        api.sample_event("order.created", Some("evt_bad")).await;
+        for _ in 0..200 {
+            shown = api.get(&at(&format!("/endpoints/{endpoint}"))).await.1;
+            if shown["health"]["nextAttemptAt"].is_i64() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        let next = shown["health"]["nextAttemptAt"].as_i64().unwrap_or_default() - 1_790_000_000_000;
+        assert!((20_000..=40_000).contains(&next), "{backend}: {shown}");
+        let (_, link) = api.post(&at("/console-links"), json!({})).await;
+        let mut browser = Browser::new(&harness);
+        browser.enter(link["url"].as_str().unwrap()).await;
+        let list = browser.get("/console/a/acme/endpoints").await;
+        assert!(
+            list.html.contains("Failing since 2026-09-21 14:13 UTC; next attempt in under a minute</span>"),
+            "{backend}: {}",
+            list.html
+        );
+        assert!(list.html.contains("<td><time datetime=\"2026-09-21T14:13:20.000Z\""), "last success: {}", list.html);
+        harness.stop().await;
+    }
+}

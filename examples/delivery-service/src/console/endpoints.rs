@@ -29,6 +29,7 @@ pub(crate) struct EndpointLine {
     description: String,
     topics: String,
     status: EndpointStatus,
+    last_success: Option<Moment>,
     /// Successful attempts of the last 24 hours, as a percentage; empty without attempts.
     success_rate: String,
     /// The 90th percentile of the last 24 hours' latencies, as a bucket bound.
@@ -77,6 +78,7 @@ pub(crate) async fn endpoints(
             description: endpoint.description.clone(),
             topics: topics_text(endpoint),
             status: endpoint_status(endpoint, now),
+            last_success: endpoint.health.last_success_at.map(|at| Moment::at(at, now)),
         }
     });
     let endpoints = endpoints.collect();
@@ -113,10 +115,21 @@ pub(crate) fn endpoint_status(endpoint: &EndpointOut, now_ms: i64) -> EndpointSt
     }
     if let Some(since) = endpoint.health.failing_since {
         let since = i64::try_from(since).unwrap_or(i64::MAX).saturating_mul(1000);
-        return EndpointStatus { words: format!("Failing since {}", when(Some(since))), class: "warn" };
+        let next = endpoint
+            .health
+            .next_attempt_at
+            .map(|at| format!("; next attempt {}", Moment::at(at, now_ms).relative()))
+            .unwrap_or_default();
+        return EndpointStatus {
+            words: format!("Failing since {} UTC{next}", super::secrets::minute_text(since)),
+            class: "warn",
+        };
     }
     if let Some(until) = endpoint.slowed_until.filter(|&until| until > now_ms) {
-        return EndpointStatus { words: format!("Slowed down until {}", when(Some(until))), class: "warn" };
+        return EndpointStatus {
+            words: format!("Slowed down until {} UTC", super::secrets::minute_text(until)),
+            class: "warn",
+        };
     }
     EndpointStatus { words: "Healthy".into(), class: "ok" }
 }

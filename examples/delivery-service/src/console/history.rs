@@ -562,9 +562,11 @@ pub(crate) async fn delivery_page(
         "failed" => format!("Given up after {made} attempt{}.", if made == 1 { "" } else { "s" }),
         _ => match delivery.next_attempt_at {
             Some(at) if delivery.trigger == "scheduled" => {
-                format!("Next attempt at {} UTC (attempt {} of {tries}).", minute_text(at), made + 1)
+                format!("Next attempt at {} UTC (attempt {} of {tries}).", super::secrets::minute_text(at), made + 1)
             }
-            Some(at) => format!("Sent again on request: attempt {} at {} UTC.", made + 1, minute_text(at)),
+            Some(at) => {
+                format!("Sent again on request: attempt {} at {} UTC.", made + 1, super::secrets::minute_text(at))
+            }
             None => "Waiting for its next attempt.".into(),
         },
     };
@@ -613,11 +615,6 @@ pub(crate) async fn delivery_page(
         error: notice.error,
     });
     Ok(flash::shown(&state, &headers, shown))
-}
-
-/// Unix ms as `YYYY-MM-DD HH:MM`.
-fn minute_text(ms: i64) -> String {
-    when(Some(ms)).replace('T', " ").get(..16).unwrap_or_default().to_owned()
 }
 
 #[cfg(test)]

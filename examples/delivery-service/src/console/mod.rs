@@ -248,6 +248,7 @@ impl Moment {
         let ahead = self.ms > self.now;
         let seconds = (self.ms - self.now).unsigned_abs() / 1000;
         let amount = match seconds {
+            0..=44 if ahead => return "in under a minute".into(),
             0..=44 => return "just now".into(),
             45..=5_399 => format!("{} min", (seconds + 30) / 60),
             5_400..=129_599 => format!("{} h", (seconds + 1_800) / 3_600),

@@ -108,10 +108,7 @@ pub(crate) async fn replace(
             } else {
                 format!(
                     "Secret replaced: the old one is accepted until {} UTC, then only the new one.",
-                    super::when(Some(rolled.old_secrets_expire_at.saturating_mul(1000)))
-                        .replace('T', " ")
-                        .get(..16)
-                        .unwrap_or_default()
+                    minute_text(rolled.old_secrets_expire_at.saturating_mul(1000))
                 )
             }),
             secret: Some(rolled.secret.value),
@@ -124,6 +121,11 @@ pub(crate) async fn replace(
 /// Unix seconds as `YYYY-MM-DD` (UTC).
 pub(crate) fn day_text(seconds: i64) -> String {
     super::when(Some(seconds.saturating_mul(1000))).get(..10).unwrap_or_default().to_owned()
+}
+
+/// Unix ms as `YYYY-MM-DD HH:MM` (UTC).
+pub(crate) fn minute_text(ms: i64) -> String {
+    super::when(Some(ms)).replace('T', " ").get(..16).unwrap_or_default().to_owned()
 }
 
 #[cfg(test)]

@@ -171,6 +171,11 @@ async fn record_together(
     }
     // In id order, as every writer that locks several endpoint rows does, so none of them deadlock.
     for (endpoint_id, outcomes) in outcomes {
+        if let Some(latest) =
+            outcomes.iter().filter(|outcome| outcome.succeeded).map(|outcome| outcome.started_at_ms).max()
+        {
+            store.note_success(&mut tx, endpoint_id, latest).await?;
+        }
         // Read unlocked first: most verdicts change nothing (a success on a healthy endpoint), and a locked endpoint
         // row would make other workers' claims pass it by. Lock only to write a change: at most two reads.
         let mut decided = None;

@@ -141,6 +141,8 @@ pub(crate) async fn create_endpoint(
         updated_at: now,
         disabled_reason: None,
         slowed_until: None,
+        last_success_at: None,
+        due_at: None,
     };
     validate(state.rules, &mut endpoint, std::slice::from_ref(&secret))?;
     if !state.store.insert_endpoint(&endpoint, &secret).await? {

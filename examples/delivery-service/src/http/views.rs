@@ -203,6 +203,12 @@ pub struct HealthOut {
     pub status: String,
     /// The failing streak's start (unix seconds).
     pub failing_since: Option<u64>,
+    /// Its latest success (unix ms, to the minute); absent before the first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_success_at: Option<i64>,
+    /// While failing: when its next attempt is due (unix ms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_attempt_at: Option<i64>,
 }
 
 /// An endpoint configuration.
@@ -260,6 +266,8 @@ impl From<&EndpointRow> for EndpointOut {
             health: HealthOut {
                 status: endpoint.health.status.name().to_owned(),
                 failing_since: endpoint.health.failing_since,
+                last_success_at: endpoint.last_success_at,
+                next_attempt_at: endpoint.due_at.filter(|_| endpoint.health.failing_since.is_some()),
             },
             disabled_reason: endpoint.disabled_reason.clone(),
             slowed_until: endpoint.slowed_until,

@@ -26,6 +26,8 @@ impl Store {
             id: row.try_get("id")?,
             disabled_reason: row.try_get("disabled_reason")?,
             slowed_until: row.try_get("slowed_until")?,
+            last_success_at: row.try_get("last_success_at")?,
+            due_at: row.try_get("due_at")?,
             account_id: row.try_get("account_id")?,
             url: row.try_get("url")?,
             description: row.try_get("description")?,

@@ -203,6 +203,25 @@ impl Store {
         Ok(())
     }
 
+    /// Notes an endpoint's latest success, writing its row at most once a minute (a busy endpoint succeeds many
+    /// times a second; the console shows the time to the minute).
+    pub(crate) async fn note_success(
+        &self,
+        tx: &mut AnyConnection,
+        endpoint_id: &str,
+        at: i64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE endpoints SET last_success_at = $2 WHERE id = $1 AND (last_success_at IS NULL OR last_success_at < $3)",
+        )
+        .bind(endpoint_id)
+        .bind(at)
+        .bind(at.saturating_sub(60_000))
+        .execute(&mut *tx)
+        .await?;
+        Ok(())
+    }
+
     /// Tells this process's live streams that attempts were recorded.
     pub(crate) fn attempts_recorded(&self) {
         self.recorded.send_modify(|count| *count = count.wrapping_add(1));

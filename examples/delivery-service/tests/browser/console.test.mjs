@@ -375,6 +375,8 @@ it('at phone width and in the dark colour scheme, every page fits and passes axe
     ['16-phone-dark-attempt', `/console/a/acme/attempts/${attempts[0].id}`],
     ['16b-phone-dark-delivery', `/console/a/acme/deliveries/${deliveries[0].id}`],
     ['16c-phone-dark-audit', '/console/a/acme/audit'],
+    ['16d-phone-dark-edit', `/console/a/acme/endpoints/${endpoints[0].id}/edit`],
+    ['16e-phone-dark-recover', `/console/a/acme/endpoints/${endpoints[0].id}/recover`],
   ]
   for (const [name, route] of pages) {
     assert.equal((await page.goto(`${api}${route}`)).status(), 200, route)
@@ -456,8 +458,21 @@ it('an admin signs in with the admin key and sees every account', { timeout: 60_
   await shot(page, '09-sign-in')
   await page.getByLabel('Admin API key').fill(KEY)
   await page.getByRole('button', { name: 'Sign in' }).click()
-  await page.getByRole('link', { name: 'acme' }).waitFor()
-  await page.getByRole('link', { name: 'other' }).waitFor()
+  await page.getByRole('link', { name: 'Acme Retail' }).waitFor()
+  await page.getByRole('link', { name: 'Other Supply' }).waitFor()
+  await accessible(page, 'accounts')
   await shot(page, '10-accounts')
   await context.close()
+  // The same two pages at phone width in the dark scheme.
+  const dark = await browser.newContext({ bypassCSP: true, viewport: { width: 390, height: 844 }, colorScheme: 'dark' })
+  const phone = await dark.newPage()
+  await phone.goto(`${api}/console`)
+  await accessible(phone, 'sign in (390 px, dark)')
+  await phone.getByLabel('Admin API key').fill(KEY)
+  await phone.getByRole('button', { name: 'Sign in' }).click()
+  await phone.getByRole('link', { name: 'Acme Retail' }).waitFor()
+  await accessible(phone, 'accounts (390 px, dark)')
+  assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= 390), 'the accounts page fits')
+  await shot(phone, '10b-phone-dark-accounts')
+  await dark.close()
 })

@@ -593,6 +593,8 @@ pub fn endpoint_row(id: &str, url: &str, now: i64) -> delivery_service::model::E
         id: id.into(),
         disabled_reason: None,
         slowed_until: None,
+        last_success_at: None,
+        due_at: None,
         account_id: ACCOUNT.into(),
         url: url.into(),
         description: String::new(),
