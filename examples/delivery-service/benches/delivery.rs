@@ -542,6 +542,16 @@ fn console_table(runtime: &tokio::runtime::Runtime, backends: &[&str]) {
                     format!("{base}/attempts/att_h{}", HISTORY_ATTEMPTS / 2),
                     "hooks.example.com/history",
                 ),
+                (
+                    "delivery (its attempts as a timeline)",
+                    format!("{base}/deliveries/dlv_h{}", HISTORY_ATTEMPTS / 8),
+                    "<strong>Attempt 4</strong>",
+                ),
+                (
+                    "history, found by event id",
+                    format!("{base}/history?eventId=evt_h{}", HISTORY_ATTEMPTS / 8),
+                    "Resend delivery of evt_h",
+                ),
                 ("recover preview", format!("{base}/endpoints/{endpoint}/recover"), "recover-preview"),
                 ("audit log", format!("{base}/audit"), "create"),
             ];

@@ -232,8 +232,9 @@ impl EndpointForm {
         self.enabled = form.get("enabled").is_some();
         self.secret = form.get("secret").unwrap_or_default().to_owned();
         self.secret_expires_on = form.get("secretExpiresOn").unwrap_or_default().to_owned();
-        // The API names the field its refusal concerns; the limits' refusals are said in the form's words.
-        let message = error.message.clone();
+        // The API names the field its refusal concerns; the limits' refusals are said in the form's words, the
+        // others without the API's code formatting.
+        let message = plain_words(error);
         match error.field.as_deref() {
             Some("url") => self.url_error = Some(message),
             Some("topics") => self.topics_error = Some(message),

@@ -18,7 +18,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "operational webhooks", include_str!("../../migrations/0005_operational.sql")),
     (6, "console", include_str!("../../migrations/0006_console.sql")),
     (7, "trust", include_str!("../../migrations/0007_trust.sql")),
-    (8, "account look, last success", include_str!("../../migrations/0008_account_look.sql")),
+    (8, "account look, last success, event index", include_str!("../../migrations/0008_account_look.sql")),
 ];
 
 /// The latest schema version ([`Store::schema_version`] after connecting).
