@@ -383,7 +383,8 @@ pub(crate) struct SecretLine {
     id: String,
     fingerprint: String,
     label: String,
-    created: String,
+    created: Moment,
+    /// `YYYY-MM-DD HH:MM UTC`, or "never".
     expires: String,
     /// The expiry as `YYYY-MM-DD` for the date input (empty: never).
     expires_on: String,
@@ -462,6 +463,7 @@ pub(crate) async fn render_endpoint(
             .map(|seconds| when(Some(seconds.saturating_mul(1000)))),
         disabled_reason: endpoint.disabled_reason.clone(),
     };
+    let now = state.app.clock.now_ms();
     let secrets = secrets
         .data
         .into_iter()
@@ -469,13 +471,15 @@ pub(crate) async fn render_endpoint(
             id: secret.id,
             fingerprint: secret.fingerprint,
             label: secret.label.unwrap_or_default(),
-            created: when(Some(secret.created_at)),
-            expires: secret.expires_at.map_or_else(|| "never".into(), |at| when(Some(at.saturating_mul(1000)))),
+            created: Moment::at(secret.created_at, now),
+            expires: secret.expires_at.map_or_else(
+                || "never".into(),
+                |at| format!("{} UTC", super::secrets::minute_text(at.saturating_mul(1000))),
+            ),
             expires_on: secret.expires_at.map(super::secrets::day_text).unwrap_or_default(),
             active: secret.active,
         })
         .collect();
-    let now = state.app.clock.now_ms();
     let attempts = attempts
         .data
         .into_iter()
