@@ -230,6 +230,13 @@ it('a user manages endpoints, secrets and deliveries in the console', { timeout:
   assert.equal(await page.locator('tbody tr', { hasText: 'failed' }).first().locator('td').nth(5).textContent(), '2')
   await accessible(page, 'history')
   await shot(page, '05-history-failed')
+  // Found by its event id, typed as a person does.
+  const failedEvent = failed[0].eventId
+  await page.getByLabel('Status').selectOption('')
+  await page.getByLabel('Event id').fill(failedEvent)
+  await page.getByRole('button', { name: 'Filter' }).click()
+  assert.equal(await page.locator('tbody tr', { hasText: failedEvent }).count(), 1)
+  assert.equal(await page.getByLabel('Event id').inputValue(), failedEvent, 'the filter is kept')
   // The delivery's own page: given up after its retry, its two attempts as a timeline, the schedule in words.
   const historyUrl = page.url()
   await page.getByRole('link', { name: /^Attempts of delivery/ }).first().click()
