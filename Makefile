@@ -107,7 +107,8 @@ image: ## the delivery service's container image (examples/delivery-service/Cont
 test-image: ## the image built and run with podman: alone on SQLite, and as compose.yaml's API and two workers on Postgres
 	$(MAKE) --no-print-directory image IMAGE=$(IMAGE) IMAGE_PROFILE=debug IMAGE_TAG=test
 	@scripts/setup.sh types
-	url=$$(scripts/postgres.sh start) && DELIVERY_TEST_POSTGRES_URL=$$url DELIVERY_TEST_IMAGE=$(IMAGE):test \
+	url=$$(scripts/postgres.sh start) && DELIVERY_TEST_POSTGRES_URL=$$url DELIVERY_TEST_REQUIRE_POSTGRES=1 \
+		DELIVERY_TEST_IMAGE=$(IMAGE):test \
 		.venv/bin/python -m pytest -q tests/e2e/test_image.py
 
 test-examples: build-node build-python build-wasm ## every receiver example and the README quick starts, each sent a signed and a tampered event

@@ -277,6 +277,9 @@ def compose_services() -> Dict[str, Any]:
 
 def test_compose_api_and_two_workers_share_postgres(containers: Containers, receiver: str) -> None:
     if not POSTGRES_URL:
+        # `make test-image` always starts Postgres and requires it: there a missing URL is a failure, not a skip.
+        if os.environ.get("DELIVERY_TEST_REQUIRE_POSTGRES") == "1":
+            pytest.fail("DELIVERY_TEST_POSTGRES_URL is not set but DELIVERY_TEST_REQUIRE_POSTGRES=1")
         pytest.skip("DELIVERY_TEST_POSTGRES_URL is not set (make test-image starts the throwaway Postgres)")
     services = compose_services()
     assert set(services) == {"postgres", "api", "worker"}

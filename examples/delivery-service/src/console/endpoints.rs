@@ -608,41 +608,6 @@ pub(crate) async fn endpoint_action<T: serde::de::DeserializeOwned>(
     Ok(see_other(state, headers, &session, &format!("/console/a/{account}/endpoints/{id}"), notice))
 }
 
-pub(crate) async fn activate(
-    State(state): State<ConsoleState>,
-    headers: HeaderMap,
-    Path((account, id)): Path<(String, String)>,
-    body: Bytes,
-) -> Result<Response, Refusal> {
-    switch(&state, &headers, &account, &id, &body, true).await
-}
-
-/// Activate (or enable) and Disable: one click each, the outcome in words.
-async fn switch(
-    state: &ConsoleState,
-    headers: &HeaderMap,
-    account: &str,
-    id: &str,
-    body: &Bytes,
-    on: bool,
-) -> Result<Response, Refusal> {
-    let (path, words) = if on {
-        ("/activate", "Activated: deliveries resume.")
-    } else {
-        ("/deactivate", "Disabled: nothing is sent to it until you enable it again.")
-    };
-    endpoint_action(
-        state,
-        headers,
-        account,
-        id,
-        body,
-        |_, _| Ok((Method::POST, path.into(), json!({}))),
-        |_: EndpointOut| Notice { text: Some(words.into()), ..Notice::default() },
-    )
-    .await
-}
-
 pub(crate) async fn add_secret(
     State(state): State<ConsoleState>,
     headers: HeaderMap,
@@ -737,65 +702,6 @@ pub(crate) async fn send_test(
 
 /// How long (in steps of 50 ms) a test event's page waits for its attempt.
 pub(crate) const TEST_WAIT_STEPS: usize = 60;
-
-pub(crate) async fn disable(
-    State(state): State<ConsoleState>,
-    headers: HeaderMap,
-    Path((account, id)): Path<(String, String)>,
-    body: Bytes,
-) -> Result<Response, Refusal> {
-    switch(&state, &headers, &account, &id, &body, false).await
-}
-
-#[derive(Template)]
-#[template(path = "console/delete.html")]
-pub(crate) struct DeletePage {
-    nav_account: Option<String>,
-    signed_in: bool,
-    csrf: String,
-    url: String,
-    base: String,
-}
-
-/// `GET …/delete`: what deleting takes away, and the button that does it.
-pub(crate) async fn delete_confirm(
-    State(state): State<ConsoleState>,
-    headers: HeaderMap,
-    Path((account, id)): Path<(String, String)>,
-) -> Result<Response, Refusal> {
-    let session = session_for(&state, &headers, &account).await?;
-    let endpoint: EndpointOut = get(&state, &session, &format!("/v1/accounts/{account}/endpoints/{id}")).await?;
-    Ok(page(&DeletePage {
-        nav_account: Some(account.clone()),
-        signed_in: true,
-        csrf: session.csrf(),
-        url: endpoint.url,
-        base: format!("/console/a/{account}/endpoints/{id}"),
-    }))
-}
-
-/// `POST …/delete`: the confirmed deletion; back to the list with what happened.
-pub(crate) async fn delete(
-    State(state): State<ConsoleState>,
-    headers: HeaderMap,
-    Path((account, id)): Path<(String, String)>,
-    body: Bytes,
-) -> Result<Response, Refusal> {
-    let (session, _) = posted(&state, &headers, &account, &body).await?;
-    let path = format!("/v1/accounts/{account}/endpoints/{id}");
-    let endpoint: EndpointOut = get(&state, &session, &path).await?;
-    let deleted: Result<Value, Refused> = call(&state, &session, Method::DELETE, &path, None::<&()>).await;
-    match deleted {
-        Ok(_) => {
-            let notice = Notice { text: Some(format!("Deleted {}.", endpoint.url)), ..Notice::default() };
-            Ok(see_other(&state, &headers, &session, &format!("/console/a/{account}/endpoints"), notice))
-        }
-        Err(Refused { error, .. }) => {
-            let notice = Notice { error: Some(error.message), ..Notice::default() };
-            Ok(see_other(&state, &headers, &session, &format!("/console/a/{account}/endpoints/{id}"), notice))
-        }
-    }
-}
 
 /// An API refusal said the way the console's reader needs it: the codes a person meets on these pages get
 /// sentences pointing at the page's own controls (never API routes); any other message loses its code formatting.

@@ -34,13 +34,14 @@ pub mod endpoints;
 pub mod flash;
 pub mod history;
 pub mod look;
+pub mod manage;
 pub mod secrets;
 pub mod session;
 use crate::http::views::{AccountOut, List};
 
 use self::client::get as api_get;
 use self::endpoints::{
-    activate, add_secret, create_endpoint, edit_endpoint, edit_endpoint_form, endpoint_page, endpoints, expire_secret,
+    add_secret, create_endpoint, edit_endpoint, edit_endpoint_form, endpoint_page, endpoints, expire_secret,
     new_endpoint, send_test,
 };
 use self::history::{attempt_page, audit, history, recover, recover_preview, resend, stream};
@@ -88,9 +89,9 @@ pub fn routes(app: AppState, api: Router) -> Router {
         .route(&format!("{account}/endpoints/new"), get(new_endpoint))
         .route(&endpoint, get(endpoint_page))
         .route(&format!("{endpoint}/edit"), get(edit_endpoint_form).post(edit_endpoint))
-        .route(&format!("{endpoint}/activate"), post(activate))
-        .route(&format!("{endpoint}/disable"), post(endpoints::disable))
-        .route(&format!("{endpoint}/delete"), get(endpoints::delete_confirm).post(endpoints::delete))
+        .route(&format!("{endpoint}/activate"), post(manage::activate))
+        .route(&format!("{endpoint}/disable"), post(manage::disable))
+        .route(&format!("{endpoint}/delete"), get(manage::delete_confirm).post(manage::delete))
         .route(&format!("{endpoint}/secrets/replace"), post(secrets::replace))
         .route(&format!("{endpoint}/secrets/{{secret_id}}/expiry"), post(secrets::set_expiry))
         .route(&format!("{endpoint}/secrets"), post(add_secret))

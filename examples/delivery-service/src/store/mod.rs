@@ -61,6 +61,9 @@ pub struct Store {
     recorded: Arc<tokio::sync::watch::Sender<u64>>,
     /// Coalesces this process's announcements of due work (Postgres).
     announcer: Arc<queue::Announcer>,
+    /// When this process last wrote each endpoint's `last_success_at`: the recorder skips the statement within the
+    /// minute, so a busy endpoint's successes cost a map lookup, not a round trip.
+    success_noted: Arc<std::sync::Mutex<std::collections::HashMap<String, i64>>>,
 }
 
 impl Store {
@@ -128,6 +131,7 @@ impl Store {
             sealer: Arc::new(sealer),
             service_notices: false,
             recorded: Arc::new(tokio::sync::watch::channel(0).0),
+            success_noted: Arc::default(),
             announcer: Arc::default(),
         };
         store.migrate().await?;

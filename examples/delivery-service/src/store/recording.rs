@@ -211,6 +211,20 @@ impl Store {
         endpoint_id: &str,
         at: i64,
     ) -> Result<(), sqlx::Error> {
+        // Within the minute of this process's last write the row is current enough: no statement at all, so a busy
+        // endpoint's successes cost a map lookup, not a round trip on the recorder's path. (Another process's write
+        // is caught by the statement's own condition; a batch rolled back after this leaves the time at most a
+        // minute behind.) A poisoned map only costs the statement.
+        if let Ok(mut noted) = self.success_noted.lock() {
+            if noted.get(endpoint_id).is_some_and(|&last| last >= at.saturating_sub(60_000)) {
+                return Ok(());
+            }
+            // Bounded: one entry per endpoint this process records for, forgotten wholesale past 100,000.
+            if noted.len() >= 100_000 {
+                noted.clear();
+            }
+            noted.insert(endpoint_id.to_owned(), at);
+        }
         sqlx::query(
             "UPDATE endpoints SET last_success_at = $2 WHERE id = $1 AND (last_success_at IS NULL OR last_success_at < $3)",
         )

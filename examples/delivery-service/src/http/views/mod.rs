@@ -18,6 +18,12 @@ use crate::model::{
 };
 use crate::store::operational::{NoticeRow, OperationalWebhookRow, NOTICE_TYPES};
 
+mod operational;
+mod stats;
+
+pub use operational::*;
+pub use stats::*;
+
 /// One page of a list: its rows and the cursor of the next page (`None` on the last).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -727,89 +733,6 @@ pub struct RecoverFilterOut {
     pub error_class: Option<String>,
 }
 
-/// An account's operational webhook (its secret's fingerprint, never the secret).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct OperationalWebhookOut {
-    /// Where notices go.
-    pub url: String,
-    /// The secret's fingerprint.
-    pub fingerprint: String,
-    /// The notice types sent.
-    pub types: Vec<String>,
-    /// Unix ms.
-    pub created_at: i64,
-    /// Unix ms.
-    pub updated_at: i64,
-}
-
-impl From<&OperationalWebhookRow> for OperationalWebhookOut {
-    fn from(row: &OperationalWebhookRow) -> Self {
-        Self {
-            url: row.url.clone(),
-            fingerprint: fingerprint_of(&row.secret),
-            types: NOTICE_TYPES.iter().map(|kind| (*kind).to_owned()).collect(),
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-        }
-    }
-}
-
-/// `PUT …/operational-webhook`: the destination and its secret, shown this once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct OperationalWebhookSetOut {
-    /// The destination.
-    #[serde(flatten)]
-    pub webhook: OperationalWebhookOut,
-    /// The `whsec_` secret notices are signed with.
-    pub secret: String,
-}
-
-/// An operational notice, with its delivery status.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct NoticeOut {
-    /// `opev_…` (its `webhook-id`).
-    pub id: String,
-    /// The account it concerns.
-    pub account_id: String,
-    /// `account` or `service`.
-    pub destination: String,
-    /// `endpoint.disabled`, `delivery.exhausted` or `secret.expiring`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// The notice as sent.
-    #[schema(value_type = Object)]
-    pub body: Value,
-    /// Attempts so far.
-    pub attempts: i64,
-    /// `pending`, `delivered`, `failed` or `dropped`.
-    pub status: String,
-    /// Why the last attempt failed.
-    pub last_error: Option<String>,
-    /// Unix ms.
-    pub created_at: i64,
-    /// Unix ms.
-    pub updated_at: i64,
-}
-
-impl From<NoticeRow> for NoticeOut {
-    fn from(row: NoticeRow) -> Self {
-        Self {
-            body: serde_json::from_str(&row.body).unwrap_or(Value::Null),
-            id: row.id,
-            account_id: row.account_id,
-            destination: row.destination,
-            kind: row.kind,
-            attempts: row.attempts,
-            status: row.status,
-            last_error: row.last_error,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-        }
-    }
-}
-
 /// `POST …/console-links`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -820,72 +743,6 @@ pub struct ConsoleLinkOut {
     pub path: String,
     /// Unix ms.
     pub expires_at: i64,
-}
-
-/// An endpoint's attempts over a window, for its owner's figures and charts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AttemptStatsOut {
-    /// Successful attempts.
-    pub successes: i64,
-    /// Failed attempts by class (`timeout`, `http 5xx`, …).
-    pub failures: BTreeMap<String, i64>,
-    /// Attempts per latency bucket: bucket `i` holds latencies under `latencyBucketsMs[i]`, the last any slower.
-    pub latency: Vec<i64>,
-}
-
-impl From<&crate::model::AttemptCounts> for AttemptStatsOut {
-    fn from(counts: &crate::model::AttemptCounts) -> Self {
-        Self { successes: counts.successes, failures: counts.failures.clone(), latency: counts.latency.to_vec() }
-    }
-}
-
-impl AttemptStatsOut {
-    /// Back to counts (the console computes rates and percentiles from them).
-    pub fn counts(&self) -> crate::model::AttemptCounts {
-        let mut latency = [0; crate::rules::LATENCY_BUCKETS_MS.len() + 1];
-        for (slot, count) in latency.iter_mut().zip(&self.latency) {
-            *slot = *count;
-        }
-        crate::model::AttemptCounts { successes: self.successes, failures: self.failures.clone(), latency }
-    }
-}
-
-/// `GET …/stats`: each endpoint's attempts since `since`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AccountStatsOut {
-    /// The window's start (unix ms, a whole hour).
-    pub since: i64,
-    /// The latency buckets' upper bounds (ms).
-    pub latency_buckets_ms: Vec<i64>,
-    /// By endpoint id.
-    pub endpoints: BTreeMap<String, AttemptStatsOut>,
-}
-
-/// `GET …/endpoints/{id}/stats`: an endpoint's attempts per hour since `since`, and its last success.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct EndpointStatsOut {
-    /// The window's start (unix ms, a whole hour).
-    pub since: i64,
-    /// The latency buckets' upper bounds (ms).
-    pub latency_buckets_ms: Vec<i64>,
-    /// Hours with attempts, oldest first.
-    pub hours: Vec<HourStatsOut>,
-    /// When it last accepted an attempt (unix ms).
-    pub last_success_at: Option<i64>,
-}
-
-/// One hour of an endpoint's attempts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct HourStatsOut {
-    /// The hour's start (unix ms).
-    pub hour: i64,
-    /// Its attempts.
-    #[serde(flatten)]
-    pub attempts: AttemptStatsOut,
 }
 
 #[cfg(test)]
