@@ -149,7 +149,7 @@ test-python: build-python ## the Python package: every shared vector, the framew
 	MYPYPATH=bindings-python/python .venv/bin/mypy --strict bindings-python/python/dropship_webhooks \
 		bindings-python/tests/test_vectors.py bindings-python/tests/test_readme.py bindings-python/tests/test_packaging.py \
 		bindings-python/tests/test_sinks.py bindings-python/tests/test_secrets.py bindings-python/tests/test_options.py \
-		bindings-python/tests/test_router.py
+		bindings-python/tests/test_router.py bindings-python/tests/test_bench_peers.py
 	@# The stubs against the built extension: every name, signature and default as it is at run time.
 	cd bindings-python/python && ../../.venv/bin/python -m mypy.stubtest dropship_webhooks._native --allowlist ../stubtest-allowlist.txt
 

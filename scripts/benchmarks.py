@@ -35,13 +35,20 @@ SECTIONS: List[Tuple[str, str, str]] = [
      "(`node:crypto`: headers, tolerance, HMAC, `timingSafeEqual`) and the npm packages `standardwebhooks` and "
      "`svix` check the signature and return `JSON.parse` of the body as sent (no canonical form). The second table "
      "is the signature alone: `verifySignature` against the hand-written check without `JSON.parse`, and one raw "
-     "HMAC-SHA256 of the body."),
+     "HMAC-SHA256 of the body. The last table sets it against validators a receiver can assemble: the hand-written "
+     "check and `JSON.parse`, then Ajv or zod compiled from the project's own schema (`core/schema/events.schema.json`, "
+     "`bindings-js/bench/peers.js`) — canonical bodies only, since both refuse the platform spelling this package "
+     "reads."),
     ("bench-python", "Python extension",
      "Operations per second, in one process, on the same bodies. This package's `verify` returns the typed canonical "
      "event as Python objects built directly (no JSON text); the hand-written verifier (`hmac`, "
      "`hmac.compare_digest`) and the PyPI package `standardwebhooks` return `json.loads` of the body as sent. The "
      "PyPI package `svix` does not parse (its `verify` returns `None`), so it is compared in the signature-only "
-     "table, with `verify_signature`, the hand-written check without `json.loads`, and one raw HMAC-SHA256."),
+     "table, with `verify_signature`, the hand-written check without `json.loads`, and one raw HMAC-SHA256. The "
+     "last table sets it against typed decoders a receiver can assemble: the `hmac` check, then msgspec "
+     "(`msgspec.json.decode` into dicts, and a `Decoder` of Structs built from the project's schema) or pydantic "
+     "(`TypeAdapter.validate_json` of TypedDicts from the same schema; `bindings-python/bench/peers.py`) — canonical "
+     "bodies only, since their types refuse the platform spelling this package reads."),
     ("bench-wasm", "WebAssembly build (in Node)",
      "The same Node benchmark with the WebAssembly build loaded in place of the native addon. In Node the module "
      "computes HMACs of 2 KiB and more with the host's `node:crypto` (the host-HMAC seam), smaller ones itself. The "

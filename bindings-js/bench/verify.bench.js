@@ -8,7 +8,9 @@
 //   `standardwebhooks` and `svix`, whose `verify` also checks the signature and returns `JSON.parse` of the body;
 // - signature only: `verifySignature` against the hand-written check without JSON.parse, and one raw HMAC-SHA256
 //   of the body (the floor for everyone at large sizes);
-// - a Webhook built per request (as many receivers write it), then verify + parse.
+// - a Webhook built per request (as many receivers write it), then verify + parse;
+// - against validators assembled by hand (canonical bodies only, which is all they read): the hand-written check,
+//   JSON.parse, then Ajv or zod compiled from the project's schema (bench/peers.js).
 //
 // DROPSHIP_WEBHOOKS_MODULE measures another build of the same API (`make bench-wasm`: the WebAssembly one).
 const crypto = require('node:crypto')
@@ -18,13 +20,17 @@ const { Webhook, generateSecret } = require(process.env.DROPSHIP_WEBHOOKS_MODULE
 const BUILD = process.env.DROPSHIP_WEBHOOKS_MODULE ? 'dropship-webhooks-wasm' : 'dropship-webhooks'
 const { Webhook: StandardWebhook } = require('standardwebhooks')
 const { Webhook: SvixWebhook } = require('svix')
+const { ajvValidator, zodValidator } = require('./peers')
 
 const BODIES = JSON.parse(fs.readFileSync(process.env.BENCH_BODIES ||
   path.join(__dirname, '..', '..', 'target', 'bench', 'bodies.json'), 'utf8'))
 const MIN_TIME_MS = Number(process.env.BENCH_MS || 400)
 
-/** What a careful developer writes with node:crypto: headers, tolerance, every v1 entry, timingSafeEqual. */
-function handRolled(secret, parse) {
+/**
+ * What a careful developer writes with node:crypto: headers, tolerance, every v1 entry, timingSafeEqual; then
+ * JSON.parse of the body, passed through `validate` when given.
+ */
+function handRolled(secret, parse, validate = (value) => value) {
   const key = Buffer.from(secret.slice('whsec_'.length), 'base64')
   return (body, headers) => {
     const id = headers['webhook-id']
@@ -38,7 +44,7 @@ function handRolled(secret, parse) {
       if (version !== 'v1') continue
       const given = Buffer.from(signature, 'base64')
       if (given.length === expected.length && crypto.timingSafeEqual(given, expected)) {
-        return parse ? JSON.parse(body) : { id, timestamp: Number(timestamp) }
+        return parse ? validate(JSON.parse(body)) : { id, timestamp: Number(timestamp) }
       }
     }
     throw new Error('no matching signature')
@@ -123,6 +129,27 @@ const perRequestRows = []
   }
 }
 
+const peerRows = []
+{
+  const secret = generateSecret()
+  const ours = new Webhook(secret)
+  const peers = {
+    hand: handRolled(secret, true),
+    ajv: handRolled(secret, true, ajvValidator()),
+    zod: handRolled(secret, true, zodValidator()),
+  }
+  for (const [sizeText, text] of Object.entries(BODIES.canonical)) {
+    const buffer = Buffer.from(text)
+    const headers = ours.sign('msg_bench', Math.floor(Date.now() / 1000), buffer)
+    const row = { size: Number(sizeText), ours: opsPerSecond(() => ours.verify(buffer, headers)) }
+    for (const [name, peer] of Object.entries(peers)) {
+      peer(buffer, headers) // accepted before it is timed
+      row[name] = opsPerSecond(() => peer(buffer, headers))
+    }
+    peerRows.push(row)
+  }
+}
+
 console.log(`verify + parse, operations per second (Node ${process.version}, ${MIN_TIME_MS} ms per cell)\n`)
 console.log(`| family | body | signatures | ${BUILD} | node:crypto by hand | standardwebhooks | svix | vs hand | vs standardwebhooks | vs svix |`)
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
@@ -144,4 +171,13 @@ console.log('|---:|---:|---:|---:|---:|---:|')
 for (const row of perRequestRows) {
   console.log(`| ${label(row.size)} | ${fmt(row.ours)} | ${fmt(row.hand)} | ${fmt(row.standardwebhooks)} | ` +
     `${ratio(row.ours, row.hand)} | ${ratio(row.ours, row.standardwebhooks)} |`)
+}
+const version = (name) => require(`${name}/package.json`).version
+console.log(`\nagainst validators assembled by hand: the node:crypto check, JSON.parse, then Ajv ${version('ajv')} or ` +
+  `zod ${version('zod')} compiled from the project's schema (canonical bodies, 1 signature; Node ${process.version})\n`)
+console.log(`| body | ${BUILD} | by hand + JSON.parse | + Ajv | + zod | vs JSON.parse | vs Ajv | vs zod |`)
+console.log('|---:|---:|---:|---:|---:|---:|---:|---:|')
+for (const row of peerRows) {
+  console.log(`| ${label(row.size)} | ${fmt(row.ours)} | ${fmt(row.hand)} | ${fmt(row.ajv)} | ${fmt(row.zod)} | ` +
+    `${ratio(row.ours, row.hand)} | ${ratio(row.ours, row.ajv)} | ${ratio(row.ours, row.zod)} |`)
 }

@@ -8,7 +8,11 @@ them first). Prints two Markdown tables:
   of the body;
 - signature only: ``verify_signature`` against the hand-written check without ``json.loads``, the PyPI package
   ``svix`` (its ``verify`` checks the signature and returns ``None``: it does not parse), and one raw HMAC-SHA256
-  of the body (the floor for everyone at large sizes).
+  of the body (the floor for everyone at large sizes);
+- against typed decoders assembled by hand (canonical bodies only, which is all they read): the hand-written
+  signature check followed by msgspec (``msgspec.json.decode`` into dicts, and a ``Decoder`` of Structs built from
+  the project's schema) or pydantic (``TypeAdapter.validate_json`` of TypedDicts from the same schema); see
+  ``peers.py``.
 """
 
 from __future__ import annotations
@@ -21,12 +25,15 @@ import os
 import platform
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping
+from typing import Any, Callable, Dict, List, Mapping, Optional
+
+import msgspec
 
 from standardwebhooks.webhooks import Webhook as StandardWebhook
 from svix.webhooks import Webhook as SvixWebhook
 
 from dropship_webhooks import Webhook, generate_secret
+from peers import order_decoders
 
 ROOT = Path(__file__).resolve().parents[2]
 BODIES: Dict[str, Dict[str, str]] = json.loads(
@@ -34,8 +41,11 @@ BODIES: Dict[str, Dict[str, str]] = json.loads(
 MIN_SECONDS = float(os.environ.get("BENCH_SECONDS", "0.4"))
 
 
-def hand_rolled(secret: str, parse: bool) -> Callable[[bytes, Mapping[str, str]], Any]:
-    """What a careful developer writes with the standard library: headers, tolerance, every v1 entry."""
+def hand_rolled(secret: str, parse: bool,
+                decode: Optional[Callable[[bytes], Any]] = None) -> Callable[[bytes, Mapping[str, str]], Any]:
+    """What a careful developer writes with the standard library: headers, tolerance, every v1 entry; then
+    ``json.loads`` of the body, or ``decode`` of it when given."""
+    decode = decode or json.loads
     key = base64.b64decode(secret.removeprefix("whsec_"))
 
     def verify(body: bytes, headers: Mapping[str, str]) -> Any:
@@ -46,7 +56,7 @@ def hand_rolled(secret: str, parse: bool) -> Callable[[bytes, Mapping[str, str]]
         for entry in headers["webhook-signature"].split(" "):
             version, _, signature = entry.partition(",")
             if version == "v1" and hmac.compare_digest(base64.b64decode(signature), expected):
-                return json.loads(body) if parse else (msg_id, int(timestamp))
+                return decode(body) if parse else (msg_id, int(timestamp))
         raise ValueError("no matching signature")
 
     return verify
@@ -103,6 +113,24 @@ def main() -> None:
                         "svix": per_second(lambda: svix.verify(body, svix_headers)),
                         "hmac": per_second(lambda: hmac.new(key, body, hashlib.sha256).digest()),
                     })
+    structs, adapter = order_decoders()
+    peer_rows: List[Dict[str, Any]] = []
+    secret = generate_secret()
+    ours = Webhook(secret)
+    peers = {
+        "hand": hand_rolled(secret, True),
+        "msgspec_dict": hand_rolled(secret, True, msgspec.json.decode),
+        "msgspec_struct": hand_rolled(secret, True, structs.decode),
+        "pydantic": hand_rolled(secret, True, adapter.validate_json),
+    }
+    for size_text, text in BODIES["canonical"].items():
+        body = text.encode()
+        headers = ours.sign("msg_bench", int(time.time()), body)
+        row: Dict[str, Any] = {"size": int(size_text), "ours": per_second(lambda: ours.verify(body, headers))}
+        for name, peer in peers.items():
+            peer(body, headers)  # accepted before it is timed
+            row[name] = per_second(lambda: peer(body, headers))  # noqa: B023 (timed at once)
+        peer_rows.append(row)
     version = platform.python_version()
     print(f"verify + parse, operations per second (CPython {version}, {MIN_SECONDS} s per cell)\n")
     print("| family | body | signatures | dropship-webhooks | hmac by hand | standardwebhooks | vs hand |"
@@ -120,6 +148,15 @@ def main() -> None:
         print(f"| {label(row['size'])} | {row['signatures']} | {short(row['ours'])} | {short(row['hand'])} | "
               f"{short(row['svix'])} | {short(row['hmac'])} | {row['ours'] / row['hand']:.2f}× | "
               f"{row['ours'] / row['svix']:.2f}× | {row['ours'] / row['hmac']:.2f}× |")
+    print(f"\nagainst typed decoders assembled by hand: the hmac check, then msgspec or pydantic (canonical bodies, "
+          f"1 signature; CPython {version}, msgspec {msgspec.__version__})\n")
+    print("| body | dropship-webhooks | hmac + json.loads | hmac + msgspec (dict) | hmac + msgspec Decoder(Struct) |"
+          " hmac + pydantic TypeAdapter | vs msgspec dict | vs msgspec Struct | vs pydantic |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for row in peer_rows:
+        print(f"| {label(row['size'])} | {short(row['ours'])} | {short(row['hand'])} | {short(row['msgspec_dict'])} | "
+              f"{short(row['msgspec_struct'])} | {short(row['pydantic'])} | {row['ours'] / row['msgspec_dict']:.2f}× | "
+              f"{row['ours'] / row['msgspec_struct']:.2f}× | {row['ours'] / row['pydantic']:.2f}× |")
 
 
 if __name__ == "__main__":
