@@ -10,7 +10,7 @@ PYTHON ?= python3
 
 .PHONY: help setup demo test fmt fmt-check lint lint-python generate generate-check test-core test-delivery \
 	test-examples bench-delivery build-node test-node build-python test-python build-wasm test-wasm build-arm64 test-arm64 test-cli \
-	nostd fuzz bench-core \
+	nostd fuzz bench-core wasm-sizes \
 	bench-bodies bench-node bench-python bench-wasm bench-worker bench-rss bench clean test-e2e test-console image test-image
 
 help: ## list the targets
@@ -155,6 +155,14 @@ test-python: build-python ## the Python package: every shared vector, the framew
 
 build-wasm: ## build the WebAssembly package (bindings-wasm/dist) and print the module's size
 	scripts/build-wasm.sh
+
+wasm-sizes: build-wasm ## where the WebAssembly module's bytes go: code per crate and the largest functions (the same -O3 build, names kept)
+	@mkdir -p target/wasm-sizes
+	wasm-bindgen --target nodejs --keep-debug --out-dir target/wasm-sizes --out-name sizes \
+		target/wasm/wasm32-unknown-unknown/wasm/dropship_webhooks_wasm.wasm
+	bindings-wasm/node_modules/.bin/wasm-opt -O3 -g --strip-producers target/wasm-sizes/sizes_bg.wasm \
+		-o target/wasm-sizes/sizes_bg.wasm
+	$(PYTHON) scripts/wasm_sizes.py target/wasm-sizes/sizes_bg.wasm
 
 test-wasm: build-wasm ## the shared JS vector and framework suites on the WebAssembly build in Node, the vectors in headless Chromium; a Worker on workerd, Deno, Bun
 	cd bindings-js && DROPSHIP_WEBHOOKS_MODULE=$(CURDIR)/bindings-wasm/dist/node.cjs node --test test/vectors.test.mjs test/frameworks.test.js test/bodies.test.mjs test/options.test.mjs
