@@ -105,36 +105,17 @@ def function_names(data: bytes, start: int, end: int) -> Dict[int, str]:
 
 
 def crate_of(symbol: str) -> str:
-    """The crate a Rust symbol belongs to: the first path segment, mangled (``_ZN4core3fmt…``) or not."""
-    legacy = re.match(r"_ZN(\d+)", symbol)
-    if legacy:
-        length = int(legacy.group(1))
-        return symbol[legacy.end():legacy.end() + length]
+    """The crate a function belongs to: the first path segment of its (demangled, as wasm-bindgen writes the name
+    section) Rust path; wasm-bindgen's export shims are their own group."""
     if symbol.endswith(" shim"):
         return "(wasm-bindgen glue: an export and what it inlined)"
     plain = re.match(r"<?([A-Za-z_][A-Za-z0-9_]*)(?:\[[0-9a-f]+\])?::", symbol)
     return plain.group(1) if plain else "(other)"
 
 
-def demangle(symbol: str) -> str:
-    """A legacy-mangled Rust symbol as a path (hash dropped), for reading; others as they are."""
-    match = re.match(r"_ZN(.*)E$", symbol)
-    if not match:
-        return re.sub(r"\[[0-9a-f]{8,}\]", "", symbol)
-    rest, parts = match.group(1), []
-    while rest and rest[0].isdigit():
-        digits = re.match(r"\d+", rest)
-        assert digits is not None
-        length = int(digits.group(0))
-        parts.append(rest[digits.end():digits.end() + length])
-        rest = rest[digits.end() + length:]
-    if parts and re.fullmatch(r"h[0-9a-f]{16}", parts[-1]):
-        parts.pop()
-    text = "::".join(parts)
-    for code, char in (("$LT$", "<"), ("$GT$", ">"), ("$u20$", " "), ("$RF$", "&"), ("$C$", ","), ("..", "::"),
-                       ("$u7b$", "{"), ("$u7d$", "}"), ("$BP$", "*"), ("$u5b$", "["), ("$u5d$", "]")):
-        text = text.replace(code, char)
-    return text
+def readable(symbol: str) -> str:
+    """A function's path without the crates' disambiguating hashes (`core[14d4…]::` → `core::`)."""
+    return re.sub(r"\[[0-9a-f]{8,}\]", "", symbol)
 
 
 def main() -> int:
@@ -172,7 +153,7 @@ def main() -> int:
     print(f"\n| the {args.top} largest functions | code bytes | share |")
     print("|---|---:|---:|")
     for size, name in sorted(sizes, reverse=True)[:args.top]:
-        print(f"| `{demangle(name)[:110]}` | {size:,} | {size / total:.1%} |")
+        print(f"| `{readable(name)[:110]}` | {size:,} | {size / total:.1%} |")
     return 0
 
 
